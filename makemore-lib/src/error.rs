@@ -1,0 +1,82 @@
+//! The library's typed errors: every way real input can be wrong gets its own variant,
+//! with the file and line where that makes sense.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `makemore`.
+///
+/// ```
+/// let err = makemore::WordList::parse("ann\nmr.x\n", "names").unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "names line 2: \"mr.x\" contains '.', which makemore reserves as the start/end token"
+/// );
+/// ```
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file could not be opened or read.
+    #[error("cannot read '{}': {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    /// The path names a directory, not a file.
+    #[error("'{}' is a directory, not a file", path.display())]
+    IsDirectory { path: PathBuf },
+    /// A line is not valid UTF-8.
+    #[error("{origin} line {line}: not valid UTF-8 (byte {byte} of the line)")]
+    NotUtf8 { origin: String, line: usize, byte: usize },
+    /// The list holds no words (empty, or only blank lines).
+    #[error("{origin}: no words (the file is empty or has only blank lines)")]
+    NoWords { origin: String },
+    /// A word contains the boundary token '.'.
+    #[error("{origin} line {line}: {word:?} contains '.', which makemore reserves as the start/end token")]
+    BoundaryInWord { origin: String, line: usize, word: String },
+    /// A word contains a control character (a tab, a NUL, a stray carriage return...).
+    #[error("{origin} line {line}: {word:?} contains the control character U+{code:04X}")]
+    ControlChar { origin: String, line: usize, word: String, code: u32 },
+    /// A line holds only spaces: most likely a mistake, so it is not silently skipped.
+    #[error("{origin} line {line}: the line holds only whitespace")]
+    WhitespaceLine { origin: String, line: usize },
+    /// A word uses a character the model's vocabulary does not know.
+    #[error("{origin} line {line}: {word:?} contains {ch:?}, which is not in the model's vocabulary")]
+    UnknownChar { origin: String, line: usize, word: String, ch: char },
+    /// A vocabulary that is not '.' followed by distinct characters in code-point order.
+    #[error("invalid vocabulary: {0}")]
+    BadVocab(String),
+    /// A count matrix of the wrong shape or with negative counts.
+    #[error("invalid count matrix: {0}")]
+    BadCounts(String),
+    /// A parameter outside its valid range (NaN, infinite, negative, zero where it must not be).
+    #[error("invalid {name} {value}: {expected}")]
+    BadParameter { name: &'static str, value: String, expected: &'static str },
+    /// Training produced a NaN or infinite loss (usually a learning rate far too high).
+    #[error("training diverged at step {step}: the loss became {loss} (try a smaller learning rate)")]
+    Diverged { step: usize, loss: f32 },
+    /// A file that is not a makemore model (or is damaged).
+    #[error("'{}' is not a usable makemore model: {reason}", path.display())]
+    BadModel { path: PathBuf, reason: String },
+    /// An output path that cannot be written.
+    #[error("cannot write '{}': {reason}", path.display())]
+    Write { path: PathBuf, reason: String },
+    /// Drawing a figure failed.
+    #[error("drawing failed: {0}")]
+    Draw(String),
+    /// libtorch reported an error.
+    #[error("libtorch: {0}")]
+    Torch(#[from] tch::TchError),
+}
+
+/// `Result` with the library's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Check that a float parameter is finite and at least `min` (or above it when `strict`).
+pub(crate) fn check_param(name: &'static str, value: f64, min: f64, strict: bool) -> Result<f64> {
+    let ok = value.is_finite() && if strict { value > min } else { value >= min };
+    if ok {
+        return Ok(value);
+    }
+    let expected = match (min == 0.0, strict) {
+        (true, true) => "must be a finite number greater than 0",
+        (true, false) => "must be a finite number, 0 or more",
+        _ => "out of range",
+    };
+    Err(Error::BadParameter { name, value: value.to_string(), expected })
+}

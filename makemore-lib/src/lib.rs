@@ -1,0 +1,56 @@
+//! # makemore
+//!
+//! Character-level bigram language models from Andrej Karpathy's makemore lecture
+//! ("The spelled-out intro to language modeling"), in Rust over libtorch via `tch`,
+//! reproducing PyTorch 2.13 number for number.
+//!
+//! One lecture step per item:
+//!
+//! | lecture | here |
+//! |---|---|
+//! | `words = open('names.txt').read().splitlines()` | [`WordList::read`] |
+//! | `b = {}` bigram dictionary, `sorted(b.items(), ...)` | [`BigramDict`], [`BigramDict::most_common`] |
+//! | `stoi`, `itos` | [`Vocab`] |
+//! | `N[ix1, ix2] += 1` | [`BigramCounts::from_words_loop`] (and the fast [`BigramCounts::from_words`]) |
+//! | `plt.imshow(N, cmap='Blues')` with labels | [`Heatmap::counts`] |
+//! | `P = (N+1).float(); P /= P.sum(1, keepdims=True)` | [`normalize_rows`], [`CountsModel`] |
+//! | the `keepdim=False` bug | [`normalize_rows_keepdim_bug`] |
+//! | `g = torch.Generator().manual_seed(2147483647)` | [`seed`], [`LECTURE_SEED`] |
+//! | `torch.multinomial` sampling loop | [`sample`] |
+//! | `log_likelihood += torch.log(prob)` | [`nll_loop`], [`evaluate`], [`word_nll`] |
+//! | `xs`, `ys`, `W = torch.randn(...)`, one-hot, softmax, backward, update | [`Examples`], [`NeuralBigram`] |
+//!
+//! ```
+//! use makemore::{BigramModel, CountsModel, WordList, sample, LECTURE_SEED};
+//! let words = WordList::parse("emma\nolivia\nava\nisabella\nsophia", "names")?;
+//! let model = CountsModel::fit(&words, 1.0)?;
+//! let names = sample(&model, 3, LECTURE_SEED);
+//! assert_eq!(names.len(), 3);
+//! let eval = makemore::evaluate(&model, &words)?;
+//! assert!(eval.nll > 0.0 && eval.n == 37);
+//! # Ok::<(), makemore::Error>(())
+//! ```
+
+pub mod bigram;
+pub mod error;
+pub mod heatmap;
+pub mod loss;
+pub mod model;
+pub mod model_file;
+pub mod neural;
+pub mod output;
+pub mod sample;
+pub mod vocab;
+pub mod words;
+
+pub use bigram::{BigramCounts, BigramDict, Token};
+pub use error::{Error, Result};
+pub use heatmap::Heatmap;
+pub use loss::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
+pub use model::{BigramModel, CountsModel, normalize_rows, normalize_rows_keepdim_bug};
+pub use model_file::Model;
+pub use neural::{Examples, NeuralBigram, TrainConfig};
+pub use output::write_atomic;
+pub use sample::{LECTURE_SEED, draw, sample, sample_one, seed};
+pub use vocab::{BOUNDARY, Vocab};
+pub use words::WordList;

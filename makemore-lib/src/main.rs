@@ -1,0 +1,230 @@
+//! `makemore`: train, sample, evaluate and draw bigram models of any word list.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use makemore::{
+    BigramCounts, CountsModel, Examples, Heatmap, LECTURE_SEED, Model, NeuralBigram, TrainConfig,
+    Vocab, WordList, evaluate,
+};
+
+/// Make more of whatever word list you give it: character-level bigram language
+/// models from Karpathy's makemore lecture, on libtorch.
+#[derive(Parser)]
+#[command(name = "makemore", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model on a word list (one word per line, UTF-8) and save it.
+    Train(TrainArgs),
+    /// Print words sampled from a trained model, one per line.
+    Sample(SampleArgs),
+    /// Average negative log likelihood of a word list under a trained model.
+    Eval(EvalArgs),
+    /// Draw the bigram count matrix of a word list as the lecture's heatmap.
+    Heatmap(HeatmapArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum Kind {
+    /// Count bigrams and normalize the counts (smoothed).
+    Counts,
+    /// One linear layer trained by gradient descent.
+    Neural,
+}
+
+#[derive(clap::Args)]
+struct TrainArgs {
+    /// Word list to train on.
+    #[arg(long)]
+    input: PathBuf,
+    /// Which model to train.
+    #[arg(long, value_enum)]
+    model: Kind,
+    /// Counts model: added to every count before normalizing [default: 1].
+    #[arg(long)]
+    smoothing: Option<f64>,
+    /// Neural model: full-batch gradient descent steps [default: 100].
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Neural model: learning rate [default: 50].
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Neural model: regularization strength on mean(W²) [default: 0.01].
+    #[arg(long)]
+    reg: Option<f64>,
+    /// Neural model: seed for the initial weights.
+    #[arg(long, default_value_t = LECTURE_SEED, value_parser = parse_seed)]
+    seed: i64,
+    /// Where to write the model (safetensors).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct SampleArgs {
+    /// A model written by `makemore train`.
+    #[arg(long)]
+    model: PathBuf,
+    /// How many words to make.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    num: u32,
+    /// Seed for the sampler (the lecture's by default).
+    #[arg(long, default_value_t = LECTURE_SEED, value_parser = parse_seed)]
+    seed: i64,
+}
+
+#[derive(clap::Args)]
+struct EvalArgs {
+    /// A model written by `makemore train`.
+    #[arg(long)]
+    model: PathBuf,
+    /// Word list to score.
+    #[arg(long)]
+    input: PathBuf,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct HeatmapArgs {
+    /// Word list whose bigrams to count.
+    #[arg(long)]
+    input: PathBuf,
+    /// Output figure: FILE.svg or FILE.png.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Seeds as PyTorch takes them here: 0 to 2^63 - 1.
+fn parse_seed(s: &str) -> std::result::Result<i64, String> {
+    s.parse::<i64>()
+        .ok()
+        .filter(|&v| v >= 0)
+        .ok_or_else(|| format!("'{s}' is not a seed (a whole number from 0 to {})", i64::MAX))
+}
+
+fn main() -> ExitCode {
+    // A bug must still end in one line, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("makemore: internal error: {info}");
+    }));
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => train(args),
+        Command::Sample(args) => sample_words(args),
+        Command::Eval(args) => eval(args),
+        Command::Heatmap(args) => heatmap(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("makemore: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn train(args: TrainArgs) -> Result<()> {
+    let words = WordList::read(&args.input)?;
+    let vocab = Vocab::from_words(&words);
+    let model = match args.model {
+        Kind::Counts => {
+            if args.steps.is_some() || args.lr.is_some() || args.reg.is_some() {
+                bail!("--steps, --lr and --reg apply to --model neural only");
+            }
+            let counts = BigramCounts::from_words(&words, &vocab)?;
+            let model = CountsModel::new(counts, args.smoothing.unwrap_or(1.0))?;
+            eprintln!(
+                "counted {} bigrams of {} words ({} tokens), smoothing {}",
+                model.counts().total(),
+                words.len(),
+                vocab.len(),
+                model.smoothing()
+            );
+            Model::Counts(model)
+        }
+        Kind::Neural => {
+            if args.smoothing.is_some() {
+                bail!("--smoothing applies to --model counts only");
+            }
+            let defaults = TrainConfig::default();
+            let cfg = TrainConfig {
+                steps: args.steps.unwrap_or(defaults.steps),
+                lr: args.lr.unwrap_or(defaults.lr),
+                reg: args.reg.unwrap_or(defaults.reg),
+            };
+            cfg.validate()?;
+            let examples = Examples::new(&words, &vocab)?;
+            eprintln!("training on {} bigrams of {} words ({} tokens)", examples.len(), words.len(), vocab.len());
+            let mut model = NeuralBigram::new(vocab, args.seed);
+            let every = (cfg.steps / 10).max(1);
+            let losses = model.train(&examples, cfg, |k, loss| {
+                if (k + 1) % every == 0 || k == 0 {
+                    eprintln!("step {:>width$}/{}  loss {loss:.4}", k + 1, cfg.steps, width = digits(cfg.steps));
+                }
+            })?;
+            eprintln!("final loss {:.4}", losses.last().copied().unwrap_or(f32::NAN));
+            Model::Neural(model)
+        }
+    };
+    model.save(&args.out)?;
+    eprintln!("saved {} model to {}", model.kind(), args.out.display());
+    Ok(())
+}
+
+fn digits(n: usize) -> usize {
+    n.to_string().len()
+}
+
+fn sample_words(args: SampleArgs) -> Result<()> {
+    let model = Model::load(&args.model)?;
+    let mut out = std::io::stdout().lock();
+    makemore::seed(args.seed);
+    for _ in 0..args.num {
+        let word = makemore::sample_one(&model);
+        if let Err(e) = writeln!(out, "{word}") {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(()); // `makemore sample | head` is fine
+            }
+            return Err(e).context("writing to stdout");
+        }
+    }
+    Ok(())
+}
+
+fn eval(args: EvalArgs) -> Result<()> {
+    let model = Model::load(&args.model)?;
+    let words = WordList::read(&args.input)?;
+    let e = evaluate(&model, &words)?;
+    if args.json {
+        let nll = if e.nll.is_finite() { serde_json::json!(e.nll) } else { serde_json::Value::Null };
+        let json = serde_json::json!({
+            "nll": nll, "n": e.n, "words": e.words, "zero_prob_bigrams": e.zero_prob, "model": model.kind(),
+        });
+        println!("{json}");
+    } else {
+        println!("nll {:.6}  ({} bigrams of {} words)", e.nll, e.n, e.words);
+        if e.zero_prob > 0 {
+            println!("{} bigrams have probability 0 under this model (train with smoothing > 0)", e.zero_prob);
+        }
+    }
+    Ok(())
+}
+
+fn heatmap(args: HeatmapArgs) -> Result<()> {
+    let words = WordList::read(&args.input)?;
+    let counts = BigramCounts::from_words(&words, &Vocab::from_words(&words))?;
+    Heatmap::counts(&counts).save(&args.out)?;
+    eprintln!("wrote {}", args.out.display());
+    Ok(())
+}
+

@@ -1,0 +1,286 @@
+//! The lecture's second model: one linear layer, `probs = softmax(one_hot(x) @ W)`,
+//! trained by gradient descent on the average NLL plus `reg·mean(W²)`.
+
+use tch::{Device, Kind, Tensor};
+
+use crate::error::{Result, check_param};
+use crate::model::BigramModel;
+use crate::vocab::Vocab;
+use crate::words::WordList;
+
+/// The training set: every bigram of the words as (input index, target index).
+///
+/// ```
+/// let words = makemore::WordList::parse("emma", "names")?;
+/// let vocab = makemore::Vocab::from_words(&words);
+/// let ex = makemore::Examples::new(&words, &vocab)?;
+/// assert_eq!(ex.len(), 5);
+/// assert_eq!(Vec::<i64>::try_from(&ex.xs).unwrap(), [0, 1, 2, 2, 3]);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Examples {
+    /// Input indices (int64, length n).
+    pub xs: Tensor,
+    /// Target indices (int64, length n).
+    pub ys: Tensor,
+}
+
+impl Examples {
+    /// Turn words into (xs, ys) with the vocabulary's indices.
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab", "w")?;
+    /// let other = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// assert!(makemore::Examples::new(&words, &other).is_err()); // 'b' is unknown
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn new(words: &WordList, vocab: &Vocab) -> Result<Examples> {
+        let (xs, ys) = vocab.bigram_indices(words)?;
+        Ok(Examples { xs: Tensor::from_slice(&xs), ys: Tensor::from_slice(&ys) })
+    }
+
+    /// Number of examples.
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab", "w")?;
+    /// let ex = makemore::Examples::new(&words, &makemore::Vocab::from_words(&words))?;
+    /// assert_eq!(ex.len(), 3);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.xs.size()[0] as usize
+    }
+
+    /// Always false for examples built from a [`WordList`] (it holds at least one word).
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("a", "w")?;
+    /// assert!(!makemore::Examples::new(&words, &makemore::Vocab::from_words(&words))?.is_empty());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Gradient-descent settings, with the lecture's values as defaults.
+///
+/// ```
+/// let cfg = makemore::TrainConfig::default();
+/// assert_eq!((cfg.steps, cfg.lr, cfg.reg), (100, 50.0, 0.01));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainConfig {
+    /// Number of full-batch steps.
+    pub steps: usize,
+    /// Learning rate (the lecture's 50).
+    pub lr: f64,
+    /// Regularization strength on `mean(W²)` (the lecture's 0.01).
+    pub reg: f64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig { steps: 100, lr: 50.0, reg: 0.01 }
+    }
+}
+
+impl TrainConfig {
+    /// Refuse settings that cannot train: no steps, a learning rate that is not a
+    /// positive finite number, a negative or non-finite regularization.
+    ///
+    /// ```
+    /// use makemore::TrainConfig;
+    /// assert!(TrainConfig { lr: f64::NAN, ..TrainConfig::default() }.validate().is_err());
+    /// assert!(TrainConfig { steps: 0, ..TrainConfig::default() }.validate().is_err());
+    /// assert!(TrainConfig { reg: 0.0, ..TrainConfig::default() }.validate().is_ok());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if self.steps == 0 {
+            return Err(crate::Error::BadParameter {
+                name: "steps",
+                value: "0".into(),
+                expected: "must be at least 1",
+            });
+        }
+        check_param("learning rate", self.lr, 0.0, true)?;
+        check_param("regularization", self.reg, 0.0, false)?;
+        Ok(())
+    }
+}
+
+/// The neural bigram: a V×V weight matrix `W`, read as log-counts.
+///
+/// ```
+/// use makemore::{BigramModel, Examples, NeuralBigram, TrainConfig, Vocab, WordList};
+/// let words = WordList::parse("ab\nab\nb", "w")?;
+/// let vocab = Vocab::from_words(&words);
+/// let ex = Examples::new(&words, &vocab)?;
+/// let mut model = NeuralBigram::new(vocab, makemore::LECTURE_SEED);
+/// let losses = model.train(&ex, TrainConfig { steps: 20, lr: 10.0, reg: 0.0 }, |_, _| {})?;
+/// assert!(losses[19] < losses[0]);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct NeuralBigram {
+    vocab: Vocab,
+    w: Tensor,
+}
+
+impl NeuralBigram {
+    /// `W = torch.randn((V, V), generator=g, requires_grad=True)` after seeding with `seed`.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let model = makemore::NeuralBigram::new(vocab, 42);
+    /// assert_eq!(model.w().size(), [2, 2]);
+    /// assert!(model.w().requires_grad());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn new(vocab: Vocab, seed: i64) -> NeuralBigram {
+        crate::seed(seed);
+        let v = vocab.len() as i64;
+        let w = Tensor::randn([v, v], (Kind::Float, Device::Cpu)).set_requires_grad(true);
+        NeuralBigram { vocab, w }
+    }
+
+    /// A model from given weights (V×V, finite), e.g. read back from a file.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let w = tch::Tensor::zeros([2, 2], (tch::Kind::Float, tch::Device::Cpu));
+    /// assert!(makemore::NeuralBigram::from_weights(vocab.clone(), w).is_ok());
+    /// let w = tch::Tensor::zeros([3, 2], (tch::Kind::Float, tch::Device::Cpu));
+    /// assert!(makemore::NeuralBigram::from_weights(vocab, w).is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn from_weights(vocab: Vocab, w: Tensor) -> Result<NeuralBigram> {
+        let v = vocab.len() as i64;
+        if w.size() != [v, v] {
+            return Err(crate::Error::BadCounts(format!("weights are {:?}, the vocabulary needs [{v}, {v}]", w.size())));
+        }
+        let w = w.to_kind(Kind::Float);
+        if w.isfinite().all().int64_value(&[]) == 0 {
+            return Err(crate::Error::BadCounts("weights hold NaN or infinite values".into()));
+        }
+        Ok(NeuralBigram { vocab, w: w.set_requires_grad(true) })
+    }
+
+    /// The weights `W`.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// assert_eq!(makemore::NeuralBigram::new(vocab, 1).w().kind(), tch::Kind::Float);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn w(&self) -> &Tensor {
+        &self.w
+    }
+
+    /// Forward pass: `xenc = one_hot(xs)`, `logits = xenc @ W`, `counts = logits.exp()`,
+    /// `probs = counts / counts.sum(1, keepdim=True)` (softmax, written out).
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let model = makemore::NeuralBigram::new(vocab, 1);
+    /// let probs = model.forward(&tch::Tensor::from_slice(&[0i64, 1, 1]));
+    /// assert_eq!(probs.size(), [3, 2]);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn forward(&self, xs: &Tensor) -> Tensor {
+        let xenc = xs.one_hot(self.vocab.len() as i64).to_kind(Kind::Float);
+        let logits = xenc.matmul(&self.w);
+        let counts = logits.exp();
+        &counts / counts.sum_dim_intlist([1i64].as_slice(), true, Kind::Float)
+    }
+
+    /// `loss = -probs[arange(n), ys].log().mean() + reg * (W**2).mean()`.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let w = tch::Tensor::zeros([2, 2], (tch::Kind::Float, tch::Device::Cpu));
+    /// let model = makemore::NeuralBigram::from_weights(vocab, w)?;
+    /// let xs = tch::Tensor::from_slice(&[0i64]);
+    /// let ys = tch::Tensor::from_slice(&[1i64]);
+    /// let loss = model.loss(&xs, &ys, 0.01).double_value(&[]);
+    /// assert!((loss - 2f64.ln()).abs() < 1e-6); // uniform over 2 tokens
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn loss(&self, xs: &Tensor, ys: &Tensor, reg: f64) -> Tensor {
+        let probs = self.forward(xs);
+        let picked = probs.gather(1, &ys.unsqueeze(1), false).squeeze_dim(1);
+        -picked.log().mean(Kind::Float) + reg * self.w.pow_tensor_scalar(2).mean(Kind::Float)
+    }
+
+    /// One step of gradient descent: zero the gradient, forward, backward,
+    /// `W -= lr * W.grad` without tracking gradients. Returns the loss before the update.
+    ///
+    /// ```
+    /// use makemore::{Examples, NeuralBigram, Vocab, WordList};
+    /// let words = WordList::parse("ab", "w")?;
+    /// let vocab = Vocab::from_words(&words);
+    /// let ex = Examples::new(&words, &vocab)?;
+    /// let mut model = NeuralBigram::new(vocab, 1);
+    /// let first = model.step(&ex, 10.0, 0.0);
+    /// assert!(model.step(&ex, 10.0, 0.0) < first);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn step(&mut self, examples: &Examples, lr: f64, reg: f64) -> f32 {
+        self.w.zero_grad();
+        let loss = self.loss(&examples.xs, &examples.ys, reg);
+        loss.backward();
+        tch::no_grad(|| {
+            let update = self.w.grad() * (-lr);
+            let _ = self.w.f_add_(&update);
+        });
+        loss.double_value(&[]) as f32
+    }
+
+    /// Train for `cfg.steps` steps, calling `on_step(step, loss)` after each (for
+    /// progress); returns every step's loss.
+    ///
+    /// ```
+    /// use makemore::{Examples, NeuralBigram, TrainConfig, Vocab, WordList};
+    /// let words = WordList::parse("ab", "w")?;
+    /// let vocab = Vocab::from_words(&words);
+    /// let ex = Examples::new(&words, &vocab)?;
+    /// let mut model = NeuralBigram::new(vocab, 1);
+    /// let mut seen = 0;
+    /// let losses = model.train(&ex, TrainConfig { steps: 3, ..Default::default() }, |_, _| seen += 1)?;
+    /// assert_eq!((losses.len(), seen), (3, 3));
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn train(
+        &mut self,
+        examples: &Examples,
+        cfg: TrainConfig,
+        mut on_step: impl FnMut(usize, f32),
+    ) -> Result<Vec<f32>> {
+        cfg.validate()?;
+        let mut losses = Vec::with_capacity(cfg.steps);
+        for k in 0..cfg.steps {
+            let loss = self.step(examples, cfg.lr, cfg.reg);
+            if !loss.is_finite() {
+                return Err(crate::Error::Diverged { step: k + 1, loss });
+            }
+            on_step(k, loss);
+            losses.push(loss);
+        }
+        Ok(losses)
+    }
+}
+
+impl BigramModel for NeuralBigram {
+    fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+    /// The lecture's sampling: `one_hot([ix]) @ W`, exponentiate, normalize.
+    fn next_probs(&self, ix: i64) -> Tensor {
+        tch::no_grad(|| self.forward(&Tensor::from_slice(&[ix])).get(0))
+    }
+    fn probs(&self) -> Tensor {
+        let v = self.vocab.len() as i64;
+        tch::no_grad(|| self.forward(&Tensor::arange(v, (Kind::Int64, Device::Cpu))))
+    }
+}

@@ -1,0 +1,72 @@
+//! Sampling names the lecture's way: start at '.', draw the next index from that
+//! row of `P` with `torch.multinomial`, stop when '.' comes out.
+
+use tch::Tensor;
+
+use crate::model::BigramModel;
+
+/// The lecture's seed, `torch.Generator().manual_seed(2147483647)`.
+pub const LECTURE_SEED: i64 = 2147483647;
+
+/// Seed libtorch's global generator: tch's stand-in for a fresh
+/// `torch.Generator().manual_seed(seed)`. The same seed and the same sequence of
+/// random calls give the same numbers as PyTorch.
+///
+/// ```
+/// makemore::seed(makemore::LECTURE_SEED);
+/// let a = tch::Tensor::rand([3], (tch::Kind::Float, tch::Device::Cpu));
+/// makemore::seed(makemore::LECTURE_SEED);
+/// let b = tch::Tensor::rand([3], (tch::Kind::Float, tch::Device::Cpu));
+/// assert!(a.equal(&b));
+/// ```
+pub fn seed(seed: i64) {
+    tch::manual_seed(seed);
+}
+
+/// Draw one index from the probabilities `p` (`torch.multinomial(p, 1, replacement=True)`).
+///
+/// ```
+/// let p = tch::Tensor::from_slice(&[0.0f32, 1.0, 0.0]);
+/// assert_eq!(makemore::draw(&p), 1);
+/// ```
+pub fn draw(p: &Tensor) -> i64 {
+    p.multinomial(1, true).int64_value(&[0])
+}
+
+/// Make `num` words from a model after seeding with `seed`, one multinomial draw per
+/// character, exactly as the lecture's loop (so the words equal PyTorch's for the same
+/// seed). The end token is not included in the words.
+///
+/// ```
+/// let words = makemore::WordList::parse("ab\nba", "w")?;
+/// let model = makemore::CountsModel::fit(&words, 0.0)?;
+/// let names = makemore::sample(&model, 5, makemore::LECTURE_SEED);
+/// assert_eq!(names.len(), 5);
+/// assert!(names.iter().all(|n| ["ab", "ba"].contains(&n.as_str())));
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn sample<M: BigramModel + ?Sized>(model: &M, num: usize, seed: i64) -> Vec<String> {
+    self::seed(seed);
+    (0..num).map(|_| sample_one(model)).collect()
+}
+
+/// Make one word from the generator's current state (no seeding).
+///
+/// ```
+/// let words = makemore::WordList::parse("ab", "w")?;
+/// let model = makemore::CountsModel::fit(&words, 0.0)?;
+/// assert_eq!(makemore::sample_one(&model), "ab");
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn sample_one<M: BigramModel + ?Sized>(model: &M) -> String {
+    let vocab = model.vocab();
+    let mut out = String::new();
+    let mut ix = 0;
+    loop {
+        ix = draw(&model.next_probs(ix));
+        if ix == 0 {
+            return out;
+        }
+        out.push(vocab.itos(ix as usize));
+    }
+}

@@ -1,0 +1,159 @@
+//! The vocabulary: '.' at index 0, then every distinct character of the data in
+//! code-point order (Python's `sorted(set(''.join(words)))`). Any script works.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use crate::words::WordList;
+
+/// The start/end token. Words may not contain it.
+pub const BOUNDARY: char = '.';
+
+/// Character ↔ index maps: the lecture's `stoi` and `itos`.
+///
+/// ```
+/// let words = makemore::WordList::parse("emma\nava", "names")?;
+/// let vocab = makemore::Vocab::from_words(&words);
+/// assert_eq!(vocab.chars(), ['.', 'a', 'e', 'm', 'v']);
+/// assert_eq!(vocab.stoi('m'), Some(3));
+/// assert_eq!(vocab.itos(4), 'v');
+/// # Ok::<(), makemore::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vocab {
+    itos: Vec<char>,
+    stoi: HashMap<char, usize>,
+}
+
+impl Vocab {
+    /// Build the vocabulary of a word list ([`WordList`] already refuses words with '.').
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("zoë\nchloé", "names")?;
+    /// let vocab = makemore::Vocab::from_words(&words);
+    /// assert_eq!(vocab.len(), 8);
+    /// assert_eq!(vocab.itos(7), 'ë');
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn from_words(words: &WordList) -> Vocab {
+        let mut chars: Vec<char> = words.iter().flat_map(|w| w.chars()).collect();
+        chars.sort_unstable();
+        chars.dedup();
+        chars.insert(0, BOUNDARY);
+        Vocab::build(chars)
+    }
+
+    /// Rebuild a vocabulary from its `itos` list (as stored in a model file), checking it.
+    ///
+    /// ```
+    /// assert!(makemore::Vocab::from_itos(vec!['.', 'a', 'b']).is_ok());
+    /// assert!(makemore::Vocab::from_itos(vec!['.', 'b', 'a']).is_err());
+    /// assert!(makemore::Vocab::from_itos(vec!['a', 'b']).is_err());
+    /// ```
+    pub fn from_itos(itos: Vec<char>) -> Result<Vocab> {
+        if itos.first() != Some(&BOUNDARY) {
+            return Err(Error::BadVocab("it must start with '.'".into()));
+        }
+        if itos.len() < 2 {
+            return Err(Error::BadVocab("it has no characters besides '.'".into()));
+        }
+        if !itos[1..].windows(2).all(|p| p[0] < p[1]) || itos[1] == BOUNDARY {
+            return Err(Error::BadVocab("characters after '.' must be distinct and in code-point order".into()));
+        }
+        Ok(Vocab::build(itos))
+    }
+
+    fn build(itos: Vec<char>) -> Vocab {
+        let stoi = itos.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+        Vocab { itos, stoi }
+    }
+
+    /// Number of tokens, '.' included (27 for names.txt).
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// assert_eq!(vocab.len(), 2);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.itos.len()
+    }
+
+    /// Always false: a vocabulary holds at least '.' and one character.
+    ///
+    /// ```
+    /// assert!(!makemore::Vocab::from_itos(vec!['.', 'a'])?.is_empty());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.itos.is_empty()
+    }
+
+    /// Index of a character, if it is in the vocabulary.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// assert_eq!(vocab.stoi('.'), Some(0));
+    /// assert_eq!(vocab.stoi('q'), None);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn stoi(&self, ch: char) -> Option<usize> {
+        self.stoi.get(&ch).copied()
+    }
+
+    /// Character at an index. Panics when `i >= len()`, like indexing a slice.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// assert_eq!(vocab.itos(1), 'a');
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn itos(&self, i: usize) -> char {
+        self.itos[i]
+    }
+
+    /// All tokens in index order.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// assert_eq!(vocab.chars(), ['.', 'a']);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn chars(&self) -> &[char] {
+        &self.itos
+    }
+
+    /// The bigrams of every word as index pairs, each word framed by '.' on both sides:
+    /// the lecture's `xs` and `ys`. Fails on a character outside the vocabulary, naming
+    /// the line.
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("emma", "names")?;
+    /// let vocab = makemore::Vocab::from_words(&words);
+    /// let (xs, ys) = vocab.bigram_indices(&words)?;
+    /// assert_eq!(xs, [0, 1, 2, 2, 3]); // . e m m a
+    /// assert_eq!(ys, [1, 2, 2, 3, 0]); // e m m a .
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn bigram_indices(&self, words: &WordList) -> Result<(Vec<i64>, Vec<i64>)> {
+        let mut xs = Vec::new();
+        let mut ys = Vec::new();
+        for (i, word) in words.iter().enumerate() {
+            let mut prev = 0;
+            for ch in word.chars() {
+                let ix = self.stoi(ch).ok_or_else(|| Error::UnknownChar {
+                    origin: words.origin().to_string(),
+                    line: words.line_of(i),
+                    word: word.clone(),
+                    ch,
+                })?;
+                xs.push(prev as i64);
+                ys.push(ix as i64);
+                prev = ix;
+            }
+            xs.push(prev as i64);
+            ys.push(0);
+        }
+        Ok((xs, ys))
+    }
+}
