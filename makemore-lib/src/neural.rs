@@ -192,7 +192,7 @@ impl NeuralBigram {
         let xenc = xs.one_hot(self.vocab.len() as i64).to_kind(Kind::Float);
         let logits = xenc.matmul(&self.w);
         let counts = logits.exp();
-        &counts / counts.sum_dim_intlist([1i64].as_slice(), true, Kind::Float)
+        &counts / counts.sum_dim_intlist([1i64].as_slice(), true, None)
     }
 
     /// `loss = -probs[arange(n), ys].log().mean() + reg * (W**2).mean()`.
@@ -209,11 +209,12 @@ impl NeuralBigram {
     /// ```
     pub fn loss(&self, xs: &Tensor, ys: &Tensor, reg: f64) -> Tensor {
         let probs = self.forward(xs);
-        let picked = probs.gather(1, &ys.unsqueeze(1), false).squeeze_dim(1);
-        -picked.log().mean(Kind::Float) + reg * self.w.pow_tensor_scalar(2).mean(Kind::Float)
+        let rows = Tensor::arange(ys.size()[0], (Kind::Int64, Device::Cpu));
+        let picked = probs.index(&[Some(rows), Some(ys.shallow_clone())]);
+        -picked.log().mean(None) + reg * self.w.pow_tensor_scalar(2).mean(None)
     }
 
-    /// One step of gradient descent: zero the gradient, forward, backward,
+    /// One step of gradient descent: forward, backward, clear the gradient,
     /// `W -= lr * W.grad` without tracking gradients. Returns the loss before the update.
     ///
     /// ```
@@ -227,13 +228,14 @@ impl NeuralBigram {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn step(&mut self, examples: &Examples, lr: f64, reg: f64) -> f32 {
-        self.w.zero_grad();
         let loss = self.loss(&examples.xs, &examples.ys, reg);
         loss.backward();
         tch::no_grad(|| {
             let update = self.w.grad() * (-lr);
             let _ = self.w.f_add_(&update);
         });
+        // the lecture's `W.grad = None`: continue with a fresh leaf that has no gradient
+        self.w = self.w.detach().set_requires_grad(true);
         loss.double_value(&[]) as f32
     }
 

@@ -1,0 +1,10 @@
+# The two commands a new machine needs (see README.md):
+#   make lecture   set everything up, then run the lecture end to end
+#   make test      set everything up, then run all the tests
+.PHONY: lecture test setup
+lecture: setup
+	scripts/lecture.sh
+test: setup
+	scripts/test.sh
+setup:
+	scripts/setup.sh

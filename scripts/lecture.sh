@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The main job: the bigram lecture end to end on data/names.txt, with the CLI.
+# (Run scripts/setup.sh first; `make lecture` does both.) Outputs go to out/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/common.sh
+mm=target/release/makemore
+[ -x "$mm" ] || die "$mm is not built: run scripts/setup.sh (or make lecture)"
+mkdir -p out
+data=${1:-data/names.txt}
+
+step "Part 1: counting bigrams, smoothing 1"
+"$mm" train --input "$data" --model counts --out out/counts.safetensors
+step "20 names from the counts (seed 2147483647)"
+"$mm" sample --model out/counts.safetensors --num 20
+step "average negative log likelihood of the training set"
+"$mm" eval --model out/counts.safetensors --input "$data"
+
+step "Part 2: the neural bigram, 200 steps of gradient descent (lr 50, reg 0.01)"
+"$mm" train --input "$data" --model neural --steps 200 --out out/neural.safetensors
+step "20 names from the network: almost the same as from the counts"
+"$mm" sample --model out/neural.safetensors --num 20
+"$mm" eval --model out/neural.safetensors --input "$data"
+
+step "the lecture's figure"
+"$mm" heatmap --input "$data" --out out/bigram-counts.png
+"$mm" heatmap --input "$data" --out out/bigram-counts.svg
+ok "models, heatmap (out/bigram-counts.png, .svg) written to out/"

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# One-time set-up of everything makemore-rs needs, from nothing but the package
+# registries. Safe to run again: when all is in place it does no network and takes
+# seconds.
+#
+#   1. a Python virtualenv `.venv` holding libtorch 2.13.0 (the `torch` wheel from PyPI:
+#      tch 0.26 needs exactly this version, and the libtorch download site is not reachable)
+#   2. `.libtorch`, a link to that torch package: `.cargo/config.toml` points tch at it,
+#      and the build embeds its lib/ folder as an rpath (no LD_LIBRARY_PATH needed)
+#   3. the notebook runner (nbclient) in the same virtualenv
+#   4. evcxr_jupyter (cargo install, ~10 minutes once) and a project-local kernelspec
+#   5. a release build of the library and the `makemore` binary
+#
+# Variables: PYTHON (default python3), MAKEMORE_FULL_TORCH=1 for the full 4.7 GB torch
+# install that also imports in Python (needed only for the PyTorch benchmarks).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/common.sh
+
+PYTHON=${PYTHON:-python3}
+TORCH_PIN=2.13.0              # what tch 0.26 expects (tests check this against torch-sys)
+CUDA_RUNTIME_PIN=13.0.96      # libtorch_cpu.so links libcudart.so.13 and libcupti.so.13
+CUDA_CUPTI_PIN=13.0.85
+EVCXR_PIN=0.22.0
+KERNEL_NAME=makemore-rust
+
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 is not installed: $2"; }
+need "$PYTHON" "install Python 3.9 or newer (e.g. apt-get install python3 python3-venv)"
+need cargo "install Rust with rustup (https://rustup.rs)"
+need c++ "install a C++ compiler (e.g. apt-get install g++): tch builds a small C++ glue library"
+
+# --- 1. virtualenv with libtorch -------------------------------------------------
+torch_dir() { ls -d .venv/lib/python3*/site-packages/torch 2>/dev/null | head -n1; }
+torch_version() {
+    local d; d=$(torch_dir)
+    [ -n "$d" ] && sed -n "s/^__version__ = '\([0-9.]*\).*/\1/p" "$d/version.py" 2>/dev/null
+}
+if [ "$(torch_version)" != "$TORCH_PIN" ] || [ ! -e "$(torch_dir)/lib/libtorch_cpu.so" ]; then
+    free_gb=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
+    [ "$free_gb" -ge 3 ] || die "only ${free_gb} GB free here; libtorch needs about 3 GB (1.3 GB installed)"
+    step "creating .venv with torch $TORCH_PIN from PyPI (about 1.3 GB; a few minutes)"
+    [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv || die "could not create a virtualenv (apt-get install python3-venv?)"
+    if [ "${MAKEMORE_FULL_TORCH:-0}" = 1 ]; then
+        .venv/bin/pip install --progress-bar off "torch==$TORCH_PIN"
+    else
+        # Only what libtorch_cpu needs: tch never imports the Python package.
+        .venv/bin/pip install --progress-bar off --no-deps "torch==$TORCH_PIN" \
+            "nvidia-cuda-runtime==$CUDA_RUNTIME_PIN" "nvidia-cuda-cupti==$CUDA_CUPTI_PIN"
+    fi
+    [ "$(torch_version)" = "$TORCH_PIN" ] || die "torch $TORCH_PIN did not install into .venv"
+else
+    ok "torch $TORCH_PIN in .venv"
+fi
+
+# --- 2. the link tch builds against ----------------------------------------------
+target=$(torch_dir)
+if [ "$(readlink .libtorch 2>/dev/null)" != "$target" ]; then
+    ln -sfn "$target" .libtorch
+    step "linked .libtorch -> $target"
+fi
+
+# --- 3. notebook runner ------------------------------------------------------------
+if ! .venv/bin/python -c "import nbclient, nbformat" 2>/dev/null; then
+    step "installing nbclient (runs notebooks headless)"
+    .venv/bin/pip install --progress-bar off --no-warn-conflicts nbclient==0.10.2 nbformat==5.10.4 jupyter_client==8.6.3
+else
+    ok "nbclient"
+fi
+
+# --- 4. the Rust Jupyter kernel ----------------------------------------------------
+if ! cargo install --list | grep -q "^evcxr_jupyter v$EVCXR_PIN:"; then
+    step "installing evcxr_jupyter $EVCXR_PIN (cargo install; about 10 minutes, once)"
+    cargo install evcxr_jupyter --version "$EVCXR_PIN" --locked
+else
+    ok "evcxr_jupyter $EVCXR_PIN"
+fi
+scripts/write-kernelspec.sh "$KERNEL_NAME"
+
+# --- 5. build --------------------------------------------------------------------
+step "building makemore (release; the first build compiles libtorch's glue, ~2-4 minutes)"
+cargo build --release --quiet
+ok "set-up complete"
