@@ -11,8 +11,9 @@
 #   4. evcxr_jupyter (cargo install, ~10 minutes once) and a project-local kernelspec
 #   5. a release build of the library and the `makemore` binary
 #
-# Variables: PYTHON (default python3), MAKEMORE_FULL_TORCH=1 for the full 4.7 GB torch
-# install that also imports in Python (needed only for the PyTorch benchmarks).
+# Variables: PYTHON (default python3); MAKEMORE_FULL_TORCH=1 for the full 4.7 GB torch
+# install that also imports in Python (needed only for the PyTorch benchmarks);
+# TORCH_DIR=<site-packages>/torch to use a torch 2.13.0 you already have (e.g. conda's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
@@ -30,16 +31,23 @@ need cargo "install Rust with rustup (https://rustup.rs)"
 need c++ "install a C++ compiler (e.g. apt-get install g++): tch builds a small C++ glue library"
 
 # --- 1. virtualenv with libtorch -------------------------------------------------
-torch_dir() { ls -d .venv/lib/python3*/site-packages/torch 2>/dev/null | head -n1; }
+torch_dir() {
+    if [ -n "${TORCH_DIR:-}" ]; then echo "$TORCH_DIR"; else ls -d .venv/lib/python3*/site-packages/torch 2>/dev/null | head -n1; fi
+}
 torch_version() {
     local d; d=$(torch_dir)
     [ -n "$d" ] && sed -n "s/^__version__ = '\([0-9.]*\).*/\1/p" "$d/version.py" 2>/dev/null
 }
-if [ "$(torch_version)" != "$TORCH_PIN" ] || [ ! -e "$(torch_dir)/lib/libtorch_cpu.so" ]; then
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv || die "could not create a virtualenv (apt-get install python3-venv?)"
+fi
+if [ -n "${TORCH_DIR:-}" ]; then
+    [ "$(torch_version)" = "$TORCH_PIN" ] || die "TORCH_DIR=$TORCH_DIR does not hold torch $TORCH_PIN"
+    ok "torch $TORCH_PIN from TORCH_DIR"
+elif [ "$(torch_version)" != "$TORCH_PIN" ] || [ ! -e "$(torch_dir)/lib/libtorch_cpu.so" ]; then
     free_gb=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
     [ "$free_gb" -ge 3 ] || die "only ${free_gb} GB free here; libtorch needs about 3 GB (1.3 GB installed)"
-    step "creating .venv with torch $TORCH_PIN from PyPI (about 1.3 GB; a few minutes)"
-    [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv || die "could not create a virtualenv (apt-get install python3-venv?)"
+    step "installing torch $TORCH_PIN from PyPI into .venv (about 1.3 GB; a few minutes)"
     if [ "${MAKEMORE_FULL_TORCH:-0}" = 1 ]; then
         .venv/bin/pip install --progress-bar off "torch==$TORCH_PIN"
     else

@@ -15,8 +15,8 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The file could not be opened or read.
-    #[error("cannot read '{}': {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot read '{}': {io}", path.display())]
+    Read { path: PathBuf, io: std::io::Error },
     /// The path names a directory, not a file.
     #[error("'{}' is a directory, not a file", path.display())]
     IsDirectory { path: PathBuf },

@@ -65,7 +65,7 @@ fn text_colour(cell: RGBColor) -> RGBColor {
 /// let words = makemore::WordList::parse("emma\nava", "names")?;
 /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
 /// let svg = makemore::Heatmap::counts(&counts).to_svg()?;
-/// assert!(svg.contains("<svg") && svg.contains(">mm<"));
+/// assert!(svg.contains("<svg") && svg.contains(">\nmm\n<"));
 /// # Ok::<(), makemore::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -139,7 +139,7 @@ impl Heatmap {
         let cell = self.cell_px() as i32;
         let max = self.values.iter().copied().fold(0.0f64, f64::max);
         let labelled = v <= MAX_LABELLED;
-        let font_px = (cell as f64 * 0.28).max(6.0);
+        let font_px = (cell as f64 * 0.34).max(6.0);
         for i in 0..v {
             for j in 0..v {
                 let k = i * v + j;
@@ -189,6 +189,17 @@ impl Heatmap {
         let mut rgb = vec![0u8; (w * h * 3) as usize];
         self.draw(&BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area())?;
         encode_png(&rgb, w, h)
+    }
+
+    /// Check that `path` names a figure this can write (ends in .svg or .png).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// assert!(makemore::Heatmap::check_path(Path::new("n.PNG")).is_ok());
+    /// assert!(makemore::Heatmap::check_path(Path::new("n.pdf")).is_err());
+    /// ```
+    pub fn check_path(path: &Path) -> Result<()> {
+        figure_format(path).map(|_| ())
     }
 
     /// Write the figure to `path`, as SVG or PNG by its extension, atomically.

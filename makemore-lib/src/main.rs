@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use makemore::{
     BigramCounts, CountsModel, Examples, Heatmap, LECTURE_SEED, Model, NeuralBigram, TrainConfig,
-    Vocab, WordList, evaluate,
+    Vocab, WordList, check_writable, evaluate,
 };
 
 /// Make more of whatever word list you give it: character-level bigram language
@@ -49,19 +49,19 @@ struct TrainArgs {
     #[arg(long, value_enum)]
     model: Kind,
     /// Counts model: added to every count before normalizing [default: 1].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     smoothing: Option<f64>,
     /// Neural model: full-batch gradient descent steps [default: 100].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     steps: Option<usize>,
     /// Neural model: learning rate [default: 50].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     lr: Option<f64>,
     /// Neural model: regularization strength on mean(W²) [default: 0.01].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     reg: Option<f64>,
     /// Neural model: seed for the initial weights.
-    #[arg(long, default_value_t = LECTURE_SEED, value_parser = parse_seed)]
+    #[arg(long, default_value_t = LECTURE_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
     seed: i64,
     /// Where to write the model (safetensors).
     #[arg(long)]
@@ -74,10 +74,10 @@ struct SampleArgs {
     #[arg(long)]
     model: PathBuf,
     /// How many words to make.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_negative_numbers = true)]
     num: u32,
     /// Seed for the sampler (the lecture's by default).
-    #[arg(long, default_value_t = LECTURE_SEED, value_parser = parse_seed)]
+    #[arg(long, default_value_t = LECTURE_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
     seed: i64,
 }
 
@@ -134,6 +134,7 @@ fn main() -> ExitCode {
 }
 
 fn train(args: TrainArgs) -> Result<()> {
+    check_writable(&args.out)?;
     let words = WordList::read(&args.input)?;
     let vocab = Vocab::from_words(&words);
     let model = match args.model {
@@ -221,6 +222,8 @@ fn eval(args: EvalArgs) -> Result<()> {
 }
 
 fn heatmap(args: HeatmapArgs) -> Result<()> {
+    check_writable(&args.out)?;
+    Heatmap::check_path(&args.out)?;
     let words = WordList::read(&args.input)?;
     let counts = BigramCounts::from_words(&words, &Vocab::from_words(&words))?;
     Heatmap::counts(&counts).save(&args.out)?;

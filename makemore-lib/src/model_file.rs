@@ -123,7 +123,7 @@ impl Model {
         if path.is_dir() {
             return Err(Error::IsDirectory { path: path.into() });
         }
-        let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.into(), source })?;
+        let bytes = std::fs::read(path).map_err(|io| Error::Read { path: path.into(), io })?;
         let bad = |reason: String| Error::BadModel { path: path.into(), reason };
         let (_, header) = SafeTensors::read_metadata(&bytes)
             .map_err(|e| bad(format!("not a safetensors file, or damaged ({e:?})")))?;

@@ -15,7 +15,7 @@ use crate::words::WordList;
 /// let vocab = makemore::Vocab::from_words(&words);
 /// let ex = makemore::Examples::new(&words, &vocab)?;
 /// assert_eq!(ex.len(), 5);
-/// assert_eq!(Vec::<i64>::try_from(&ex.xs).unwrap(), [0, 1, 2, 2, 3]);
+/// assert_eq!(Vec::<i64>::try_from(&ex.xs).unwrap(), [0, 2, 3, 3, 1]); // . e m m a
 /// # Ok::<(), makemore::Error>(())
 /// ```
 #[derive(Debug)]

@@ -1,10 +1,36 @@
 //! Writing output files safely: to a temporary file beside the target, then renamed
 //! over it, so a failure never leaves a half-written or clobbered file.
 
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+
+/// Check, before any long work, that `path` can be an output file: it names a file
+/// (not a folder) in a folder that exists. Returns that folder and the file name.
+///
+/// ```
+/// use std::path::Path;
+/// assert!(makemore::check_writable(Path::new("model.safetensors")).is_ok());
+/// let err = makemore::check_writable(Path::new("/no/such/dir/m.safetensors")).unwrap_err();
+/// assert!(err.to_string().contains("does not exist"));
+/// ```
+pub fn check_writable(path: &Path) -> Result<(&Path, &OsStr)> {
+    let fail = |reason: String| Error::Write { path: path.into(), reason };
+    if path.is_dir() {
+        return Err(fail("it is a directory".into()));
+    }
+    let name = path.file_name().ok_or_else(|| fail("it does not name a file".into()))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(fail(format!("the folder '{}' does not exist", dir.display())));
+    }
+    Ok((dir, name))
+}
 
 /// Write `bytes` to `path` atomically. The folder must exist; `path` must not be a folder.
 ///
@@ -19,17 +45,7 @@ use crate::error::{Error, Result};
 /// ```
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let fail = |reason: String| Error::Write { path: path.into(), reason };
-    if path.is_dir() {
-        return Err(fail("it is a directory".into()));
-    }
-    let name = path.file_name().ok_or_else(|| fail("it does not name a file".into()))?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(fail(format!("the folder '{}' does not exist", dir.display())));
-    }
+    let (dir, name) = check_writable(path)?;
     let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
     let written = std::fs::File::create(&tmp)
         .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))

@@ -42,7 +42,8 @@ pub fn draw(p: &Tensor) -> i64 {
 /// let model = makemore::CountsModel::fit(&words, 0.0)?;
 /// let names = makemore::sample(&model, 5, makemore::LECTURE_SEED);
 /// assert_eq!(names.len(), 5);
-/// assert!(names.iter().all(|n| ["ab", "ba"].contains(&n.as_str())));
+/// // after 'a' comes 'b' or the end, after 'b' comes 'a' or the end
+/// assert!(names.iter().all(|n| !n.is_empty() && !n.contains("aa") && !n.contains("bb")));
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn sample<M: BigramModel + ?Sized>(model: &M, num: usize, seed: i64) -> Vec<String> {

@@ -131,8 +131,9 @@ impl Vocab {
     /// let words = makemore::WordList::parse("emma", "names")?;
     /// let vocab = makemore::Vocab::from_words(&words);
     /// let (xs, ys) = vocab.bigram_indices(&words)?;
-    /// assert_eq!(xs, [0, 1, 2, 2, 3]); // . e m m a
-    /// assert_eq!(ys, [1, 2, 2, 3, 0]); // e m m a .
+    /// assert_eq!(vocab.chars(), ['.', 'a', 'e', 'm']);
+    /// assert_eq!(xs, [0, 2, 3, 3, 1]); // . e m m a
+    /// assert_eq!(ys, [2, 3, 3, 1, 0]); // e m m a .
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn bigram_indices(&self, words: &WordList) -> Result<(Vec<i64>, Vec<i64>)> {

@@ -44,7 +44,7 @@ impl WordList {
         if path.is_dir() {
             return Err(Error::IsDirectory { path: path.into() });
         }
-        let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.into(), source })?;
+        let bytes = std::fs::read(path).map_err(|io| Error::Read { path: path.into(), io })?;
         let text = utf8_or_line_error(&bytes, &path.display().to_string())?;
         WordList::parse(text, &format!("'{}'", path.display()))
     }

@@ -1,0 +1,268 @@
+//! The `makemore` command as users and scripts meet it: reference results on
+//! names.txt and on a non-ASCII list, and a clear one-line error for every kind of
+//! bad input, with no panic and no half-written or clobbered output.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::*;
+
+fn makemore(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_makemore")).args(args).output().expect("run makemore")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// Run and expect success.
+fn ok(args: &[&str]) -> String {
+    let out = makemore(args);
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    stdout(&out)
+}
+
+/// Run and expect a clean failure: exit code 1 (our errors: the last line of stderr,
+/// one line) or 2 (clap's usage errors), nothing on stdout, a message containing
+/// `needle`, and no panic or backtrace.
+fn fails(args: &[&str], needle: &str) -> String {
+    let out = makemore(args);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(matches!(out.status.code(), Some(1 | 2)), "{args:?}: status {:?}, stderr {err}", out.status);
+    assert!(out.stdout.is_empty(), "{args:?}: printed {}", stdout(&out));
+    assert!(err.contains(needle), "{args:?}: {err:?} does not mention {needle:?}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace") && !err.contains("internal error"), "{err}");
+    if out.status.code() == Some(1) {
+        // progress lines may come first; the error is the last line, and only it
+        let last = err.trim_end().lines().last().unwrap_or_default();
+        assert!(last.starts_with("makemore: error: ") && last.contains(needle), "{err}");
+        assert_eq!(err.matches("makemore: error").count(), 1, "{err}");
+        assert_eq!(last.matches(needle).count(), 1, "said twice: {err}");
+    }
+    err
+}
+
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Dir {
+        Dir(tempfile::tempdir().unwrap())
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.path().join(name)
+    }
+    fn file(&self, name: &str, bytes: &[u8]) -> String {
+        let p = self.path(name);
+        std::fs::write(&p, bytes).unwrap();
+        s(&p)
+    }
+}
+
+fn s(p: &Path) -> String {
+    p.to_str().unwrap().to_string()
+}
+
+fn train(input: &str, model: &str, extra: &[&str], out: &str) -> String {
+    let mut args = vec!["train", "--input", input, "--model", model, "--out", out];
+    args.extend_from_slice(extra);
+    let out = makemore(&args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn counts_model_samples_and_nll_on_names() {
+    let dir = Dir::new();
+    let (names, model) = (s(&names_txt()), s(&dir.path("counts.safetensors")));
+    train(&names, "counts", &[], &model);
+    let r = reference("names-reference.json");
+    assert_eq!(lines(&ok(&["sample", "--model", &model])), names_without_end(&r["samples20_counts_smoothed"]));
+    let json: serde_json::Value = serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &names, "--json"])).unwrap();
+    assert_eq!(json["n"], 228146);
+    assert_eq!(json["words"], 32033);
+    assert!((json["nll"].as_f64().unwrap() - 2.454577).abs() <= 1e-5, "{json}");
+    // another seed gives other names, the same seed the same ones
+    let other = ok(&["sample", "--model", &model, "--seed", "42", "--num", "5"]);
+    assert_ne!(lines(&other), names_without_end(&r["samples20_counts_smoothed"])[..5]);
+    assert_eq!(other, ok(&["sample", "--model", &model, "--seed", "42", "--num", "5"]));
+}
+
+#[test]
+fn neural_model_samples_after_200_steps_and_shows_progress() {
+    let dir = Dir::new();
+    let model = s(&dir.path("nn.safetensors"));
+    let log = train(&s(&names_txt()), "neural", &["--steps", "200"], &model);
+    assert!(log.contains("step 100/200") && log.contains("final loss 2.4830"), "{log}");
+    let r = reference("names-reference.json");
+    assert_eq!(lines(&ok(&["sample", "--model", &model])), names_without_end(&r["samples20_nn_after200"]));
+}
+
+#[test]
+fn non_ascii_list_matches_pytorch() {
+    let dir = Dir::new();
+    let words = s(&fixture("accents.txt"));
+    let r = reference("accents-reference.json");
+    let counts = s(&dir.path("c.safetensors"));
+    train(&words, "counts", &[], &counts);
+    assert_eq!(lines(&ok(&["sample", "--model", &counts])), names_without_end(&r["samples20_counts_smoothed"]));
+    let json: serde_json::Value = serde_json::from_str(&ok(&["eval", "--model", &counts, "--input", &words, "--json"])).unwrap();
+    assert_eq!(json["n"], r["n_examples"]);
+    assert!((json["nll"].as_f64().unwrap() - r["nll_smoothed"]["avg_exact"].as_f64().unwrap()).abs() <= 1e-6);
+    let nn = s(&dir.path("n.safetensors"));
+    train(&words, "neural", &["--steps", "200"], &nn);
+    assert_eq!(lines(&ok(&["sample", "--model", &nn])), names_without_end(&r["samples20_nn_after200"]));
+}
+
+#[test]
+fn unsmoothed_model_reports_impossible_bigrams() {
+    let dir = Dir::new();
+    let train_list = dir.file("train.txt", b"ab\nba\n");
+    let model = s(&dir.path("m.safetensors"));
+    train(&train_list, "counts", &["--smoothing", "0"], &model);
+    let unseen = dir.file("unseen.txt", b"aa\n");
+    let json: serde_json::Value = serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &unseen, "--json"])).unwrap();
+    assert!(json["nll"].is_null(), "{json}");
+    assert_eq!(json["zero_prob_bigrams"], 1);
+    assert!(ok(&["eval", "--model", &model, "--input", &unseen]).contains("nll inf"));
+}
+
+#[test]
+fn heatmap_writes_svg_and_png() {
+    let dir = Dir::new();
+    let (svg, png) = (dir.path("n.svg"), dir.path("n.png"));
+    ok(&["heatmap", "--input", &s(&names_txt()), "--out", &s(&svg)]);
+    ok(&["heatmap", "--input", &s(&names_txt()), "--out", &s(&png)]);
+    let svg = std::fs::read_to_string(svg).unwrap();
+    // every cell has its bigram and count: "n." 6763 and "an" 5438 among them
+    for text in ["n.", "6763", "an", "5438", "..", "zz"] {
+        assert!(svg.contains(&format!(">\n{text}\n</text>")), "no {text} in the figure");
+    }
+    assert_eq!(svg.matches("<rect").count(), 27 * 27 + 1);
+    let png = std::fs::read(png).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_eq!(&png[16..24], [0, 0, 4, 180, 0, 0, 4, 180]); // 1204 x 1204
+}
+
+#[test]
+fn bad_word_lists() {
+    let dir = Dir::new();
+    let out = s(&dir.path("m.safetensors"));
+    let train_on = |input: &str, needle: &str| fails(&["train", "--input", input, "--model", "counts", "--out", &out], needle);
+    train_on(&s(&dir.path("missing.txt")), "cannot read");
+    train_on(&s(dir.0.path()), "is a directory");
+    train_on(&dir.file("empty.txt", b""), "no words");
+    train_on(&dir.file("blank.txt", b"\n\r\n\n"), "no words");
+    train_on(&dir.file("latin1.txt", b"emma\nzo\xeb\n"), "line 2: not valid UTF-8");
+    train_on(&dir.file("dot.txt", b"emma\nmr.x\n"), "line 2: \"mr.x\" contains '.'");
+    train_on(&dir.file("tab.txt", b"emma\tolivia\n"), "line 1: \"emma\\tolivia\" contains the control character U+0009");
+    train_on(&dir.file("nul.txt", b"ab\n\0\n"), "U+0000");
+    train_on(&dir.file("space.txt", b"emma\n   \nava\n"), "line 2: the line holds only whitespace");
+    train_on(&dir.file("cr.txt", b"emma\rolivia\n"), "U+000D");
+    assert!(!dir.path("m.safetensors").exists(), "no model written from bad input");
+    // and the same checks guard eval and heatmap
+    let good = dir.file("good.txt", b"emma\r\nava\n\n");
+    train(&good, "counts", &[], &out);
+    fails(&["eval", "--model", &out, "--input", &dir.file("x.txt", b"ava\nmax\n")], "line 2: \"max\" contains 'x', which is not in the model's vocabulary");
+    fails(&["heatmap", "--input", &s(&dir.path("none.txt")), "--out", &s(&dir.path("h.svg"))], "cannot read");
+}
+
+#[test]
+fn bad_numbers_in_flags() {
+    let dir = Dir::new();
+    let names = dir.file("w.txt", b"emma\nava\n");
+    let out = s(&dir.path("m.safetensors"));
+    let counts = |flag: &str, v: &str, needle: &str| {
+        fails(&["train", "--input", &names, "--model", "counts", "--out", &out, flag, v], needle)
+    };
+    counts("--smoothing", "-1", "invalid smoothing -1");
+    counts("--smoothing", "NaN", "invalid smoothing NaN");
+    counts("--smoothing", "inf", "invalid smoothing inf");
+    counts("--smoothing", "lots", "invalid value 'lots'");
+    counts("--steps", "10", "apply to --model neural only");
+    let neural = |flag: &str, v: &str, needle: &str| {
+        fails(&["train", "--input", &names, "--model", "neural", "--out", &out, flag, v], needle)
+    };
+    neural("--steps", "0", "invalid steps 0");
+    neural("--steps", "-3", "invalid value '-3'");
+    neural("--lr", "0", "invalid learning rate 0");
+    neural("--lr", "-1", "invalid learning rate -1");
+    neural("--lr", "nan", "invalid learning rate NaN");
+    neural("--lr", "inf", "invalid learning rate inf");
+    neural("--reg", "-0.5", "invalid regularization -0.5");
+    neural("--reg", "NaN", "invalid regularization NaN");
+    neural("--smoothing", "1", "applies to --model counts only");
+    neural("--seed", "-1", "is not a seed");
+    neural("--lr", "1e30", "training diverged at step");
+    assert!(!dir.path("m.safetensors").exists());
+    train(&names, "counts", &[], &out);
+    fails(&["sample", "--model", &out, "--num", "0"], "invalid value '0'");
+    fails(&["sample", "--model", &out, "--num", "-5"], "invalid value '-5'");
+    fails(&["sample", "--model", &out, "--seed", "abc"], "is not a seed");
+    fails(&["train", "--input", &names, "--model", "trigram", "--out", &out], "invalid value 'trigram'");
+}
+
+#[test]
+fn bad_model_files() {
+    let dir = Dir::new();
+    let names = dir.file("w.txt", b"emma\nava\n");
+    let sample = |path: &str, needle: &str| fails(&["sample", "--model", path], needle);
+    sample(&s(&dir.path("missing.safetensors")), "cannot read");
+    sample(&s(dir.0.path()), "is a directory");
+    sample(&dir.file("text.safetensors", b"emma\nava\n"), "not a safetensors file");
+    sample(&dir.file("empty.safetensors", b""), "not a safetensors file");
+    // a real model, cut short
+    let good = s(&dir.path("good.safetensors"));
+    train(&names, "neural", &["--steps", "3"], &good);
+    let bytes = std::fs::read(&good).unwrap();
+    sample(&dir.file("cut.safetensors", &bytes[..bytes.len() - 10]), "not a usable makemore model");
+    // a valid safetensors file that is not ours
+    let data = [0u8; 16];
+    let view = safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2, 2], &data).unwrap();
+    let foreign = safetensors::serialize([("weight", view)], &None).unwrap();
+    sample(&dir.file("foreign.safetensors", &foreign), "no 'format' in its metadata");
+    // ours, with its metadata tampered with
+    let tamper = |from: &str, to: &str, needle: &str| {
+        assert_eq!(from.len(), to.len(), "same length keeps the header's size right");
+        let at = bytes.windows(from.len()).position(|w| w == from.as_bytes()).expect("in the header");
+        let mut changed = bytes.clone();
+        changed[at..at + to.len()].copy_from_slice(to.as_bytes());
+        sample(&dir.file("tampered.safetensors", &changed), needle);
+    };
+    tamper("\"neural\"", "\"neuraX\"", "unknown kind \"neuraX\"");
+    tamper("\"version\":\"1\"", "\"version\":\"9\"", "version \"9\"");
+    tamper("[\\\".\\\",", "[\\\"x\\\",", "vocabulary: it must start with '.'");
+    // weights that are not finite
+    let mut nan = bytes.clone();
+    let n = nan.len();
+    nan[n - 4..].copy_from_slice(&f32::NAN.to_le_bytes());
+    sample(&dir.file("nan.safetensors", &nan), "NaN or infinite");
+}
+
+#[test]
+fn bad_output_paths_leave_files_alone() {
+    let dir = Dir::new();
+    let names = dir.file("w.txt", b"emma\nava\n");
+    let missing_dir = s(&dir.path("no/such/dir/m.safetensors"));
+    fails(&["train", "--input", &names, "--model", "counts", "--out", &missing_dir], "does not exist");
+    fails(&["train", "--input", &names, "--model", "counts", "--out", &s(dir.0.path())], "it is a directory");
+    fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("h.jpg"))], "must end in .svg or .png");
+    fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("nodir/h.svg"))], "does not exist");
+    // a failed run never clobbers an existing output
+    let keep = dir.file("keep.safetensors", b"precious");
+    fails(&["train", "--input", &dir.file("bad.txt", b"a.b\n"), "--model", "counts", "--out", &keep], "contains '.'");
+    fails(&["train", "--input", &names, "--model", "neural", "--lr", "1e30", "--out", &keep], "diverged");
+    assert_eq!(std::fs::read(&keep).unwrap(), b"precious");
+    let figure = dir.file("keep.svg", b"<svg/>");
+    fails(&["heatmap", "--input", &s(&dir.path("none.txt")), "--out", &figure], "cannot read");
+    assert_eq!(std::fs::read(&figure).unwrap(), b"<svg/>");
+    // and nothing is left behind in the folder but what we put there
+    let mut left: Vec<String> = std::fs::read_dir(dir.0.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    left.sort();
+    assert_eq!(left, ["bad.txt", "keep.safetensors", "keep.svg", "w.txt"]);
+}
