@@ -2,8 +2,8 @@
 # Write the Jupyter kernelspec for the evcxr Rust kernel inside the project's virtualenv
 # (.venv/share/jupyter/kernels/NAME), where Jupyter run from .venv finds it with no
 # variables and nothing is written to the user's home. Its `env` gives the kernel the
-# same libtorch the cargo build uses, and a persistent build folder so that `:dep`
-# compiles tch once, not in every kernel.
+# same libtorch the cargo build uses (notebooks/evcxr.toml keeps the kernel's build
+# folder, so that `:dep` compiles tch once).
 #
 # The folder is deliberately not called `rust`: evcxr rewrites a `rust` kernelspec whose
 # version.txt it does not recognise, dropping `env`.
@@ -13,7 +13,7 @@ source scripts/common.sh
 name=${1:-makemore-rust}
 root=$(pwd -P)
 dir=.venv/share/jupyter/kernels/$name
-mkdir -p "$dir" target/evcxr
+mkdir -p "$dir"
 evcxr=$(command -v evcxr_jupyter) || die "evcxr_jupyter is not installed (run scripts/setup.sh)"
 libtorch=$(readlink -f .libtorch)
 cat > "$dir/kernel.json.tmp" <<JSON
@@ -25,7 +25,6 @@ cat > "$dir/kernel.json.tmp" <<JSON
   "env": {
     "LIBTORCH": "$libtorch",
     "LD_LIBRARY_PATH": "$libtorch/lib",
-    "EVCXR_TMPDIR": "$root/target/evcxr",
     "VIRTUAL_ENV": "$root/.venv",
     "PATH": "$root/.venv/bin:$HOME/.cargo/bin:/usr/local/bin:/usr/bin:/bin"
   }

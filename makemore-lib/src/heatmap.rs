@@ -10,6 +10,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::bigram::BigramCounts;
+use crate::model::BigramModel;
 use crate::error::{Error, Result};
 use crate::output::write_atomic;
 
@@ -20,7 +21,7 @@ const MAX_LABELLED: usize = 60;
 /// The whole figure stays within this many pixels a side.
 const MAX_SIDE: u32 = 2600;
 const MARGIN: u32 = 8;
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
 /// matplotlib's "Blues" (ColorBrewer), light to dark, interpolated linearly.
 const BLUES: [(u8, u8, u8); 9] = [
@@ -59,53 +60,163 @@ fn text_colour(cell: RGBColor) -> RGBColor {
     if luminance < 140.0 { RGBColor(0xf4, 0xf4, 0xf4) } else { RGBColor(0x40, 0x40, 0x40) }
 }
 
-/// A V×V grid to draw: one value per cell, its colour and its text.
+/// A grid to draw: one value per cell, its colour (linear or log scale), the text
+/// lines written in it, and a tooltip shown on hover in the SVG.
 ///
 /// ```
 /// let words = makemore::WordList::parse("emma\nava", "names")?;
 /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
 /// let svg = makemore::Heatmap::counts(&counts).to_svg()?;
 /// assert!(svg.contains("<svg") && svg.contains(">\nmm\n<"));
+/// assert!(svg.contains("<title>mm: 1 of 2 after 'm' (P = 0.5000)</title>"));
 /// # Ok::<(), makemore::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Heatmap {
-    tokens: Vec<char>,
+    rows: usize,
+    cols: usize,
     values: Vec<f64>,
-    texts: Vec<String>,
+    texts: Vec<Vec<String>>,
+    tooltips: Vec<String>,
+    log_scale: bool,
 }
 
 impl Heatmap {
-    /// The lecture's figure of the count matrix `N`.
+    /// The lecture's figure of the count matrix `N`: each cell shows its bigram and
+    /// count; hovering shows the count and the row's probability `N[a,b] / N[a].sum()`.
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
     /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
-    /// assert_eq!(makemore::Heatmap::counts(&counts).size(), 3);
+    /// assert_eq!(makemore::Heatmap::counts(&counts).shape(), (3, 3));
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn counts(counts: &BigramCounts) -> Heatmap {
         let rows = counts.to_rows();
-        let values: Vec<f64> = rows.iter().flatten().map(|&c| c as f64).collect();
-        let texts = rows.iter().flatten().map(|c| c.to_string()).collect();
-        Heatmap { tokens: counts.vocab().chars().to_vec(), values, texts }
+        let chars = counts.vocab().chars();
+        let mut map = Heatmap::empty(chars.len(), chars.len());
+        for (i, row) in rows.iter().enumerate() {
+            let total: i64 = row.iter().sum();
+            for (j, &c) in row.iter().enumerate() {
+                let bigram = format!("{}{}", chars[i], chars[j]);
+                let p = if total > 0 { c as f64 / total as f64 } else { 0.0 };
+                let tip = format!("{bigram}: {c} of {total} after '{}' (P = {p:.4})", chars[i]);
+                map.push(c as f64, vec![bigram, c.to_string()], tip);
+            }
+        }
+        map
     }
 
-    /// Number of rows (and columns).
+    /// The probabilities `P` of a model (counts or neural) in the same layout: each cell
+    /// shows its bigram and `P[a, b]` to three decimals.
     ///
     /// ```
-    /// let words = makemore::WordList::parse("abc", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
-    /// assert_eq!(makemore::Heatmap::counts(&counts).size(), 4);
+    /// let words = makemore::WordList::parse("ab", "w")?;
+    /// let model = makemore::CountsModel::fit(&words, 0.0)?;
+    /// let svg = makemore::Heatmap::probs(&model).to_svg()?;
+    /// assert!(svg.contains(">\n1.000\n<"));
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn size(&self) -> usize {
-        self.tokens.len()
+    pub fn probs<M: BigramModel + ?Sized>(model: &M) -> Heatmap {
+        let p = Vec::<Vec<f64>>::try_from(&model.probs().to_kind(tch::Kind::Double)).expect("a 2-D tensor");
+        let chars = model.vocab().chars();
+        let mut map = Heatmap::empty(chars.len(), chars.len());
+        for (i, row) in p.iter().enumerate() {
+            for (j, &v) in row.iter().enumerate() {
+                let bigram = format!("{}{}", chars[i], chars[j]);
+                let tip = format!("P({} | {}) = {v:.6}", chars[j], chars[i]);
+                map.push(v, vec![bigram, format!("{v:.3}")], tip);
+            }
+        }
+        map
+    }
+
+    /// Any 2-D float tensor, e.g. the lecture's one-hot `xenc` (5×27) or `W`: cells show
+    /// their value when `show_values`, tooltips give row, column and value.
+    ///
+    /// ```
+    /// let x = tch::Tensor::from_slice(&[0i64, 2]).one_hot(3).to_kind(tch::Kind::Float);
+    /// let map = makemore::Heatmap::matrix(&x, true)?;
+    /// assert_eq!(map.shape(), (2, 3));
+    /// assert!(map.to_svg()?.contains("<title>[1, 2] = 1</title>"));
+    /// assert!(makemore::Heatmap::matrix(&tch::Tensor::from_slice(&[1.0f32]), true).is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn matrix(t: &tch::Tensor, show_values: bool) -> Result<Heatmap> {
+        let rows = Vec::<Vec<f64>>::try_from(&t.to_kind(tch::Kind::Double))
+            .map_err(|_| Error::Draw(format!("a heatmap needs a 2-D tensor, not {:?}", t.size())))?;
+        let (r, c) = (rows.len(), rows.first().map_or(0, |row| row.len()));
+        if r == 0 || c == 0 {
+            return Err(Error::Draw("a heatmap needs at least one row and one column".into()));
+        }
+        let mut map = Heatmap::empty(r, c);
+        for (i, row) in rows.iter().enumerate() {
+            for (j, &v) in row.iter().enumerate() {
+                let text = if show_values { vec![format!("{v:.4}").trim_end_matches('0').trim_end_matches('.').to_string()] } else { vec![] };
+                map.push(v, text, format!("[{i}, {j}] = {v}"));
+            }
+        }
+        Ok(map)
+    }
+
+    fn empty(rows: usize, cols: usize) -> Heatmap {
+        let n = rows * cols;
+        Heatmap {
+            rows,
+            cols,
+            values: Vec::with_capacity(n),
+            texts: Vec::with_capacity(n),
+            tooltips: Vec::with_capacity(n),
+            log_scale: false,
+        }
+    }
+
+    fn push(&mut self, value: f64, text: Vec<String>, tooltip: String) {
+        self.values.push(value);
+        self.texts.push(text);
+        self.tooltips.push(tooltip);
+    }
+
+    /// Colour by `log(1 + value)` instead of the value, so that rare bigrams show too.
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab", "w")?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// let linear = makemore::Heatmap::counts(&counts).to_svg()?;
+    /// let log = makemore::Heatmap::counts(&counts).log_scale().to_svg()?;
+    /// assert_eq!(linear, log); // all counts equal: same colours either way
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn log_scale(mut self) -> Heatmap {
+        self.log_scale = true;
+        self
+    }
+
+    /// (rows, columns).
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab", "w")?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// assert_eq!(makemore::Heatmap::counts(&counts).shape(), (3, 3));
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    fn labelled(&self) -> bool {
+        self.rows.max(self.cols) <= MAX_LABELLED
     }
 
     fn cell_px(&self) -> u32 {
-        let v = self.size() as u32;
-        if self.size() <= MAX_LABELLED { CELL.min(MAX_SIDE / v) } else { (MAX_SIDE / v).max(2) }
+        let n = self.rows.max(self.cols) as u32;
+        if self.labelled() { CELL.min(MAX_SIDE / n) } else { (MAX_SIDE / n).max(2) }
+    }
+
+    /// Where cell (i, j) starts, in pixels.
+    fn origin(&self, i: usize, j: usize) -> (i32, i32) {
+        let cell = self.cell_px() as i32;
+        (MARGIN as i32 + j as i32 * cell, MARGIN as i32 + i as i32 * cell)
     }
 
     /// Width and height of the figure in pixels.
@@ -117,8 +228,8 @@ impl Heatmap {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn pixels(&self) -> (u32, u32) {
-        let side = self.cell_px() * self.size() as u32 + 2 * MARGIN;
-        (side, side)
+        let cell = self.cell_px();
+        (cell * self.cols as u32 + 2 * MARGIN, cell * self.rows as u32 + 2 * MARGIN)
     }
 
     /// Draw onto any plotters drawing area (SVG, bitmap, or a notebook's figure).
@@ -135,26 +246,27 @@ impl Heatmap {
     pub fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Draw(e.to_string());
         area.fill(&WHITE).map_err(err)?;
-        let v = self.size();
         let cell = self.cell_px() as i32;
-        let max = self.values.iter().copied().fold(0.0f64, f64::max);
-        let labelled = v <= MAX_LABELLED;
+        let scale = |v: f64| if self.log_scale { v.max(0.0).ln_1p() } else { v };
+        let max = self.values.iter().map(|&v| scale(v)).fold(0.0f64, f64::max);
         let font_px = (cell as f64 * 0.34).max(6.0);
-        for i in 0..v {
-            for j in 0..v {
-                let k = i * v + j;
-                let (x, y) = (MARGIN as i32 + j as i32 * cell, MARGIN as i32 + i as i32 * cell);
-                let colour = blues(if max > 0.0 { self.values[k] / max } else { 0.0 });
+        for i in 0..self.rows {
+            for j in 0..self.cols {
+                let k = i * self.cols + j;
+                let (x, y) = self.origin(i, j);
+                let colour = blues(if max > 0.0 { scale(self.values[k]) / max } else { 0.0 });
                 area.draw(&Rectangle::new([(x, y), (x + cell, y + cell)], colour.filled())).map_err(err)?;
-                if labelled {
-                    let style = (FONT, font_px)
-                        .into_font()
-                        .color(&text_colour(colour))
-                        .pos(Pos::new(HPos::Center, VPos::Center));
-                    let bigram = format!("{}{}", self.tokens[i], self.tokens[j]);
-                    let cx = x + cell / 2;
-                    area.draw(&Text::new(bigram, (cx, y + cell * 3 / 10), style.clone())).map_err(err)?;
-                    area.draw(&Text::new(self.texts[k].clone(), (cx, y + cell * 7 / 10), style)).map_err(err)?;
+                if !self.labelled() {
+                    continue;
+                }
+                let style =
+                    (FONT, font_px).into_font().color(&text_colour(colour)).pos(Pos::new(HPos::Center, VPos::Center));
+                let lines = &self.texts[k];
+                for (n, text) in lines.iter().enumerate() {
+                    // one line: centred; two: at 3/10 and 7/10 of the cell
+                    let fy = if lines.len() == 1 { 0.5 } else { (3 + 4 * n) as f64 / 10.0 };
+                    let pos = (x + cell / 2, y + (cell as f64 * fy) as i32);
+                    area.draw(&Text::new(text.clone(), pos, style.clone())).map_err(err)?;
                 }
             }
         }
@@ -170,9 +282,26 @@ impl Heatmap {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn to_svg(&self) -> Result<String> {
+        register_embedded_font();
         let mut svg = String::new();
         self.draw(&SVGBackend::with_string(&mut svg, self.pixels()).into_drawing_area())?;
-        Ok(svg)
+        Ok(add_tooltips(svg, self))
+    }
+
+    /// Show the figure in a Jupyter notebook on the evcxr kernel (the last expression
+    /// of a cell, or called directly).
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab", "w")?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// makemore::Heatmap::counts(&counts).evcxr_display(); // prints the SVG between evcxr's markers
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn evcxr_display(&self) {
+        match self.to_svg() {
+            Ok(svg) => crate::figure::display_svg(&svg),
+            Err(e) => println!("{e}"),
+        }
     }
 
     /// The figure as PNG bytes (text drawn with the embedded font).
@@ -221,6 +350,24 @@ impl Heatmap {
     }
 }
 
+/// Invisible rectangles over the cells, each with a `<title>`: browsers and
+/// JupyterLab show it as a tooltip on hover. (plotters has no element for this.)
+fn add_tooltips(svg: String, map: &Heatmap) -> String {
+    let cell = map.cell_px();
+    let mut titles = String::new();
+    for (k, tip) in map.tooltips.iter().enumerate() {
+        let (x, y) = map.origin(k / map.cols, k % map.cols);
+        let tip = tip.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        titles.push_str(&format!(
+            "<rect x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\" fill-opacity=\"0\"><title>{tip}</title></rect>\n"
+        ));
+    }
+    match svg.rfind("</svg>") {
+        Some(end) => format!("{}{titles}{}", &svg[..end], &svg[end..]),
+        None => svg,
+    }
+}
+
 enum Format {
     Svg,
     Png,
@@ -235,7 +382,7 @@ fn figure_format(path: &Path) -> Result<Format> {
 }
 
 /// Make plotters' pure-Rust text renderer use the bundled DejaVu Sans.
-fn register_embedded_font() {
+pub(crate) fn register_embedded_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // Cannot fail for the bundled font; if it ever did, drawing text reports the error.

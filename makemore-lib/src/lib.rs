@@ -33,6 +33,7 @@
 
 pub mod bigram;
 pub mod error;
+pub mod figure;
 pub mod heatmap;
 pub mod loss;
 pub mod model;
@@ -45,7 +46,10 @@ pub mod words;
 
 pub use bigram::{BigramCounts, BigramDict, Token};
 pub use error::{Error, Result};
+pub use figure::Figure;
 pub use heatmap::Heatmap;
+/// The `tch` crate this library is built on, for notebooks and examples.
+pub use tch;
 pub use loss::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
 pub use model::{BigramModel, CountsModel, normalize_rows, normalize_rows_keepdim_bug};
 pub use model_file::Model;
