@@ -25,4 +25,6 @@ step "20 names from the network: almost the same as from the counts"
 step "the lecture's figure"
 "$mm" heatmap --input "$data" --out out/bigram-counts.png
 "$mm" heatmap --input "$data" --out out/bigram-counts.svg
-ok "models, heatmap (out/bigram-counts.png, .svg) written to out/"
+step "the lecture's notebooks, executed headless (copies with outputs, and HTML, in out/notebooks/)"
+.venv/bin/python scripts/run-notebooks.py notebooks/*.ipynb
+ok "models, heatmap (out/bigram-counts.png, .svg) and executed notebooks (out/notebooks/) written to out/"

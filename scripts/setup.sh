@@ -7,7 +7,7 @@
 #      tch 0.26 needs exactly this version, and the libtorch download site is not reachable)
 #   2. `.libtorch`, a link to that torch package: `.cargo/config.toml` points tch at it,
 #      and the build embeds its lib/ folder as an rpath (no LD_LIBRARY_PATH needed)
-#   3. the notebook runner (nbclient) in the same virtualenv
+#   3. the notebook runner (nbclient, nbconvert) in the same virtualenv
 #   4. evcxr_jupyter (cargo install, ~10 minutes once) and a project-local kernelspec
 #   5. a release build of the library and the `makemore` binary
 #
@@ -68,9 +68,10 @@ if [ "$(readlink .libtorch 2>/dev/null)" != "$target" ]; then
 fi
 
 # --- 3. notebook runner ------------------------------------------------------------
-if ! .venv/bin/python -c "import nbclient, nbformat" 2>/dev/null; then
-    step "installing nbclient (runs notebooks headless)"
-    .venv/bin/pip install --progress-bar off --no-warn-conflicts nbclient==0.10.2 nbformat==5.10.4 jupyter_client==8.6.3
+if ! .venv/bin/python -c "import nbclient, nbformat, nbconvert" 2>/dev/null; then
+    step "installing nbclient and nbconvert (run notebooks headless, write HTML)"
+    .venv/bin/pip install --progress-bar off --no-warn-conflicts nbclient==0.10.2 nbformat==5.10.4 \
+        jupyter_client==8.6.3 nbconvert==7.17.2
 else
     ok "nbclient"
 fi
@@ -83,6 +84,7 @@ else
     ok "evcxr_jupyter $EVCXR_PIN"
 fi
 scripts/write-kernelspec.sh "$KERNEL_NAME"
+mkdir -p target/evcxr   # the kernel's build folder (notebooks/evcxr.toml)
 
 # --- 5. build --------------------------------------------------------------------
 step "building makemore (release; the first build compiles libtorch's glue, ~2-4 minutes)"

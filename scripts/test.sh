@@ -6,3 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/common.sh
 step "cargo test (release profile: the same build as the CLI)"
 cargo test --release --workspace
+step "notebooks, headless on the evcxr kernel (the first run compiles tch for the kernel: ~3 min)"
+.venv/bin/python scripts/run-notebooks.py notebooks/*.ipynb
+step "a notebook with a panicking cell must fail the run"
+.venv/bin/python scripts/run-notebooks.py --expect-failure --out target/notebook-checks scripts/notebook-checks/panicking-cell.ipynb

@@ -26,6 +26,7 @@ cat > "$dir/kernel.json.tmp" <<JSON
     "LIBTORCH": "$libtorch",
     "LD_LIBRARY_PATH": "$libtorch/lib",
     "VIRTUAL_ENV": "$root/.venv",
+    "RUST_BACKTRACE": "0",
     "PATH": "$root/.venv/bin:$HOME/.cargo/bin:/usr/local/bin:/usr/bin:/bin"
   }
 }

@@ -1,0 +1,95 @@
+"""Run notebooks headless on the evcxr kernel and fail loudly on any error.
+
+    .venv/bin/python scripts/run-notebooks.py [--out DIR] [--expect-failure] NOTEBOOK...
+
+Each notebook runs with the notebooks/ folder as its working directory (so its
+evcxr.toml applies: a panicking cell is an error, compiled crates are cached). A cell
+that errors, or whose output shows a Rust panic, fails the notebook. Executed copies
+(with outputs) and HTML go to --out (default out/notebooks). The last line is
+"notebooks: N passed, M failed".
+
+--expect-failure inverts the verdict: the run passes only if every notebook fails
+(used to prove that a panicking cell does fail the run).
+"""
+import argparse
+import os
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KERNEL = "makemore-rust"
+CELL_TIMEOUT = 1800  # the first `:dep` compiles tch: minutes on a cold cache
+
+
+def panicked(nb):
+    """A panic message in any output, even if the kernel did not report an error."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("text", "") if out.get("output_type") == "stream" else ""
+            if "panicked at" in text:
+                return text.strip().splitlines()[0]
+    return None
+
+
+def run(path, out_dir):
+    """Execute one notebook; return (ok, seconds, message)."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        kernel_name=KERNEL,
+        timeout=CELL_TIMEOUT,
+        resources={"metadata": {"path": os.path.join(ROOT, "notebooks")}},
+    )
+    start = time.monotonic()
+    message = None
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError) as e:
+        lines = [line for line in str(e).splitlines() if line.strip() and line.strip() != "----- stderr -----"]
+        message = "\n".join(lines[:40])
+    except Exception as e:  # the kernel did not start, died, ...
+        message = f"{type(e).__name__}: {e}"
+    seconds = time.monotonic() - start
+    message = message or panicked(nb)
+    name = os.path.splitext(os.path.basename(path))[0]
+    os.makedirs(out_dir, exist_ok=True)
+    nbformat.write(nb, os.path.join(out_dir, name + ".ipynb"))
+    try:
+        from nbconvert import HTMLExporter
+
+        html, _ = HTMLExporter().from_notebook_node(nb)
+        with open(os.path.join(out_dir, name + ".html"), "w", encoding="utf-8") as f:
+            f.write(html)
+    except ImportError:
+        pass
+    return message is None, seconds, message
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="+")
+    parser.add_argument("--out", default=os.path.join(ROOT, "out", "notebooks"))
+    parser.add_argument("--expect-failure", action="store_true")
+    args = parser.parse_args()
+    passed = failed = 0
+    for path in args.notebooks:
+        print(f"==> {path}", file=sys.stderr, flush=True)
+        ok, seconds, message = run(path, args.out)
+        if args.expect_failure:
+            ok, message = (not ok), (None if not ok else "it ran to the end, but it should have failed")
+        if ok:
+            passed += 1
+            print(f"    ok  {seconds:6.1f} s", file=sys.stderr, flush=True)
+        else:
+            failed += 1
+            print(f"    FAILED after {seconds:.1f} s\n{message}", file=sys.stderr, flush=True)
+    print(f"notebooks: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
