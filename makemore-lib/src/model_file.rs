@@ -15,10 +15,9 @@
 //! Loading checks every one of these and refuses anything else with a message that
 //! names the problem, so a truncated, corrupt or foreign file never becomes a model.
 
-use std::collections::HashMap;
 use std::path::Path;
 
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype, SafeTensors};
 use tch::{Kind, Tensor};
 
 use crate::bigram::BigramCounts;
@@ -85,27 +84,23 @@ impl Model {
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let vocab: Vec<String> = self.vocab().chars().iter().map(|c| c.to_string()).collect();
-        let mut meta = HashMap::from([
-            ("format".to_string(), FORMAT.to_string()),
-            ("version".to_string(), VERSION.to_string()),
-            ("kind".to_string(), self.kind().to_string()),
-            ("vocab".to_string(), serde_json::to_string(&vocab).expect("strings serialize")),
-        ]);
-        let v = self.vocab().len();
+        let mut meta = serde_json::Map::new();
+        meta.insert("format".into(), FORMAT.into());
+        meta.insert("version".into(), VERSION.into());
+        meta.insert("kind".into(), self.kind().into());
+        meta.insert("vocab".into(), serde_json::to_string(&vocab).expect("strings serialize").into());
         let (name, dtype, bytes) = match self {
             Model::Counts(m) => {
-                meta.insert("smoothing".into(), m.smoothing().to_string());
+                meta.insert("smoothing".into(), m.smoothing().to_string().into());
                 let n = Vec::<i64>::try_from(&m.counts().n().to_kind(Kind::Int64).flatten(0, 1)).expect("1-D");
-                ("N", Dtype::I64, n.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>())
+                ("N", "I64", n.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>())
             }
             Model::Neural(m) => {
                 let w = Vec::<f32>::try_from(&m.w().detach().flatten(0, 1)).expect("1-D");
-                ("W", Dtype::F32, w.iter().flat_map(|x| x.to_le_bytes()).collect())
+                ("W", "F32", w.iter().flat_map(|x| x.to_le_bytes()).collect())
             }
         };
-        let view = TensorView::new(dtype, vec![v, v], &bytes).expect("shape matches data");
-        let data = safetensors::serialize([(name, view)], &Some(meta))
-            .map_err(|e| Error::Write { path: path.as_ref().into(), reason: e.to_string() })?;
+        let data = safetensors_bytes(meta, name, dtype, self.vocab().len(), &bytes);
         write_atomic(path.as_ref(), &data)
     }
 
@@ -187,6 +182,22 @@ impl Model {
             other => Err(bad(format!("unknown kind {other:?}"))),
         }
     }
+}
+
+/// One tensor in the safetensors layout: 8-byte little-endian header length, the JSON
+/// header (keys sorted, so the same model always gives the same bytes), padded with
+/// spaces to a multiple of 8, then the data.
+fn safetensors_bytes(meta: serde_json::Map<String, serde_json::Value>, name: &str, dtype: &str, v: usize, data: &[u8]) -> Vec<u8> {
+    let header = serde_json::json!({
+        "__metadata__": meta,
+        name: { "dtype": dtype, "shape": [v, v], "data_offsets": [0, data.len()] },
+    });
+    let mut header = header.to_string().into_bytes();
+    header.resize(header.len().next_multiple_of(8), b' ');
+    let mut out = (header.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(&header);
+    out.extend_from_slice(data);
+    out
 }
 
 impl BigramModel for Model {

@@ -178,6 +178,19 @@ impl NeuralBigram {
         &self.w
     }
 
+    /// The lecture's `xenc = F.one_hot(xs, num_classes=V).float()`.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a', 'b'])?;
+    /// let model = makemore::NeuralBigram::new(vocab, 1);
+    /// let xenc = model.one_hot(&tch::Tensor::from_slice(&[2i64]));
+    /// assert_eq!(Vec::<f32>::try_from(&xenc.get(0)).unwrap(), [0.0, 0.0, 1.0]);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn one_hot(&self, xs: &Tensor) -> Tensor {
+        xs.one_hot(self.vocab.len() as i64).to_kind(Kind::Float)
+    }
+
     /// Forward pass: `xenc = one_hot(xs)`, `logits = xenc @ W`, `counts = logits.exp()`,
     /// `probs = counts / counts.sum(1, keepdim=True)` (softmax, written out).
     ///
@@ -189,7 +202,10 @@ impl NeuralBigram {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn forward(&self, xs: &Tensor) -> Tensor {
-        let xenc = xs.one_hot(self.vocab.len() as i64).to_kind(Kind::Float);
+        self.forward_encoded(&self.one_hot(xs))
+    }
+
+    fn forward_encoded(&self, xenc: &Tensor) -> Tensor {
         let logits = xenc.matmul(&self.w);
         let counts = logits.exp();
         &counts / counts.sum_dim_intlist([1i64].as_slice(), true, None)
@@ -208,14 +224,17 @@ impl NeuralBigram {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn loss(&self, xs: &Tensor, ys: &Tensor, reg: f64) -> Tensor {
-        let probs = self.forward(xs);
-        let rows = Tensor::arange(ys.size()[0], (Kind::Int64, Device::Cpu));
-        let picked = probs.index(&[Some(rows), Some(ys.shallow_clone())]);
+        self.loss_encoded(&Batch::new(self, xs, ys), reg)
+    }
+
+    fn loss_encoded(&self, batch: &Batch, reg: f64) -> Tensor {
+        let probs = self.forward_encoded(&batch.xenc);
+        let picked = probs.index(&[Some(batch.rows.shallow_clone()), Some(batch.ys.shallow_clone())]);
         -picked.log().mean(None) + reg * self.w.pow_tensor_scalar(2).mean(None)
     }
 
-    /// One step of gradient descent: forward, backward, clear the gradient,
-    /// `W -= lr * W.grad` without tracking gradients. Returns the loss before the update.
+    /// One step of gradient descent: forward, backward, `W -= lr * W.grad` without
+    /// tracking gradients, clear the gradient. Returns the loss before the update.
     ///
     /// ```
     /// use makemore::{Examples, NeuralBigram, Vocab, WordList};
@@ -228,7 +247,12 @@ impl NeuralBigram {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn step(&mut self, examples: &Examples, lr: f64, reg: f64) -> f32 {
-        let loss = self.loss(&examples.xs, &examples.ys, reg);
+        let batch = Batch::new(self, &examples.xs, &examples.ys);
+        self.step_encoded(&batch, lr, reg)
+    }
+
+    fn step_encoded(&mut self, batch: &Batch, lr: f64, reg: f64) -> f32 {
+        let loss = self.loss_encoded(batch, reg);
         loss.backward();
         tch::no_grad(|| {
             let update = self.w.grad() * (-lr);
@@ -240,7 +264,8 @@ impl NeuralBigram {
     }
 
     /// Train for `cfg.steps` steps, calling `on_step(step, loss)` after each (for
-    /// progress); returns every step's loss.
+    /// progress); returns every step's loss. The one-hot inputs are the same every
+    /// step, so they are encoded once (the lecture re-encodes them; the numbers are equal).
     ///
     /// ```
     /// use makemore::{Examples, NeuralBigram, TrainConfig, Vocab, WordList};
@@ -260,9 +285,10 @@ impl NeuralBigram {
         mut on_step: impl FnMut(usize, f32),
     ) -> Result<Vec<f32>> {
         cfg.validate()?;
+        let batch = Batch::new(self, &examples.xs, &examples.ys);
         let mut losses = Vec::with_capacity(cfg.steps);
         for k in 0..cfg.steps {
-            let loss = self.step(examples, cfg.lr, cfg.reg);
+            let loss = self.step_encoded(&batch, cfg.lr, cfg.reg);
             if !loss.is_finite() {
                 return Err(crate::Error::Diverged { step: k + 1, loss });
             }
@@ -270,6 +296,21 @@ impl NeuralBigram {
             losses.push(loss);
         }
         Ok(losses)
+    }
+}
+
+/// What a training step needs besides `W`: one-hot inputs, targets, and the row
+/// numbers `arange(n)` that pick each example's target probability.
+struct Batch {
+    xenc: Tensor,
+    ys: Tensor,
+    rows: Tensor,
+}
+
+impl Batch {
+    fn new(model: &NeuralBigram, xs: &Tensor, ys: &Tensor) -> Batch {
+        let rows = Tensor::arange(ys.size()[0], (Kind::Int64, Device::Cpu));
+        Batch { xenc: model.one_hot(xs), ys: ys.shallow_clone(), rows }
     }
 }
 

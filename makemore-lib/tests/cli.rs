@@ -267,3 +267,15 @@ fn bad_output_paths_leave_files_alone() {
     left.sort();
     assert_eq!(left, ["bad.txt", "keep.safetensors", "keep.svg", "w.txt"]);
 }
+
+#[test]
+fn model_files_are_reproducible() {
+    let dir = Dir::new();
+    let words = s(&fixture("accents.txt"));
+    for (kind, extra) in [("counts", vec!["--smoothing", "0.5"]), ("neural", vec!["--steps", "20", "--seed", "7"])] {
+        let (a, b) = (s(&dir.path("a.safetensors")), s(&dir.path("b.safetensors")));
+        train(&words, kind, &extra, &a);
+        train(&words, kind, &extra, &b);
+        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "{kind}: same input, same seed, same bytes");
+    }
+}
