@@ -1,10 +1,13 @@
 # The two commands a new machine needs (see README.md):
 #   make lecture   set everything up, then run the lecture end to end
 #   make test      set everything up, then run all the tests
-.PHONY: lecture test setup
+# and: make lab  (JupyterLab on notebooks/ with the Rust kernel)
+.PHONY: lecture test setup lab
 lecture: setup
 	scripts/lecture.sh
 test: setup
 	scripts/test.sh
 setup:
 	scripts/setup.sh
+lab: setup
+	scripts/lab.sh

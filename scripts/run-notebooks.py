@@ -21,6 +21,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Kernel connection files go to the project, not to ~/.local/share/jupyter.
+os.environ.setdefault("JUPYTER_RUNTIME_DIR", os.path.join(ROOT, "target", "jupyter", "runtime"))
 KERNEL = "makemore-rust"
 CELL_TIMEOUT = 1800  # the first `:dep` compiles tch: minutes on a cold cache
 

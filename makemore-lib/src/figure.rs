@@ -67,7 +67,11 @@ impl Figure {
     /// ```
     pub fn next_char<M: BigramModel + ?Sized>(model: &M, ch: char) -> Result<Figure> {
         let vocab = model.vocab();
-        let ix = vocab.stoi(ch).ok_or_else(|| Error::Draw(format!("{ch:?} is not in the vocabulary")))?;
+        let ix = vocab.stoi(ch).ok_or_else(|| Error::BadParameter {
+            name: "character",
+            value: format!("{ch:?}"),
+            expected: "it is not in the vocabulary",
+        })?;
         let p = Vec::<f64>::try_from(&model.next_probs(ix as i64).to_kind(tch::Kind::Double)).expect("1-D");
         let top = p.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.1;
         let title = format!("what comes after '{ch}': P(next | {ch})");

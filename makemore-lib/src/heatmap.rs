@@ -177,7 +177,8 @@ impl Heatmap {
         self.tooltips.push(tooltip);
     }
 
-    /// Colour by `log(1 + value)` instead of the value, so that rare bigrams show too.
+    /// Colour by `log(1 + value / smallest positive value)` instead of the value (for
+    /// counts: `log(1 + count)`), so that rare bigrams show too.
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
@@ -247,7 +248,10 @@ impl Heatmap {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Draw(e.to_string());
         area.fill(&WHITE).map_err(err)?;
         let cell = self.cell_px() as i32;
-        let scale = |v: f64| if self.log_scale { v.max(0.0).ln_1p() } else { v };
+        // log scale: ln(1 + v / smallest positive value), so counts get ln(1 + count) and
+        // probabilities spread over their decades just the same
+        let unit = self.values.iter().copied().filter(|&v| v > 0.0).fold(f64::INFINITY, f64::min);
+        let scale = |v: f64| if self.log_scale && unit.is_finite() { (v.max(0.0) / unit).ln_1p() } else { v };
         let max = self.values.iter().map(|&v| scale(v)).fold(0.0f64, f64::max);
         let font_px = (cell as f64 * 0.34).max(6.0);
         for i in 0..self.rows {

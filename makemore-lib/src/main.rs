@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use makemore::{
-    BigramCounts, CountsModel, Examples, Heatmap, LECTURE_SEED, Model, NeuralBigram, TrainConfig,
+    BigramCounts, CountsModel, Examples, Figure, Heatmap, LECTURE_SEED, Model, NeuralBigram, TrainConfig,
     Vocab, WordList, check_writable, evaluate,
 };
 
@@ -28,7 +28,8 @@ enum Command {
     Sample(SampleArgs),
     /// Average negative log likelihood of a word list under a trained model.
     Eval(EvalArgs),
-    /// Draw the bigram count matrix of a word list as the lecture's heatmap.
+    /// Draw the bigram count matrix of a word list as the lecture's heatmap
+    /// (or its probabilities, or one row as a bar chart).
     Heatmap(HeatmapArgs),
 }
 
@@ -99,9 +100,29 @@ struct HeatmapArgs {
     /// Word list whose bigrams to count.
     #[arg(long)]
     input: PathBuf,
-    /// Output figure: FILE.svg or FILE.png.
+    /// Output figure: FILE.svg or FILE.png (SVG cells show a tooltip on hover).
     #[arg(long)]
     out: PathBuf,
+    /// What the cells show: the counts N, or the probabilities P = (N + smoothing) / row sums.
+    #[arg(long, value_enum, default_value_t = View::Counts)]
+    view: View,
+    /// With --view probs: added to every count before normalizing.
+    #[arg(long, allow_negative_numbers = true)]
+    smoothing: Option<f64>,
+    /// Colour on a log scale (log(1 + count) for counts), so that rare bigrams show too.
+    #[arg(long)]
+    log_scale: bool,
+    /// Instead of the grid, a bar chart of what follows this one character (SVG only).
+    #[arg(long, value_name = "CHAR")]
+    row: Option<char>,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum View {
+    /// Bigram counts.
+    Counts,
+    /// Next-character probabilities.
+    Probs,
 }
 
 /// Seeds as PyTorch takes them here: 0 to 2^63 - 1.
@@ -223,11 +244,30 @@ fn eval(args: EvalArgs) -> Result<()> {
 
 fn heatmap(args: HeatmapArgs) -> Result<()> {
     check_writable(&args.out)?;
-    Heatmap::check_path(&args.out)?;
+    if args.smoothing.is_some() && args.view != View::Probs && args.row.is_none() {
+        bail!("--smoothing applies to --view probs and --row only");
+    }
+    if args.row.is_some() && args.log_scale {
+        bail!("--log-scale applies to the grid, not to --row");
+    }
+    if args.row.is_none() {
+        Heatmap::check_path(&args.out)?;
+    } else if !args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) {
+        bail!("--row draws a bar chart, written as .svg");
+    }
     let words = WordList::read(&args.input)?;
     let counts = BigramCounts::from_words(&words, &Vocab::from_words(&words))?;
-    Heatmap::counts(&counts).save(&args.out)?;
+    if let Some(ch) = args.row {
+        let model = CountsModel::new(counts, args.smoothing.unwrap_or(0.0))?;
+        Figure::next_char(&model, ch)?.save(&args.out)?;
+    } else {
+        let map = match args.view {
+            View::Counts => Heatmap::counts(&counts),
+            View::Probs => Heatmap::probs(&CountsModel::new(counts, args.smoothing.unwrap_or(1.0))?),
+        };
+        let map = if args.log_scale { map.log_scale() } else { map };
+        map.save(&args.out)?;
+    }
     eprintln!("wrote {}", args.out.display());
     Ok(())
 }
-

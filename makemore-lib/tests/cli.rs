@@ -151,6 +151,20 @@ fn heatmap_writes_svg_and_png() {
 }
 
 #[test]
+fn heatmap_views() {
+    let dir = Dir::new();
+    let names = s(&names_txt());
+    let probs = dir.path("p.svg");
+    ok(&["heatmap", "--input", &names, "--out", &s(&probs), "--view", "probs", "--log-scale"]);
+    let svg = std::fs::read_to_string(probs).unwrap();
+    // P[n, .] with smoothing 1 is (6763 + 1) / (18327 + 27) = 0.3685
+    assert!(svg.contains(">\n0.369\n</text>") && svg.contains("<title>P(. | n) = 0.368530</title>"), "probs view");
+    let row = dir.path("q.svg");
+    ok(&["heatmap", "--input", &names, "--out", &s(&row), "--row", "q"]);
+    assert!(std::fs::read_to_string(row).unwrap().contains("what comes after &apos;q&apos;"));
+}
+
+#[test]
 fn bad_word_lists() {
     let dir = Dir::new();
     let out = s(&dir.path("m.safetensors"));
@@ -254,6 +268,10 @@ fn bad_output_paths_leave_files_alone() {
     fails(&["train", "--input", &names, "--model", "counts", "--out", &s(dir.0.path())], "it is a directory");
     fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("h.jpg"))], "must end in .svg or .png");
     fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("nodir/h.svg"))], "does not exist");
+    fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("q.png")), "--row", "q"], "written as .svg");
+    fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("q.svg")), "--row", "q"], "invalid character 'q': it is not in the vocabulary");
+    fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("h.svg")), "--smoothing", "-1", "--view", "probs"], "invalid smoothing -1");
+    fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("h.svg")), "--smoothing", "1"], "applies to --view probs");
     // a failed run never clobbers an existing output
     let keep = dir.file("keep.safetensors", b"precious");
     fails(&["train", "--input", &dir.file("bad.txt", b"a.b\n"), "--model", "counts", "--out", &keep], "contains '.'");
