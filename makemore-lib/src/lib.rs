@@ -53,7 +53,7 @@ pub use tch;
 pub use loss::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
 pub use model::{BigramModel, CountsModel, normalize_rows, normalize_rows_keepdim_bug};
 pub use model_file::Model;
-pub use neural::{Examples, NeuralBigram, TrainConfig};
+pub use neural::{Examples, Method, NeuralBigram, TrainConfig};
 pub use output::{check_writable, write_atomic};
 pub use sample::{LECTURE_SEED, draw, sample, sample_one, seed};
 pub use vocab::{BOUNDARY, Vocab};

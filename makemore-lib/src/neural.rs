@@ -64,6 +64,24 @@ impl Examples {
     }
 }
 
+/// How a training step computes the loss and its gradient. Both give the same losses
+/// and weights (to float32 rounding, ≤ 1e-5).
+///
+/// ```
+/// assert_eq!(makemore::Method::default(), makemore::Method::Counts);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// The lecture's way: one-hot encode all n inputs, `xenc @ W`, softmax, pick each
+    /// example's target. O(n·V) per step (228,146 × 27 for names.txt).
+    OneHot,
+    /// The loss depends on the data only through the bigram counts `N`:
+    /// `L = −(1/n)·Σᵢⱼ Nᵢⱼ·log softmax(W)ᵢⱼ + reg·mean(W²)`, the same value and gradient
+    /// in O(V²) per step, whatever the size of the data.
+    #[default]
+    Counts,
+}
+
 /// Gradient-descent settings, with the lecture's values as defaults.
 ///
 /// ```
@@ -78,11 +96,13 @@ pub struct TrainConfig {
     pub lr: f64,
     /// Regularization strength on `mean(W²)` (the lecture's 0.01).
     pub reg: f64,
+    /// How each step is computed (fast counts by default; `OneHot` is the lecture's).
+    pub method: Method,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig { steps: 100, lr: 50.0, reg: 0.01 }
+        TrainConfig { steps: 100, lr: 50.0, reg: 0.01, method: Method::Counts }
     }
 }
 
@@ -118,7 +138,8 @@ impl TrainConfig {
 /// let vocab = Vocab::from_words(&words);
 /// let ex = Examples::new(&words, &vocab)?;
 /// let mut model = NeuralBigram::new(vocab, makemore::LECTURE_SEED);
-/// let losses = model.train(&ex, TrainConfig { steps: 20, lr: 10.0, reg: 0.0 }, |_, _| {})?;
+/// let cfg = TrainConfig { steps: 20, lr: 10.0, reg: 0.0, ..Default::default() };
+/// let losses = model.train(&ex, cfg, |_, _| {})?;
 /// assert!(losses[19] < losses[0]);
 /// # Ok::<(), makemore::Error>(())
 /// ```
@@ -253,19 +274,14 @@ impl NeuralBigram {
 
     fn step_encoded(&mut self, batch: &Batch, lr: f64, reg: f64) -> f32 {
         let loss = self.loss_encoded(batch, reg);
-        loss.backward();
-        tch::no_grad(|| {
-            let update = self.w.grad() * (-lr);
-            let _ = self.w.f_add_(&update);
-        });
-        // the lecture's `W.grad = None`: continue with a fresh leaf that has no gradient
-        self.w = self.w.detach().set_requires_grad(true);
+        self.descend(&loss, lr);
         loss.double_value(&[]) as f32
     }
 
     /// Train for `cfg.steps` steps, calling `on_step(step, loss)` after each (for
-    /// progress); returns every step's loss. The one-hot inputs are the same every
-    /// step, so they are encoded once (the lecture re-encodes them; the numbers are equal).
+    /// progress); returns every step's loss. With [`Method::OneHot`] the one-hot inputs
+    /// are encoded once (the lecture re-encodes them every step; the numbers are equal);
+    /// with [`Method::Counts`] each step costs O(V²) whatever the size of the data.
     ///
     /// ```
     /// use makemore::{Examples, NeuralBigram, TrainConfig, Vocab, WordList};
@@ -285,10 +301,19 @@ impl NeuralBigram {
         mut on_step: impl FnMut(usize, f32),
     ) -> Result<Vec<f32>> {
         cfg.validate()?;
-        let batch = Batch::new(self, &examples.xs, &examples.ys);
+        let mut step: Box<dyn FnMut(&mut NeuralBigram) -> f32> = match cfg.method {
+            Method::OneHot => {
+                let batch = Batch::new(self, &examples.xs, &examples.ys);
+                Box::new(move |net: &mut NeuralBigram| net.step_encoded(&batch, cfg.lr, cfg.reg))
+            }
+            Method::Counts => {
+                let counts = BigramTable::new(self.vocab.len(), examples);
+                Box::new(move |net: &mut NeuralBigram| net.step_counts(&counts, cfg.lr, cfg.reg))
+            }
+        };
         let mut losses = Vec::with_capacity(cfg.steps);
         for k in 0..cfg.steps {
-            let loss = self.step_encoded(&batch, cfg.lr, cfg.reg);
+            let loss = step(self);
             if !loss.is_finite() {
                 return Err(crate::Error::Diverged { step: k + 1, loss });
             }
@@ -296,6 +321,51 @@ impl NeuralBigram {
             losses.push(loss);
         }
         Ok(losses)
+    }
+
+    /// The loss of [`Method::Counts`]: every example with input `i` and target `j` adds
+    /// the same `−log P[i, j]`, so the sum over examples is `Σᵢⱼ Nᵢⱼ·(−log Pᵢⱼ)`.
+    /// `P` is computed as the lecture computes each example's row (exp, then normalize).
+    fn loss_counts(&self, table: &BigramTable, reg: f64) -> Tensor {
+        let counts = self.w.exp();
+        let probs = &counts / counts.sum_dim_intlist([1i64].as_slice(), true, None);
+        // cells with no examples contribute 0 (and must not turn 0 · log 0 into NaN)
+        let weighted = (&table.n * probs.log()).where_self(&table.seen, &table.zeros);
+        -weighted.sum(None) / table.total + reg * self.w.pow_tensor_scalar(2).mean(None)
+    }
+
+    fn step_counts(&mut self, table: &BigramTable, lr: f64, reg: f64) -> f32 {
+        let loss = self.loss_counts(table, reg);
+        self.descend(&loss, lr);
+        loss.double_value(&[]) as f32
+    }
+
+    /// backward, then `W -= lr * W.grad` without tracking gradients, then the lecture's
+    /// `W.grad = None` (continue with a fresh leaf that has no gradient).
+    fn descend(&mut self, loss: &Tensor, lr: f64) {
+        loss.backward();
+        tch::no_grad(|| {
+            let update = self.w.grad() * (-lr);
+            let _ = self.w.f_add_(&update);
+        });
+        self.w = self.w.detach().set_requires_grad(true);
+    }
+}
+
+/// The examples summed up as bigram counts, for [`Method::Counts`].
+struct BigramTable {
+    n: Tensor,
+    seen: Tensor,
+    zeros: Tensor,
+    total: f64,
+}
+
+impl BigramTable {
+    fn new(v: usize, examples: &Examples) -> BigramTable {
+        let v = v as i64;
+        let cells = &examples.xs * v + &examples.ys;
+        let n = cells.bincount::<Tensor>(None, v * v).view([v, v]).to_kind(Kind::Float);
+        BigramTable { seen: n.gt(0.0), zeros: n.zeros_like(), total: examples.len() as f64, n }
     }
 }
 

@@ -114,9 +114,12 @@ fn non_ascii_list_matches_pytorch() {
     let json: serde_json::Value = serde_json::from_str(&ok(&["eval", "--model", &counts, "--input", &words, "--json"])).unwrap();
     assert_eq!(json["n"], r["n_examples"]);
     assert!((json["nll"].as_f64().unwrap() - r["nll_smoothed"]["avg_exact"].as_f64().unwrap()).abs() <= 1e-6);
-    let nn = s(&dir.path("n.safetensors"));
-    train(&words, "neural", &["--steps", "200"], &nn);
-    assert_eq!(lines(&ok(&["sample", "--model", &nn])), names_without_end(&r["samples20_nn_after200"]));
+    // the default shortcut through the counts, and the lecture's one-hot path
+    for extra in [vec!["--steps", "200"], vec!["--steps", "200", "--one-hot"]] {
+        let nn = s(&dir.path("n.safetensors"));
+        train(&words, "neural", &extra, &nn);
+        assert_eq!(lines(&ok(&["sample", "--model", &nn])), names_without_end(&r["samples20_nn_after200"]), "{extra:?}");
+    }
 }
 
 #[test]
@@ -200,6 +203,7 @@ fn bad_numbers_in_flags() {
     counts("--smoothing", "inf", "invalid smoothing inf");
     counts("--smoothing", "lots", "invalid value 'lots'");
     counts("--steps", "10", "apply to --model neural only");
+    fails(&["train", "--input", &names, "--model", "counts", "--out", &out, "--one-hot"], "apply to --model neural only");
     let neural = |flag: &str, v: &str, needle: &str| {
         fails(&["train", "--input", &names, "--model", "neural", "--out", &out, flag, v], needle)
     };

@@ -179,7 +179,7 @@ fn neural_training_losses_weights_and_samples() {
         let examples = Examples::new(words, vocab).unwrap();
         assert_eq!(examples.len() as u64, r["n_examples"].as_u64().unwrap());
         let mut model = NeuralBigram::new(vocab.clone(), LECTURE_SEED);
-        let cfg = TrainConfig { steps: 200, lr: 50.0, reg: 0.01 };
+        let cfg = TrainConfig { steps: 200, lr: 50.0, reg: 0.01, method: Method::OneHot };
         let losses = model.train(&examples, cfg, |_, _| {}).unwrap();
         let losses: Vec<f64> = losses.iter().map(|&l| l as f64).collect();
         // The reference was made on another x86-64 CPU: libtorch's vector kernels there
@@ -192,5 +192,27 @@ fn neural_training_losses_weights_and_samples() {
             assert_close(&format!("W[{i}]"), g, e, 2e-6);
         }
         assert_eq!(sample(&model, 20, LECTURE_SEED), names_without_end(&r["samples20_nn_after200"]));
+    });
+}
+
+#[test]
+fn training_through_the_counts_equals_the_one_hot_lecture() {
+    let _rng = rng_lock();
+    each_case(|r, words, vocab| {
+        let examples = Examples::new(words, vocab).unwrap();
+        let run = |method| {
+            let mut model = NeuralBigram::new(vocab.clone(), LECTURE_SEED);
+            let cfg = TrainConfig { steps: 200, lr: 50.0, reg: 0.01, method };
+            let losses: Vec<f64> = model.train(&examples, cfg, |_, _| {}).unwrap().iter().map(|&l| l as f64).collect();
+            (losses, float_rows(&model.w().detach()), model)
+        };
+        let (fast_losses, fast_w, fast) = run(Method::Counts);
+        let (slow_losses, slow_w, _) = run(Method::OneHot);
+        assert_close("fast vs one-hot loss", &fast_losses, &slow_losses, 1e-5);
+        assert_close("fast vs PyTorch loss", &fast_losses, &f64s(&r["train_losses_200"]), 1e-5);
+        for (i, (f, s)) in fast_w.iter().zip(&slow_w).enumerate() {
+            assert_close(&format!("W[{i}]"), f, s, 1e-5);
+        }
+        assert_eq!(sample(&fast, 20, LECTURE_SEED), names_without_end(&r["samples20_nn_after200"]));
     });
 }
