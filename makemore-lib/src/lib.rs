@@ -55,6 +55,6 @@ pub use model::{BigramModel, CountsModel, normalize_rows, normalize_rows_keepdim
 pub use model_file::Model;
 pub use neural::{Examples, Method, NeuralBigram, TrainConfig};
 pub use output::{check_writable, write_atomic};
-pub use sample::{LECTURE_SEED, draw, sample, sample_one, seed};
+pub use sample::{LECTURE_SEED, draw, sample, sample_fast, sample_one, seed};
 pub use vocab::{BOUNDARY, Vocab};
 pub use words::WordList;

@@ -91,6 +91,11 @@ fn counts_model_samples_and_nll_on_names() {
     let other = ok(&["sample", "--model", &model, "--seed", "42", "--num", "5"]);
     assert_ne!(lines(&other), names_without_end(&r["samples20_counts_smoothed"])[..5]);
     assert_eq!(other, ok(&["sample", "--model", &model, "--seed", "42", "--num", "5"]));
+    // the fast sampler: as many words as asked, reproducible, none empty
+    let fast = ok(&["sample", "--model", &model, "--fast", "--num", "1000", "--seed", "3"]);
+    assert_eq!(fast.lines().count(), 1000);
+    assert!(fast.lines().all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase())));
+    assert_eq!(fast, ok(&["sample", "--model", &model, "--fast", "--num", "1000", "--seed", "3"]));
 }
 
 #[test]
