@@ -161,11 +161,8 @@ impl BigramCounts {
     /// ```
     pub fn from_words(words: &WordList, vocab: &Vocab) -> Result<BigramCounts> {
         let v = vocab.len();
-        let (xs, ys) = vocab.bigram_indices(words)?;
         let mut n = vec![0i32; v * v];
-        for (x, y) in xs.iter().zip(&ys) {
-            n[*x as usize * v + *y as usize] += 1;
-        }
+        vocab.for_each_bigram(words, |x, y| n[x * v + y] += 1)?;
         let n = Tensor::from_slice(&n).view([v as i64, v as i64]);
         Ok(BigramCounts { vocab: vocab.clone(), n })
     }

@@ -301,43 +301,31 @@ impl NeuralBigram {
         mut on_step: impl FnMut(usize, f32),
     ) -> Result<Vec<f32>> {
         cfg.validate()?;
-        let mut step: Box<dyn FnMut(&mut NeuralBigram) -> f32> = match cfg.method {
+        let mut losses = Vec::with_capacity(cfg.steps);
+        match cfg.method {
             Method::OneHot => {
                 let batch = Batch::new(self, &examples.xs, &examples.ys);
-                Box::new(move |net: &mut NeuralBigram| net.step_encoded(&batch, cfg.lr, cfg.reg))
+                for k in 0..cfg.steps {
+                    let loss = self.step_encoded(&batch, cfg.lr, cfg.reg);
+                    check_finite(k, loss)?;
+                    on_step(k, loss);
+                    losses.push(loss);
+                }
             }
             Method::Counts => {
-                let counts = BigramTable::new(self.vocab.len(), examples);
-                Box::new(move |net: &mut NeuralBigram| net.step_counts(&counts, cfg.lr, cfg.reg))
+                let v = self.vocab.len();
+                let table = BigramTable::new(v, examples);
+                let mut w = Vec::<f32>::try_from(&self.w.detach().flatten(0, 1)).expect("1-D");
+                for k in 0..cfg.steps {
+                    let loss = table.step(&mut w, cfg.lr, cfg.reg);
+                    check_finite(k, loss)?;
+                    on_step(k, loss);
+                    losses.push(loss);
+                }
+                self.w = Tensor::from_slice(&w).view([v as i64, v as i64]).set_requires_grad(true);
             }
-        };
-        let mut losses = Vec::with_capacity(cfg.steps);
-        for k in 0..cfg.steps {
-            let loss = step(self);
-            if !loss.is_finite() {
-                return Err(crate::Error::Diverged { step: k + 1, loss });
-            }
-            on_step(k, loss);
-            losses.push(loss);
         }
         Ok(losses)
-    }
-
-    /// The loss of [`Method::Counts`]: every example with input `i` and target `j` adds
-    /// the same `−log P[i, j]`, so the sum over examples is `Σᵢⱼ Nᵢⱼ·(−log Pᵢⱼ)`.
-    /// `P` is computed as the lecture computes each example's row (exp, then normalize).
-    fn loss_counts(&self, table: &BigramTable, reg: f64) -> Tensor {
-        let counts = self.w.exp();
-        let probs = &counts / counts.sum_dim_intlist([1i64].as_slice(), true, None);
-        // cells with no examples contribute 0 (and must not turn 0 · log 0 into NaN)
-        let weighted = (&table.n * probs.log()).where_self(&table.seen, &table.zeros);
-        -weighted.sum(None) / table.total + reg * self.w.pow_tensor_scalar(2).mean(None)
-    }
-
-    fn step_counts(&mut self, table: &BigramTable, lr: f64, reg: f64) -> f32 {
-        let loss = self.loss_counts(table, reg);
-        self.descend(&loss, lr);
-        loss.double_value(&[]) as f32
     }
 
     /// backward, then `W -= lr * W.grad` without tracking gradients, then the lecture's
@@ -352,20 +340,66 @@ impl NeuralBigram {
     }
 }
 
-/// The examples summed up as bigram counts, for [`Method::Counts`].
+fn check_finite(step: usize, loss: f32) -> Result<()> {
+    if loss.is_finite() { Ok(()) } else { Err(crate::Error::Diverged { step: step + 1, loss }) }
+}
+
+/// [`Method::Counts`]: the examples summed up as bigram counts `N` (V×V), and one
+/// gradient-descent step on them in plain loops. With `P = softmax(W)` row by row,
+/// `Rᵢ = Σⱼ Nᵢⱼ` and `n = Σ N`:
+///
+/// - loss `L = −(1/n)·Σᵢⱼ Nᵢⱼ·log Pᵢⱼ + reg·mean(W²)`
+/// - gradient `∂L/∂Wᵢⱼ = (Rᵢ·Pᵢⱼ − Nᵢⱼ)/n + 2·reg·Wᵢⱼ/V²`
+///
+/// the same value and gradient autograd computes through the one-hot path (tested),
+/// in O(V²) per step whatever the size of the data.
 struct BigramTable {
-    n: Tensor,
-    seen: Tensor,
-    zeros: Tensor,
+    v: usize,
+    n: Vec<f64>,
+    row_totals: Vec<f64>,
     total: f64,
 }
 
 impl BigramTable {
     fn new(v: usize, examples: &Examples) -> BigramTable {
-        let v = v as i64;
-        let cells = &examples.xs * v + &examples.ys;
-        let n = cells.bincount::<Tensor>(None, v * v).view([v, v]).to_kind(Kind::Float);
-        BigramTable { seen: n.gt(0.0), zeros: n.zeros_like(), total: examples.len() as f64, n }
+        let xs = Vec::<i64>::try_from(&examples.xs).expect("1-D");
+        let ys = Vec::<i64>::try_from(&examples.ys).expect("1-D");
+        let mut n = vec![0f64; v * v];
+        for (&x, &y) in xs.iter().zip(&ys) {
+            n[x as usize * v + y as usize] += 1.0;
+        }
+        let row_totals = n.chunks(v).map(|row| row.iter().sum()).collect();
+        BigramTable { v, n, row_totals, total: xs.len() as f64 }
+    }
+
+    /// One step on the weights `w` (V×V, row-major float32, as the lecture stores W);
+    /// returns the loss before the update. Sums are taken in float64.
+    fn step(&self, w: &mut [f32], lr: f64, reg: f64) -> f32 {
+        let v = self.v;
+        let mut loss = 0.0;
+        let mut grad = vec![0f64; v * v];
+        for i in 0..v {
+            let row = &w[i * v..(i + 1) * v];
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+            let exps: Vec<f64> = row.iter().map(|&x| (x as f64 - max).exp()).collect();
+            let sum: f64 = exps.iter().sum();
+            for j in 0..v {
+                let p = exps[j] / sum;
+                let nij = self.n[i * v + j];
+                if nij > 0.0 {
+                    loss -= nij * p.ln();
+                }
+                grad[i * v + j] = (self.row_totals[i] * p - nij) / self.total;
+            }
+        }
+        let cells = (v * v) as f64;
+        let mean_sq: f64 = w.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() / cells;
+        let loss = loss / self.total + reg * mean_sq;
+        for (wij, g) in w.iter_mut().zip(&grad) {
+            let g = g + 2.0 * reg * *wij as f64 / cells;
+            *wij = (*wij as f64 - lr * g) as f32;
+        }
+        loss as f32
     }
 }
 

@@ -23,7 +23,11 @@ pub const BOUNDARY: char = '.';
 pub struct Vocab {
     itos: Vec<char>,
     stoi: HashMap<char, usize>,
+    /// `stoi` for ASCII characters, by code (`NONE` when absent): the common case, fast.
+    ascii: [u32; 128],
 }
+
+const NONE: u32 = u32::MAX;
 
 impl Vocab {
     /// Build the vocabulary of a word list ([`WordList`] already refuses words with '.').
@@ -64,8 +68,14 @@ impl Vocab {
     }
 
     fn build(itos: Vec<char>) -> Vocab {
-        let stoi = itos.iter().enumerate().map(|(i, &c)| (c, i)).collect();
-        Vocab { itos, stoi }
+        let stoi: HashMap<char, usize> = itos.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+        let mut ascii = [NONE; 128];
+        for (&c, &i) in &stoi {
+            if c.is_ascii() {
+                ascii[c as usize] = i as u32;
+            }
+        }
+        Vocab { itos, stoi, ascii }
     }
 
     /// Number of tokens, '.' included (27 for names.txt).
@@ -98,7 +108,12 @@ impl Vocab {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn stoi(&self, ch: char) -> Option<usize> {
-        self.stoi.get(&ch).copied()
+        if ch.is_ascii() {
+            let i = self.ascii[ch as usize];
+            (i != NONE).then_some(i as usize)
+        } else {
+            self.stoi.get(&ch).copied()
+        }
     }
 
     /// Character at an index. Panics when `i >= len()`, like indexing a slice.
@@ -139,6 +154,25 @@ impl Vocab {
     pub fn bigram_indices(&self, words: &WordList) -> Result<(Vec<i64>, Vec<i64>)> {
         let mut xs = Vec::new();
         let mut ys = Vec::new();
+        self.for_each_bigram(words, |x, y| {
+            xs.push(x as i64);
+            ys.push(y as i64);
+        })?;
+        Ok((xs, ys))
+    }
+
+    /// Call `f(x, y)` for every bigram of every word, in order, each word framed by '.'
+    /// (index 0). Fails on a character outside the vocabulary, naming the line.
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab\nb", "w")?;
+    /// let vocab = makemore::Vocab::from_words(&words);
+    /// let mut n = 0;
+    /// vocab.for_each_bigram(&words, |_, _| n += 1)?;
+    /// assert_eq!(n, 5);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn for_each_bigram(&self, words: &WordList, mut f: impl FnMut(usize, usize)) -> Result<()> {
         for (i, word) in words.iter().enumerate() {
             let mut prev = 0;
             for ch in word.chars() {
@@ -148,13 +182,11 @@ impl Vocab {
                     word: word.clone(),
                     ch,
                 })?;
-                xs.push(prev as i64);
-                ys.push(ix as i64);
+                f(prev, ix);
                 prev = ix;
             }
-            xs.push(prev as i64);
-            ys.push(0);
+            f(prev, 0);
         }
-        Ok((xs, ys))
+        Ok(())
     }
 }

@@ -1,0 +1,77 @@
+//! Timings of the lecture's steps in Rust, one JSON object per line:
+//! `{"case": "...", "seconds": median, "runs": n}`. `make bench` runs this next to the
+//! PyTorch baseline (scripts/bench_pytorch.py) and writes BENCHMARKS.md.
+//!
+//!     cargo bench --bench speed            (2 libtorch threads, as the baseline)
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use makemore::*;
+
+const THREADS: i32 = 2;
+
+/// Median wall time of `runs` calls (after one warm-up call).
+fn time(case: &str, runs: usize, mut f: impl FnMut()) {
+    f();
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    println!("{{\"case\": \"{case}\", \"seconds\": {:.9}, \"runs\": {runs}}}", times[runs / 2]);
+}
+
+fn main() -> anyhow::Result<()> {
+    tch::set_num_threads(THREADS);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let words = WordList::read(root.join("data/names.txt"))?;
+    let vocab = Vocab::from_words(&words);
+
+    time("count: lecture loop, N[ix1, ix2] += 1", 3, || {
+        BigramCounts::from_words_loop(&words, &vocab).unwrap();
+    });
+    time("count: vectorised", 50, || {
+        BigramCounts::from_words(&words, &vocab).unwrap();
+    });
+
+    let examples = Examples::new(&words, &vocab)?;
+    let mut net = NeuralBigram::new(vocab.clone(), LECTURE_SEED);
+    time("one step: lecture one-hot", 10, || {
+        net.step(&examples, 50.0, 0.01);
+    });
+    for (case, method) in [("100 steps: one-hot", Method::OneHot), ("100 steps: through the counts", Method::Counts)] {
+        time(case, 3, || {
+            let mut net = NeuralBigram::new(vocab.clone(), LECTURE_SEED);
+            let cfg = TrainConfig { steps: 100, method, ..Default::default() };
+            net.train(&examples, cfg, |_, _| {}).unwrap();
+        });
+    }
+
+    let model = CountsModel::fit(&words, 1.0)?;
+    for n in [1_000, 10_000] {
+        time(&format!("sample {n}: lecture loop"), 3, || {
+            sample(&model, n, LECTURE_SEED);
+        });
+        time(&format!("sample {n}: all words at once"), 5, || {
+            sample_fast(&model, n, LECTURE_SEED);
+        });
+    }
+
+    // a whole process: start, load a model, first tensor op (one multinomial draw)
+    let dir = std::env::temp_dir().join(format!("makemore-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("counts.safetensors");
+    Model::Counts(CountsModel::fit(&words, 1.0)?).save(&path)?;
+    let exe = env!("CARGO_BIN_EXE_makemore");
+    time("start-up: process start to first tensor op", 10, || {
+        let out = Command::new(exe).args(["sample", "--num", "1", "--model"]).arg(&path).output().unwrap();
+        assert!(out.status.success());
+    });
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
