@@ -1,8 +1,9 @@
 # The two commands a new machine needs (see README.md):
 #   make lecture   set everything up, then run the lecture end to end
 #   make test      set everything up, then run all the tests
-# and: make lab  (JupyterLab on notebooks/ with the Rust kernel)
-.PHONY: lecture test setup lab
+# and: make lab    (JupyterLab on notebooks/ with the Rust kernel)
+#      make bench  (Rust next to the PyTorch lecture code: BENCHMARKS.md)
+.PHONY: lecture test setup lab bench
 lecture: setup
 	scripts/lecture.sh
 test: setup
@@ -11,3 +12,5 @@ setup:
 	scripts/setup.sh
 lab: setup
 	scripts/lab.sh
+bench: setup
+	scripts/bench.sh

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Benchmarks side by side: our Rust code (cargo bench --bench speed) and the lecture's
+# PyTorch code (scripts/bench_pytorch.py), both with 2 threads, on this machine.
+# Writes BENCHMARKS.md and docs/benchmarks.svg.
+#
+# The PyTorch baseline needs `import torch`, i.e. the full 4.7 GB install: it goes into
+# .venv-bench (once, a few minutes), apart from the lean libtorch in .venv.
+# BENCH_PYTHON=/path/to/python uses another interpreter that has torch 2.13.0.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/common.sh
+mkdir -p target/bench
+
+python=${BENCH_PYTHON:-.venv-bench/bin/python}
+if ! "$python" -c "import torch" 2>/dev/null; then
+    [ -z "${BENCH_PYTHON:-}" ] || die "BENCH_PYTHON=$BENCH_PYTHON cannot import torch"
+    step "installing the full torch 2.13.0 into .venv-bench for the PyTorch baseline (4.7 GB, a few minutes)"
+    python3 -m venv .venv-bench
+    .venv-bench/bin/pip install --progress-bar off torch==2.13.0
+fi
+
+step "Rust: cargo bench --bench speed"
+cargo bench --quiet --bench speed | tee target/bench/rust.jsonl
+step "PyTorch: the lecture's code"
+"$python" scripts/bench_pytorch.py 2>/dev/null | tee target/bench/pytorch.jsonl
+"$python" scripts/bench_report.py target/bench/rust.jsonl target/bench/pytorch.jsonl BENCHMARKS.md docs/benchmarks.svg
+ok "wrote BENCHMARKS.md and docs/benchmarks.svg"
