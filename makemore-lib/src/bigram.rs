@@ -125,7 +125,7 @@ impl BigramDict {
     /// ```
     pub fn most_common(&self, k: usize) -> Vec<((Token, Token), usize)> {
         let mut items: Vec<_> = self.order.iter().map(|&key| (key, self.counts[&key])).collect();
-        items.sort_by(|a, b| b.1.cmp(&a.1)); // stable
+        items.sort_by_key(|&(_, n)| std::cmp::Reverse(n)); // stable: ties keep first-seen order
         items.truncate(k);
         items
     }

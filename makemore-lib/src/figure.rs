@@ -88,7 +88,11 @@ impl Figure {
                 .x_labels(p.len())
                 .x_label_formatter(&|x| {
                     let i = x.floor() as usize;
-                    if (x - i as f64 - 0.5).abs() < 1e-9 && i < vocab.len() { vocab.itos(i).to_string() } else { String::new() }
+                    if (x - i as f64 - 0.5).abs() < 1e-9 && i < vocab.len() {
+                        vocab.itos(i).to_string()
+                    } else {
+                        String::new()
+                    }
                 })
                 .y_desc("probability")
                 .draw()?;
@@ -99,7 +103,9 @@ impl Figure {
         })
     }
 
-    fn draw(plot: impl FnOnce(&SvgArea) -> std::result::Result<(), DrawingAreaErrorKind<std::io::Error>>) -> Result<Figure> {
+    fn draw(
+        plot: impl FnOnce(&SvgArea) -> std::result::Result<(), DrawingAreaErrorKind<std::io::Error>>,
+    ) -> Result<Figure> {
         register_embedded_font();
         let mut svg = String::new();
         {

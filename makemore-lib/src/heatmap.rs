@@ -10,8 +10,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::bigram::BigramCounts;
-use crate::model::BigramModel;
 use crate::error::{Error, Result};
+use crate::model::BigramModel;
 use crate::output::write_atomic;
 
 /// Cells are this many pixels wide when their text is drawn.
@@ -152,7 +152,11 @@ impl Heatmap {
         let mut map = Heatmap::empty(r, c);
         for (i, row) in rows.iter().enumerate() {
             for (j, &v) in row.iter().enumerate() {
-                let text = if show_values { vec![format!("{v:.4}").trim_end_matches('0').trim_end_matches('.').to_string()] } else { vec![] };
+                let text = if show_values {
+                    vec![format!("{v:.4}").trim_end_matches('0').trim_end_matches('.').to_string()]
+                } else {
+                    vec![]
+                };
                 map.push(v, text, format!("[{i}, {j}] = {v}"));
             }
         }

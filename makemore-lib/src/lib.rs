@@ -48,13 +48,13 @@ pub use bigram::{BigramCounts, BigramDict, Token};
 pub use error::{Error, Result};
 pub use figure::Figure;
 pub use heatmap::Heatmap;
-/// The `tch` crate this library is built on, for notebooks and examples.
-pub use tch;
 pub use loss::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
 pub use model::{BigramModel, CountsModel, normalize_rows, normalize_rows_keepdim_bug};
 pub use model_file::Model;
 pub use neural::{Examples, Method, NeuralBigram, TrainConfig};
 pub use output::{check_writable, write_atomic};
 pub use sample::{LECTURE_SEED, draw, sample, sample_fast, sample_one, seed};
+/// The `tch` crate this library is built on, for notebooks and examples.
+pub use tch;
 pub use vocab::{BOUNDARY, Vocab};
 pub use words::WordList;

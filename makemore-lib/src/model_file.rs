@@ -164,8 +164,10 @@ impl Model {
             "counts" => {
                 let smoothing: f64 =
                     field("smoothing")?.parse().map_err(|_| bad("its smoothing is not a number".into()))?;
-                let n: Vec<i64> =
-                    tensor("N", Dtype::I64)?.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap())).collect();
+                let n: Vec<i64> = tensor("N", Dtype::I64)?
+                    .chunks_exact(8)
+                    .map(|b| i64::from_le_bytes(b.try_into().unwrap()))
+                    .collect();
                 if n.iter().any(|&c| !(0..=i32::MAX as i64).contains(&c)) {
                     return Err(bad("its counts are negative or too large".into()));
                 }
@@ -174,8 +176,10 @@ impl Model {
                 Ok(Model::Counts(CountsModel::new(counts, smoothing).map_err(|e| bad(e.to_string()))?))
             }
             "neural" => {
-                let w: Vec<f32> =
-                    tensor("W", Dtype::F32)?.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+                let w: Vec<f32> = tensor("W", Dtype::F32)?
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+                    .collect();
                 let w = Tensor::from_slice(&w).view([v as i64, v as i64]);
                 Ok(Model::Neural(NeuralBigram::from_weights(vocab, w).map_err(|e| bad(e.to_string()))?))
             }
@@ -187,7 +191,13 @@ impl Model {
 /// One tensor in the safetensors layout: 8-byte little-endian header length, the JSON
 /// header (keys sorted, so the same model always gives the same bytes), padded with
 /// spaces to a multiple of 8, then the data.
-fn safetensors_bytes(meta: serde_json::Map<String, serde_json::Value>, name: &str, dtype: &str, v: usize, data: &[u8]) -> Vec<u8> {
+fn safetensors_bytes(
+    meta: serde_json::Map<String, serde_json::Value>,
+    name: &str,
+    dtype: &str,
+    v: usize,
+    data: &[u8],
+) -> Vec<u8> {
     let header = serde_json::json!({
         "__metadata__": meta,
         name: { "dtype": dtype, "shape": [v, v], "data_offsets": [0, data.len()] },

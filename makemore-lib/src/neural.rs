@@ -179,7 +179,10 @@ impl NeuralBigram {
     pub fn from_weights(vocab: Vocab, w: Tensor) -> Result<NeuralBigram> {
         let v = vocab.len() as i64;
         if w.size() != [v, v] {
-            return Err(crate::Error::BadCounts(format!("weights are {:?}, the vocabulary needs [{v}, {v}]", w.size())));
+            return Err(crate::Error::BadCounts(format!(
+                "weights are {:?}, the vocabulary needs [{v}, {v}]",
+                w.size()
+            )));
         }
         let w = w.to_kind(Kind::Float);
         if w.isfinite().all().int64_value(&[]) == 0 {

@@ -83,7 +83,8 @@ fn counts_model_samples_and_nll_on_names() {
     train(&names, "counts", &[], &model);
     let r = reference("names-reference.json");
     assert_eq!(lines(&ok(&["sample", "--model", &model])), names_without_end(&r["samples20_counts_smoothed"]));
-    let json: serde_json::Value = serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &names, "--json"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &names, "--json"])).unwrap();
     assert_eq!(json["n"], 228146);
     assert_eq!(json["words"], 32033);
     assert!((json["nll"].as_f64().unwrap() - 2.454577).abs() <= 1e-5, "{json}");
@@ -116,14 +117,19 @@ fn non_ascii_list_matches_pytorch() {
     let counts = s(&dir.path("c.safetensors"));
     train(&words, "counts", &[], &counts);
     assert_eq!(lines(&ok(&["sample", "--model", &counts])), names_without_end(&r["samples20_counts_smoothed"]));
-    let json: serde_json::Value = serde_json::from_str(&ok(&["eval", "--model", &counts, "--input", &words, "--json"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["eval", "--model", &counts, "--input", &words, "--json"])).unwrap();
     assert_eq!(json["n"], r["n_examples"]);
     assert!((json["nll"].as_f64().unwrap() - r["nll_smoothed"]["avg_exact"].as_f64().unwrap()).abs() <= 1e-6);
     // the default shortcut through the counts, and the lecture's one-hot path
     for extra in [vec!["--steps", "200"], vec!["--steps", "200", "--one-hot"]] {
         let nn = s(&dir.path("n.safetensors"));
         train(&words, "neural", &extra, &nn);
-        assert_eq!(lines(&ok(&["sample", "--model", &nn])), names_without_end(&r["samples20_nn_after200"]), "{extra:?}");
+        assert_eq!(
+            lines(&ok(&["sample", "--model", &nn])),
+            names_without_end(&r["samples20_nn_after200"]),
+            "{extra:?}"
+        );
     }
 }
 
@@ -134,7 +140,8 @@ fn unsmoothed_model_reports_impossible_bigrams() {
     let model = s(&dir.path("m.safetensors"));
     train(&train_list, "counts", &["--smoothing", "0"], &model);
     let unseen = dir.file("unseen.txt", b"aa\n");
-    let json: serde_json::Value = serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &unseen, "--json"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &unseen, "--json"])).unwrap();
     assert!(json["nll"].is_null(), "{json}");
     assert_eq!(json["zero_prob_bigrams"], 1);
     assert!(ok(&["eval", "--model", &model, "--input", &unseen]).contains("nll inf"));
@@ -176,14 +183,18 @@ fn heatmap_views() {
 fn bad_word_lists() {
     let dir = Dir::new();
     let out = s(&dir.path("m.safetensors"));
-    let train_on = |input: &str, needle: &str| fails(&["train", "--input", input, "--model", "counts", "--out", &out], needle);
+    let train_on =
+        |input: &str, needle: &str| fails(&["train", "--input", input, "--model", "counts", "--out", &out], needle);
     train_on(&s(&dir.path("missing.txt")), "cannot read");
     train_on(&s(dir.0.path()), "is a directory");
     train_on(&dir.file("empty.txt", b""), "no words");
     train_on(&dir.file("blank.txt", b"\n\r\n\n"), "no words");
     train_on(&dir.file("latin1.txt", b"emma\nzo\xeb\n"), "line 2: not valid UTF-8");
     train_on(&dir.file("dot.txt", b"emma\nmr.x\n"), "line 2: \"mr.x\" contains '.'");
-    train_on(&dir.file("tab.txt", b"emma\tolivia\n"), "line 1: \"emma\\tolivia\" contains the control character U+0009");
+    train_on(
+        &dir.file("tab.txt", b"emma\tolivia\n"),
+        "line 1: \"emma\\tolivia\" contains the control character U+0009",
+    );
     train_on(&dir.file("nul.txt", b"ab\n\0\n"), "U+0000");
     train_on(&dir.file("space.txt", b"emma\n   \nava\n"), "line 2: the line holds only whitespace");
     train_on(&dir.file("cr.txt", b"emma\rolivia\n"), "U+000D");
@@ -191,7 +202,10 @@ fn bad_word_lists() {
     // and the same checks guard eval and heatmap
     let good = dir.file("good.txt", b"emma\r\nava\n\n");
     train(&good, "counts", &[], &out);
-    fails(&["eval", "--model", &out, "--input", &dir.file("x.txt", b"ava\nmax\n")], "line 2: \"max\" contains 'x', which is not in the model's vocabulary");
+    fails(
+        &["eval", "--model", &out, "--input", &dir.file("x.txt", b"ava\nmax\n")],
+        "line 2: \"max\" contains 'x', which is not in the model's vocabulary",
+    );
     fails(&["heatmap", "--input", &s(&dir.path("none.txt")), "--out", &s(&dir.path("h.svg"))], "cannot read");
 }
 
@@ -200,18 +214,20 @@ fn bad_numbers_in_flags() {
     let dir = Dir::new();
     let names = dir.file("w.txt", b"emma\nava\n");
     let out = s(&dir.path("m.safetensors"));
-    let counts = |flag: &str, v: &str, needle: &str| {
-        fails(&["train", "--input", &names, "--model", "counts", "--out", &out, flag, v], needle)
+    let with = |model: &str, flag: &str, v: &str, needle: &str| {
+        fails(&["train", "--input", &names, "--model", model, "--out", &out, flag, v], needle)
     };
+    let counts = |flag: &str, v: &str, needle: &str| with("counts", flag, v, needle);
+    let neural = |flag: &str, v: &str, needle: &str| with("neural", flag, v, needle);
     counts("--smoothing", "-1", "invalid smoothing -1");
     counts("--smoothing", "NaN", "invalid smoothing NaN");
     counts("--smoothing", "inf", "invalid smoothing inf");
     counts("--smoothing", "lots", "invalid value 'lots'");
     counts("--steps", "10", "apply to --model neural only");
-    fails(&["train", "--input", &names, "--model", "counts", "--out", &out, "--one-hot"], "apply to --model neural only");
-    let neural = |flag: &str, v: &str, needle: &str| {
-        fails(&["train", "--input", &names, "--model", "neural", "--out", &out, flag, v], needle)
-    };
+    fails(
+        &["train", "--input", &names, "--model", "counts", "--out", &out, "--one-hot"],
+        "apply to --model neural only",
+    );
     neural("--steps", "0", "invalid steps 0");
     neural("--steps", "-3", "invalid value '-3'");
     neural("--lr", "0", "invalid learning rate 0");
@@ -278,9 +294,18 @@ fn bad_output_paths_leave_files_alone() {
     fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("h.jpg"))], "must end in .svg or .png");
     fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("nodir/h.svg"))], "does not exist");
     fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("q.png")), "--row", "q"], "written as .svg");
-    fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("q.svg")), "--row", "q"], "invalid character 'q': it is not in the vocabulary");
-    fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("h.svg")), "--smoothing", "-1", "--view", "probs"], "invalid smoothing -1");
-    fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("h.svg")), "--smoothing", "1"], "applies to --view probs");
+    fails(
+        &["heatmap", "--input", &names, "--out", &s(&dir.path("q.svg")), "--row", "q"],
+        "invalid character 'q': it is not in the vocabulary",
+    );
+    fails(
+        &["heatmap", "--input", &names, "--out", &s(&dir.path("h.svg")), "--smoothing", "-1", "--view", "probs"],
+        "invalid smoothing -1",
+    );
+    fails(
+        &["heatmap", "--input", &names, "--out", &s(&dir.path("h.svg")), "--smoothing", "1"],
+        "applies to --view probs",
+    );
     // a failed run never clobbers an existing output
     let keep = dir.file("keep.safetensors", b"precious");
     fails(&["train", "--input", &dir.file("bad.txt", b"a.b\n"), "--model", "counts", "--out", &keep], "contains '.'");
@@ -290,7 +315,8 @@ fn bad_output_paths_leave_files_alone() {
     fails(&["heatmap", "--input", &s(&dir.path("none.txt")), "--out", &figure], "cannot read");
     assert_eq!(std::fs::read(&figure).unwrap(), b"<svg/>");
     // and nothing is left behind in the folder but what we put there
-    let mut left: Vec<String> = std::fs::read_dir(dir.0.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut left: Vec<String> =
+        std::fs::read_dir(dir.0.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     left.sort();
     assert_eq!(left, ["bad.txt", "keep.safetensors", "keep.svg", "w.txt"]);
 }

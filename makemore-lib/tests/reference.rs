@@ -69,8 +69,12 @@ fn vocabulary() {
 #[test]
 fn count_matrix_fast_and_loop() {
     each_case(|r, words, vocab| {
-        let want: Vec<Vec<i64>> =
-            r["N"].as_array().unwrap().iter().map(|row| row.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect()).collect();
+        let want: Vec<Vec<i64>> = r["N"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect())
+            .collect();
         let fast = BigramCounts::from_words(words, vocab).unwrap();
         assert_eq!(fast.to_rows(), want);
         assert_eq!(fast.total(), r["N_total"].as_i64().unwrap());

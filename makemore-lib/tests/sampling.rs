@@ -23,7 +23,8 @@ fn chi_square(names: &[String], vocab: &Vocab, p: &[Vec<f64>]) -> (f64, usize) {
     let (mut stat, mut df) = (0.0, 0);
     for (row, probs) in observed.iter().zip(p) {
         let total: f64 = row.iter().sum();
-        let cells: Vec<(f64, f64)> = row.iter().zip(probs).map(|(&o, &q)| (o, q * total)).filter(|&(_, e)| e >= 5.0).collect();
+        let cells: Vec<(f64, f64)> =
+            row.iter().zip(probs).map(|(&o, &q)| (o, q * total)).filter(|&(_, e)| e >= 5.0).collect();
         if cells.len() < 2 {
             continue;
         }
