@@ -251,6 +251,62 @@ impl NeuralBigram {
         self.loss_encoded(&Batch::new(self, xs, ys), reg)
     }
 
+    /// Exercise E04: the same loss without one-hot vectors. `one_hot(x) @ W` is just row
+    /// `x` of `W`, so the logits are `W[xs]`: an index, not an n×V matrix product.
+    /// Same loss and gradient as [`NeuralBigram::loss`] (to float32 rounding).
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a', 'b'])?;
+    /// let model = makemore::NeuralBigram::new(vocab, 3);
+    /// let (xs, ys) = (tch::Tensor::from_slice(&[0i64, 1, 2]), tch::Tensor::from_slice(&[1i64, 2, 0]));
+    /// let a = model.loss(&xs, &ys, 0.01).double_value(&[]);
+    /// let b = model.loss_indexed(&xs, &ys, 0.01).double_value(&[]);
+    /// assert!((a - b).abs() < 1e-6);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn loss_indexed(&self, xs: &Tensor, ys: &Tensor, reg: f64) -> Tensor {
+        let logits = self.w.index_select(0, xs);
+        let counts = logits.exp();
+        let probs = &counts / counts.sum_dim_intlist([1i64].as_slice(), true, None);
+        let picked = probs.gather(1, &ys.unsqueeze(1), false);
+        -picked.log().mean(None) + reg * self.w.pow_tensor_scalar(2).mean(None)
+    }
+
+    /// Exercise E05: the loss through PyTorch's fused cross-entropy, `F.cross_entropy`
+    /// (`log_softmax` then `nll_loss`), on the indexed logits. Same value as the lecture's
+    /// exp → normalize → log → mean; preferred because it never forms `exp(logits)`
+    /// (no overflow for large logits, no `log(0)` for tiny probabilities) and it runs
+    /// fewer, fused kernels with a simpler backward pass.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a', 'b'])?;
+    /// let model = makemore::NeuralBigram::new(vocab, 3);
+    /// let (xs, ys) = (tch::Tensor::from_slice(&[0i64, 1, 2]), tch::Tensor::from_slice(&[1i64, 2, 0]));
+    /// let a = model.loss(&xs, &ys, 0.01).double_value(&[]);
+    /// let b = model.loss_cross_entropy(&xs, &ys, 0.01).double_value(&[]);
+    /// assert!((a - b).abs() < 1e-6);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn loss_cross_entropy(&self, xs: &Tensor, ys: &Tensor, reg: f64) -> Tensor {
+        let logits = self.w.index_select(0, xs);
+        logits.cross_entropy_for_logits(ys) + reg * self.w.pow_tensor_scalar(2).mean(None)
+    }
+
+    /// The gradient of a loss with respect to `W` (for comparing loss formulations).
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let model = makemore::NeuralBigram::new(vocab, 3);
+    /// let (xs, ys) = (tch::Tensor::from_slice(&[0i64]), tch::Tensor::from_slice(&[1i64]));
+    /// let g = model.gradient(&model.loss(&xs, &ys, 0.0));
+    /// assert_eq!(g.size(), [2, 2]);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn gradient(&self, loss: &Tensor) -> Tensor {
+        let grads = Tensor::run_backward(&[loss], &[&self.w], false, false);
+        grads.into_iter().next().expect("one input, one gradient")
+    }
+
     fn loss_encoded(&self, batch: &Batch, reg: f64) -> Tensor {
         let probs = self.forward_encoded(&batch.xenc);
         let picked = probs.index(&[Some(batch.rows.shallow_clone()), Some(batch.ys.shallow_clone())]);
