@@ -39,8 +39,11 @@ pub mod loss;
 pub mod model;
 pub mod model_file;
 pub mod neural;
+pub mod ngram;
 pub mod output;
 pub mod sample;
+pub mod split;
+pub mod tune;
 pub mod vocab;
 pub mod words;
 
@@ -52,9 +55,12 @@ pub use loss::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
 pub use model::{BigramModel, CountsModel, normalize_rows, normalize_rows_keepdim_bug};
 pub use model_file::Model;
 pub use neural::{Examples, Method, NeuralBigram, TrainConfig};
+pub use ngram::NgramModel;
 pub use output::{check_writable, write_atomic};
 pub use sample::{LECTURE_SEED, draw, sample, sample_fast, sample_one, seed};
 /// The `tch` crate this library is built on, for notebooks and examples.
 pub use tch;
+pub use split::{Split, Splits};
+pub use tune::{TuneRow, Tuning, tune_counts, tune_neural};
 pub use vocab::{BOUNDARY, Vocab};
 pub use words::WordList;

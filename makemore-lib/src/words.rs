@@ -99,6 +99,22 @@ impl WordList {
         &self.origin
     }
 
+    /// The words at `indices` (in that order), keeping their line numbers.
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab\ncd\nef", "w")?;
+    /// let some = words.select(&[2, 0], "some");
+    /// assert_eq!((&some[..], some.line_of(0)), (&["ef".to_string(), "ab".to_string()][..], 3));
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn select(&self, indices: &[usize], origin: &str) -> WordList {
+        WordList {
+            origin: origin.to_string(),
+            words: indices.iter().map(|&i| self.words[i].clone()).collect(),
+            lines: indices.iter().map(|&i| self.lines[i]).collect(),
+        }
+    }
+
     /// The 1-based line number of word `i`.
     ///
     /// ```

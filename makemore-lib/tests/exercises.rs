@@ -1,0 +1,91 @@
+//! The lecture's exercises E01–E03: n-gram counts, train/dev/test splits, tuning.
+
+mod common;
+
+use common::*;
+use makemore::*;
+
+fn names() -> WordList {
+    WordList::read(names_txt()).unwrap()
+}
+
+#[test]
+fn trigram_nll_equals_pytorch() {
+    // PyTorch, all of names.txt for training and evaluation, start padded with two '.'
+    let words = names();
+    for (k, want) in [(1.0, 2.21258), (0.1, 2.18954), (0.01, 2.18618)] {
+        let m = NgramModel::fit(&words, 2, k).unwrap();
+        let nll = m.evaluate(&words).unwrap().nll;
+        assert!((nll - want).abs() < 1e-5, "smoothing {k}: {nll} vs {want}");
+    }
+}
+
+#[test]
+fn ngram_counts_sum_to_the_number_of_ngrams() {
+    let words = names();
+    let chars: usize = words.iter().map(|w| w.chars().count()).sum();
+    for context in 1..=4 {
+        let m = NgramModel::fit(&words, context, 1.0).unwrap();
+        assert_eq!(m.total() as usize, chars + words.len(), "context {context}");
+        assert_eq!(m.evaluate(&words).unwrap().n, chars + words.len());
+    }
+    let m = NgramModel::fit(&words, 2, 0.0).unwrap();
+    assert_eq!(m.count("..", 'a'), 4410); // as the bigram '.a': a trigram '..a' starts each name
+    assert!(m.num_contexts() < 27 * 27);
+}
+
+#[test]
+fn bigram_as_ngram_equals_the_lecture_model() {
+    let _rng = rng_lock();
+    let r = reference("names-reference.json");
+    let words = names();
+    let m = NgramModel::fit(&words, 1, 1.0).unwrap();
+    assert!((m.evaluate(&words).unwrap().nll - 2.454577).abs() < 1e-6);
+    assert_eq!(m.sample(20, LECTURE_SEED), names_without_end(&r["samples20_counts_smoothed"]));
+}
+
+#[test]
+fn large_vocabulary_long_context_stays_small() {
+    // ~60 symbols and context 3: dense V^4 would be 13 million cells; sparse rows follow the data
+    let text: String = (0..3000)
+        .map(|i| {
+            let w: String = (0..6).map(|j| char::from_u32(0x3b1 + ((i * 7 + j * 13) % 58) as u32).unwrap()).collect();
+            w + "\n"
+        })
+        .collect();
+    let words = WordList::parse(&text, "greek").unwrap();
+    let m = NgramModel::fit(&words, 3, 0.1).unwrap();
+    assert!(m.vocab().len() > 50);
+    assert!(m.num_contexts() <= 3000 * 7);
+    assert!(m.evaluate(&words).unwrap().nll.is_finite());
+}
+
+#[test]
+fn splits_are_disjoint_complete_sized_and_stable() {
+    let words = names();
+    let split: Split = "80/10/10".parse().unwrap();
+    let s = split.apply(&words, 42).unwrap();
+    assert_eq!((s.train.len(), s.dev.len(), s.test.len()), (25626, 3203, 3204));
+    let mut lines: Vec<usize> =
+        [&s.train, &s.dev, &s.test].iter().flat_map(|p| (0..p.len()).map(|i| p.line_of(i))).collect();
+    lines.sort();
+    assert_eq!(lines, (1..=32033).collect::<Vec<_>>(), "every word exactly once");
+    let again = split.apply(&words, 42).unwrap();
+    assert_eq!(&s.dev[..], &again.dev[..]);
+    assert_ne!(&s.dev[..], &split.apply(&words, 43).unwrap().dev[..]);
+    // pinned: the shuffle must not change between runs, platforms or dependency updates
+    assert_eq!(&s.test[..3], ["braulio", "osiris", "alliana"]);
+}
+
+#[test]
+fn tuning_picks_the_smoothing_with_the_lowest_dev_loss() {
+    let words = names();
+    let s: Splits = "80/10/10".parse::<Split>().unwrap().apply(&words, 42).unwrap();
+    let values = [0.001, 0.01, 0.1, 1.0, 10.0, 100.0];
+    let t = tune_counts(&s, &Vocab::from_words(&words), 2, &values).unwrap();
+    let best = t.rows.iter().map(|r| r.dev).fold(f64::INFINITY, f64::min);
+    assert_eq!(t.rows[t.best].dev, best);
+    assert_eq!(t.rows.len(), values.len());
+    assert!(t.rows.iter().all(|r| r.train <= r.dev), "fits train better than dev");
+    assert!(t.test.is_finite() && t.test > 2.0);
+}
