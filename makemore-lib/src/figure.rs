@@ -1,30 +1,38 @@
-//! Small line and bar charts for the notebooks: the training loss curve, and what
-//! follows one character. SVG, shown inline on the evcxr kernel or saved.
+//! Small line and bar charts: the training loss curve, what follows one character, and
+//! train/dev loss against a tuned strength. SVG or PNG, inline on the evcxr kernel.
 
 use std::path::Path;
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::heatmap::{blues, register_embedded_font};
+use crate::heatmap::{FONT, Format, blues, encode_png, figure_format, register_embedded_font};
 use crate::model::BigramModel;
 use crate::output::write_atomic;
+use crate::tune::Tuning;
 
 const WIDTH: u32 = 720;
 const HEIGHT: u32 = 320;
 
-type SvgArea<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+/// What a figure shows: the data, kept so that it can be drawn to any backend.
+#[derive(Debug, Clone)]
+enum Chart {
+    Losses { losses: Vec<f32>, title: String },
+    Bars { labels: Vec<char>, probs: Vec<f64>, title: String },
+    Tuning { values: Vec<f64>, train: Vec<f64>, dev: Vec<f64>, best: usize, what: String },
+}
 
-/// A finished chart as SVG text.
+/// A chart, drawn to SVG or PNG on demand.
 ///
 /// ```
 /// let fig = makemore::Figure::losses(&[3.7, 3.1, 2.9], "training loss")?;
-/// assert!(fig.svg().starts_with("<svg"));
+/// assert!(fig.svg()?.starts_with("<svg"));
 /// # Ok::<(), makemore::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Figure {
-    svg: String,
+    chart: Chart,
 }
 
 impl Figure {
@@ -38,21 +46,7 @@ impl Figure {
         if losses.is_empty() || losses.iter().any(|l| !l.is_finite()) {
             return Err(Error::Draw("a loss curve needs at least one finite loss".into()));
         }
-        let lo = losses.iter().copied().fold(f32::INFINITY, f32::min) as f64;
-        let hi = losses.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
-        let pad = ((hi - lo) * 0.05).max(1e-3);
-        Figure::draw(|area| {
-            let mut chart = ChartBuilder::on(area)
-                .caption(title, (crate::heatmap::FONT, 18))
-                .margin(12)
-                .x_label_area_size(32)
-                .y_label_area_size(48)
-                .build_cartesian_2d(1f64..losses.len().max(2) as f64, (lo - pad)..(hi + pad))?;
-            chart.configure_mesh().x_desc("step").y_desc("loss").light_line_style(WHITE).draw()?;
-            let points = losses.iter().enumerate().map(|(k, &l)| ((k + 1) as f64, l as f64));
-            chart.draw_series(LineSeries::new(points, blues(0.8).stroke_width(2)))?;
-            Ok(())
-        })
+        Ok(Figure { chart: Chart::Losses { losses: losses.to_vec(), title: title.into() } })
     }
 
     /// A bar chart of `P(next | ch)`: one row of a model's probabilities.
@@ -61,7 +55,7 @@ impl Figure {
     /// let words = makemore::WordList::parse("ab\nac", "w")?;
     /// let model = makemore::CountsModel::fit(&words, 0.0)?;
     /// let fig = makemore::Figure::next_char(&model, 'a')?;
-    /// assert!(fig.svg().contains("what comes after &apos;a&apos;")); // SVG escapes the quotes
+    /// assert!(fig.svg()?.contains("what comes after &apos;a&apos;")); // SVG escapes the quotes
     /// assert!(makemore::Figure::next_char(&model, 'z').is_err());
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -72,75 +66,167 @@ impl Figure {
             value: format!("{ch:?}"),
             expected: "it is not in the vocabulary",
         })?;
-        let p = Vec::<f64>::try_from(&model.next_probs(ix as i64).to_kind(tch::Kind::Double)).expect("1-D");
-        let top = p.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.1;
+        let probs = Vec::<f64>::try_from(&model.next_probs(ix as i64).to_kind(tch::Kind::Double)).expect("1-D");
         let title = format!("what comes after '{ch}': P(next | {ch})");
-        Figure::draw(|area| {
-            let mut chart = ChartBuilder::on(area)
-                .caption(&title, (crate::heatmap::FONT, 18))
-                .margin(12)
-                .x_label_area_size(28)
-                .y_label_area_size(48)
-                .build_cartesian_2d(0f64..p.len() as f64, 0f64..top)?;
-            chart
-                .configure_mesh()
-                .disable_x_mesh()
-                .x_labels(p.len())
-                .x_label_formatter(&|x| {
-                    let i = x.floor() as usize;
-                    if (x - i as f64 - 0.5).abs() < 1e-9 && i < vocab.len() {
-                        vocab.itos(i).to_string()
-                    } else {
-                        String::new()
-                    }
-                })
-                .y_desc("probability")
-                .draw()?;
-            chart.draw_series(p.iter().enumerate().map(|(i, &v)| {
-                Rectangle::new([(i as f64 + 0.1, 0.0), (i as f64 + 0.9, v)], blues(0.4 + 0.6 * v / top).filled())
-            }))?;
-            Ok(())
+        Ok(Figure { chart: Chart::Bars { labels: vocab.chars().to_vec(), probs, title } })
+    }
+
+    /// Train and dev loss against the tried strengths (log scale when all are positive),
+    /// the chosen one marked.
+    ///
+    /// ```
+    /// let t = makemore::Tuning {
+    ///     rows: vec![makemore::TuneRow { value: 0.1, train: 2.0, dev: 2.2 }, makemore::TuneRow { value: 1.0, train: 2.1, dev: 2.15 }],
+    ///     best: 1,
+    ///     test: 2.16,
+    /// };
+    /// assert!(makemore::Figure::tuning(&t, "smoothing")?.svg()?.contains("dev"));
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn tuning(t: &Tuning, what: &str) -> Result<Figure> {
+        if t.rows.iter().any(|r| !r.train.is_finite() || !r.dev.is_finite()) {
+            return Err(Error::Draw("some losses are infinite (no smoothing?): nothing to draw".into()));
+        }
+        Ok(Figure {
+            chart: Chart::Tuning {
+                values: t.rows.iter().map(|r| r.value).collect(),
+                train: t.rows.iter().map(|r| r.train).collect(),
+                dev: t.rows.iter().map(|r| r.dev).collect(),
+                best: t.best,
+                what: what.into(),
+            },
         })
     }
 
-    fn draw(
-        plot: impl FnOnce(&SvgArea) -> std::result::Result<(), DrawingAreaErrorKind<std::io::Error>>,
-    ) -> Result<Figure> {
-        register_embedded_font();
-        let mut svg = String::new();
-        {
-            let area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-            area.fill(&WHITE).map_err(|e| Error::Draw(e.to_string()))?;
-            plot(&area).map_err(|e| Error::Draw(e.to_string()))?;
-            area.present().map_err(|e| Error::Draw(e.to_string()))?;
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Draw(e.to_string());
+        area.fill(&WHITE).map_err(err)?;
+        match &self.chart {
+            Chart::Losses { losses, title } => {
+                let lo = losses.iter().copied().fold(f32::INFINITY, f32::min) as f64;
+                let hi = losses.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+                let pad = ((hi - lo) * 0.05).max(1e-3);
+                let mut chart = ChartBuilder::on(area)
+                    .caption(title, (FONT, 18))
+                    .margin(12)
+                    .x_label_area_size(32)
+                    .y_label_area_size(48)
+                    .build_cartesian_2d(1f64..losses.len().max(2) as f64, (lo - pad)..(hi + pad))
+                    .map_err(err)?;
+                chart.configure_mesh().x_desc("step").y_desc("loss").light_line_style(WHITE).draw().map_err(err)?;
+                let points = losses.iter().enumerate().map(|(k, &l)| ((k + 1) as f64, l as f64));
+                chart.draw_series(LineSeries::new(points, blues(0.8).stroke_width(2))).map_err(err)?;
+            }
+            Chart::Bars { labels, probs, title } => {
+                let top = probs.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.1;
+                let mut chart = ChartBuilder::on(area)
+                    .caption(title, (FONT, 18))
+                    .margin(12)
+                    .x_label_area_size(28)
+                    .y_label_area_size(48)
+                    .build_cartesian_2d(0f64..probs.len() as f64, 0f64..top)
+                    .map_err(err)?;
+                chart
+                    .configure_mesh()
+                    .disable_x_mesh()
+                    .x_labels(probs.len())
+                    .x_label_formatter(&|x| {
+                        let i = x.floor() as usize;
+                        let centre = (x - i as f64 - 0.5).abs() < 1e-9;
+                        if centre && i < labels.len() { labels[i].to_string() } else { String::new() }
+                    })
+                    .y_desc("probability")
+                    .draw()
+                    .map_err(err)?;
+                chart
+                    .draw_series(probs.iter().enumerate().map(|(i, &v)| {
+                        Rectangle::new(
+                            [(i as f64 + 0.1, 0.0), (i as f64 + 0.9, v)],
+                            blues(0.4 + 0.6 * v / top).filled(),
+                        )
+                    }))
+                    .map_err(err)?;
+            }
+            Chart::Tuning { values, train, dev, best, what } => {
+                let log = values.iter().all(|&v| v > 0.0);
+                let x = |v: f64| if log { v.log10() } else { v };
+                let xs: Vec<f64> = values.iter().map(|&v| x(v)).collect();
+                let (x0, x1) = (
+                    xs.iter().copied().fold(f64::INFINITY, f64::min),
+                    xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                );
+                let all = train.iter().chain(dev);
+                let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+                let (padx, pady) = (((x1 - x0) * 0.05).max(0.1), ((hi - lo) * 0.1).max(1e-3));
+                let title = format!("train and dev loss against the {what}");
+                let mut chart = ChartBuilder::on(area)
+                    .caption(&title, (FONT, 18))
+                    .margin(12)
+                    .x_label_area_size(32)
+                    .y_label_area_size(52)
+                    .build_cartesian_2d((x0 - padx)..(x1 + padx), (lo - pady)..(hi + pady))
+                    .map_err(err)?;
+                let desc = if log { format!("log10 {what}") } else { what.clone() };
+                chart.configure_mesh().x_desc(desc).y_desc("nll").light_line_style(WHITE).draw().map_err(err)?;
+                for (series, colour, name) in [(train, blues(0.5), "train"), (dev, blues(0.95), "dev")] {
+                    let points: Vec<(f64, f64)> = xs.iter().copied().zip(series.iter().copied()).collect();
+                    chart
+                        .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
+                        .map_err(err)?
+                        .label(name)
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
+                    chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
+                }
+                let chosen = (xs[*best], dev[*best]);
+                chart.draw_series([Circle::new(chosen, 7, RGBColor(0xcb, 0x18, 0x1d).stroke_width(2))]).map_err(err)?;
+                chart.configure_series_labels().border_style(BLACK).background_style(WHITE).draw().map_err(err)?;
+            }
         }
-        Ok(Figure { svg })
+        area.present().map_err(err)
     }
 
-    /// The SVG text.
+    /// The chart as SVG text.
     ///
     /// ```
     /// let fig = makemore::Figure::losses(&[1.0, 0.5], "loss")?;
-    /// assert!(fig.svg().ends_with("</svg>\n"));
+    /// assert!(fig.svg()?.ends_with("</svg>\n"));
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn svg(&self) -> &str {
-        &self.svg
+    pub fn svg(&self) -> Result<String> {
+        register_embedded_font();
+        let mut svg = String::new();
+        self.draw(&SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area())?;
+        Ok(svg)
     }
 
-    /// Write the chart to an `.svg` file, atomically.
+    /// The chart as PNG bytes (text drawn with the embedded font).
     ///
     /// ```
     /// let fig = makemore::Figure::losses(&[1.0, 0.5], "loss")?;
-    /// assert!(fig.save("loss.png").is_err()); // charts are SVG only
+    /// assert!(fig.png()?.starts_with(b"\x89PNG"));
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn png(&self) -> Result<Vec<u8>> {
+        register_embedded_font();
+        let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+        self.draw(&BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area())?;
+        encode_png(&rgb, WIDTH, HEIGHT)
+    }
+
+    /// Write the chart to `.svg` or `.png`, atomically.
+    ///
+    /// ```
+    /// let fig = makemore::Figure::losses(&[1.0, 0.5], "loss")?;
+    /// assert!(fig.save("loss.pdf").is_err());
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) {
-            return Err(Error::Write { path: path.into(), reason: "charts are written as .svg".into() });
-        }
-        write_atomic(path, self.svg.as_bytes())
+        let bytes = match figure_format(path)? {
+            Format::Svg => self.svg()?.into_bytes(),
+            Format::Png => self.png()?,
+        };
+        write_atomic(path, &bytes)
     }
 
     /// Show the chart inline in a Jupyter notebook on the evcxr kernel.
@@ -150,7 +236,10 @@ impl Figure {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn evcxr_display(&self) {
-        display_svg(&self.svg);
+        match self.svg() {
+            Ok(svg) => display_svg(&svg),
+            Err(e) => println!("{e}"),
+        }
     }
 }
 

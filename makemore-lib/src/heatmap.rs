@@ -376,16 +376,16 @@ fn add_tooltips(svg: String, map: &Heatmap) -> String {
     }
 }
 
-enum Format {
+pub(crate) enum Format {
     Svg,
     Png,
 }
 
-fn figure_format(path: &Path) -> Result<Format> {
+pub(crate) fn figure_format(path: &Path) -> Result<Format> {
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("svg") => Ok(Format::Svg),
         Some("png") => Ok(Format::Png),
-        _ => Err(Error::Write { path: path.into(), reason: "the figure's name must end in .svg or .png".into() }),
+        _ => Err(Error::Write { path: path.into(), reason: "a figure's name must end in .svg or .png".into() }),
     }
 }
 
@@ -398,7 +398,7 @@ pub(crate) fn register_embedded_font() {
     });
 }
 
-fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>> {
+pub(crate) fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, w, h);
     encoder.set_color(png::ColorType::Rgb);

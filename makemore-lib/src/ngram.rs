@@ -73,7 +73,12 @@ impl NgramModel {
     /// assert_eq!(m.count("..", 'a'), 3);
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn from_rows(vocab: Vocab, context: usize, smoothing: f64, rows: Vec<(Vec<u32>, Vec<u32>)>) -> Result<NgramModel> {
+    pub fn from_rows(
+        vocab: Vocab,
+        context: usize,
+        smoothing: f64,
+        rows: Vec<(Vec<u32>, Vec<u32>)>,
+    ) -> Result<NgramModel> {
         let smoothing = check_param("smoothing", smoothing, 0.0, false)?;
         let v = vocab.len();
         let bad = |why: String| Error::BadCounts(why);

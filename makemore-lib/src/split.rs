@@ -30,7 +30,8 @@ impl std::str::FromStr for Split {
             value: s.to_string(),
             expected: "three whole percentages TRAIN/DEV/TEST, each at least 1, summing to 100 (e.g. 80/10/10)",
         };
-        let parts: Vec<u32> = s.split('/').map(|p| p.trim().parse::<u32>()).collect::<std::result::Result<_, _>>().map_err(|_| bad())?;
+        let parts: Vec<u32> =
+            s.split('/').map(|p| p.trim().parse::<u32>()).collect::<std::result::Result<_, _>>().map_err(|_| bad())?;
         match parts[..] {
             [a, b, c] if a >= 1 && b >= 1 && c >= 1 && a + b + c == 100 => Ok(Split { percent: [a, b, c] }),
             _ => Err(bad()),

@@ -32,9 +32,11 @@ pub struct Tuning {
 }
 
 fn pick(rows: Vec<TuneRow>, test_of_best: impl FnOnce(f64) -> Result<f64>) -> Result<Tuning> {
-    let best = (0..rows.len())
-        .min_by(|&a, &b| rows[a].dev.total_cmp(&rows[b].dev))
-        .ok_or(Error::BadParameter { name: "values", value: "none".into(), expected: "give at least one value" })?;
+    let best = (0..rows.len()).min_by(|&a, &b| rows[a].dev.total_cmp(&rows[b].dev)).ok_or(Error::BadParameter {
+        name: "values",
+        value: "none".into(),
+        expected: "give at least one value",
+    })?;
     let test = test_of_best(rows[best].value)?;
     Ok(Tuning { rows, best, test })
 }
@@ -82,7 +84,11 @@ pub fn tune_neural(splits: &Splits, vocab: &Vocab, cfg: TrainConfig, seed: i64, 
     let mut rows = Vec::new();
     for &reg in values {
         let net = fit(reg)?;
-        rows.push(TuneRow { value: reg, train: evaluate(&net, &splits.train)?.nll, dev: evaluate(&net, &splits.dev)?.nll });
+        rows.push(TuneRow {
+            value: reg,
+            train: evaluate(&net, &splits.train)?.nll,
+            dev: evaluate(&net, &splits.dev)?.nll,
+        });
     }
     pick(rows, |reg| Ok(evaluate(&fit(reg)? as &dyn BigramModel, &splits.test)?.nll))
 }
