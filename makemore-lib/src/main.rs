@@ -275,7 +275,7 @@ fn train(args: TrainArgs) -> Result<()> {
             eprintln!("training on {} words ({} tokens, context {context})", words.len(), vocab.len());
             let every = (cfg.steps / 10).max(1);
             let progress = |k: usize, loss: f32| {
-                if (k + 1) % every == 0 || k == 0 {
+                if (k + 1).is_multiple_of(every) || k == 0 {
                     eprintln!(
                         "step {:>width$}/{}  loss {loss:.4}",
                         k + 1,

@@ -332,3 +332,104 @@ fn model_files_are_reproducible() {
         assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "{kind}: same input, same seed, same bytes");
     }
 }
+
+#[test]
+fn trigram_split_eval_and_tune() {
+    let dir = Dir::new();
+    let names = s(&names_txt());
+    let model = s(&dir.path("tri.safetensors"));
+    // trigram counts on all of names.txt: the PyTorch reference NLL
+    train(&names, "counts", &["--context", "2"], &model);
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &names, "--json"])).unwrap();
+    assert!((json["nll"].as_f64().unwrap() - 2.21258).abs() < 1e-5, "{json}");
+    assert_eq!(json["context"], 2);
+    assert_eq!(lines(&ok(&["sample", "--model", &model, "--num", "3", "--seed", "5"])).len(), 3);
+    fails(&["sample", "--model", &model, "--fast"], "fast sampling is for bigram models");
+    // trained on the train split, reported per split
+    let log = train(&names, "counts", &["--context", "2", "--split", "80/10/10", "--split-seed", "42"], &model);
+    assert!(log.contains("dev   nll") && log.contains("(3203 words)"), "{log}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &names, "--split", "80/10/10", "--json"]))
+            .unwrap();
+    assert_eq!(
+        (json["train"]["words"].as_u64(), json["dev"]["words"].as_u64(), json["test"]["words"].as_u64()),
+        (Some(25626), Some(3203), Some(3204))
+    );
+    assert!(json["train"]["nll"].as_f64() < json["dev"]["nll"].as_f64());
+    // tuning picks the lowest dev loss and draws it
+    let plot = dir.path("tune.svg");
+    let table = ok(&[
+        "tune",
+        "--input",
+        &names,
+        "--model",
+        "counts",
+        "--context",
+        "2",
+        "--values",
+        "0.01,0.1,1",
+        "--plot",
+        &s(&plot),
+    ]);
+    assert!(
+        table.contains("0.1") && table.lines().filter(|l| l.contains("<- lowest dev loss")).count() == 1,
+        "{table}"
+    );
+    assert!(table.contains("chosen smoothing 0.1: test nll"), "{table}");
+    assert!(std::fs::read_to_string(plot).unwrap().contains("train and dev loss"));
+}
+
+#[test]
+fn neural_context_and_tuning_on_a_non_ascii_list() {
+    let dir = Dir::new();
+    let words = s(&fixture("accents.txt"));
+    let model = s(&dir.path("nn3.safetensors"));
+    train(&words, "neural", &["--context", "3", "--steps", "30", "--lr", "5"], &model);
+    let sampled = ok(&["sample", "--model", &model, "--num", "5"]);
+    assert_eq!(sampled.lines().count(), 5);
+    assert_eq!(sampled, ok(&["sample", "--model", &model, "--num", "5"]), "reproducible");
+    let table = ok(&[
+        "tune", "--input", &words, "--model", "neural", "--values", "0,0.1", "--steps", "20", "--split", "60/20/20",
+    ]);
+    assert!(table.contains("chosen regularization"), "{table}");
+}
+
+#[test]
+fn bad_exercise_flags() {
+    let dir = Dir::new();
+    let names = dir.file("w.txt", "emma\nava\nolivia\nmia\nzoë\n".repeat(4).as_bytes());
+    let out = s(&dir.path("m.safetensors"));
+    let train_with = |extra: &[&str], needle: &str| {
+        let mut args = vec!["train", "--input", &names, "--model", "counts", "--out", &out];
+        args.extend_from_slice(extra);
+        fails(&args, needle)
+    };
+    train_with(&["--context", "0"], "invalid value '0'");
+    train_with(&["--context", "-2"], "invalid value '-2'");
+    train_with(&["--context", "65"], "invalid value '65'");
+    train_with(&["--split", "80/10"], "three whole percentages");
+    train_with(&["--split", "90/20/-10"], "three whole percentages");
+    train_with(&["--split", "98/1/1"], "every part needs at least one word");
+    train_with(&["--split-seed", "3"], "--split");
+    fails(
+        &["train", "--input", &names, "--model", "neural", "--context", "2", "--one-hot", "--out", &out],
+        "--context 1 only",
+    );
+    let tune = |extra: &[&str], needle: &str| {
+        let mut args = vec!["tune", "--input", &names, "--model", "counts"];
+        args.extend_from_slice(extra);
+        fails(&args, needle)
+    };
+    tune(&[], "--values");
+    tune(&["--values", "0.1,NaN"], "invalid value NaN in --values");
+    tune(&["--values", "0.1,-1"], "invalid value -1 in --values");
+    tune(&["--values", "0.1,abc"], "invalid value 'abc'");
+    tune(&["--values", "1", "--plot", &s(&dir.path("t.jpg"))], "must end in .svg or .png");
+    tune(&["--values", "1", "--plot", &s(&dir.path("no/t.svg"))], "does not exist");
+    fails(
+        &["tune", "--input", &names, "--model", "neural", "--values", "1", "--lr", "nan"],
+        "invalid learning rate NaN",
+    );
+    assert!(!dir.path("m.safetensors").exists());
+}
