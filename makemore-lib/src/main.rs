@@ -231,8 +231,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// Refuse to write over the input: a typo in `--out` must not replace the word list.
+fn not_the_input(out: &std::path::Path, input: &std::path::Path) -> Result<()> {
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(out), std::fs::canonicalize(input)) {
+        if a == b {
+            bail!("--out '{}' is the input file: choose another name", out.display());
+        }
+    }
+    Ok(())
+}
+
 fn train(args: TrainArgs) -> Result<()> {
     check_writable(&args.out)?;
+    not_the_input(&args.out, &args.input)?;
     let context = args.context as usize;
     let all = WordList::read(&args.input)?;
     // the vocabulary of all the words, so that dev and test words can be scored
@@ -377,6 +388,7 @@ fn eval(args: EvalArgs) -> Result<()> {
 fn tune(args: TuneArgs) -> Result<()> {
     if let Some(plot) = &args.plot {
         check_writable(plot)?;
+        not_the_input(plot, &args.input)?;
         Heatmap::check_path(plot)?;
     }
     let words = WordList::read(&args.input)?;
@@ -422,6 +434,7 @@ fn tune(args: TuneArgs) -> Result<()> {
 
 fn heatmap(args: HeatmapArgs) -> Result<()> {
     check_writable(&args.out)?;
+    not_the_input(&args.out, &args.input)?;
     if args.smoothing.is_some() && args.view != View::Probs && args.row.is_none() {
         bail!("--smoothing applies to --view probs and --row only");
     }

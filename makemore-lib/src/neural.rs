@@ -130,6 +130,9 @@ impl TrainConfig {
     }
 }
 
+/// Largest weight a model may hold: `exp(60)·V` stays far inside float32.
+const MAX_WEIGHT: f64 = 60.0;
+
 /// The neural bigram: a V×V weight matrix `W`, read as log-counts.
 ///
 /// ```
@@ -187,6 +190,11 @@ impl NeuralBigram {
         let w = w.to_kind(Kind::Float);
         if w.isfinite().all().int64_value(&[]) == 0 {
             return Err(crate::Error::BadCounts("weights hold NaN or infinite values".into()));
+        }
+        // the lecture's softmax exponentiates W directly: above this, exp overflows float32
+        // (large negative weights are harmless: exp gives 0)
+        if w.max().double_value(&[]) > MAX_WEIGHT {
+            return Err(crate::Error::BadCounts(format!("weights above {MAX_WEIGHT} overflow exp()")));
         }
         Ok(NeuralBigram { vocab, w: w.set_requires_grad(true) })
     }

@@ -277,6 +277,11 @@ fn bad_model_files() {
     tamper("\"neural\"", "\"neuraX\"", "unknown kind \"neuraX\"");
     tamper("\"version\":\"1\"", "\"version\":\"9\"", "version \"9\"");
     tamper("[\\\".\\\",", "[\\\"x\\\",", "vocabulary: it must start with '.'");
+    // weights too large for the lecture's exp()
+    let mut huge = bytes.clone();
+    let n = huge.len();
+    huge[n - 4..].copy_from_slice(&1e30f32.to_le_bytes());
+    sample(&dir.file("huge.safetensors", &huge), "overflow exp()");
     // weights that are not finite
     let mut nan = bytes.clone();
     let n = nan.len();
@@ -306,6 +311,9 @@ fn bad_output_paths_leave_files_alone() {
         &["heatmap", "--input", &names, "--out", &s(&dir.path("h.svg")), "--smoothing", "1"],
         "applies to --view probs",
     );
+    // the input is never the output
+    fails(&["train", "--input", &names, "--model", "counts", "--out", &names], "is the input file");
+    assert_eq!(std::fs::read(&names).unwrap(), b"emma\nava\n");
     // a failed run never clobbers an existing output
     let keep = dir.file("keep.safetensors", b"precious");
     fails(&["train", "--input", &dir.file("bad.txt", b"a.b\n"), "--model", "counts", "--out", &keep], "contains '.'");
