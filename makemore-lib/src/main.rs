@@ -233,10 +233,10 @@ fn main() -> ExitCode {
 
 /// Refuse to write over the input: a typo in `--out` must not replace the word list.
 fn not_the_input(out: &std::path::Path, input: &std::path::Path) -> Result<()> {
-    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(out), std::fs::canonicalize(input)) {
-        if a == b {
-            bail!("--out '{}' is the input file: choose another name", out.display());
-        }
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(out), std::fs::canonicalize(input))
+        && a == b
+    {
+        bail!("--out '{}' is the input file: choose another name", out.display());
     }
     Ok(())
 }

@@ -187,27 +187,12 @@ impl NeuralNgram {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn sample(&self, num: usize, seed: i64) -> Vec<String> {
-        crate::seed(seed);
         let v = self.vocab.len() as i64;
         tch::no_grad(|| {
-            (0..num)
-                .map(|_| {
-                    let mut ctx = vec![0i64; self.context];
-                    let mut word = String::new();
-                    loop {
-                        let rows: Vec<i64> = ctx.iter().enumerate().map(|(k, &t)| k as i64 * v + t).collect();
-                        let probs =
-                            self.logits(&Tensor::from_slice(&rows).view([1, -1])).softmax(1, Kind::Float).get(0);
-                        let ix = crate::draw(&probs);
-                        if ix == 0 {
-                            return word;
-                        }
-                        word.push(self.vocab.itos(ix as usize));
-                        ctx.remove(0);
-                        ctx.push(ix);
-                    }
-                })
-                .collect()
+            crate::sample::sample_with_context(&self.vocab, self.context, num, seed, |ctx| {
+                let rows: Vec<i64> = ctx.iter().enumerate().map(|(k, &t)| k as i64 * v + t as i64).collect();
+                self.logits(&Tensor::from_slice(&rows).view([1, -1])).softmax(1, Kind::Float).get(0)
+            })
         })
     }
 }

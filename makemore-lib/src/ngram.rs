@@ -239,24 +239,10 @@ impl NgramModel {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn sample(&self, num: usize, seed: i64) -> Vec<String> {
-        crate::seed(seed);
         let mut rows: HashMap<Vec<u32>, Tensor> = HashMap::new();
-        (0..num)
-            .map(|_| {
-                let mut ctx = vec![0u32; self.context];
-                let mut word = String::new();
-                loop {
-                    let p = rows.entry(ctx.clone()).or_insert_with(|| self.probs_f32(&ctx));
-                    let ix = crate::draw(p) as u32;
-                    if ix == 0 {
-                        return word;
-                    }
-                    word.push(self.vocab.itos(ix as usize));
-                    ctx.remove(0);
-                    ctx.push(ix);
-                }
-            })
-            .collect()
+        crate::sample::sample_with_context(&self.vocab, self.context, num, seed, |ctx| {
+            rows.entry(ctx.to_vec()).or_insert_with(|| self.probs_f32(ctx)).shallow_clone()
+        })
     }
 
     /// The row as the lecture computes `P`: `(N + k)` in float32, divided by its float32 sum.

@@ -109,3 +109,31 @@ pub fn sample_fast<M: BigramModel + ?Sized>(model: &M, num: usize, seed: i64) ->
     }
     words
 }
+
+/// The lecture's loop for models that look at the last `context` tokens: start from
+/// `context` boundary tokens, draw the next token from `probs(window)`, slide the
+/// window, stop when '.' comes out. Seeds first, so the words are reproducible.
+pub(crate) fn sample_with_context(
+    vocab: &crate::Vocab,
+    context: usize,
+    num: usize,
+    seed: i64,
+    mut probs: impl FnMut(&[u32]) -> Tensor,
+) -> Vec<String> {
+    self::seed(seed);
+    (0..num)
+        .map(|_| {
+            let mut window = vec![0u32; context];
+            let mut word = String::new();
+            loop {
+                let ix = draw(&probs(&window)) as u32;
+                if ix == 0 {
+                    return word;
+                }
+                word.push(vocab.itos(ix as usize));
+                window.remove(0);
+                window.push(ix);
+            }
+        })
+        .collect()
+}
