@@ -401,6 +401,20 @@ fn neural_context_and_tuning_on_a_non_ascii_list() {
         "tune", "--input", &words, "--model", "neural", "--values", "0,0.1", "--steps", "20", "--split", "60/20/20",
     ]);
     assert!(table.contains("chosen regularization"), "{table}");
+    // counts with context, split, per-split eval and tuning on the same list
+    let counts = s(&dir.path("c2.safetensors"));
+    let log = train(&words, "counts", &["--context", "2", "--split", "60/20/20"], &counts);
+    assert!(log.contains("(36 words)") && log.contains("(12 words)"), "{log}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["eval", "--model", &counts, "--input", &words, "--split", "60/20/20", "--json"]))
+            .unwrap();
+    assert_eq!((json["train"]["words"].as_u64(), json["dev"]["words"].as_u64()), (Some(36), Some(12)));
+    let plot = dir.path("t.png");
+    let args =
+        ["tune", "--input", &words, "--model", "counts", "--context", "3", "--values", "0.1,1", "--split", "60/20/20"];
+    let table = ok(&[&args[..], &["--plot", &s(&plot)]].concat());
+    assert!(table.contains("chosen smoothing"), "{table}");
+    assert!(std::fs::read(plot).unwrap().starts_with(b"\x89PNG"));
 }
 
 #[test]
