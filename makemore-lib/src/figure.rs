@@ -7,9 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::heatmap::{FONT, Format, blues, encode_png, figure_format, register_embedded_font};
+use crate::heatmap::{FONT, blues, encode_png, register_embedded_font, save_figure};
 use crate::model::BigramModel;
-use crate::output::write_atomic;
 use crate::tune::Tuning;
 
 const WIDTH: u32 = 720;
@@ -221,12 +220,7 @@ impl Figure {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let bytes = match figure_format(path)? {
-            Format::Svg => self.svg()?.into_bytes(),
-            Format::Png => self.png()?,
-        };
-        write_atomic(path, &bytes)
+        save_figure(path.as_ref(), || self.svg(), || self.png())
     }
 
     /// Show the chart inline in a Jupyter notebook on the evcxr kernel.

@@ -349,13 +349,22 @@ impl Heatmap {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let bytes = match figure_format(path)? {
-            Format::Svg => self.to_svg()?.into_bytes(),
-            Format::Png => self.to_png()?,
-        };
-        write_atomic(path, &bytes)
+        save_figure(path.as_ref(), || self.to_svg(), || self.to_png())
     }
+}
+
+/// Write a figure to `path` as SVG or PNG, by its extension, atomically (shared by
+/// [`Heatmap`] and [`crate::Figure`]).
+pub(crate) fn save_figure(
+    path: &Path,
+    svg: impl FnOnce() -> Result<String>,
+    png: impl FnOnce() -> Result<Vec<u8>>,
+) -> Result<()> {
+    let bytes = match figure_format(path)? {
+        Format::Svg => svg()?.into_bytes(),
+        Format::Png => png()?,
+    };
+    write_atomic(path, &bytes)
 }
 
 /// Invisible rectangles over the cells, each with a `<title>`: browsers and
@@ -376,12 +385,12 @@ fn add_tooltips(svg: String, map: &Heatmap) -> String {
     }
 }
 
-pub(crate) enum Format {
+enum Format {
     Svg,
     Png,
 }
 
-pub(crate) fn figure_format(path: &Path) -> Result<Format> {
+fn figure_format(path: &Path) -> Result<Format> {
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("svg") => Ok(Format::Svg),
         Some("png") => Ok(Format::Png),
