@@ -19,6 +19,13 @@
 //! | `torch.multinomial` sampling loop | [`sample`] |
 //! | `log_likelihood += torch.log(prob)` | [`nll_loop`], [`evaluate`], [`word_nll`] |
 //! | `xs`, `ys`, `W = torch.randn(...)`, one-hot, softmax, backward, update | [`Examples`], [`NeuralBigram`] |
+//! | the same training through the counts, O(V²) a step | [`Method::Counts`] |
+//! | many names at once | [`sample_fast`] |
+//! | E01 trigrams and longer contexts | [`NgramModel`], [`NeuralNgram`] |
+//! | E02 train/dev/test splits | [`Split`] |
+//! | E03 tuning on dev | [`tune_counts`], [`tune_neural`], [`Figure::tuning`] |
+//! | E04 index instead of one-hot, E05 cross-entropy | [`NeuralBigram::loss_indexed`], [`NeuralBigram::loss_cross_entropy`] |
+//! | saving and loading | [`Model`] |
 //!
 //! ```
 //! use makemore::{BigramModel, CountsModel, WordList, sample, LECTURE_SEED};
