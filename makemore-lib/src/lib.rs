@@ -16,7 +16,7 @@
 //! | `P = (N+1).float(); P /= P.sum(1, keepdims=True)` | [`normalize_rows`], [`CountsModel`] |
 //! | the `keepdim=False` bug | [`normalize_rows_keepdim_bug`] |
 //! | `g = torch.Generator().manual_seed(2147483647)` | [`seed`], [`LECTURE_SEED`] |
-//! | `torch.multinomial` sampling loop | [`sample`] |
+//! | `torch.multinomial` sampling loop | [`sample()`] |
 //! | `log_likelihood += torch.log(prob)` | [`nll_loop`], [`evaluate`], [`word_nll`] |
 //! | `xs`, `ys`, `W = torch.randn(...)`, one-hot, softmax, backward, update | [`Examples`], [`NeuralBigram`] |
 //! | the same training through the counts, O(V²) a step | [`Method::Counts`] |
