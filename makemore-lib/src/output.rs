@@ -7,19 +7,28 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
-/// Check, before any long work, that `path` can be an output file: it names a file
-/// (not a folder) in a folder that exists. Returns that folder and the file name.
+/// Check, before any long work, that `path` can be an output file: it names a regular
+/// file, or nothing yet, in a folder that exists (not a folder, not a device such as
+/// `/dev/null`). Returns that folder and the file name.
 ///
 /// ```
 /// use std::path::Path;
 /// assert!(makemore::check_writable(Path::new("model.safetensors")).is_ok());
 /// let err = makemore::check_writable(Path::new("/no/such/dir/m.safetensors")).unwrap_err();
 /// assert!(err.to_string().contains("does not exist"));
+/// assert!(makemore::check_writable(Path::new("/dev/null")).is_err());
 /// ```
 pub fn check_writable(path: &Path) -> Result<(&Path, &OsStr)> {
     let fail = |reason: String| Error::Write { path: path.into(), reason };
     if path.is_dir() {
         return Err(fail("it is a directory".into()));
+    }
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        // a device, pipe or socket (/dev/null, /dev/stdout...): renaming a file over it
+        // would replace it
+        return Err(fail("it is not a regular file".into()));
     }
     let name = path.file_name().ok_or_else(|| fail("it does not name a file".into()))?;
     let dir = match path.parent() {
@@ -45,6 +54,9 @@ pub fn check_writable(path: &Path) -> Result<(&Path, &OsStr)> {
 /// ```
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let fail = |reason: String| Error::Write { path: path.into(), reason };
+    // through a symbolic link to a file, replace the file and keep the link
+    let target = std::fs::canonicalize(path).ok().filter(|_| path.is_symlink());
+    let path = target.as_deref().unwrap_or(path);
     let (dir, name) = check_writable(path)?;
     let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
     let written = std::fs::File::create(&tmp)

@@ -311,6 +311,19 @@ fn bad_output_paths_leave_files_alone() {
         &["heatmap", "--input", &names, "--out", &s(&dir.path("h.svg")), "--smoothing", "1"],
         "applies to --view probs",
     );
+    // devices are never replaced by a file
+    fails(&["train", "--input", &names, "--model", "counts", "--out", "/dev/null"], "not a regular file");
+    fails(&["heatmap", "--input", &names, "--out", "/dev/stdout"], "not a regular file");
+    // a link to a file: the file is written, the link kept
+    let real = dir.path("real.safetensors");
+    std::fs::write(&real, b"old").unwrap();
+    let link = dir.path("link.safetensors");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    train(&names, "counts", &[], &s(&link));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(std::fs::read(&real).unwrap().len() > 100);
+    std::fs::remove_file(&link).unwrap();
+    std::fs::remove_file(&real).unwrap();
     // the input is never the output
     fails(&["train", "--input", &names, "--model", "counts", "--out", &names], "is the input file");
     assert_eq!(std::fs::read(&names).unwrap(), b"emma\nava\n");
