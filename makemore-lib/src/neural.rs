@@ -82,6 +82,9 @@ pub enum Method {
     Counts,
 }
 
+/// More steps than anyone waits for: a typo, refused rather than run for days.
+const MAX_STEPS: usize = 10_000_000;
+
 /// Gradient-descent settings, with the lecture's values as defaults.
 ///
 /// ```
@@ -107,21 +110,22 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
-    /// Refuse settings that cannot train: no steps, a learning rate that is not a
+    /// Refuse settings that cannot train: no steps (or over ten million), a learning rate that is not a
     /// positive finite number, a negative or non-finite regularization.
     ///
     /// ```
     /// use makemore::TrainConfig;
     /// assert!(TrainConfig { lr: f64::NAN, ..TrainConfig::default() }.validate().is_err());
     /// assert!(TrainConfig { steps: 0, ..TrainConfig::default() }.validate().is_err());
+    /// assert!(TrainConfig { steps: usize::MAX, ..TrainConfig::default() }.validate().is_err());
     /// assert!(TrainConfig { reg: 0.0, ..TrainConfig::default() }.validate().is_ok());
     /// ```
     pub fn validate(&self) -> Result<()> {
-        if self.steps == 0 {
+        if !(1..=MAX_STEPS).contains(&self.steps) {
             return Err(crate::Error::BadParameter {
                 name: "steps",
-                value: "0".into(),
-                expected: "must be at least 1",
+                value: self.steps.to_string(),
+                expected: "must be from 1 to 10,000,000",
             });
         }
         check_param("learning rate", self.lr, 0.0, true)?;
@@ -368,7 +372,7 @@ impl NeuralBigram {
         mut on_step: impl FnMut(usize, f32),
     ) -> Result<Vec<f32>> {
         cfg.validate()?;
-        let mut losses = Vec::with_capacity(cfg.steps);
+        let mut losses = Vec::new();
         match cfg.method {
             Method::OneHot => {
                 let batch = Batch::new(self, &examples.xs, &examples.ys);

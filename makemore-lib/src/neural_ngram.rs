@@ -141,7 +141,7 @@ impl NeuralNgram {
     ) -> Result<Vec<f32>> {
         cfg.validate()?;
         let (rows, ys) = self.rows(words)?;
-        let mut losses = Vec::with_capacity(cfg.steps);
+        let mut losses = Vec::new();
         for k in 0..cfg.steps {
             let loss =
                 self.logits(&rows).cross_entropy_for_logits(&ys) + cfg.reg * self.w.pow_tensor_scalar(2).mean(None);

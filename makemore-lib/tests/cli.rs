@@ -230,6 +230,8 @@ fn bad_numbers_in_flags() {
     );
     neural("--steps", "0", "invalid steps 0");
     neural("--steps", "-3", "invalid value '-3'");
+    neural("--steps", "99999999999", "invalid steps 99999999999");
+    neural("--steps", "99999999999999999999999", "invalid value");
     neural("--lr", "0", "invalid learning rate 0");
     neural("--lr", "-1", "invalid learning rate -1");
     neural("--lr", "nan", "invalid learning rate NaN");
