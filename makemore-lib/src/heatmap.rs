@@ -18,6 +18,8 @@ use crate::output::write_atomic;
 const CELL: u32 = 44;
 /// Above this many tokens the text no longer fits: cells shrink and show colour only.
 const MAX_LABELLED: usize = 60;
+/// Larger grids are refused: one cell would be under 2 pixels and the SVG enormous.
+const MAX_CELLS: usize = 1000;
 /// The whole figure stays within this many pixels a side.
 const MAX_SIDE: u32 = 2600;
 const MARGIN: u32 = 8;
@@ -209,6 +211,16 @@ impl Heatmap {
         (self.rows, self.cols)
     }
 
+    fn check_size(&self) -> Result<()> {
+        if self.rows.max(self.cols) > MAX_CELLS {
+            return Err(Error::Draw(format!(
+                "a {}×{} grid is too large to draw (at most {MAX_CELLS} rows and columns)",
+                self.rows, self.cols
+            )));
+        }
+        Ok(())
+    }
+
     fn labelled(&self) -> bool {
         self.rows.max(self.cols) <= MAX_LABELLED
     }
@@ -249,6 +261,7 @@ impl Heatmap {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        self.check_size()?;
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Draw(e.to_string());
         area.fill(&WHITE).map_err(err)?;
         let cell = self.cell_px() as i32;
@@ -290,6 +303,7 @@ impl Heatmap {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn to_svg(&self) -> Result<String> {
+        self.check_size()?;
         register_embedded_font();
         let mut svg = String::new();
         self.draw(&SVGBackend::with_string(&mut svg, self.pixels()).into_drawing_area())?;
@@ -321,6 +335,7 @@ impl Heatmap {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn to_png(&self) -> Result<Vec<u8>> {
+        self.check_size()?;
         register_embedded_font();
         let (w, h) = self.pixels();
         let mut rgb = vec![0u8; (w * h * 3) as usize];
