@@ -2,11 +2,12 @@
 //! dev split, then evaluate the chosen model once on test.
 
 use crate::error::{Error, Result};
+use crate::evaluate;
 use crate::neural::{Examples, NeuralBigram, TrainConfig};
 use crate::ngram::NgramModel;
 use crate::split::Splits;
 use crate::vocab::Vocab;
-use crate::{BigramModel, evaluate};
+use crate::words::WordList;
 
 /// One tried value: its train and dev loss.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,13 +32,27 @@ pub struct Tuning {
     pub test: f64,
 }
 
-fn pick(rows: Vec<TuneRow>, test_of_best: impl FnOnce(f64) -> Result<f64>) -> Result<Tuning> {
+/// Fit one model per value, keep the one with the lowest dev loss and score it on test
+/// (the models are kept, so the winner is not trained twice).
+fn sweep<M>(
+    values: &[f64],
+    splits: &Splits,
+    fit: impl Fn(f64) -> Result<M>,
+    nll: impl Fn(&M, &WordList) -> Result<f64>,
+) -> Result<Tuning> {
+    let mut rows = Vec::new();
+    let mut models = Vec::new();
+    for &value in values {
+        let m = fit(value)?;
+        rows.push(TuneRow { value, train: nll(&m, &splits.train)?, dev: nll(&m, &splits.dev)? });
+        models.push(m);
+    }
     let best = (0..rows.len()).min_by(|&a, &b| rows[a].dev.total_cmp(&rows[b].dev)).ok_or(Error::BadParameter {
         name: "values",
         value: "none".into(),
         expected: "give at least one value",
     })?;
-    let test = test_of_best(rows[best].value)?;
+    let test = nll(&models[best], &splits.test)?;
     Ok(Tuning { rows, best, test })
 }
 
@@ -53,13 +68,12 @@ fn pick(rows: Vec<TuneRow>, test_of_best: impl FnOnce(f64) -> Result<f64>) -> Re
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn tune_counts(splits: &Splits, vocab: &Vocab, context: usize, values: &[f64]) -> Result<Tuning> {
-    let fit = |k: f64| NgramModel::fit_with_vocab(&splits.train, vocab, context, k);
-    let mut rows = Vec::new();
-    for &k in values {
-        let m = fit(k)?;
-        rows.push(TuneRow { value: k, train: m.evaluate(&splits.train)?.nll, dev: m.evaluate(&splits.dev)?.nll });
-    }
-    pick(rows, |k| Ok(fit(k)?.evaluate(&splits.test)?.nll))
+    sweep(
+        values,
+        splits,
+        |k| NgramModel::fit_with_vocab(&splits.train, vocab, context, k),
+        |m, words| Ok(m.evaluate(words)?.nll),
+    )
 }
 
 /// Sweep the regularization strength of the neural bigram (each value trains from the
@@ -81,14 +95,5 @@ pub fn tune_neural(splits: &Splits, vocab: &Vocab, cfg: TrainConfig, seed: i64, 
         net.train(&examples, TrainConfig { reg, ..cfg }, |_, _| {})?;
         Ok(net)
     };
-    let mut rows = Vec::new();
-    for &reg in values {
-        let net = fit(reg)?;
-        rows.push(TuneRow {
-            value: reg,
-            train: evaluate(&net, &splits.train)?.nll,
-            dev: evaluate(&net, &splits.dev)?.nll,
-        });
-    }
-    pick(rows, |reg| Ok(evaluate(&fit(reg)? as &dyn BigramModel, &splits.test)?.nll))
+    sweep(values, splits, fit, |net, words| Ok(evaluate(net, words)?.nll))
 }
