@@ -176,21 +176,27 @@ fn andrejq_is_infinitely_unlikely_without_smoothing() {
     assert!(nll.is_finite() && nll > 3.0, "smoothed nll {nll}");
 }
 
+/// The lecture's training: W seeded, 200 steps at learning rate 50 and regularization
+/// 0.01. Returns the losses, W, and the model.
+fn train_200(vocab: &Vocab, examples: &Examples, method: Method) -> (Vec<f64>, Vec<Vec<f64>>, NeuralBigram) {
+    let mut model = NeuralBigram::new(vocab.clone(), LECTURE_SEED);
+    let cfg = TrainConfig { steps: 200, lr: 50.0, reg: 0.01, method };
+    let losses = model.train(examples, cfg, |_, _| {}).unwrap().iter().map(|&l| l as f64).collect();
+    let w = float_rows(&model.w().detach());
+    (losses, w, model)
+}
+
 #[test]
 fn neural_training_losses_weights_and_samples() {
     let _rng = rng_lock();
     each_case(|r, words, vocab| {
         let examples = Examples::new(words, vocab).unwrap();
         assert_eq!(examples.len() as u64, r["n_examples"].as_u64().unwrap());
-        let mut model = NeuralBigram::new(vocab.clone(), LECTURE_SEED);
-        let cfg = TrainConfig { steps: 200, lr: 50.0, reg: 0.01, method: Method::OneHot };
-        let losses = model.train(&examples, cfg, |_, _| {}).unwrap();
-        let losses: Vec<f64> = losses.iter().map(|&l| l as f64).collect();
+        let (losses, w, model) = train_200(vocab, &examples, Method::OneHot);
         // The reference was made on another x86-64 CPU: libtorch's vector kernels there
         // round a few values differently (PyTorch itself on this kind of machine differs from
         // the file exactly as we do, in 33 of 200 losses by ≤ 5e-7 and in W by ≤ 1.2e-6).
         assert_close("loss", &losses, &f64s(&r["train_losses_200"]), 1e-6);
-        let w = float_rows(&model.w().detach());
         let want = f64_rows(&r["W_after_200"]);
         for (i, (g, e)) in w.iter().zip(&want).enumerate() {
             assert_close(&format!("W[{i}]"), g, e, 2e-6);
@@ -204,14 +210,8 @@ fn training_through_the_counts_equals_the_one_hot_lecture() {
     let _rng = rng_lock();
     each_case(|r, words, vocab| {
         let examples = Examples::new(words, vocab).unwrap();
-        let run = |method| {
-            let mut model = NeuralBigram::new(vocab.clone(), LECTURE_SEED);
-            let cfg = TrainConfig { steps: 200, lr: 50.0, reg: 0.01, method };
-            let losses: Vec<f64> = model.train(&examples, cfg, |_, _| {}).unwrap().iter().map(|&l| l as f64).collect();
-            (losses, float_rows(&model.w().detach()), model)
-        };
-        let (fast_losses, fast_w, fast) = run(Method::Counts);
-        let (slow_losses, slow_w, _) = run(Method::OneHot);
+        let (fast_losses, fast_w, fast) = train_200(vocab, &examples, Method::Counts);
+        let (slow_losses, slow_w, _) = train_200(vocab, &examples, Method::OneHot);
         assert_close("fast vs one-hot loss", &fast_losses, &slow_losses, 1e-5);
         assert_close("fast vs PyTorch loss", &fast_losses, &f64s(&r["train_losses_200"]), 1e-5);
         for (i, (f, s)) in fast_w.iter().zip(&slow_w).enumerate() {
