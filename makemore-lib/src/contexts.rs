@@ -98,7 +98,8 @@ impl ContextCounts {
         if full {
             return Err(too_large(rows.len() + 1, v));
         }
-        let mut pairs: Vec<(Vec<u32>, Vec<u32>)> = index.into_iter().map(|(c, i)| (c, std::mem::take(&mut rows[i]))).collect();
+        let mut pairs: Vec<(Vec<u32>, Vec<u32>)> =
+            index.into_iter().map(|(c, i)| (c, std::mem::take(&mut rows[i]))).collect();
         pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Ok(ContextCounts::from_sorted(context, v, pairs))
     }
@@ -154,7 +155,9 @@ impl ContextCounts {
         }
         for (ctx, row) in &rows {
             if ctx.len() != context || row.len() != v || ctx.iter().any(|&t| t as usize >= v) {
-                return Err(Error::BadCounts(format!("a row does not fit {context} context tokens and {v} next tokens")));
+                return Err(Error::BadCounts(format!(
+                    "a row does not fit {context} context tokens and {v} next tokens"
+                )));
             }
         }
         rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));

@@ -127,7 +127,7 @@ impl Heatmap {
     /// ```
     pub fn matrix(t: &tch::Tensor, text: CellText) -> Result<Heatmap> {
         let size = t.size();
-        if size.len() != 2 || size.iter().any(|&n| n == 0) {
+        if size.len() != 2 || size.contains(&0) {
             return Err(Error::Draw(format!("a heatmap needs a 2-D tensor with rows and columns, not {size:?}")));
         }
         Heatmap::check_side(size[0].max(size[1]) as usize)?;
@@ -377,4 +377,3 @@ fn add_tooltips(svg: String, map: &Heatmap) -> String {
         None => svg,
     }
 }
-

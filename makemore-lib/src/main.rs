@@ -11,9 +11,9 @@ use anyhow::{Context, Result, bail};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use makemore::{
-    BigramCounts, CountsModel, DEFAULT_SMOOTHING, Evaluation, Figure, Heatmap, MAX_CONTEXT,
-    MAX_WORD_CHARS, Method, ModelKind, ModelSpec, Split, Splits, TrainConfig, Vocab, WordList, check_writable,
-    evaluate, fit_with, model_file, sample, sample_fast, tune, tuned_parameter,
+    BigramCounts, CountsModel, DEFAULT_SMOOTHING, Evaluation, Figure, Heatmap, MAX_CONTEXT, MAX_WORD_CHARS, Method,
+    ModelKind, ModelSpec, Split, Splits, TrainConfig, Vocab, WordList, check_writable, evaluate, fit_with, model_file,
+    sample, sample_fast, tune, tuned_parameter,
 };
 
 /// Make more of whatever word list you give it: character-level language models from
@@ -321,7 +321,8 @@ fn train(args: TrainArgs, flags: &ArgMatches) -> Result<()> {
     let vocab = Vocab::from_words(&all)?;
     let splits = args.split.apply(&all)?;
     let words = splits.as_ref().map_or(&all, |s| &s.train);
-    let what = format!("{} {} of {} words ({} tokens)", words.num_examples(), ngrams(context), words.len(), vocab.len());
+    let what =
+        format!("{} {} of {} words ({} tokens)", words.num_examples(), ngrams(context), words.len(), vocab.len());
     let model = match kind {
         ModelKind::Counts => {
             let model = fit_with(&spec, words, &vocab, |_, _| {})?;

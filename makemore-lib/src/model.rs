@@ -115,7 +115,7 @@ pub trait LanguageModel {
 /// Check that `contexts` holds whole contexts of `context` indices below `v`; returns
 /// how many contexts it holds.
 pub(crate) fn check_contexts(contexts: &[i64], context: usize, v: usize) -> Result<usize> {
-    if contexts.len() % context != 0 || contexts.iter().any(|&t| t < 0 || t as usize >= v) {
+    if !contexts.len().is_multiple_of(context) || contexts.iter().any(|&t| t < 0 || t as usize >= v) {
         return Err(Error::BadParameter {
             name: "contexts",
             value: format!("{} indices", contexts.len()),
@@ -235,7 +235,8 @@ impl CountsModel {
                     "nothing ever follows {ch:?}, so its row has no probabilities without smoothing (use smoothing > 0)"
                 )));
             }
-            let next = |ctx: &[u32]| (0..rows.len() as u32).filter(|&j| rows[ctx[0] as usize][j as usize] > 0).collect();
+            let next =
+                |ctx: &[u32]| (0..rows.len() as u32).filter(|&j| rows[ctx[0] as usize][j as usize] > 0).collect();
             crate::reachable::check_can_end(1, next)?;
         }
         let p = normalize_rows(counts.n(), smoothing);

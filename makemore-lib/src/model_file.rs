@@ -111,8 +111,8 @@ pub fn load(path: impl AsRef<Path>) -> Result<Box<dyn LanguageModel>> {
         return Err(Error::InputTooLarge { path: path.into(), limit: MAX_MODEL_BYTES });
     }
     let bad = |reason: String| Error::BadModel { path: path.into(), reason };
-    let (_, header) = SafeTensors::read_metadata(&bytes)
-        .map_err(|e| bad(format!("not a safetensors file, or damaged ({e:?})")))?;
+    let (_, header) =
+        SafeTensors::read_metadata(&bytes).map_err(|e| bad(format!("not a safetensors file, or damaged ({e:?})")))?;
     let tensors = SafeTensors::deserialize(&bytes).map_err(|e| bad(format!("damaged data ({e:?})")))?;
     let meta = header.metadata().clone().unwrap_or_default();
     let field = |key: &str| meta.get(key).cloned().ok_or_else(|| bad(format!("no '{key}' in its metadata")));
@@ -159,11 +159,16 @@ pub fn load(path: impl AsRef<Path>) -> Result<Box<dyn LanguageModel>> {
         let fits =
             t.shape().len() == 2 && shape.iter().zip(t.shape()).all(|(want, &got)| want.is_none_or(|w| w == got));
         if t.dtype() != dtype || !fits {
-            return Err(bad(format!("tensor '{name}' is {:?} {:?}, expected {dtype:?} {shape:?}", t.dtype(), t.shape())));
+            return Err(bad(format!(
+                "tensor '{name}' is {:?} {:?}, expected {dtype:?} {shape:?}",
+                t.dtype(),
+                t.shape()
+            )));
         }
         Ok((t.data(), [t.shape()[0], t.shape()[1]]))
     };
-    let ints = |b: &[u8]| -> Vec<i64> { b.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect() };
+    let ints =
+        |b: &[u8]| -> Vec<i64> { b.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect() };
     let floats = |b: &[u8]| -> Tensor {
         let w: Vec<f32> = b.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
         Tensor::from_slice(&w)

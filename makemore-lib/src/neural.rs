@@ -500,7 +500,12 @@ impl NeuralBigram {
     /// assert_eq!(seen, 3);
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn train_with(&mut self, words: &WordList, cfg: TrainConfig, on_step: impl FnMut(usize, f32)) -> Result<Vec<f32>> {
+    pub fn train_with(
+        &mut self,
+        words: &WordList,
+        cfg: TrainConfig,
+        on_step: impl FnMut(usize, f32),
+    ) -> Result<Vec<f32>> {
         train_network(&mut self.w, &self.vocab, 1, words, cfg, on_step)
     }
 }

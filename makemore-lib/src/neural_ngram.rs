@@ -102,7 +102,8 @@ impl NeuralNgram {
     /// picks, by index (exercise E04: no one-hot product).
     fn logits(&self, contexts: &[i64]) -> Result<Tensor> {
         let v = self.vocab.len() as i64;
-        let rows: Vec<i64> = contexts.chunks(self.context).flat_map(|ctx| (0..).zip(ctx).map(move |(k, &t)| k * v + t)).collect();
+        let rows: Vec<i64> =
+            contexts.chunks(self.context).flat_map(|ctx| (0..).zip(ctx).map(move |(k, &t)| k * v + t)).collect();
         let picked = self.w.f_index_select(0, &Tensor::from_slice(&rows))?;
         Ok(picked.f_view([-1, self.context as i64, v])?.f_sum_dim_intlist([1i64].as_slice(), false, None::<Kind>)?)
     }
@@ -134,7 +135,12 @@ impl NeuralNgram {
     /// assert!((last[0] - last[1]).abs() < 1e-5); // autograd and the closed form agree
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn train_with(&mut self, words: &WordList, cfg: TrainConfig, on_step: impl FnMut(usize, f32)) -> Result<Vec<f32>> {
+    pub fn train_with(
+        &mut self,
+        words: &WordList,
+        cfg: TrainConfig,
+        on_step: impl FnMut(usize, f32),
+    ) -> Result<Vec<f32>> {
         train_network(&mut self.w, &self.vocab, self.context, words, cfg, on_step)
     }
 }

@@ -90,7 +90,7 @@ impl NgramModel {
     pub fn new(vocab: &Vocab, counts: ContextCounts, smoothing: f64) -> Result<NgramModel> {
         let smoothing = check_smoothing(smoothing)?;
         let v = vocab.len();
-        if counts.len() > 0 && counts.row(0).len() != v {
+        if !counts.is_empty() && counts.row(0).len() != v {
             return Err(Error::BadCounts(format!("its rows do not have {v} next tokens")));
         }
         let context = counts.context();

@@ -14,7 +14,8 @@ fn trigram_nll_equals_pytorch() {
     // PyTorch, all of names.txt for training and evaluation, start padded with two '.'
     let words = names();
     for (k, want) in [(1.0, 2.21258), (0.1, 2.18954), (0.01, 2.18618)] {
-        let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context: 2, smoothing: k }).unwrap();
+        let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context: 2, smoothing: k })
+            .unwrap();
         let nll = evaluate(&m, &words).unwrap().nll;
         assert!((nll - want).abs() < 1e-5, "smoothing {k}: {nll} vs {want}");
     }
@@ -25,11 +26,13 @@ fn ngram_counts_sum_to_the_number_of_ngrams() {
     let words = names();
     let chars: usize = words.iter().map(|w| w.chars().count()).sum();
     for context in 1..=4 {
-        let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context, smoothing: 1.0 }).unwrap();
+        let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context, smoothing: 1.0 })
+            .unwrap();
         assert_eq!(m.counts().total() as usize, chars + words.len(), "context {context}");
         assert_eq!(evaluate(&m, &words).unwrap().n, chars + words.len());
     }
-    let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context: 2, smoothing: 0.0 }).unwrap();
+    let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context: 2, smoothing: 0.0 })
+        .unwrap();
     assert_eq!(m.count("..", 'a'), 4410); // as the bigram '.a': a trigram '..a' starts each name
     assert!(m.counts().len() < 27 * 27);
 }
@@ -39,7 +42,8 @@ fn bigram_as_ngram_equals_the_lecture_model() {
     let _rng = rng_lock();
     let r = reference("names-reference.json");
     let words = names();
-    let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context: 1, smoothing: 1.0 }).unwrap();
+    let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context: 1, smoothing: 1.0 })
+        .unwrap();
     assert!((evaluate(&m, &words).unwrap().nll - 2.454577).abs() < 1e-6);
     assert_eq!(sample(&m, 20, LECTURE_SEED).unwrap(), names_without_end(&r["samples20_counts_smoothed"]));
 }
@@ -54,7 +58,8 @@ fn large_vocabulary_long_context_stays_small() {
         })
         .collect();
     let words = WordList::parse(&text, "greek").unwrap();
-    let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context: 3, smoothing: 0.1 }).unwrap();
+    let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context: 3, smoothing: 0.1 })
+        .unwrap();
     assert!(m.vocab().len() > 50);
     assert!(m.counts().len() <= 3000 * 7);
     assert!(evaluate(&m, &words).unwrap().nll.is_finite());
@@ -82,7 +87,8 @@ fn tuning_picks_the_smoothing_with_the_lowest_dev_loss() {
     let words = names();
     let s: Splits = "80/10/10".parse::<Split>().unwrap().apply(&words, 42).unwrap();
     let values = [0.001, 0.01, 0.1, 1.0, 10.0, 100.0];
-    let t = tune(&s, &Vocab::from_words(&words).unwrap(), &ModelSpec { context: 2, ..ModelSpec::DEFAULT }, &values).unwrap();
+    let t = tune(&s, &Vocab::from_words(&words).unwrap(), &ModelSpec { context: 2, ..ModelSpec::DEFAULT }, &values)
+        .unwrap();
     let best = t.rows.iter().map(|r| r.dev).fold(f64::INFINITY, f64::min);
     assert_eq!(t.rows[t.best].dev, best);
     assert_eq!(t.rows.len(), values.len());

@@ -229,9 +229,10 @@ fn index_and_cross_entropy_losses_equal_the_one_hot_loss() {
         let (xs, ys) = (&examples.xs, &examples.ys);
         let one_hot = net.loss(xs, ys, 0.01).unwrap();
         let grad = float_rows(&net.gradient(&one_hot).unwrap());
-        for (name, loss) in
-            [("E04 index", net.loss_indexed(xs, ys, 0.01).unwrap()), ("E05 cross-entropy", net.loss_cross_entropy(xs, ys, 0.01).unwrap())]
-        {
+        for (name, loss) in [
+            ("E04 index", net.loss_indexed(xs, ys, 0.01).unwrap()),
+            ("E05 cross-entropy", net.loss_cross_entropy(xs, ys, 0.01).unwrap()),
+        ] {
             assert_close(name, &[loss.double_value(&[])], &[one_hot.double_value(&[])], 1e-6);
             // Gradients: the index path's backward adds ~32,000 float32 terms per row one
             // by one; PyTorch's own index and cross-entropy gradients differ from the exact
