@@ -66,7 +66,7 @@ impl ContextCounts {
     /// let words = makemore::WordList::parse("abc", "w")?;
     /// let vocab = makemore::Vocab::from_words(&words)?;
     /// let t = makemore::ContextCounts::from_words(&words, &vocab, 2)?;
-    /// assert_eq!(t.find(&[1, 2]).map(|i| t.row(i)[0]), Some(1)); // "bc" then the end
+    /// assert_eq!(t.find(&[2, 3]).map(|i| t.row(i)[0]), Some(1)); // "bc" then the end
     /// assert!(makemore::ContextCounts::from_words(&words, &vocab, 0).is_err());
     /// # Ok::<(), makemore::Error>(())
     /// ```

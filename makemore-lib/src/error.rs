@@ -20,7 +20,7 @@ pub enum Error {
     /// The path names a directory, not a file.
     #[error("'{}' is a directory, not a file", path.display())]
     IsDirectory { path: PathBuf },
-    /// A file larger than the library reads (see [`crate::words::MAX_INPUT_BYTES`]).
+    /// A file larger than the library reads (see [`crate::MAX_INPUT_BYTES`]).
     #[error("'{}' is larger than {limit} bytes, the most makemore reads", path.display())]
     InputTooLarge { path: PathBuf, limit: u64 },
     /// A line is not valid UTF-8.
@@ -46,7 +46,7 @@ pub enum Error {
     #[error("{origin} line {line}: {word:?} contains {ch:?}, which is not in the model's vocabulary")]
     UnknownChar { origin: String, line: usize, word: String, ch: char },
     /// A vocabulary that is not '.' followed by distinct characters in code-point order,
-    /// or one larger than [`crate::vocab::MAX_VOCAB`].
+    /// or one larger than [`crate::MAX_VOCAB`].
     #[error("invalid vocabulary: {0}")]
     BadVocab(String),
     /// A count table of the wrong shape, with negative counts, or with a row that has

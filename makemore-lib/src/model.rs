@@ -67,7 +67,7 @@ pub struct Parameters {
 /// assert!((p.sum(tch::Kind::Float).item() - 1.0).abs() < 1e-6);
 /// # Ok::<(), makemore::Error>(())
 /// ```
-pub trait LanguageModel {
+pub trait LanguageModel: std::fmt::Debug {
     /// The model's vocabulary.
     fn vocab(&self) -> &Vocab;
     /// How many previous tokens the model looks at (1 for the lecture's bigrams).

@@ -239,15 +239,30 @@ pub fn descend(w: &mut Tensor, loss: &Tensor, lr: f64) -> Result<()> {
     Ok(())
 }
 
+/// The most float32 values the one-hot inputs may take: 2^28, 1 GB (names.txt needs
+/// 228,146 × 27, about 6 million).
+pub const MAX_ONE_HOT_CELLS: usize = 1 << 28;
+
 /// Train the weights `w` of a network over `context` previous tokens on `words`, with
 /// [`TrainConfig::method`]; calls `on_step(step, loss)` after each step and returns every
 /// step's loss. Shared by both networks.
 ///
 /// - [`Method::OneHot`]: the lecture's loop. The inputs are one-hot encoded once (the
-///   lecture re-encodes them every step; the numbers are equal), and glibc is told to keep
-///   the step's large temporaries ([`keep_freed_memory_for_reuse`]).
+///   lecture re-encodes them every step; the numbers are equal), at most
+///   [`MAX_ONE_HOT_CELLS`] values, and glibc is told to keep the step's large temporaries
+///   ([`keep_freed_memory_for_reuse`]).
 /// - [`Method::ExactGradient`]: the words are counted once into a [`ContextCounts`] table,
 ///   `W` is copied out once, stepped in plain Rust, and copied back at the end.
+///
+/// ```
+/// use makemore::{TrainConfig, Vocab, WordList, neural::train_network};
+/// let words = WordList::parse("ab\nb", "w")?;
+/// let vocab = Vocab::from_words(&words)?;
+/// let mut w = tch::Tensor::zeros([3, 3], (tch::Kind::Float, tch::Device::Cpu)).set_requires_grad(true);
+/// let losses = train_network(&mut w, &vocab, 1, &words, TrainConfig { steps: 2, ..Default::default() }, |_, _| {})?;
+/// assert!((losses[0] - 3f32.ln()).abs() < 1e-6 && losses[1] < losses[0]);
+/// # Ok::<(), makemore::Error>(())
+/// ```
 pub fn train_network(
     w: &mut Tensor,
     vocab: &Vocab,
@@ -268,6 +283,15 @@ pub fn train_network(
     };
     match cfg.method {
         Method::OneHot => {
+            let cells = words.num_examples().saturating_mul(context * vocab.len());
+            if cells > MAX_ONE_HOT_CELLS {
+                return Err(Error::TooLarge(format!(
+                    "one-hot inputs of {} examples × {} columns are more than {MAX_ONE_HOT_CELLS} floats \
+                     (train with Method::ExactGradient, which needs no one-hot inputs)",
+                    words.num_examples(),
+                    context * vocab.len()
+                )));
+            }
             keep_freed_memory_for_reuse();
             let examples = Examples::with_context(words, vocab, context)?;
             let xenc = one_hot(&examples.xs, vocab.len())?;
