@@ -86,12 +86,19 @@ pub enum Error {
 /// `Result` with the library's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// A parameter's value as a message shows it: plain for ordinary numbers (`-1`, `0.5`,
+/// `NaN`), in exponent form for very large or small ones (`1e38`, not 39 digits).
+pub(crate) fn show(value: f64) -> String {
+    let a = value.abs();
+    if a.is_finite() && a != 0.0 && !(1e-4..1e6).contains(&a) { format!("{value:e}") } else { value.to_string() }
+}
+
 /// Check that a float parameter is finite and 0 or more.
 pub(crate) fn check_nonnegative(name: &'static str, value: f64) -> Result<f64> {
     if value.is_finite() && value >= 0.0 {
         return Ok(value);
     }
-    Err(Error::BadParameter { name, value: value.to_string(), expected: "must be a finite number, 0 or more" })
+    Err(Error::BadParameter { name, value: show(value), expected: "must be a finite number, 0 or more" })
 }
 
 /// Check that a float parameter is finite and greater than 0.
@@ -99,5 +106,5 @@ pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<f64> {
     if value.is_finite() && value > 0.0 {
         return Ok(value);
     }
-    Err(Error::BadParameter { name, value: value.to_string(), expected: "must be a finite number greater than 0" })
+    Err(Error::BadParameter { name, value: show(value), expected: "must be a finite number greater than 0" })
 }

@@ -175,7 +175,7 @@ pub(crate) fn check_smoothing(k: f64) -> Result<f64> {
     if k != 0.0 && !(SMOOTHING_RANGE.0..=SMOOTHING_RANGE.1).contains(&k) {
         return Err(Error::BadParameter {
             name: "smoothing",
-            value: k.to_string(),
+            value: crate::error::show(k),
             expected: "must be 0 or from 1e-6 to 1e6 (float32 loses it outside)",
         });
     }

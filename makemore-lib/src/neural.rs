@@ -341,13 +341,13 @@ pub(crate) fn check_weights(w: &Tensor, context: usize, v: usize) -> Result<Tens
     if context > 1 {
         if let Some(x) = values.iter().find(|&&x| (x as f64).abs() > MAX_NGRAM_WEIGHT) {
             return Err(Error::BadWeights(format!(
-                "a weight of {x} is beyond ±{MAX_NGRAM_WEIGHT}: sums of {context} of them could overflow float32"
+                "a weight of {x:e} is beyond ±{MAX_NGRAM_WEIGHT:e}: sums of {context} of them could overflow float32"
             )));
         }
         return Ok(w);
     }
     if let Some(x) = values.iter().find(|&&x| x as f64 > MAX_WEIGHT) {
-        return Err(Error::BadWeights(format!("a weight of {x} is above {MAX_WEIGHT}: it would overflow exp()")));
+        return Err(Error::BadWeights(format!("a weight of {x:e} is above {MAX_WEIGHT}: it would overflow exp()")));
     }
     for (i, row) in values.chunks(v).enumerate() {
         let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;

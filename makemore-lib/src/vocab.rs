@@ -43,7 +43,7 @@ impl Vocab {
     /// assert_eq!(vocab.itos(7), 'ë');
     /// let huge: String = (0x4e00..0x4e00 + 2000).filter_map(char::from_u32).collect();
     /// let err = makemore::Vocab::from_words(&makemore::WordList::parse(&huge, "cjk")?).unwrap_err();
-    /// assert!(err.to_string().contains("2001 tokens, more than the 2000"));
+    /// assert!(err.to_string().contains("2001 tokens, more than the 2000 makemore allows"));
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn from_words(words: &WordList) -> Result<Vocab> {
@@ -51,7 +51,14 @@ impl Vocab {
         let mut chars: Vec<char> = distinct.into_iter().collect();
         chars.sort_unstable();
         chars.insert(0, BOUNDARY);
-        check_size(chars.len())?;
+        if chars.len() > MAX_VOCAB {
+            return Err(Error::TooLarge(format!(
+                "the words use {} different characters: with '.' that is {} tokens, more than the {MAX_VOCAB} \
+                 makemore allows (its tables are V×V)",
+                chars.len() - 1,
+                chars.len()
+            )));
+        }
         Ok(Vocab::build(chars))
     }
 
