@@ -230,15 +230,6 @@ impl Figure {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn evcxr_display(&self) {
-        match self.svg() {
-            Ok(svg) => display_svg(&svg),
-            Err(e) => println!("{e}"),
-        }
+        crate::display::show_figure(self.svg(), self.png());
     }
-}
-
-/// Print SVG between evcxr's rich-output markers: the kernel sends it to Jupyter as
-/// `image/svg+xml`, which the notebook draws inline.
-pub(crate) fn display_svg(svg: &str) {
-    println!("EVCXR_BEGIN_CONTENT image/svg+xml\n{svg}\nEVCXR_END_CONTENT");
 }

@@ -316,14 +316,11 @@ impl Heatmap {
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
     /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
-    /// makemore::Heatmap::counts(&counts).evcxr_display(); // prints the SVG between evcxr's markers
+    /// makemore::Heatmap::counts(&counts).evcxr_display(); // prints HTML (inline SVG) and PNG between evcxr's markers
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn evcxr_display(&self) {
-        match self.to_svg() {
-            Ok(svg) => crate::figure::display_svg(&svg),
-            Err(e) => println!("{e}"),
-        }
+        crate::display::show_figure(self.to_svg(), self.to_png());
     }
 
     /// The figure as PNG bytes (text drawn with the embedded font).

@@ -39,7 +39,9 @@
 //! ```
 
 pub mod bigram;
+pub mod display;
 pub mod error;
+pub mod explorer;
 pub mod figure;
 pub mod heatmap;
 pub mod loss;
@@ -57,6 +59,7 @@ pub mod words;
 
 pub use bigram::{BigramCounts, BigramDict, Token};
 pub use error::{Error, Result};
+pub use explorer::Explorer;
 pub use figure::Figure;
 pub use heatmap::Heatmap;
 pub use loss::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
