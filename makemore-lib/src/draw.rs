@@ -1,6 +1,6 @@
 //! One home for drawing: the font, the colours, PNG encoding, choosing SVG or PNG by a
-//! file's name, saving, and showing a figure in a notebook. [`crate::Heatmap`] and
-//! [`crate::Figure`] draw with plotters and use these for everything else.
+//! file's name, and saving. [`crate::Heatmap`] and [`crate::Figure`] draw with plotters
+//! and use these for everything else; [`crate::display`] shows them in a notebook.
 
 use std::path::Path;
 use std::sync::Once;
@@ -122,14 +122,4 @@ pub fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>> {
     writer.write_image_data(rgb).map_err(png_err)?;
     writer.finish().map_err(png_err)?;
     Ok(out)
-}
-
-/// Show SVG in a Jupyter notebook on the evcxr kernel: printed between evcxr's
-/// rich-output markers, the kernel sends it to Jupyter as `image/svg+xml`, drawn inline.
-///
-/// ```
-/// makemore::draw::evcxr_display_svg("<svg/>");
-/// ```
-pub fn evcxr_display_svg(svg: &str) {
-    println!("EVCXR_BEGIN_CONTENT image/svg+xml\n{svg}\nEVCXR_END_CONTENT");
 }

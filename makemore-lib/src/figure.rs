@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::draw::{FONT, blues, encode_png, evcxr_display_svg, register_embedded_font, save_figure};
+use crate::draw::{FONT, blues, encode_png, register_embedded_font, save_figure};
 use crate::error::{Error, Result};
 use crate::model::LanguageModel;
 use crate::tune::Tuning;
@@ -238,9 +238,6 @@ impl Figure {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn evcxr_display(&self) {
-        match self.svg() {
-            Ok(svg) => evcxr_display_svg(&svg),
-            Err(e) => println!("{e}"),
-        }
+        crate::display::show_figure(self.svg(), self.png());
     }
 }

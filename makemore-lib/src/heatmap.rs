@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::bigram::BigramCounts;
-use crate::draw::{FONT, blues, encode_png, evcxr_display_svg, figure_format, register_embedded_font, save_figure};
+use crate::draw::{FONT, blues, encode_png, figure_format, register_embedded_font, save_figure};
 use crate::error::{Error, Result};
 use crate::model::LanguageModel;
 
@@ -307,14 +307,11 @@ impl Heatmap {
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
     /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
-    /// makemore::Heatmap::counts(&counts)?.evcxr_display(); // prints the SVG between evcxr's markers
+    /// makemore::Heatmap::counts(&counts)?.evcxr_display(); // prints HTML (inline SVG) and PNG between evcxr's markers
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn evcxr_display(&self) {
-        match self.to_svg() {
-            Ok(svg) => evcxr_display_svg(&svg),
-            Err(e) => println!("{e}"),
-        }
+        crate::display::show_figure(self.to_svg(), self.to_png());
     }
 
     /// The figure as PNG bytes (text drawn with the embedded font).

@@ -202,7 +202,8 @@ struct HeatmapArgs {
     /// Word list whose bigrams to count.
     #[arg(long)]
     input: PathBuf,
-    /// Output figure: FILE.svg or FILE.png (SVG cells show a tooltip on hover).
+    /// Output figure: FILE.svg or FILE.png (SVG cells show a tooltip on hover), or FILE.html:
+    /// the interactive explorer page (hover, rows, smoothing, NLL, sampling), self-contained.
     #[arg(long)]
     out: PathBuf,
     /// What the cells show: the counts N, or the probabilities P = (N + smoothing) / row sums.
@@ -473,13 +474,16 @@ fn tune_values(args: TuneArgs, flags: &ArgMatches) -> Result<()> {
 fn heatmap(args: HeatmapArgs) -> Result<()> {
     check_writable(&args.out)?;
     not_the_input(&args.out, &args.input)?;
+    if makemore::explorer::is_page(&args.out) {
+        return explorer_page(args);
+    }
     if args.smoothing.is_some() && args.view != View::Probs && args.row.is_none() {
         bail!("--smoothing applies to --view probs and --row only");
     }
     if args.row.is_some() && args.log_scale {
         bail!("--log-scale applies to the grid, not to --row");
     }
-    Heatmap::check_path(&args.out)?;
+    Heatmap::check_path(&args.out).context("heatmap writes .svg, .png, or .html (the explorer page)")?;
     let words = WordList::read(&args.input)?;
     let vocab = Vocab::from_words(&words)?;
     if args.row.is_none() {
@@ -497,6 +501,25 @@ fn heatmap(args: HeatmapArgs) -> Result<()> {
         let map = if args.log_scale { map.log_scale() } else { map };
         map.save(&args.out)?;
     }
+    eprintln!("wrote {}", args.out.display());
+    Ok(())
+}
+
+/// `heatmap --out FILE.html`: the interactive explorer page (see makemore::explorer).
+fn explorer_page(args: HeatmapArgs) -> Result<()> {
+    if args.row.is_some() {
+        bail!("--row applies to .svg and .png figures: the explorer page shows a row when you click it");
+    }
+    let words = WordList::read(&args.input)?;
+    let counts = BigramCounts::from_words(&words, &Vocab::from_words(&words)?)?;
+    let title = args.input.file_name().map_or_else(|| args.input.display().to_string(), |n| n.to_string_lossy().into());
+    let view = match (args.view, args.log_scale) {
+        (_, true) => makemore::explorer::View::Log,
+        (View::Counts, false) => makemore::explorer::View::Counts,
+        (View::Probs, false) => makemore::explorer::View::Probs,
+    };
+    let page = makemore::Explorer::new(&counts, &title)?.smoothing(args.smoothing.unwrap_or(1.0))?.view(view);
+    page.save(&args.out)?;
     eprintln!("wrote {}", args.out.display());
     Ok(())
 }
