@@ -224,11 +224,16 @@ FIND_HEATMAP_JS = """([from, to, count]) => {
   return {kind: 'none'};
 }"""
 
+# The computed style of the cell and of everything drawn inside it (a <g> around a <rect>
+# and a label, say), keyed "tag#index property".
 HOVER_STYLE_JS = """() => {
   const el = document.querySelector('[data-jupyterlab-test-hover]');
-  const s = getComputedStyle(el);
   const props = ['fill', 'stroke', 'stroke-width', 'opacity', 'fill-opacity', 'filter', 'outline-style', 'outline-width', 'transform'];
-  const style = Object.fromEntries(props.map(p => [p, s.getPropertyValue(p)]));
+  const style = {};
+  [el, ...el.querySelectorAll('*')].filter(e => e.tagName.toLowerCase() !== 'title').forEach((e, i) => {
+    const s = getComputedStyle(e);
+    for (const p of props) style[`<${e.tagName.toLowerCase()}>#${i} ${p}`] = s.getPropertyValue(p);
+  });
   const r = el.getBoundingClientRect();
   return {style, hovered: el.matches(':hover'), x: r.left + r.width / 2, y: r.top + r.height / 2, w: r.width, h: r.height};
 }"""
@@ -301,9 +306,12 @@ def screenshot(page, path):
     """The whole notebook in one picture: grow the window to the notebook's height."""
     extra = page.evaluate(
         """() => { const o = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer');
-                   return o ? o.scrollHeight - o.clientHeight : 0 }"""
+                   const cells = o ? o.querySelectorAll('.jp-Cell') : [];
+                   if (!cells.length) return 0;
+                   const last = cells[cells.length - 1].getBoundingClientRect().bottom + o.scrollTop;
+                   return Math.ceil(last - o.getBoundingClientRect().bottom + 24) }"""
     )
-    height = min(VIEWPORT["height"] + max(extra, 0) + 40, MAX_SCREENSHOT_HEIGHT)
+    height = min(VIEWPORT["height"] + max(extra, 0), MAX_SCREENSHOT_HEIGHT)
     page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
     time.sleep(1.0)
     page.evaluate(
@@ -343,6 +351,10 @@ def run_notebook(browser, lab, path, out_dir, hover, timeout, kernel=KERNEL_DISP
             if time.monotonic() > deadline:
                 return [f"the kernel shown is {state['kernel']!r} ({state['status'] or 'no status'}), not {kernel!r}"], 0.0
             time.sleep(0.25)
+        # the file browser off: the notebook gets the page's width (as in the screenshot)
+        page.locator(".jp-NotebookPanel .jp-Notebook").first.click(position={"x": 5, "y": 5})
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        page.keyboard.press("Control+b")
         cells = page.evaluate(CELLS_JS)
         if len(cells) != n_code:
             problems.append(f"the page shows {len(cells)} code cells, the file has {n_code}")
