@@ -22,7 +22,7 @@ check:
 It writes a screenshot of the whole notebook to DIR/NAME.png (default out/jupyterlab),
 never saves a notebook (the server refuses saves; the files are compared before and
 after), and ends with "jupyterlab: N passed, M failed". --expect-failure inverts the
-verdict (every notebook must fail): the self-checks in scripts/browser/checks use it.
+verdict (every notebook must fail): the self-checks in scripts/notebook-checks use it.
 """
 import argparse
 import glob
