@@ -192,7 +192,7 @@ OUTPUTS_JS = """() => {
         if (style.visibility === 'hidden' || style.display === 'none' || Number(style.opacity) === 0) fig.problems.push(`a <${kind}> is hidden`);
         if (r.right > area.right + 1) fig.problems.push(`a <${kind}> is ${(r.right - area.right).toFixed(0)} px wider than its output area (cut off): ${r.width.toFixed(0)} px in ${area.width.toFixed(0)} px`);
       }
-      if (out.scrollWidth > out.clientWidth + 1) fig.problems.push(`the output scrolls sideways (${out.scrollWidth} px in ${out.clientWidth} px)`);
+      if (!fig.problems.length && out.scrollWidth > out.clientWidth + 1) fig.problems.push(`the output scrolls sideways (${out.scrollWidth} px in ${out.clientWidth} px)`);
       found.figures.push(fig);
     }
   });
