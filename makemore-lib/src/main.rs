@@ -12,8 +12,8 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use makemore::{
     BigramCounts, CountsModel, DEFAULT_SMOOTHING, Evaluation, Figure, Heatmap, MAX_CONTEXT, MAX_WORD_CHARS, Method,
-    ModelKind, ModelSpec, Split, Splits, TrainConfig, Vocab, WordList, check_writable, evaluate, fit_with, model_file,
-    sample, sample_fast, tune, tuned_parameter,
+    ModelKind, ModelSpec, Split, Splits, TrainConfig, Vocab, WordList, check_writable, evaluate, fit, fit_with,
+    model_file, sample, sample_fast, tune, tuned_parameter,
 };
 
 /// Make more of whatever word list you give it: character-level language models from
@@ -326,7 +326,7 @@ fn train(args: TrainArgs, flags: &ArgMatches) -> Result<()> {
         format!("{} {} of {} words ({} tokens)", words.num_examples(), ngrams(context), words.len(), vocab.len());
     let model = match kind {
         ModelKind::Counts => {
-            let model = fit_with(&spec, words, &vocab, |_, _| {})?;
+            let model = fit(&spec, words, &vocab)?;
             eprintln!("counted {what}, smoothing {}", spec.smoothing);
             model
         }

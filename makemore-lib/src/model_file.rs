@@ -252,3 +252,33 @@ fn safetensors_bytes(
     out.extend_from_slice(&data);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::words::WordList;
+
+    /// A file as the first release wrote it: the same layout, format `makemore-bigram` version 1.
+    #[test]
+    fn first_release_files_still_load() {
+        let words = WordList::parse("emma\nava\nanna", "w").unwrap();
+        let vocab = Vocab::from_words(&words).unwrap();
+        let cfg = crate::ngram::CountsConfig { context: 2, smoothing: 0.5 };
+        let model = NgramModel::fit(&words, &vocab, cfg).unwrap();
+        let mut meta = serde_json::Map::new();
+        meta.insert("format".into(), OLD_FORMAT.0.into());
+        meta.insert("version".into(), OLD_FORMAT.1.into());
+        meta.insert("kind".into(), "counts".into());
+        meta.insert("context".into(), "2".into());
+        meta.insert("smoothing".into(), "0.5".into());
+        let itos: Vec<String> = vocab.chars().iter().map(|c| c.to_string()).collect();
+        meta.insert("vocab".into(), serde_json::to_string(&itos).unwrap().into());
+        let path = std::env::temp_dir().join(format!("makemore-v1-{}.safetensors", std::process::id()));
+        std::fs::write(&path, safetensors_bytes(meta, &model.parameters().tensors)).unwrap();
+        let back = load(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!((back.kind(), back.context()), (ModelKind::Counts, 2));
+        assert_eq!(back.parameters(), model.parameters());
+        assert_eq!(crate::sample(&*back, 5, 3).unwrap(), crate::sample(&model, 5, 3).unwrap());
+    }
+}

@@ -35,7 +35,16 @@ impl Default for CountsConfig {
 
 /// An n-gram counts model: for each context seen in training, the counts of the next
 /// token, smoothed by `k` and normalized: `P(y | ctx) = (c + k) / (Σc + k·V)`. A context
-/// never seen is uniform when smoothing (it has only the `k`s).
+/// never seen is uniform when smoothing (it has only the `k`s), and all zeros without.
+///
+/// ```
+/// use makemore::{CountsConfig, NgramModel, Vocab, WordList, evaluate};
+/// let words = WordList::parse("ab", "w")?;
+/// let m = NgramModel::fit(&words, &Vocab::from_words(&words)?, CountsConfig { context: 2, smoothing: 0.0 })?;
+/// let e = evaluate(&m, &WordList::parse("ba", "test")?)?; // ".b" was never seen
+/// assert!(e.nll.is_infinite() && e.zero_prob == 3);
+/// # Ok::<(), makemore::Error>(())
+/// ```
 ///
 /// ```
 /// use makemore::{CountsConfig, NgramModel, Vocab, WordList};
@@ -200,7 +209,8 @@ impl LanguageModel for NgramModel {
         }
         let rows = Tensor::from_slice(&rows).view([c as i64, v as i64]);
         let sums = rows.f_sum_dim_intlist([1i64].as_slice(), true, tch::Kind::Float)?;
-        Ok(rows.f_div(&sums)?)
+        // an unseen context without smoothing is all zeros: keep it 0, not 0/0
+        Ok(rows.f_div(&sums.f_clamp_min(f64::from(f32::MIN_POSITIVE))?)?)
     }
     fn parameters(&self) -> Parameters {
         let (v, n, c) = (self.vocab.len(), self.context(), self.counts.len());
