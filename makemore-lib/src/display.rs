@@ -179,8 +179,8 @@ mod tests {
     #[test]
     fn heatmap_html_keeps_tooltips_inline_and_scales() {
         let words = crate::WordList::parse("emma\nava", "names").unwrap();
-        let counts = crate::BigramCounts::from_words(&words, &crate::Vocab::from_words(&words)?).unwrap();
-        let map = crate::Heatmap::counts(&counts);
+        let counts = crate::BigramCounts::from_words(&words, &crate::Vocab::from_words(&words).unwrap()).unwrap();
+        let map = crate::Heatmap::counts(&counts).unwrap();
         let html = figure_html(&map.to_svg().unwrap());
         let (w, h) = map.pixels();
         assert!(html.contains(&format!("<svg viewBox=\"0 0 {w} {h}\"")), "{}", &html[..300]);

@@ -88,6 +88,18 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// A parameter's value as a message shows it: plain for ordinary numbers (`-1`, `0.5`,
 /// `NaN`), in exponent form for very large or small ones (`1e38`, not 39 digits).
+/// A word as error messages quote it: whole when short, else its first 40 characters and
+/// "…", so that a 100,000-character line does not become a 100,000-character message.
+pub(crate) fn shorten(word: &str) -> String {
+    const KEEP: usize = 40;
+    if word.chars().count() <= KEEP + 8 {
+        return word.to_string();
+    }
+    let mut short: String = word.chars().take(KEEP).collect();
+    short.push('…');
+    short
+}
+
 pub(crate) fn show(value: f64) -> String {
     let a = value.abs();
     if a.is_finite() && a != 0.0 && !(1e-4..1e6).contains(&a) { format!("{value:e}") } else { value.to_string() }
@@ -107,4 +119,16 @@ pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<f64> {
         return Ok(value);
     }
     Err(Error::BadParameter { name, value: show(value), expected: "must be a finite number greater than 0" })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_words_are_shortened_in_messages() {
+        assert_eq!(super::shorten("emma"), "emma");
+        let long = "é".repeat(100_000);
+        assert_eq!(super::shorten(&long), format!("{}…", "é".repeat(40)));
+        let err = crate::WordList::parse(&format!("{long}.x"), "names").unwrap_err().to_string();
+        assert!(err.len() < 200, "{err}");
+    }
 }

@@ -389,7 +389,7 @@ mod tests {
 
     fn counts_of(text: &str) -> BigramCounts {
         let words = crate::WordList::parse(text, "test").unwrap();
-        BigramCounts::from_words(&words, &crate::Vocab::from_words(&words)?).unwrap()
+        BigramCounts::from_words(&words, &crate::Vocab::from_words(&words).unwrap()).unwrap()
     }
 
     #[test]

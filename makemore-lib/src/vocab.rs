@@ -195,7 +195,7 @@ impl Vocab {
                 let ix = self.stoi(ch).ok_or_else(|| Error::UnknownChar {
                     origin: words.origin().to_string(),
                     line: words.line_of(i),
-                    word: word.clone(),
+                    word: crate::error::shorten(word),
                     ch,
                 })?;
                 f(prev, ix);

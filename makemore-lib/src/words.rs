@@ -14,7 +14,7 @@ use std::io::Read;
 use std::ops::Deref;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, shorten};
 
 /// The start/end token. Words may not contain it.
 pub const BOUNDARY: char = '.';
@@ -97,13 +97,13 @@ impl WordList {
             return Err(Error::WhitespaceLine { origin: origin(), line });
         }
         if word.contains(BOUNDARY) {
-            return Err(Error::BoundaryInWord { origin: origin(), line, word: word.into() });
+            return Err(Error::BoundaryInWord { origin: origin(), line, word: shorten(word) });
         }
         if let Some(c) = word.chars().find(|c| c.is_control()) {
-            return Err(Error::ControlChar { origin: origin(), line, word: word.into(), code: c as u32 });
+            return Err(Error::ControlChar { origin: origin(), line, word: shorten(word), code: c as u32 });
         }
         if let Some(c) = word.chars().find(|&c| is_noncharacter(c)) {
-            return Err(Error::NonCharacter { origin: origin(), line, word: word.into(), code: c as u32 });
+            return Err(Error::NonCharacter { origin: origin(), line, word: shorten(word), code: c as u32 });
         }
         Ok(())
     }

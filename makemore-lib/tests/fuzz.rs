@@ -264,7 +264,10 @@ fn good_files(words: &WordList, dir: &std::path::Path) -> Vec<(&'static str, Vec
     let models: [(&str, Box<dyn LanguageModel>); 4] = [
         ("counts", Box::new(CountsModel::fit(words, 0.5).unwrap())),
         ("neural", Box::new(nn)),
-        ("counts context 2", Box::new(NgramModel::fit(words, &vocab, CountsConfig { context: 2, smoothing: 0.0 }).unwrap())),
+        (
+            "counts context 2",
+            Box::new(NgramModel::fit(words, &vocab, CountsConfig { context: 2, smoothing: 0.0 }).unwrap()),
+        ),
         ("neural context 2", Box::new(nn3)),
     ];
     models

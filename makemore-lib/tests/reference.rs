@@ -380,9 +380,10 @@ fn index_and_cross_entropy_losses_equal_the_one_hot_loss() {
         let p = float_rows(&net.forward(&Tensor::arange(vocab.len() as i64, (Kind::Int64, Device::Cpu))).unwrap());
         let (v, n) = (vocab.len(), examples.len() as f64);
         let eval = loss_tol(v, examples.len());
-        for (name, loss) in
-            [("E04 index", net.loss_indexed(xs, ys, 0.01).unwrap()), ("E05 cross-entropy", net.loss_cross_entropy(xs, ys, 0.01).unwrap())]
-        {
+        for (name, loss) in [
+            ("E04 index", net.loss_indexed(xs, ys, 0.01).unwrap()),
+            ("E05 cross-entropy", net.loss_cross_entropy(xs, ys, 0.01).unwrap()),
+        ] {
             let reference = one_hot.double_value(&[]);
             let tol = Tol::Derived(eval(reference));
             assert_close(name, &[loss.double_value(&[])], &[reference], &tol, "one loss evaluation, two ways");
