@@ -101,7 +101,10 @@ fn clean_failure(args: &[&str], r: &Run, needle: &str) {
     if r.code == Some(1) {
         let last = r.stderr.trim_end().lines().last().unwrap_or_default();
         assert!(last.starts_with("makemore: error: "), "{args:?}: {}", tail(&r.stderr));
-        assert_eq!(r.stderr.matches("makemore: error").count(), 1, "{}", r.stderr);
+        assert_eq!(r.stderr.matches("makemore: error").count(), 1, "{}", tail(&r.stderr));
+        // one line a person can read: a message that quotes a 100,000-character word whole
+        // is not one
+        assert!(last.chars().count() <= 1000, "{args:?}: a message of {} characters", last.chars().count());
     }
 }
 
@@ -149,9 +152,15 @@ fn s(p: &Path) -> String {
     p.to_str().unwrap().to_string()
 }
 
-/// `n` distinct characters that a word may hold (no controls, whitespace or '.').
+/// `n` distinct characters that a word may hold (no controls, whitespace, '.' or
+/// Unicode noncharacters such as U+FDD0 and U+FFFE, which a word list may refuse).
 fn distinct_chars(n: usize) -> String {
-    (0xa1u32..).filter_map(char::from_u32).filter(|c| !c.is_control() && !c.is_whitespace()).take(n).collect()
+    let nonchar = |c: char| matches!(c as u32, 0xfdd0..=0xfdef) || (c as u32 & 0xfffe) == 0xfffe;
+    (0xa1u32..)
+        .filter_map(char::from_u32)
+        .filter(|&c| !c.is_control() && !c.is_whitespace() && !nonchar(c))
+        .take(n)
+        .collect()
 }
 
 /// Every sampled word: non-empty lines made of characters of `alphabet`.
@@ -202,9 +211,9 @@ fn huge_alphabet_is_refused_before_allocating() {
     let input = dir.file("wide.txt", (distinct_chars(100_000) + "\n").as_bytes());
     let out = dir.path("m.safetensors");
     for model in ["counts", "neural"] {
-        fails(&["train", "--input", &input, "--model", model, "--out", &out], "vocabulary");
+        fails(&["train", "--input", &input, "--model", model, "--out", &out], "characters");
     }
-    fails(&["train", "--input", &input, "--model", "counts", "--context", "3", "--out", &out], "vocabulary");
+    fails(&["train", "--input", &input, "--model", "counts", "--context", "3", "--out", &out], "characters");
     fails(&["heatmap", "--input", &input, "--out", &dir.path("h.svg")], "");
     assert!(!Path::new(&out).exists());
 }
@@ -406,6 +415,25 @@ fn tune_with_a_very_long_value_list_is_bounded() {
     let values = vec!["1"; 20_000].join(",");
     let args = ["tune", "--input", &input, "--model", "counts", "--values", &values, "--split", "60/20/20"];
     ok_or_clean_failure(&args, |out| assert!(out.contains("chosen smoothing"), "{}", tail(out)));
+}
+
+/// Found on the fixed branch: an error that quotes the offending word quotes all of it,
+/// so a 100,000-character line gives a 400 KB "one-line" message.
+#[test]
+fn errors_quote_long_words_shortened() {
+    let dir = Dir::new();
+    let out = dir.path("m.safetensors");
+    let long = "a".repeat(100_000);
+    for (name, line) in [("dot.txt", format!("{long}.b\n")), ("tab.txt", format!("{long}\tb\n"))] {
+        let input = dir.file(name, line.as_bytes());
+        fails(&["train", "--input", &input, "--model", "counts", "--out", &out], "line 1");
+    }
+    let model = dir.path("c.safetensors");
+    let good = dir.file("good.txt", b"ab\n");
+    let r = run(&["train", "--input", &good, "--model", "counts", "--out", &model], LIMIT, MAX_MB);
+    no_crash(&["train"], &r);
+    let unknown = dir.file("unknown.txt", format!("{long}x\n").as_bytes());
+    fails(&["eval", "--model", &model, "--input", &unknown], "line 1");
 }
 
 /// Found while trying odd paths: `--input` a FIFO nobody writes to blocks forever today
