@@ -52,6 +52,7 @@ pub mod figure;
 pub mod fit;
 pub mod heatmap;
 mod indexed_loss;
+pub mod input;
 pub mod item;
 pub mod loss;
 pub mod model;

@@ -32,7 +32,6 @@
 //! The same model always gives the same bytes (the header's keys are sorted).
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
 use safetensors::tensor::{Dtype, SafeTensors};
@@ -41,6 +40,7 @@ use tch::Tensor;
 use crate::bigram::BigramCounts;
 use crate::contexts::{ContextCounts, MAX_CONTEXT};
 use crate::error::{Error, Result};
+use crate::input::read_limited;
 use crate::model::{CountsModel, LanguageModel, ModelKind, StoredData};
 use crate::neural::NeuralBigram;
 use crate::neural_ngram::NeuralNgram;
@@ -100,16 +100,7 @@ pub fn save<M: LanguageModel + ?Sized>(model: &M, path: impl AsRef<Path>) -> Res
 /// ```
 pub fn load(path: impl AsRef<Path>) -> Result<Box<dyn LanguageModel>> {
     let path = path.as_ref();
-    if path.is_dir() {
-        return Err(Error::IsDirectory { path: path.into() });
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_MODEL_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|io| Error::Read { path: path.into(), io })?;
-    if bytes.len() as u64 > MAX_MODEL_BYTES {
-        return Err(Error::InputTooLarge { path: path.into(), limit: MAX_MODEL_BYTES });
-    }
+    let bytes = read_limited(path, MAX_MODEL_BYTES)?;
     let bad = |reason: String| Error::BadModel { path: path.into(), reason };
     let (_, header) =
         SafeTensors::read_metadata(&bytes).map_err(|e| bad(format!("not a safetensors file, or damaged ({e:?})")))?;

@@ -10,11 +10,11 @@
 //! - a file is read up to [`MAX_INPUT_BYTES`] and refused beyond, so `/dev/zero` or
 //!   `/dev/urandom` fail fast instead of filling memory.
 
-use std::io::Read;
 use std::ops::Deref;
 use std::path::Path;
 
 use crate::error::{Error, Result, shorten};
+use crate::input::read_limited;
 
 /// The start/end token. Words may not contain it.
 pub const BOUNDARY: char = '.';
@@ -50,18 +50,7 @@ impl WordList {
     /// ```
     pub fn read(path: impl AsRef<Path>) -> Result<WordList> {
         let path = path.as_ref();
-        if path.is_dir() {
-            return Err(Error::IsDirectory { path: path.into() });
-        }
-        let read_err = |io| Error::Read { path: path.into(), io };
-        let mut bytes = Vec::new();
-        // read one byte past the limit, never more: a larger file is refused without reading it all
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(read_err)?;
-        if bytes.len() as u64 > MAX_INPUT_BYTES {
-            return Err(Error::InputTooLarge { path: path.into(), limit: MAX_INPUT_BYTES });
-        }
+        let bytes = read_limited(path, MAX_INPUT_BYTES)?;
         let text = utf8_or_line_error(&bytes, &path.display().to_string())?;
         WordList::parse(text, &format!("'{}'", path.display()))
     }

@@ -436,9 +436,9 @@ fn errors_quote_long_words_shortened() {
     fails(&["eval", "--model", &model, "--input", &unknown], "line 1");
 }
 
-/// Found while trying odd paths: `--input` a FIFO nobody writes to blocks forever today
-/// (outputs refuse what is not a regular file; inputs should too). An empty path fails
-/// cleanly already.
+/// Found while trying odd paths: `--input` (or `--model`) a FIFO nobody writes to used to
+/// block forever. It now reads as empty ("no words", "not a usable makemore model"), while
+/// a pipe with a writer (`cat words.txt | makemore train --input /dev/stdin`) still works.
 #[test]
 fn odd_paths_fail_cleanly() {
     let dir = Dir::new();
@@ -449,6 +449,9 @@ fn odd_paths_fail_cleanly() {
     if made {
         let args = ["train", "--input", &fifo, "--model", "counts", "--out", &out];
         let r = run(&args, Duration::from_secs(10), MAX_MB);
-        clean_failure(&args, &r, "");
+        clean_failure(&args, &r, "no words");
+        let args = ["sample", "--model", &fifo];
+        let r = run(&args, Duration::from_secs(10), MAX_MB);
+        clean_failure(&args, &r, "not a usable makemore model");
     }
 }
