@@ -217,6 +217,11 @@ fn sample_and_evaluate(
                 };
                 for w in &sampled {
                     assert!(w.chars().all(|c| c != BOUNDARY && model.vocab().stoi(c).is_some()), "sampled {w:?}");
+                    assert!(
+                        w.chars().count() <= MAX_WORD_CHARS,
+                        "a word over the cap: {} characters",
+                        w.chars().count()
+                    );
                 }
                 if let Err(e) = evaluate(&*model, &words) {
                     check_error(&e);
@@ -346,6 +351,7 @@ fn samplers_terminate_and_use_only_the_vocabulary() {
                 let m = CountsModel::fit(&words, k).unwrap();
                 for w in sample_fast(&m, 50, 11).unwrap() {
                     prop_assert!(w.chars().all(|c| c != BOUNDARY && vocab.stoi(c).is_some()), "fast sampled {w:?}");
+                    prop_assert!(w.chars().count() <= MAX_WORD_CHARS, "fast sampled over the cap");
                 }
             }
             let list = words.clone();

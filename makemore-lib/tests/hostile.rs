@@ -169,6 +169,7 @@ fn words_from(alphabet: &str) -> impl Fn(&str) + '_ {
         assert!(!out.is_empty(), "no words");
         for w in out.lines() {
             assert!(w.chars().all(|c| alphabet.contains(c)), "sampled {w:?}");
+            assert!(w.chars().count() <= makemore::MAX_WORD_CHARS, "a word over the cap: {}", w.chars().count());
         }
     }
 }
