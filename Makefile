@@ -3,7 +3,8 @@
 #   make test      set everything up, then run all the tests
 # and: make lab    (JupyterLab on notebooks/ with the Rust kernel)
 #      make bench  (Rust next to the PyTorch lecture code: BENCHMARKS.md)
-.PHONY: lecture test setup lab bench
+#      make lab-test  (only the notebooks in JupyterLab, headless: part of make test)
+.PHONY: lecture test setup lab bench lab-test
 lecture: setup
 	scripts/lecture.sh
 test: setup
@@ -12,5 +13,7 @@ setup:
 	scripts/setup.sh
 lab: setup
 	scripts/lab.sh
+lab-test: setup
+	.venv/bin/python scripts/browser/jupyterlab.py
 bench: setup
 	scripts/bench.sh
