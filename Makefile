@@ -3,8 +3,9 @@
 #   make test      set everything up, then run all the tests
 # and: make lab    (JupyterLab on notebooks/ with the Rust kernel)
 #      make bench  (Rust next to the PyTorch lecture code: BENCHMARKS.md)
+#      make lab-test  (only the notebooks in JupyterLab, headless: part of make test)
 #      make reference  (PyTorch's reference numbers for the tests, on this machine's CPU)
-.PHONY: lecture test setup lab bench reference
+.PHONY: lecture test setup lab bench lab-test reference
 lecture: setup
 	scripts/lecture.sh
 test: setup
@@ -13,6 +14,8 @@ setup:
 	scripts/setup.sh
 lab: setup
 	scripts/lab.sh
+lab-test: setup
+	.venv/bin/python scripts/browser/jupyterlab.py
 bench: setup
 	scripts/bench.sh
 reference:

@@ -142,7 +142,7 @@ else
     ok "evcxr_jupyter $EVCXR_PIN"
 fi
 scripts/write-kernelspec.sh "$KERNEL_NAME"
-mkdir -p target/evcxr   # the kernel's build folder (notebooks/evcxr.toml)
+mkdir -p target/evcxr/checks   # the kernel's build folders (evcxr.toml in notebooks/ and scripts/notebook-checks/)
 
 # --- 6. build --------------------------------------------------------------------
 step "building makemore (release; the first build compiles libtorch's glue, ~2-4 minutes)"

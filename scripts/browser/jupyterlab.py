@@ -22,7 +22,8 @@ check:
 It writes a screenshot of the whole notebook to DIR/NAME.png (default out/jupyterlab),
 never saves a notebook (the server refuses saves; the files are compared before and
 after), and ends with "jupyterlab: N passed, M failed". --expect-failure inverts the
-verdict (every notebook must fail): the self-checks in scripts/notebook-checks use it.
+verdict: every notebook must fail, and with the failure its metadata names
+(makemore_check.expected_failure). The self-checks in scripts/notebook-checks use it.
 """
 import argparse
 import glob
@@ -46,6 +47,7 @@ KERNEL_DISPLAY_NAME = "Rust (makemore)"
 DEFAULT_HOVER = ["01-counting.ipynb"]
 # The heatmap cell to hover: bigram n -> . and its count in names.txt.
 HOVER_FROM, HOVER_TO, HOVER_COUNT = "n", ".", "6763"
+KERNEL_START_TIMEOUT = 900
 VIEWPORT = {"width": 1280, "height": 900}
 MAX_SCREENSHOT_HEIGHT = 60000
 FIGURE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml")
@@ -341,7 +343,8 @@ def run_notebook(browser, lab, path, out_dir, hover, timeout, kernel=KERNEL_DISP
         # ?reset: a fresh layout, whatever an earlier page left in the workspace
         page.goto(lab.url("lab/tree/" + urllib.parse.quote(rel) + "?reset"))
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
-        deadline = time.monotonic() + 120
+        # a kernel's first start in an empty build folder compiles evcxr's runtime: minutes
+        deadline = time.monotonic() + KERNEL_START_TIMEOUT
         while True:
             state = page.evaluate(STATE_JS)
             if state["dialogs"]:
@@ -419,6 +422,20 @@ def run_notebook(browser, lab, path, out_dir, hover, timeout, kernel=KERNEL_DISP
     return problems, seconds
 
 
+def expected_failure(path, problems):
+    """--expect-failure: the problems left when a notebook must fail. A check notebook
+    names the failure it must cause in its metadata (makemore_check.expected_failure),
+    so that it cannot pass by failing for another reason (a missing folder, say)."""
+    with open(path, encoding="utf-8") as f:
+        expected = json.load(f).get("metadata", {}).get("makemore_check", {}).get("expected_failure")
+    if not problems:
+        return ["it passed, but it should have failed" + (f" with: {expected}" if expected else "")]
+    if expected and not any(expected in p for p in problems):
+        return [f"it failed, but not with the expected: {expected}"] + problems
+    print("    (failed as expected) " + next(p for p in problems if not expected or expected in p).splitlines()[0], file=sys.stderr)
+    return []
+
+
 def indent(text, limit=25):
     lines = text.rstrip().splitlines()
     more = [f"... ({len(lines) - limit} more lines)"] if len(lines) > limit else []
@@ -446,9 +463,7 @@ def main():
                 problems, seconds = run_notebook(browser, lab, path, args.out, os.path.basename(path) in hover, args.timeout, args.kernel)
                 lab.shutdown_kernels()
                 if args.expect_failure:
-                    if problems:
-                        print("    (expected) " + problems[0].splitlines()[0], file=sys.stderr)
-                    problems = [] if problems else ["it passed, but it should have failed"]
+                    problems = expected_failure(path, problems)
                 if problems:
                     failed += 1
                     print(f"    FAILED after {seconds:.1f} s", file=sys.stderr)
