@@ -3,7 +3,8 @@
 #   make test      set everything up, then run all the tests
 # and: make lab    (JupyterLab on notebooks/ with the Rust kernel)
 #      make bench  (Rust next to the PyTorch lecture code: BENCHMARKS.md)
-.PHONY: lecture test setup lab bench
+#      make reference  (PyTorch's reference numbers for the tests, on this machine's CPU)
+.PHONY: lecture test setup lab bench reference
 lecture: setup
 	scripts/lecture.sh
 test: setup
@@ -14,3 +15,5 @@ lab: setup
 	scripts/lab.sh
 bench: setup
 	scripts/bench.sh
+reference:
+	scripts/reference.sh

@@ -2,10 +2,12 @@
 
     .venv/bin/python scripts/run-notebooks.py [--out DIR] [--expect-failure] NOTEBOOK...
 
-Each notebook runs with the notebooks/ folder as its working directory (so its
-evcxr.toml applies: a panicking cell is an error, compiled crates are cached). A cell
-that errors, or whose output shows a Rust panic, fails the notebook. Executed copies
-(with outputs) and HTML go to --out (default out/notebooks). The last line is
+Each notebook runs in its own folder, as in JupyterLab (so notebooks/evcxr.toml applies
+to the lecture: a panicking cell is an error, compiled crates are cached). A cell
+that errors, whose output shows a Rust panic, or that writes to stderr (where evcxr
+prints an error returned with `?`) fails the notebook. Executed copies (with outputs)
+and HTML go to --out (default out/notebooks). Each notebook's line gives its time, the
+kernel's start-up and the median cell time; the last line is
 "notebooks: N passed, M failed".
 
 --expect-failure inverts the verdict: the run passes only if every notebook fails
@@ -28,13 +30,46 @@ CELL_TIMEOUT = 1800  # the first `:dep` compiles tch: minutes on a cold cache
 
 
 def panicked(nb):
-    """A panic message in any output, even if the kernel did not report an error."""
+    """A panic message, or an error returned through `?`, in any output, even if the
+    kernel did not report an error (evcxr prints a `?` error to stderr and carries on)."""
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            text = out.get("text", "") if out.get("output_type") == "stream" else ""
+            if out.get("output_type") != "stream":
+                continue
+            text = out.get("text", "")
             if "panicked at" in text:
                 return text.strip().splitlines()[0]
+            if out.get("name") == "stderr" and text.strip():
+                source = next((line for line in cell.source.splitlines() if line.strip()), "")
+                return f"stderr output in cell `{source[:80]}`:\n{text.strip()}"
     return None
+
+
+def cell_seconds(nb):
+    """(seconds, first source line) of each executed code cell, from nbclient's timing."""
+    from datetime import datetime
+
+    out = []
+    for cell in nb.cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        a, b = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if cell.cell_type == "code" and a and b:
+            seconds = (datetime.fromisoformat(b.replace("Z", "+00:00")) - datetime.fromisoformat(a.replace("Z", "+00:00"))).total_seconds()
+            out.append((seconds, next((line for line in cell.source.splitlines() if line.strip()), "")))
+    return out
+
+
+def timing_summary(nb, seconds):
+    cells = cell_seconds(nb)
+    if not cells:
+        return ""
+    times = sorted(t for t, _ in cells)
+    median = times[len(times) // 2] if len(times) % 2 else (times[len(times) // 2 - 1] + times[len(times) // 2]) / 2
+    slowest = max(cells)
+    return (
+        f" ({len(cells)} cells: kernel start {seconds - sum(times):.1f} s, median cell {median:.2f} s,"
+        f" slowest {slowest[0]:.1f} s `{slowest[1][:50]}`)"
+    )
 
 
 def run(path, out_dir):
@@ -44,7 +79,7 @@ def run(path, out_dir):
         nb,
         kernel_name=KERNEL,
         timeout=CELL_TIMEOUT,
-        resources={"metadata": {"path": os.path.join(ROOT, "notebooks")}},
+        resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
     )
     start = time.monotonic()
     message = None
@@ -68,7 +103,7 @@ def run(path, out_dir):
             f.write(html)
     except ImportError:
         pass
-    return message is None, seconds, message
+    return message is None, seconds, message, timing_summary(nb, seconds)
 
 
 def main():
@@ -80,12 +115,12 @@ def main():
     passed = failed = 0
     for path in args.notebooks:
         print(f"==> {path}", file=sys.stderr, flush=True)
-        ok, seconds, message = run(path, args.out)
+        ok, seconds, message, timing = run(path, args.out)
         if args.expect_failure:
             ok, message = (not ok), (None if not ok else "it ran to the end, but it should have failed")
         if ok:
             passed += 1
-            print(f"    ok  {seconds:6.1f} s", file=sys.stderr, flush=True)
+            print(f"    ok  {seconds:6.1f} s{timing}", file=sys.stderr, flush=True)
         else:
             failed += 1
             print(f"    FAILED after {seconds:.1f} s\n{message}", file=sys.stderr, flush=True)

@@ -7,13 +7,17 @@
 #      tch 0.26 needs exactly this version, and the libtorch download site is not reachable)
 #   2. `.libtorch`, a link to that torch package: `.cargo/config.toml` points tch at it,
 #      and the build embeds its lib/ folder as an rpath (no LD_LIBRARY_PATH needed)
-#   3. the notebook runner (nbclient, nbconvert) in the same virtualenv
-#   4. evcxr_jupyter (cargo install, ~10 minutes once) and a project-local kernelspec
-#   5. a release build of the library and the `makemore` binary
+#   3. the notebook runner (nbclient, nbconvert), JupyterLab and Playwright for Python
+#      in the same virtualenv
+#   4. Chromium for the browser tests (apt-get, as root on Debian/Ubuntu; otherwise it
+#      says what to install) and the lld linker for the notebook kernel (apt-get too)
+#   5. evcxr_jupyter (cargo install, ~10 minutes once) and a project-local kernelspec
+#   6. a release build of the library and the `makemore` binary
 #
 # Variables: PYTHON (default python3); MAKEMORE_FULL_TORCH=1 for the full 4.7 GB torch
 # install that also imports in Python (needed only for the PyTorch benchmarks);
-# TORCH_DIR=<site-packages>/torch to use a torch 2.13.0 you already have (e.g. conda's).
+# TORCH_DIR=<site-packages>/torch to use a torch 2.13.0 you already have (e.g. conda's);
+# MAKEMORE_CHROMIUM=<binary> to run the browser tests on a Chromium installed elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
@@ -23,6 +27,8 @@ TORCH_PIN=2.13.0              # what tch 0.26 expects (tests check this against 
 CUDA_RUNTIME_PIN=13.0.96      # libtorch_cpu.so links libcudart.so.13 and libcupti.so.13
 CUDA_CUPTI_PIN=13.0.85
 EVCXR_PIN=0.22.0
+JUPYTERLAB_PIN=4.6.6
+PLAYWRIGHT_PIN=1.65.2         # drives the system's Chromium (its own browser download is not used)
 KERNEL_NAME=makemore-rust
 
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 is not installed: $2"; }
@@ -67,7 +73,7 @@ if [ "$(readlink .libtorch 2>/dev/null)" != "$target" ]; then
     step "linked .libtorch -> $target"
 fi
 
-# --- 3. notebook runner ------------------------------------------------------------
+# --- 3. notebook runner, JupyterLab, Playwright ------------------------------------
 if ! .venv/bin/python -c "import nbclient, nbformat, nbconvert" 2>/dev/null; then
     step "installing nbclient and nbconvert (run notebooks headless, write HTML)"
     .venv/bin/pip install --progress-bar off --no-warn-conflicts nbclient==0.10.2 nbformat==5.10.4 \
@@ -75,8 +81,60 @@ if ! .venv/bin/python -c "import nbclient, nbformat, nbconvert" 2>/dev/null; the
 else
     ok "nbclient"
 fi
+# pinned versions, checked without importing (quick when they are in place)
+pinned() {
+    .venv/bin/python - "$@" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+sys.exit(0 if all(version(n) == v for n, v in (a.split("==") for a in sys.argv[1:])) else 1)
+PY
+}
+if ! pinned "jupyterlab==$JUPYTERLAB_PIN" "playwright==$PLAYWRIGHT_PIN"; then
+    step "installing JupyterLab $JUPYTERLAB_PIN and Playwright $PLAYWRIGHT_PIN (make lab, and the browser tests)"
+    .venv/bin/pip install --progress-bar off --no-warn-conflicts "jupyterlab==$JUPYTERLAB_PIN" "playwright==$PLAYWRIGHT_PIN"
+else
+    ok "JupyterLab $JUPYTERLAB_PIN, Playwright $PLAYWRIGHT_PIN"
+fi
 
-# --- 4. the Rust Jupyter kernel ----------------------------------------------------
+# --- 4. system packages: Chromium (browser tests), lld (faster notebook cells) ---------
+# From apt, as root on Debian or Ubuntu; anywhere else set-up says what to install.
+apt_install() {   # apt_install PACKAGE...: refresh the package lists only if needed
+    if ! apt-cache show "$@" >/dev/null 2>&1; then
+        apt-get update -qq
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+can_apt=0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && grep -qiE '^(ID|ID_LIKE)=.*(debian|ubuntu)' /etc/os-release 2>/dev/null; then
+    can_apt=1
+fi
+chromium=${MAKEMORE_CHROMIUM:-}
+if [ -z "$chromium" ]; then
+    for c in /usr/bin/chromium /usr/bin/chromium-browser; do [ -x "$c" ] && chromium=$c && break; done
+fi
+if [ -n "$chromium" ] && [ -x "$chromium" ]; then
+    ok "Chromium ($chromium)"
+elif [ "$can_apt" = 1 ]; then
+    step "installing chromium (apt-get; the browser tests drive it headless)"
+    apt_install chromium
+    ok "Chromium (/usr/bin/chromium)"
+else
+    printf 'warning: %s\n' "no Chromium for the browser tests (make test). Install it, e.g. as root:" \
+        "  apt-get install chromium      (Debian; on Ubuntu use a non-snap Chromium or Google Chrome)" \
+        "  or set MAKEMORE_CHROMIUM=/path/to/chromium. make lecture and make lab do not need it." >&2
+fi
+if command -v ld.lld >/dev/null; then
+    ok "lld ($(command -v ld.lld))"
+elif [ "$can_apt" = 1 ]; then
+    step "installing lld (apt-get; the notebook kernel links each cell with it, faster than ld)"
+    apt_install lld
+    ok "lld"
+else
+    printf 'warning: %s\n' "lld is not installed: notebook cells link with the system linker, slower." \
+        "  Install it (apt-get install lld, dnf install lld, brew install llvm) for faster cells." >&2
+fi
+
+# --- 5. the Rust Jupyter kernel ----------------------------------------------------
 if ! cargo install --list | grep -q "^evcxr_jupyter v$EVCXR_PIN:"; then
     step "installing evcxr_jupyter $EVCXR_PIN (cargo install; about 10 minutes, once)"
     cargo install evcxr_jupyter --version "$EVCXR_PIN" --locked
@@ -86,7 +144,7 @@ fi
 scripts/write-kernelspec.sh "$KERNEL_NAME"
 mkdir -p target/evcxr   # the kernel's build folder (notebooks/evcxr.toml)
 
-# --- 5. build --------------------------------------------------------------------
+# --- 6. build --------------------------------------------------------------------
 step "building makemore (release; the first build compiles libtorch's glue, ~2-4 minutes)"
 cargo build --release --quiet
 ok "set-up complete"

@@ -136,7 +136,7 @@ impl BigramDict {
 ///
 /// ```
 /// let words = makemore::WordList::parse("emma\nava", "names")?;
-/// let vocab = makemore::Vocab::from_words(&words);
+/// let vocab = makemore::Vocab::from_words(&words)?;
 /// let counts = makemore::BigramCounts::from_words(&words, &vocab)?;
 /// assert_eq!(counts.get('m', 'm'), 1);
 /// assert_eq!(counts.get('a', '.'), 2);
@@ -154,7 +154,7 @@ impl BigramCounts {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let vocab = makemore::Vocab::from_words(&words);
+    /// let vocab = makemore::Vocab::from_words(&words)?;
     /// let counts = makemore::BigramCounts::from_words(&words, &vocab)?;
     /// assert_eq!(counts.n().size(), [3, 3]);
     /// # Ok::<(), makemore::Error>(())
@@ -172,7 +172,7 @@ impl BigramCounts {
     ///
     /// ```
     /// let words = makemore::WordList::parse("emma\nava", "names")?;
-    /// let vocab = makemore::Vocab::from_words(&words);
+    /// let vocab = makemore::Vocab::from_words(&words)?;
     /// let fast = makemore::BigramCounts::from_words(&words, &vocab)?;
     /// let slow = makemore::BigramCounts::from_words_loop(&words, &vocab)?;
     /// assert!(fast.n().equal(slow.n()));
@@ -217,7 +217,7 @@ impl BigramCounts {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let vocab = makemore::Vocab::from_words(&words);
+    /// let vocab = makemore::Vocab::from_words(&words)?;
     /// let counts = makemore::BigramCounts::from_words(&words, &vocab)?;
     /// assert_eq!(counts.vocab(), &vocab);
     /// # Ok::<(), makemore::Error>(())
@@ -230,7 +230,7 @@ impl BigramCounts {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
     /// assert_eq!(counts.n().kind(), tch::Kind::Int);
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -242,7 +242,7 @@ impl BigramCounts {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
     /// assert_eq!(counts.get('.', 'a'), 1);
     /// assert_eq!(counts.get('x', 'a'), 0);
     /// # Ok::<(), makemore::Error>(())
@@ -258,7 +258,7 @@ impl BigramCounts {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab\nc", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
     /// assert_eq!(counts.total(), 5);
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -270,7 +270,7 @@ impl BigramCounts {
     ///
     /// ```
     /// let words = makemore::WordList::parse("a", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
     /// assert_eq!(counts.to_rows(), [[0, 1], [1, 0]]);
     /// # Ok::<(), makemore::Error>(())
     /// ```

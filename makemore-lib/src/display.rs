@@ -81,7 +81,8 @@ const FIGURE_CSS: &str = ".makemore-figure .makemore-svg{display:block!important
 /// `<style>` and `<svg>` but keeps inline `style` attributes and `<img>`. So the SVG sits
 /// in a `display:none` box that only the style sheet shows, and the same figure as a
 /// PNG `<img>` is shown unless the style sheet hides it: trusted output shows the SVG,
-/// untrusted output the picture, never the SVG's loose text.
+/// untrusted output the picture, never the SVG's loose text. Where scripts run (trusted
+/// output), a two-line script removes the hidden picture from the page.
 ///
 /// ```
 /// let svg = "<svg width=\"300\" height=\"100\" viewBox=\"0 0 300 100\" xmlns=\"http://www.w3.org/2000/svg\">\n</svg>\n";
@@ -118,10 +119,16 @@ pub fn figure_html(svg: &str, png: &[u8]) -> String {
         "<div class=\"makemore-figure\"{max}><style>{FIGURE_CSS}</style>\
          <div class=\"makemore-svg\" style=\"display:none\">{tag}{rest}</div>\
          <img class=\"makemore-png\" src=\"data:image/png;base64,{}\" alt=\"the figure (trusted output shows it \
-         with hover)\" style=\"display:block;max-width:100%;height:auto\"></div>",
+         with hover)\" style=\"display:block;max-width:100%;height:auto\">{DROP_FALLBACK}</div>",
         base64(png)
     )
 }
+
+/// Where scripts run (trusted output, exported pages) the fallbacks for sanitized
+/// output are removed outright, so that the page holds no hidden picture.
+pub(crate) const DROP_FALLBACK: &str = "<script>(function(s){var p=s&&s.parentElement;if(p)\
+p.querySelectorAll('.makemore-png,.makemore-untrusted').forEach(function(e){e.remove()})})(document.currentScript)\
+</script>";
 
 /// The value of `name="..."` in an SVG start tag.
 fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
@@ -196,8 +203,8 @@ mod tests {
     #[test]
     fn heatmap_html_keeps_tooltips_inline_and_scales() {
         let words = crate::WordList::parse("emma\nava", "names").unwrap();
-        let counts = crate::BigramCounts::from_words(&words, &crate::Vocab::from_words(&words)).unwrap();
-        let map = crate::Heatmap::counts(&counts);
+        let counts = crate::BigramCounts::from_words(&words, &crate::Vocab::from_words(&words).unwrap()).unwrap();
+        let map = crate::Heatmap::counts(&counts).unwrap();
         let html = figure_html(&map.to_svg().unwrap(), &map.to_png().unwrap());
         let (w, h) = map.pixels();
         assert!(html.contains(&format!("<svg viewBox=\"0 0 {w} {h}\"")), "{}", &html[..300]);
@@ -208,7 +215,7 @@ mod tests {
         // exactly one <svg> root, closed before the wrapper ends
         assert_eq!(html.matches("<svg").count(), 1);
         assert!(html.contains("</svg>\n</div><img class=\"makemore-png\" src=\"data:image/png;base64,iVBOR"));
-        assert!(html.ends_with("\"></div>"));
+        assert!(html.ends_with(&format!("\">{DROP_FALLBACK}</div>")));
     }
 
     #[test]

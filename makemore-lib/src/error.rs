@@ -20,6 +20,9 @@ pub enum Error {
     /// The path names a directory, not a file.
     #[error("'{}' is a directory, not a file", path.display())]
     IsDirectory { path: PathBuf },
+    /// A file larger than the library reads (see [`crate::MAX_INPUT_BYTES`]).
+    #[error("'{}' is larger than {limit} bytes, the most makemore reads", path.display())]
+    InputTooLarge { path: PathBuf, limit: u64 },
     /// A line is not valid UTF-8.
     #[error("{origin} line {line}: not valid UTF-8 (byte {byte} of the line)")]
     NotUtf8 { origin: String, line: usize, byte: usize },
@@ -32,21 +35,37 @@ pub enum Error {
     /// A word contains a control character (a tab, a NUL, a stray carriage return...).
     #[error("{origin} line {line}: {word:?} contains the control character U+{code:04X}")]
     ControlChar { origin: String, line: usize, word: String, code: u32 },
+    /// A word contains a Unicode noncharacter (U+FFFE, U+FFFF, U+FDD0..U+FDEF, ...), which
+    /// no text format may carry (XML, so SVG, forbids them).
+    #[error("{origin} line {line}: {word:?} contains the noncharacter U+{code:04X}")]
+    NonCharacter { origin: String, line: usize, word: String, code: u32 },
     /// A line holds only spaces: most likely a mistake, so it is not silently skipped.
     #[error("{origin} line {line}: the line holds only whitespace")]
     WhitespaceLine { origin: String, line: usize },
     /// A word uses a character the model's vocabulary does not know.
     #[error("{origin} line {line}: {word:?} contains {ch:?}, which is not in the model's vocabulary")]
     UnknownChar { origin: String, line: usize, word: String, ch: char },
-    /// A vocabulary that is not '.' followed by distinct characters in code-point order.
+    /// A vocabulary that is not '.' followed by distinct characters in code-point order,
+    /// or one larger than [`crate::MAX_VOCAB`].
     #[error("invalid vocabulary: {0}")]
     BadVocab(String),
-    /// A count matrix of the wrong shape or with negative counts.
-    #[error("invalid count matrix: {0}")]
+    /// A count table of the wrong shape, with negative counts, or with a row that has
+    /// no probabilities.
+    #[error("invalid counts: {0}")]
     BadCounts(String),
+    /// Network weights of the wrong shape, or that make softmax overflow or underflow.
+    #[error("invalid weights: {0}")]
+    BadWeights(String),
+    /// A model that could never end a word: no chain of possible next tokens leads from
+    /// the start to the end token.
+    #[error("the model can never end a word: {0}")]
+    NeverEnds(String),
     /// A parameter outside its valid range (NaN, infinite, negative, zero where it must not be).
     #[error("invalid {name} {value}: {expected}")]
     BadParameter { name: &'static str, value: String, expected: &'static str },
+    /// A table that would be too large to allocate (a huge vocabulary or context).
+    #[error("too large: {0}")]
+    TooLarge(String),
     /// Training produced a NaN or infinite loss (usually a learning rate far too high).
     #[error("training diverged at step {step}: the loss became {loss} (try a smaller learning rate)")]
     Diverged { step: usize, loss: f32 },
@@ -67,16 +86,25 @@ pub enum Error {
 /// `Result` with the library's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Check that a float parameter is finite and at least `min` (or above it when `strict`).
-pub(crate) fn check_param(name: &'static str, value: f64, min: f64, strict: bool) -> Result<f64> {
-    let ok = value.is_finite() && if strict { value > min } else { value >= min };
-    if ok {
+/// A parameter's value as a message shows it: plain for ordinary numbers (`-1`, `0.5`,
+/// `NaN`), in exponent form for very large or small ones (`1e38`, not 39 digits).
+pub(crate) fn show(value: f64) -> String {
+    let a = value.abs();
+    if a.is_finite() && a != 0.0 && !(1e-4..1e6).contains(&a) { format!("{value:e}") } else { value.to_string() }
+}
+
+/// Check that a float parameter is finite and 0 or more.
+pub(crate) fn check_nonnegative(name: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() && value >= 0.0 {
         return Ok(value);
     }
-    let expected = match (min == 0.0, strict) {
-        (true, true) => "must be a finite number greater than 0",
-        (true, false) => "must be a finite number, 0 or more",
-        _ => "out of range",
-    };
-    Err(Error::BadParameter { name, value: value.to_string(), expected })
+    Err(Error::BadParameter { name, value: show(value), expected: "must be a finite number, 0 or more" })
+}
+
+/// Check that a float parameter is finite and greater than 0.
+pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() && value > 0.0 {
+        return Ok(value);
+    }
+    Err(Error::BadParameter { name, value: show(value), expected: "must be a finite number greater than 0" })
 }

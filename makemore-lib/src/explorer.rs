@@ -22,7 +22,8 @@
 use std::path::Path;
 
 use crate::bigram::BigramCounts;
-use crate::error::{Error, Result, check_param};
+use crate::error::{Error, Result};
+use crate::model::check_smoothing;
 use crate::output::write_atomic;
 
 /// The largest vocabulary the explorer draws: 200 tokens, 40,000 cells (a 2.3 MB page
@@ -36,7 +37,7 @@ pub const MAX_TOKENS: usize = 200;
 ///
 /// ```
 /// let words = makemore::WordList::parse(&('a'..='z').chain('A'..='Z').map(String::from).collect::<Vec<_>>().join("\n"), "w")?;
-/// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+/// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
 /// assert!(counts.vocab().len() > makemore::explorer::MAX_LABELLED);
 /// assert!(makemore::Explorer::new(&counts, "w")?.to_html().contains(r#"<table id="grid" class="compact""#));
 /// # Ok::<(), makemore::Error>(())
@@ -51,7 +52,7 @@ const JS: &str = include_str!("explorer/explorer.js");
 /// ```
 /// use makemore::explorer::View;
 /// let words = makemore::WordList::parse("ab", "w")?;
-/// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+/// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
 /// let page = makemore::Explorer::new(&counts, "w")?.view(View::Probs).to_html();
 /// assert!(page.contains(r#""view":"probs""#));
 /// # Ok::<(), makemore::Error>(())
@@ -80,7 +81,7 @@ impl View {
 ///
 /// ```
 /// let words = makemore::WordList::parse("emma\nava", "names")?;
-/// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+/// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
 /// let page = makemore::Explorer::new(&counts, "names")?.to_html();
 /// assert!(page.starts_with("<!DOCTYPE html>"));
 /// assert!(page.contains(r#"data-from="m" data-to="m" data-count="1""#));
@@ -104,7 +105,7 @@ impl Explorer {
     /// ```
     /// let words = makemore::WordList::parse(&('a'..='z').chain('α'..='ω').collect::<Vec<_>>().chunks(1)
     ///     .map(|c| c[0].to_string()).collect::<Vec<_>>().join("\n"), "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
     /// assert!(makemore::Explorer::new(&counts, "w").is_ok()); // 53 tokens
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -127,14 +128,14 @@ impl Explorer {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
     /// let page = makemore::Explorer::new(&counts, "w")?.smoothing(0.5)?.to_html();
     /// assert!(page.contains(r#""smoothing":0.5"#));
     /// assert!(makemore::Explorer::new(&counts, "w")?.smoothing(-1.0).is_err());
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn smoothing(mut self, smoothing: f64) -> Result<Explorer> {
-        self.smoothing = check_param("smoothing", smoothing, 0.0, false)?;
+        self.smoothing = check_smoothing(smoothing)?;
         Ok(self)
     }
 
@@ -143,7 +144,7 @@ impl Explorer {
     /// ```
     /// use makemore::explorer::View;
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
     /// let page = makemore::Explorer::new(&counts, "w")?.view(View::Log).to_html();
     /// assert!(page.contains(r#""view":"log""#));
     /// # Ok::<(), makemore::Error>(())
@@ -159,7 +160,7 @@ impl Explorer {
     ///
     /// ```
     /// let words = makemore::WordList::parse("</script><b>", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
     /// let json = makemore::Explorer::new(&counts, "</script>")?.data_json();
     /// assert!(!json.contains('<') && json.contains(r"\u003c/script\u003e"));
     /// # Ok::<(), makemore::Error>(())
@@ -167,7 +168,7 @@ impl Explorer {
     pub fn data_json(&self) -> String {
         let palette: Vec<[u8; 3]> = (0..=8)
             .map(|k| {
-                let c = crate::heatmap::blues(k as f64 / 8.0);
+                let c = crate::draw::blues(k as f64 / 8.0);
                 [c.0, c.1, c.2]
             })
             .collect();
@@ -188,7 +189,7 @@ impl Explorer {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
     /// let page = makemore::Explorer::new(&counts, "w")?.to_html();
     /// assert_eq!(page.matches("data-count=").count(), 9); // 3×3 bigrams
     /// assert!(!page.contains("http://") && !page.contains("https://")); // nothing to fetch
@@ -254,7 +255,7 @@ impl Explorer {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
     /// let err = makemore::Explorer::new(&counts, "w")?.save("page.htm").unwrap_err();
     /// assert!(err.to_string().contains(".html"));
     /// # Ok::<(), makemore::Error>(())
@@ -279,7 +280,7 @@ impl Explorer {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
     /// makemore::Explorer::new(&counts, "w")?.evcxr_display();
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -292,7 +293,7 @@ impl Explorer {
     ///
     /// ```
     /// let words = makemore::WordList::parse("a<b", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
     /// let text = makemore::Explorer::new(&counts, "w")?.evcxr_content();
     /// assert!(text.starts_with("EVCXR_BEGIN_CONTENT text/html\n<div class=\"makemore-explorer\"><style>"));
     /// assert!(text.contains("<iframe sandbox=\"allow-scripts\""));
@@ -305,7 +306,7 @@ impl Explorer {
         // the grid's own scroll area is at most 92% of the frame's height
         let cell = if n <= MAX_LABELLED { 33 } else { 14 };
         let height = (n * cell + 200).clamp(600, 1000);
-        let png = self.heatmap().to_png().ok();
+        let png = self.heatmap().and_then(|map| map.to_png()).ok();
         // Untrusted output is sanitized (no <style>, no <iframe>): then the inline styles
         // hide the empty frame and show a note with the counts as a picture instead.
         let mut html = format!(
@@ -323,7 +324,9 @@ impl Explorer {
                 crate::display::base64(png)
             ));
         }
-        html.push_str("</div></div>");
+        html.push_str("</div>");
+        html.push_str(crate::display::DROP_FALLBACK);
+        html.push_str("</div>");
         let plain = format!(
             "bigram explorer of {} ({} tokens): shown in HTML output (scripts run in trusted output)",
             self.title, n
@@ -337,12 +340,11 @@ impl Explorer {
     }
 
     /// The static counts heatmap of the same data (the PNG fallback).
-    fn heatmap(&self) -> crate::Heatmap {
+    fn heatmap(&self) -> Result<crate::Heatmap> {
         let flat: Vec<i64> = self.counts.iter().flatten().copied().collect();
         let n = self.chars.len() as i64;
         let vocab = crate::Vocab::from_itos(self.chars.clone()).expect("the vocabulary of a BigramCounts");
-        let counts = BigramCounts::from_tensor(&vocab, tch::Tensor::from_slice(&flat).view([n, n]))
-            .expect("the counts of a BigramCounts");
+        let counts = BigramCounts::from_tensor(&vocab, tch::Tensor::from_slice(&flat).view([n, n]))?;
         crate::Heatmap::counts(&counts)
     }
 }
@@ -427,7 +429,7 @@ mod tests {
 
     fn counts_of(text: &str) -> BigramCounts {
         let words = crate::WordList::parse(text, "test").unwrap();
-        BigramCounts::from_words(&words, &crate::Vocab::from_words(&words)).unwrap()
+        BigramCounts::from_words(&words, &crate::Vocab::from_words(&words).unwrap()).unwrap()
     }
 
     #[test]

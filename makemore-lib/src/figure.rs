@@ -6,9 +6,9 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::draw::{FONT, blues, encode_png, register_embedded_font, save_figure};
 use crate::error::{Error, Result};
-use crate::heatmap::{FONT, blues, encode_png, register_embedded_font, save_figure};
-use crate::model::BigramModel;
+use crate::model::LanguageModel;
 use crate::tune::Tuning;
 
 const WIDTH: u32 = 720;
@@ -48,7 +48,7 @@ impl Figure {
         Ok(Figure { chart: Chart::Losses { losses: losses.to_vec(), title: title.into() } })
     }
 
-    /// A bar chart of `P(next | ch)`: one row of a model's probabilities.
+    /// A bar chart of `P(next | ch)`: one row of a bigram model's probabilities.
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab\nac", "w")?;
@@ -58,14 +58,21 @@ impl Figure {
     /// assert!(makemore::Figure::next_char(&model, 'z').is_err());
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn next_char<M: BigramModel + ?Sized>(model: &M, ch: char) -> Result<Figure> {
+    pub fn next_char<M: LanguageModel + ?Sized>(model: &M, ch: char) -> Result<Figure> {
         let vocab = model.vocab();
         let ix = vocab.stoi(ch).ok_or_else(|| Error::BadParameter {
             name: "character",
             value: format!("{ch:?}"),
             expected: "it is not in the vocabulary",
         })?;
-        let probs = Vec::<f64>::try_from(&model.next_probs(ix as i64).to_kind(tch::Kind::Double)).expect("1-D");
+        if model.context() != 1 {
+            return Err(Error::BadParameter {
+                name: "context",
+                value: model.context().to_string(),
+                expected: "a chart of what follows one character needs a bigram model (context 1)",
+            });
+        }
+        let probs = Vec::<f64>::try_from(&model.next_probs(&[ix as i64])?.f_to_kind(tch::Kind::Double)?)?;
         let title = format!("what comes after '{ch}': P(next | {ch})");
         Ok(Figure { chart: Chart::Bars { labels: vocab.chars().to_vec(), probs, title } })
     }
@@ -75,14 +82,15 @@ impl Figure {
     ///
     /// ```
     /// let t = makemore::Tuning {
+    ///     what: "smoothing",
     ///     rows: vec![makemore::TuneRow { value: 0.1, train: 2.0, dev: 2.2 }, makemore::TuneRow { value: 1.0, train: 2.1, dev: 2.15 }],
     ///     best: 1,
     ///     test: 2.16,
     /// };
-    /// assert!(makemore::Figure::tuning(&t, "smoothing")?.svg()?.contains("dev"));
+    /// assert!(makemore::Figure::tuning(&t)?.svg()?.contains("dev"));
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn tuning(t: &Tuning, what: &str) -> Result<Figure> {
+    pub fn tuning(t: &Tuning) -> Result<Figure> {
         if t.rows.iter().any(|r| !r.train.is_finite() || !r.dev.is_finite()) {
             return Err(Error::Draw("some losses are infinite (no smoothing?): nothing to draw".into()));
         }
@@ -92,7 +100,7 @@ impl Figure {
                 train: t.rows.iter().map(|r| r.train).collect(),
                 dev: t.rows.iter().map(|r| r.dev).collect(),
                 best: t.best,
-                what: what.into(),
+                what: t.what.into(),
             },
         })
     }

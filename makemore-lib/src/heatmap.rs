@@ -3,57 +3,26 @@
 //! text uses an embedded DejaVu Sans, so it needs no fonts on the machine.
 
 use std::path::Path;
-use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::bigram::BigramCounts;
+use crate::draw::{FONT, blues, encode_png, figure_format, register_embedded_font, save_figure};
 use crate::error::{Error, Result};
-use crate::model::BigramModel;
-use crate::output::write_atomic;
+use crate::model::LanguageModel;
 
 /// Cells are this many pixels wide when their text is drawn.
 const CELL: u32 = 44;
 /// Above this many tokens the text no longer fits: cells shrink and show colour only.
 const MAX_LABELLED: usize = 60;
-/// Larger grids are refused: one cell would be under 2 pixels and the SVG enormous.
-const MAX_CELLS: usize = 1000;
+/// The most rows or columns a heatmap draws: 1000. Larger grids are refused (one cell
+/// would be under 2 pixels and the SVG enormous).
+pub const MAX_HEATMAP_SIDE: usize = 1000;
 /// The whole figure stays within this many pixels a side.
 const MAX_SIDE: u32 = 2600;
 const MARGIN: u32 = 8;
-pub(crate) const FONT: &str = "sans-serif";
-
-/// matplotlib's "Blues" (ColorBrewer), light to dark, interpolated linearly.
-const BLUES: [(u8, u8, u8); 9] = [
-    (0xf7, 0xfb, 0xff),
-    (0xde, 0xeb, 0xf7),
-    (0xc6, 0xdb, 0xef),
-    (0x9e, 0xca, 0xe1),
-    (0x6b, 0xae, 0xd6),
-    (0x42, 0x92, 0xc6),
-    (0x21, 0x71, 0xb5),
-    (0x08, 0x51, 0x9c),
-    (0x08, 0x30, 0x6b),
-];
-
-/// The colour of `t` in 0..=1 on the Blues scale.
-///
-/// ```
-/// use plotters::style::RGBColor;
-/// assert_eq!(makemore::heatmap::blues(0.0), RGBColor(0xf7, 0xfb, 0xff));
-/// assert_eq!(makemore::heatmap::blues(1.0), RGBColor(0x08, 0x30, 0x6b));
-/// ```
-pub fn blues(t: f64) -> RGBColor {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
-    let x = t * (BLUES.len() - 1) as f64;
-    let i = (x.floor() as usize).min(BLUES.len() - 2);
-    let f = x - i as f64;
-    let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
-    let (a, b) = (BLUES[i], BLUES[i + 1]);
-    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
-}
 
 /// Text colour that reads on a cell: dark gray on light blues, near-white on dark ones
 /// (the lecture's gray is unreadable on its darkest cells).
@@ -62,13 +31,22 @@ fn text_colour(cell: RGBColor) -> RGBColor {
     if luminance < 140.0 { RGBColor(0xf4, 0xf4, 0xf4) } else { RGBColor(0x40, 0x40, 0x40) }
 }
 
+/// What [`Heatmap::matrix`] writes in each cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellText {
+    /// The value, to at most four decimals.
+    Values,
+    /// Nothing: colour only (for large matrices).
+    Blank,
+}
+
 /// A grid to draw: one value per cell, its colour (linear or log scale), the text
 /// lines written in it, and a tooltip shown on hover in the SVG.
 ///
 /// ```
 /// let words = makemore::WordList::parse("emma\nava", "names")?;
-/// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
-/// let svg = makemore::Heatmap::counts(&counts).to_svg()?;
+/// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
+/// let svg = makemore::Heatmap::counts(&counts)?.to_svg()?;
 /// assert!(svg.contains("<svg") && svg.contains(">\nmm\n<"));
 /// assert!(svg.contains("<title>mm: 1 of 2 after 'm' (P = 0.5000)</title>"));
 /// # Ok::<(), makemore::Error>(())
@@ -89,11 +67,12 @@ impl Heatmap {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
-    /// assert_eq!(makemore::Heatmap::counts(&counts).shape(), (3, 3));
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
+    /// assert_eq!(makemore::Heatmap::counts(&counts)?.shape(), (3, 3));
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn counts(counts: &BigramCounts) -> Heatmap {
+    pub fn counts(counts: &BigramCounts) -> Result<Heatmap> {
+        Heatmap::check_side(counts.vocab().len())?;
         let rows = counts.to_rows();
         let chars = counts.vocab().chars();
         let mut map = Heatmap::empty(chars.len(), chars.len());
@@ -106,21 +85,22 @@ impl Heatmap {
                 map.push(c as f64, vec![bigram, c.to_string()], tip);
             }
         }
-        map
+        Ok(map)
     }
 
-    /// The probabilities `P` of a model (counts or neural) in the same layout: each cell
-    /// shows its bigram and `P[a, b]` to three decimals.
+    /// The probabilities `P` of a bigram model (counts or neural) in the same layout: each
+    /// cell shows its bigram and `P[a, b]` to three decimals. Longer contexts are refused.
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
     /// let model = makemore::CountsModel::fit(&words, 0.0)?;
-    /// let svg = makemore::Heatmap::probs(&model).to_svg()?;
+    /// let svg = makemore::Heatmap::probs(&model)?.to_svg()?;
     /// assert!(svg.contains(">\n1.000\n<"));
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn probs<M: BigramModel + ?Sized>(model: &M) -> Heatmap {
-        let p = Vec::<Vec<f64>>::try_from(&model.probs().to_kind(tch::Kind::Double)).expect("a 2-D tensor");
+    pub fn probs<M: LanguageModel + ?Sized>(model: &M) -> Result<Heatmap> {
+        Heatmap::check_side(model.vocab().len())?;
+        let p = Vec::<Vec<f64>>::try_from(&model.probs_matrix()?.f_to_kind(tch::Kind::Double)?)?;
         let chars = model.vocab().chars();
         let mut map = Heatmap::empty(chars.len(), chars.len());
         for (i, row) in p.iter().enumerate() {
@@ -130,34 +110,35 @@ impl Heatmap {
                 map.push(v, vec![bigram, format!("{v:.3}")], tip);
             }
         }
-        map
+        Ok(map)
     }
 
     /// Any 2-D float tensor, e.g. the lecture's one-hot `xenc` (5×27) or `W`: cells show
-    /// their value when `show_values`, tooltips give row, column and value.
+    /// their value or nothing ([`CellText`]), tooltips give row, column and value.
     ///
     /// ```
+    /// use makemore::{CellText, Heatmap};
     /// let x = tch::Tensor::from_slice(&[0i64, 2]).one_hot(3).to_kind(tch::Kind::Float);
-    /// let map = makemore::Heatmap::matrix(&x, true)?;
+    /// let map = Heatmap::matrix(&x, CellText::Values)?;
     /// assert_eq!(map.shape(), (2, 3));
     /// assert!(map.to_svg()?.contains("<title>[1, 2] = 1</title>"));
-    /// assert!(makemore::Heatmap::matrix(&tch::Tensor::from_slice(&[1.0f32]), true).is_err());
+    /// assert!(Heatmap::matrix(&tch::Tensor::from_slice(&[1.0f32]), CellText::Blank).is_err());
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn matrix(t: &tch::Tensor, show_values: bool) -> Result<Heatmap> {
-        let rows = Vec::<Vec<f64>>::try_from(&t.to_kind(tch::Kind::Double))
-            .map_err(|_| Error::Draw(format!("a heatmap needs a 2-D tensor, not {:?}", t.size())))?;
-        let (r, c) = (rows.len(), rows.first().map_or(0, |row| row.len()));
-        if r == 0 || c == 0 {
-            return Err(Error::Draw("a heatmap needs at least one row and one column".into()));
+    pub fn matrix(t: &tch::Tensor, text: CellText) -> Result<Heatmap> {
+        let size = t.size();
+        if size.len() != 2 || size.contains(&0) {
+            return Err(Error::Draw(format!("a heatmap needs a 2-D tensor with rows and columns, not {size:?}")));
         }
+        Heatmap::check_side(size[0].max(size[1]) as usize)?;
+        let rows = Vec::<Vec<f64>>::try_from(&t.f_to_kind(tch::Kind::Double)?)?;
+        let (r, c) = (rows.len(), rows[0].len());
         let mut map = Heatmap::empty(r, c);
         for (i, row) in rows.iter().enumerate() {
             for (j, &v) in row.iter().enumerate() {
-                let text = if show_values {
-                    vec![format!("{v:.4}").trim_end_matches('0').trim_end_matches('.').to_string()]
-                } else {
-                    vec![]
+                let text = match text {
+                    CellText::Values => vec![format!("{v:.4}").trim_end_matches('0').trim_end_matches('.').to_string()],
+                    CellText::Blank => vec![],
                 };
                 map.push(v, text, format!("[{i}, {j}] = {v}"));
             }
@@ -188,9 +169,9 @@ impl Heatmap {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
-    /// let linear = makemore::Heatmap::counts(&counts).to_svg()?;
-    /// let log = makemore::Heatmap::counts(&counts).log_scale().to_svg()?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
+    /// let linear = makemore::Heatmap::counts(&counts)?.to_svg()?;
+    /// let log = makemore::Heatmap::counts(&counts)?.log_scale().to_svg()?;
     /// assert_eq!(linear, log); // all counts equal: same colours either way
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -203,22 +184,32 @@ impl Heatmap {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
-    /// assert_eq!(makemore::Heatmap::counts(&counts).shape(), (3, 3));
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
+    /// assert_eq!(makemore::Heatmap::counts(&counts)?.shape(), (3, 3));
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn shape(&self) -> (usize, usize) {
         (self.rows, self.cols)
     }
 
-    fn check_size(&self) -> Result<()> {
-        if self.rows.max(self.cols) > MAX_CELLS {
+    /// Check, before counting or drawing anything, that a grid of `side` rows or columns
+    /// can be drawn (at most [`MAX_HEATMAP_SIDE`]).
+    ///
+    /// ```
+    /// assert!(makemore::Heatmap::check_side(27).is_ok());
+    /// assert!(makemore::Heatmap::check_side(1001).is_err());
+    /// ```
+    pub fn check_side(side: usize) -> Result<()> {
+        if side > MAX_HEATMAP_SIDE {
             return Err(Error::Draw(format!(
-                "a {}×{} grid is too large to draw (at most {MAX_CELLS} rows and columns)",
-                self.rows, self.cols
+                "a grid of {side} rows or columns is too large to draw (at most {MAX_HEATMAP_SIDE})"
             )));
         }
         Ok(())
+    }
+
+    fn check_size(&self) -> Result<()> {
+        Heatmap::check_side(self.rows.max(self.cols))
     }
 
     fn labelled(&self) -> bool {
@@ -240,8 +231,8 @@ impl Heatmap {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
-    /// assert_eq!(makemore::Heatmap::counts(&counts).pixels(), (3 * 44 + 16, 3 * 44 + 16));
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
+    /// assert_eq!(makemore::Heatmap::counts(&counts)?.pixels(), (3 * 44 + 16, 3 * 44 + 16));
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn pixels(&self) -> (u32, u32) {
@@ -254,8 +245,8 @@ impl Heatmap {
     /// ```
     /// use plotters::prelude::*;
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
-    /// let map = makemore::Heatmap::counts(&counts);
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
+    /// let map = makemore::Heatmap::counts(&counts)?;
     /// let mut svg = String::new();
     /// map.draw(&SVGBackend::with_string(&mut svg, map.pixels()).into_drawing_area())?;
     /// # Ok::<(), makemore::Error>(())
@@ -298,8 +289,8 @@ impl Heatmap {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
-    /// assert!(makemore::Heatmap::counts(&counts).to_svg()?.starts_with("<svg"));
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
+    /// assert!(makemore::Heatmap::counts(&counts)?.to_svg()?.starts_with("<svg"));
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn to_svg(&self) -> Result<String> {
@@ -315,8 +306,8 @@ impl Heatmap {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
-    /// makemore::Heatmap::counts(&counts).evcxr_display(); // prints HTML (inline SVG) and PNG between evcxr's markers
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
+    /// makemore::Heatmap::counts(&counts)?.evcxr_display(); // prints HTML (inline SVG) and PNG between evcxr's markers
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn evcxr_display(&self) {
@@ -327,8 +318,8 @@ impl Heatmap {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
-    /// assert!(makemore::Heatmap::counts(&counts).to_png()?.starts_with(b"\x89PNG"));
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
+    /// assert!(makemore::Heatmap::counts(&counts)?.to_png()?.starts_with(b"\x89PNG"));
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn to_png(&self) -> Result<Vec<u8>> {
@@ -340,7 +331,8 @@ impl Heatmap {
         encode_png(&rgb, w, h)
     }
 
-    /// Check that `path` names a figure this can write (ends in .svg or .png).
+    /// Check that `path` names a figure this can write (ends in .svg or .png), before
+    /// any work.
     ///
     /// ```
     /// use std::path::Path;
@@ -355,28 +347,14 @@ impl Heatmap {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words))?;
-    /// let err = makemore::Heatmap::counts(&counts).save("figure.jpg").unwrap_err();
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
+    /// let err = makemore::Heatmap::counts(&counts)?.save("figure.jpg").unwrap_err();
     /// assert!(err.to_string().contains(".svg or .png"));
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         save_figure(path.as_ref(), || self.to_svg(), || self.to_png())
     }
-}
-
-/// Write a figure to `path` as SVG or PNG, by its extension, atomically (shared by
-/// [`Heatmap`] and [`crate::Figure`]).
-pub(crate) fn save_figure(
-    path: &Path,
-    svg: impl FnOnce() -> Result<String>,
-    png: impl FnOnce() -> Result<Vec<u8>>,
-) -> Result<()> {
-    let bytes = match figure_format(path)? {
-        Format::Svg => svg()?.into_bytes(),
-        Format::Png => png()?,
-    };
-    write_atomic(path, &bytes)
 }
 
 /// Invisible rectangles over the cells, each with a `<title>`: browsers and
@@ -395,38 +373,4 @@ fn add_tooltips(svg: String, map: &Heatmap) -> String {
         Some(end) => format!("{}{titles}{}", &svg[..end], &svg[end..]),
         None => svg,
     }
-}
-
-enum Format {
-    Svg,
-    Png,
-}
-
-fn figure_format(path: &Path) -> Result<Format> {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("svg") => Ok(Format::Svg),
-        Some("png") => Ok(Format::Png),
-        _ => Err(Error::Write { path: path.into(), reason: "a figure's name must end in .svg or .png".into() }),
-    }
-}
-
-/// Make plotters' pure-Rust text renderer use the bundled DejaVu Sans.
-pub(crate) fn register_embedded_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // Cannot fail for the bundled font; if it ever did, drawing text reports the error.
-        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
-    });
-}
-
-pub(crate) fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, w, h);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let png_err = |e: png::EncodingError| Error::Draw(e.to_string());
-    let mut writer = encoder.write_header().map_err(png_err)?;
-    writer.write_image_data(rgb).map_err(png_err)?;
-    writer.finish().map_err(png_err)?;
-    Ok(out)
 }

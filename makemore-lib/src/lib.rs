@@ -16,34 +16,43 @@
 //! | `P = (N+1).float(); P /= P.sum(1, keepdims=True)` | [`normalize_rows`], [`CountsModel`] |
 //! | the `keepdim=False` bug | [`normalize_rows_keepdim_bug`] |
 //! | `g = torch.Generator().manual_seed(2147483647)` | [`seed`], [`LECTURE_SEED`] |
-//! | `torch.multinomial` sampling loop | [`sample()`] |
+//! | `torch.multinomial` sampling loop | [`sample()`] (any model, through [`LanguageModel`]) |
 //! | `log_likelihood += torch.log(prob)` | [`nll_loop`], [`evaluate`], [`word_nll`] |
-//! | `xs`, `ys`, `W = torch.randn(...)`, one-hot, softmax, backward, update | [`Examples`], [`NeuralBigram`] |
-//! | the same training through the counts, O(V²) a step | [`Method::Counts`] |
+//! | `xs`, `ys`, `W = torch.randn(...)`, one-hot, softmax | [`Examples`], [`NeuralBigram::forward`], [`NeuralBigram::loss`] |
+//! | `W.grad = None`, `loss.backward()`, `W.data += -50 * W.grad` | [`neural::descend`], [`NeuralBigram::train`] |
+//! | the same training in closed form from the counts, O(V²) a step | [`Method::ExactGradient`], [`ExactGradient`] |
 //! | many names at once | [`sample_fast`] |
-//! | E01 trigrams and longer contexts | [`NgramModel`], [`NeuralNgram`] |
+//! | E01 trigrams and longer contexts | [`NgramModel`], [`NeuralNgram`], [`ContextCounts`] |
 //! | E02 train/dev/test splits | [`Split`] |
-//! | E03 tuning on dev | [`tune_counts`], [`tune_neural`], [`Figure::tuning`] |
+//! | E03 tuning on dev | [`tune()`], [`Figure::tuning`] |
 //! | E04 index instead of one-hot, E05 cross-entropy | [`NeuralBigram::loss_indexed`], [`NeuralBigram::loss_cross_entropy`] |
-//! | saving and loading | [`Model`] |
+//! | any model from a description | [`ModelSpec`], [`fit()`] |
+//! | saving and loading | [`model_file::save`], [`model_file::load`] |
 //!
 //! ```
-//! use makemore::{BigramModel, CountsModel, WordList, sample, LECTURE_SEED};
+//! use makemore::{CountsModel, WordList, evaluate, sample, LECTURE_SEED};
 //! let words = WordList::parse("emma\nolivia\nava\nisabella\nsophia", "names")?;
 //! let model = CountsModel::fit(&words, 1.0)?;
-//! let names = sample(&model, 3, LECTURE_SEED);
+//! let names = sample(&model, 3, LECTURE_SEED)?;
 //! assert_eq!(names.len(), 3);
-//! let eval = makemore::evaluate(&model, &words)?;
+//! let eval = evaluate(&model, &words)?;
 //! assert!(eval.nll > 0.0 && eval.n == 32); // 27 letters + 5 end tokens
 //! # Ok::<(), makemore::Error>(())
 //! ```
 
+pub mod allocator;
 pub mod bigram;
+pub mod contexts;
 pub mod display;
+pub mod draw;
 pub mod error;
+pub mod exact_gradient;
 pub mod explorer;
 pub mod figure;
+pub mod fit;
 pub mod heatmap;
+mod indexed_loss;
+pub mod item;
 pub mod loss;
 pub mod model;
 pub mod model_file;
@@ -51,28 +60,36 @@ pub mod neural;
 pub mod neural_ngram;
 pub mod ngram;
 pub mod output;
+mod reachable;
 pub mod sample;
 pub mod split;
 pub mod tune;
 pub mod vocab;
 pub mod words;
 
+pub use allocator::keep_freed_memory_for_reuse;
 pub use bigram::{BigramCounts, BigramDict, Token};
+pub use contexts::{ContextCounts, MAX_CONTEXT, MAX_TABLE_CELLS};
 pub use error::{Error, Result};
+pub use exact_gradient::ExactGradient;
 pub use explorer::Explorer;
 pub use figure::Figure;
-pub use heatmap::Heatmap;
+pub use fit::{ModelSpec, fit, fit_with};
+pub use heatmap::{CellText, Heatmap, MAX_HEATMAP_SIDE};
+pub use item::Item;
 pub use loss::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
-pub use model::{BigramModel, CountsModel, normalize_rows, normalize_rows_keepdim_bug};
-pub use model_file::Model;
+pub use model::{
+    CountsModel, DEFAULT_SMOOTHING, LanguageModel, ModelKind, SMOOTHING_RANGE, normalize_rows,
+    normalize_rows_keepdim_bug,
+};
 pub use neural::{Examples, Method, NeuralBigram, TrainConfig};
 pub use neural_ngram::NeuralNgram;
-pub use ngram::NgramModel;
+pub use ngram::{CountsConfig, NgramModel};
 pub use output::{check_writable, write_atomic};
-pub use sample::{LECTURE_SEED, draw, sample, sample_fast, sample_one, seed};
+pub use sample::{LECTURE_SEED, MAX_WORD_CHARS, draw, sample, sample_fast, sample_one, seed};
 pub use split::{Split, Splits};
 /// The `tch` crate this library is built on, for notebooks and examples.
 pub use tch;
-pub use tune::{TuneRow, Tuning, tune_counts, tune_neural};
-pub use vocab::{BOUNDARY, Vocab};
-pub use words::WordList;
+pub use tune::{TuneRow, Tuning, tune, tuned_parameter};
+pub use vocab::{MAX_VOCAB, Vocab};
+pub use words::{BOUNDARY, MAX_INPUT_BYTES, WordList};

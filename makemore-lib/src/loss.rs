@@ -1,11 +1,17 @@
-//! How good is a model? The average negative log likelihood of the data's bigrams.
+//! How good is a model? The average negative log likelihood of the data's n-grams:
+//! [`evaluate`] for any model, and the lecture's bigram loop and per-word look.
 
 use std::collections::HashMap;
 
-use crate::bigram::BigramCounts;
+use crate::contexts::ContextCounts;
 use crate::error::Result;
-use crate::model::BigramModel;
+use crate::item::Item;
+use crate::model::LanguageModel;
 use crate::words::WordList;
+
+/// Contexts whose log-probabilities [`evaluate`] asks a model for at once are limited to
+/// this many cells (contexts × vocabulary): 4M float32 values, 16 MB.
+const EVAL_CHUNK_CELLS: usize = 1 << 22;
 
 /// The lecture's NLL loop, summed in float32 exactly as the video's Python does
 /// (`log_likelihood += torch.log(P[ix1, ix2])`).
@@ -29,14 +35,14 @@ pub struct LoopNll {
 /// assert_eq!((nll.total, nll.n), (0.0, 3)); // every bigram had probability 1
 /// # Ok::<(), makemore::Error>(())
 /// ```
-pub fn nll_loop<M: BigramModel + ?Sized>(model: &M, words: &WordList) -> Result<LoopNll> {
-    let p = model.probs();
+pub fn nll_loop<M: LanguageModel + ?Sized>(model: &M, words: &WordList) -> Result<LoopNll> {
+    let p = model.probs_matrix()?;
     let (xs, ys) = model.vocab().bigram_indices(words)?;
     // torch.log of each distinct P[x, y] once, as the 0-dim tensor op the lecture runs
     let mut logs: HashMap<(i64, i64), f32> = HashMap::new();
     let mut log_likelihood = 0.0f32;
     for (&x, &y) in xs.iter().zip(&ys) {
-        let logp = *logs.entry((x, y)).or_insert_with(|| p.get(x).get(y).log().double_value(&[]) as f32);
+        let logp = *logs.entry((x, y)).or_insert_with(|| p.get(x).get(y).log().item() as f32);
         log_likelihood += logp;
     }
     let total = -log_likelihood;
@@ -46,19 +52,20 @@ pub fn nll_loop<M: BigramModel + ?Sized>(model: &M, words: &WordList) -> Result<
 /// The result of evaluating a model on a word list.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Evaluation {
-    /// Average negative log likelihood per bigram (infinite when a bigram has probability 0).
+    /// Average negative log likelihood per n-gram (infinite when one has probability 0).
     pub nll: f64,
-    /// Number of bigrams (characters plus one end token per word).
+    /// Number of n-grams (characters plus one end token per word).
     pub n: usize,
     /// Number of words.
     pub words: usize,
-    /// Bigrams the model gives probability 0 (only possible without smoothing).
+    /// N-grams the model gives probability 0 (only possible without smoothing).
     pub zero_prob: usize,
 }
 
-/// Average NLL over all bigrams of `words`, vectorised: `−(1/n)·Σᵢⱼ Nᵢⱼ·log Pᵢⱼ`
-/// with the float32 log of `P` summed in float64. Fails on a character outside the
-/// model's vocabulary, naming the line.
+/// Average NLL over all n-grams of `words` under any model: `−(1/n)·Σ_cj N[c, j]·log P[c, j]`,
+/// where `N` counts what follows each context in the words ([`ContextCounts`]) and the
+/// model's float32 log-probabilities are summed in float64, context by context in index
+/// order. Fails on a character outside the model's vocabulary, naming the line.
 ///
 /// ```
 /// use makemore::{CountsModel, WordList, evaluate};
@@ -72,21 +79,28 @@ pub struct Evaluation {
 /// assert!(unseen.nll.is_infinite() && unseen.zero_prob == 2); // b→a and a→. never happen
 /// # Ok::<(), makemore::Error>(())
 /// ```
-pub fn evaluate<M: BigramModel + ?Sized>(model: &M, words: &WordList) -> Result<Evaluation> {
-    let counts = BigramCounts::from_words(words, model.vocab())?;
-    let n = counts.total() as usize;
-    let log_p = Vec::<f32>::try_from(&model.probs().log().flatten(0, 1)).expect("a float tensor");
-    let counts = Vec::<i32>::try_from(&counts.n().flatten(0, 1)).expect("an int tensor");
+pub fn evaluate<M: LanguageModel + ?Sized>(model: &M, words: &WordList) -> Result<Evaluation> {
+    let (v, context) = (model.vocab().len(), model.context());
+    let table = ContextCounts::from_words(words, model.vocab(), context)?;
+    let chunk = (EVAL_CHUNK_CELLS / v).max(1);
     let mut sum = 0.0f64;
     let mut zero_prob = 0;
-    for (&c, &lp) in counts.iter().zip(&log_p) {
-        if c > 0 {
-            sum += c as f64 * lp as f64;
-            if lp == f32::NEG_INFINITY {
-                zero_prob += c as usize;
+    for start in (0..table.len()).step_by(chunk) {
+        let end = (start + chunk).min(table.len());
+        let contexts: Vec<i64> = table.contexts()[start * context..end * context].iter().map(|&t| t as i64).collect();
+        let log_p = Vec::<f32>::try_from(&model.log_probs(&contexts)?.f_flatten(0, -1)?)?;
+        for (i, log_p) in (start..end).zip(log_p.chunks(v)) {
+            for (&c, &lp) in table.row(i).iter().zip(log_p) {
+                if c > 0 {
+                    sum += c as f64 * lp as f64;
+                    if lp == f32::NEG_INFINITY {
+                        zero_prob += c as usize;
+                    }
+                }
             }
         }
     }
+    let n = table.total() as usize;
     Ok(Evaluation { nll: -sum / n as f64, n, words: words.len(), zero_prob })
 }
 
@@ -116,10 +130,10 @@ pub struct ScoredBigram {
 /// assert!(makemore::word_nll(&model, "ba")?.1.is_infinite());
 /// # Ok::<(), makemore::Error>(())
 /// ```
-pub fn word_nll<M: BigramModel + ?Sized>(model: &M, word: &str) -> Result<(Vec<ScoredBigram>, f32)> {
+pub fn word_nll<M: LanguageModel + ?Sized>(model: &M, word: &str) -> Result<(Vec<ScoredBigram>, f32)> {
     let list = WordList::parse(word, "word")?;
     let (xs, ys) = model.vocab().bigram_indices(&list)?;
-    let p = model.probs();
+    let p = model.probs_matrix()?;
     let vocab = model.vocab();
     let bigrams: Vec<ScoredBigram> = xs
         .iter()
@@ -129,8 +143,8 @@ pub fn word_nll<M: BigramModel + ?Sized>(model: &M, word: &str) -> Result<(Vec<S
             ScoredBigram {
                 from: vocab.itos(x as usize),
                 to: vocab.itos(y as usize),
-                prob: prob.double_value(&[]) as f32,
-                log_prob: prob.log().double_value(&[]) as f32,
+                prob: prob.item() as f32,
+                log_prob: prob.log().item() as f32,
             }
         })
         .collect();

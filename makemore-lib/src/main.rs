@@ -1,14 +1,19 @@
 //! `makemore`: train, sample, evaluate, tune and draw character-level models of any word list.
+//!
+//! Each command parses its flags, calls the library, and prints. Defaults come from the
+//! library ([`ModelSpec::DEFAULT`], [`DEFAULT_SMOOTHING`]).
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use makemore::{
-    BigramCounts, CountsModel, Examples, Figure, Heatmap, LECTURE_SEED, Method, Model, NeuralBigram, NeuralNgram,
-    NgramModel, Split, Splits, TrainConfig, Tuning, Vocab, WordList, check_writable,
+    BigramCounts, CountsModel, DEFAULT_SMOOTHING, Evaluation, Figure, Heatmap, MAX_CONTEXT, MAX_WORD_CHARS, Method,
+    ModelKind, ModelSpec, Split, Splits, TrainConfig, Vocab, WordList, check_writable, evaluate, fit_with, model_file,
+    sample, sample_fast, tune, tuned_parameter,
 };
 
 /// Make more of whatever word list you give it: character-level language models from
@@ -45,6 +50,53 @@ enum Kind {
     Neural,
 }
 
+impl From<Kind> for ModelKind {
+    fn from(kind: Kind) -> ModelKind {
+        match kind {
+            Kind::Counts => ModelKind::Counts,
+            Kind::Neural => ModelKind::Neural,
+        }
+    }
+}
+
+/// Which model: its kind and context (train and tune).
+#[derive(clap::Args)]
+struct ModelArgs {
+    /// Which model.
+    #[arg(long, value_enum)]
+    model: Kind,
+    /// How many previous characters predict the next (1: bigram, 2: trigram, ...).
+    #[arg(long, default_value_t = ModelSpec::DEFAULT.context as u16, allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u16).range(1..=MAX_CONTEXT as i64))]
+    context: u16,
+}
+
+/// How a network trains (train and tune).
+#[derive(clap::Args)]
+struct NeuralArgs {
+    /// Neural model: full-batch gradient descent steps.
+    #[arg(long, default_value_t = TrainConfig::DEFAULT.steps, allow_negative_numbers = true)]
+    steps: usize,
+    /// Neural model: learning rate.
+    #[arg(long, default_value_t = TrainConfig::DEFAULT.lr, allow_negative_numbers = true)]
+    lr: f64,
+    /// Neural bigram: train the lecture's way, one-hot encoding every example each step
+    /// (O(n·V) per step), instead of the default exact gradient from the bigram counts
+    /// (O(V²) per step). Both give the same losses and weights to float32 rounding.
+    #[arg(long)]
+    one_hot: bool,
+    /// Neural model: seed for the initial weights.
+    #[arg(long, default_value_t = ModelSpec::DEFAULT.seed, value_parser = parse_seed, allow_negative_numbers = true)]
+    seed: i64,
+}
+
+impl NeuralArgs {
+    fn config(&self, reg: f64) -> TrainConfig {
+        let method = if self.one_hot { Method::OneHot } else { Method::ExactGradient };
+        TrainConfig { steps: self.steps, lr: self.lr, reg, method }
+    }
+}
+
 /// Splitting the words into train/dev/test (exercise E02).
 #[derive(clap::Args, Clone)]
 struct SplitArgs {
@@ -71,32 +123,16 @@ struct TrainArgs {
     /// Word list to train on.
     #[arg(long)]
     input: PathBuf,
-    /// Which model to train.
-    #[arg(long, value_enum)]
-    model: Kind,
-    /// How many previous characters predict the next (1: bigram, 2: trigram, ...).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64), allow_negative_numbers = true)]
-    context: u16,
-    /// Counts model: added to every count before normalizing [default: 1].
-    #[arg(long, allow_negative_numbers = true)]
-    smoothing: Option<f64>,
-    /// Neural model: full-batch gradient descent steps [default: 100].
-    #[arg(long, allow_negative_numbers = true)]
-    steps: Option<usize>,
-    /// Neural model: learning rate [default: 50].
-    #[arg(long, allow_negative_numbers = true)]
-    lr: Option<f64>,
-    /// Neural model: regularization strength on mean(W²) [default: 0.01].
-    #[arg(long, allow_negative_numbers = true)]
-    reg: Option<f64>,
-    /// Neural bigram: train the lecture's way, one-hot encoding every example each step
-    /// (O(n·V) per step), instead of the default exact shortcut through the bigram
-    /// counts (O(V²) per step). Both give the same losses and weights to float32 rounding.
-    #[arg(long)]
-    one_hot: bool,
-    /// Neural model: seed for the initial weights.
-    #[arg(long, default_value_t = LECTURE_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
-    seed: i64,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Counts model: added to every count before normalizing (0, or 1e-6 to 1e6).
+    #[arg(long, default_value_t = DEFAULT_SMOOTHING, allow_negative_numbers = true)]
+    smoothing: f64,
+    #[command(flatten)]
+    neural: NeuralArgs,
+    /// Neural model: regularization strength on mean(W²).
+    #[arg(long, default_value_t = TrainConfig::DEFAULT.reg, allow_negative_numbers = true)]
+    reg: f64,
     #[command(flatten)]
     split: SplitArgs,
     /// Where to write the model (safetensors).
@@ -113,7 +149,7 @@ struct SampleArgs {
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_negative_numbers = true)]
     num: u32,
     /// Seed for the sampler (the lecture's by default).
-    #[arg(long, default_value_t = LECTURE_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = makemore::LECTURE_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
     seed: i64,
     /// Make all words at once (one draw per position for every word): much faster for
     /// thousands of words, same distribution, but not the lecture's words for the seed.
@@ -142,13 +178,10 @@ struct TuneArgs {
     /// Word list to split and tune on.
     #[arg(long)]
     input: PathBuf,
-    /// Which model to tune: counts (tunes the smoothing) or neural (the regularization).
-    #[arg(long, value_enum)]
-    model: Kind,
-    /// How many previous characters predict the next.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64), allow_negative_numbers = true)]
-    context: u16,
-    /// The strengths to try, comma-separated (each finite and 0 or more).
+    #[command(flatten)]
+    model: ModelArgs,
+    /// The strengths to try, comma-separated (each finite and 0 or more): the smoothing
+    /// of a counts model, the regularization of a neural one.
     #[arg(long, value_delimiter = ',', required = true, allow_negative_numbers = true)]
     values: Vec<f64>,
     /// Train/dev/test percentages.
@@ -157,15 +190,8 @@ struct TuneArgs {
     /// Seed for shuffling the words before splitting.
     #[arg(long, default_value_t = 42)]
     split_seed: u64,
-    /// Neural model: gradient descent steps for each value.
-    #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
-    steps: usize,
-    /// Neural model: learning rate.
-    #[arg(long, default_value_t = 50.0, allow_negative_numbers = true)]
-    lr: f64,
-    /// Neural model: seed for the initial weights.
-    #[arg(long, default_value_t = LECTURE_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
-    seed: i64,
+    #[command(flatten)]
+    neural: NeuralArgs,
     /// Also draw train and dev loss against the strength: FILE.svg or FILE.png.
     #[arg(long)]
     plot: Option<PathBuf>,
@@ -184,7 +210,7 @@ struct HeatmapArgs {
     /// What the cells show: the counts N, or the probabilities P = (N + smoothing) / row sums.
     #[arg(long, value_enum, default_value_t = View::Counts)]
     view: View,
-    /// With --view probs: added to every count before normalizing.
+    /// With --view probs (default 1) or --row (default 0): added to every count before normalizing.
     #[arg(long, allow_negative_numbers = true)]
     smoothing: Option<f64>,
     /// Colour on a log scale (log(1 + count) for counts), so that rare bigrams show too.
@@ -216,12 +242,14 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("makemore: internal error: {info}");
     }));
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let flags = matches.subcommand().map(|(_, m)| m.clone()).unwrap_or_default();
     let result = match cli.command {
-        Command::Train(args) => train(args),
+        Command::Train(args) => train(args, &flags),
         Command::Sample(args) => sample_words(args),
         Command::Eval(args) => eval(args),
-        Command::Tune(args) => tune(args),
+        Command::Tune(args) => tune_values(args, &flags),
         Command::Heatmap(args) => heatmap(args),
     };
     match result {
@@ -233,8 +261,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether the user typed any of these flags (not just left their defaults).
+fn given(flags: &ArgMatches, ids: &[&str]) -> bool {
+    ids.iter().any(|id| flags.value_source(id) == Some(ValueSource::CommandLine))
+}
+
 /// Refuse to write over the input: a typo in `--out` must not replace the word list.
-fn not_the_input(out: &std::path::Path, input: &std::path::Path) -> Result<()> {
+fn not_the_input(out: &Path, input: &Path) -> Result<()> {
     if let (Ok(a), Ok(b)) = (std::fs::canonicalize(out), std::fs::canonicalize(input))
         && a == b
     {
@@ -243,81 +276,82 @@ fn not_the_input(out: &std::path::Path, input: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-fn train(args: TrainArgs) -> Result<()> {
+/// "bigrams", "trigrams", "4-grams", ... for a context length.
+fn ngrams(context: usize) -> String {
+    match context {
+        1 => "bigrams".into(),
+        2 => "trigrams".into(),
+        n => format!("{}-grams", n + 1),
+    }
+}
+
+/// Progress lines: the first step, then every tenth of the way.
+fn progress(steps: usize) -> impl FnMut(usize, f32) {
+    let every = (steps / 10).max(1);
+    let width = steps.to_string().len();
+    move |k, loss| {
+        if (k + 1).is_multiple_of(every) || k == 0 {
+            eprintln!("step {:>width$}/{steps}  loss {loss:.4}", k + 1);
+        }
+    }
+}
+
+fn train(args: TrainArgs, flags: &ArgMatches) -> Result<()> {
     check_writable(&args.out)?;
     not_the_input(&args.out, &args.input)?;
-    let context = args.context as usize;
+    let kind = ModelKind::from(args.model.model);
+    let context = args.model.context as usize;
+    match kind {
+        ModelKind::Counts if given(flags, &["steps", "lr", "reg", "one_hot"]) => {
+            bail!("--steps, --lr, --reg and --one-hot apply to --model neural only")
+        }
+        ModelKind::Neural if given(flags, &["smoothing"]) => bail!("--smoothing applies to --model counts only"),
+        ModelKind::Neural if args.neural.one_hot && context > 1 => {
+            bail!("--one-hot is the lecture's bigram path: it applies to --context 1 only")
+        }
+        _ => {}
+    }
+    let spec = ModelSpec {
+        kind,
+        context,
+        smoothing: args.smoothing,
+        train: args.neural.config(args.reg),
+        seed: args.neural.seed,
+    };
     let all = WordList::read(&args.input)?;
     // the vocabulary of all the words, so that dev and test words can be scored
-    let vocab = Vocab::from_words(&all);
+    let vocab = Vocab::from_words(&all)?;
     let splits = args.split.apply(&all)?;
     let words = splits.as_ref().map_or(&all, |s| &s.train);
-    let model = match args.model {
-        Kind::Counts => {
-            if args.steps.is_some() || args.lr.is_some() || args.reg.is_some() || args.one_hot {
-                bail!("--steps, --lr, --reg and --one-hot apply to --model neural only");
-            }
-            let k = args.smoothing.unwrap_or(1.0);
-            let model = if context == 1 {
-                Model::Counts(CountsModel::new(BigramCounts::from_words(words, &vocab)?, k)?)
-            } else {
-                Model::NgramCounts(NgramModel::fit_with_vocab(words, &vocab, context, k)?)
-            };
-            eprintln!(
-                "counted the {context}-character contexts of {} words ({} tokens), smoothing {k}",
-                words.len(),
-                vocab.len()
-            );
+    let what =
+        format!("{} {} of {} words ({} tokens)", words.num_examples(), ngrams(context), words.len(), vocab.len());
+    let model = match kind {
+        ModelKind::Counts => {
+            let model = fit_with(&spec, words, &vocab, |_, _| {})?;
+            eprintln!("counted {what}, smoothing {}", spec.smoothing);
             model
         }
-        Kind::Neural => {
-            if args.smoothing.is_some() {
-                bail!("--smoothing applies to --model counts only");
-            }
-            if args.one_hot && context > 1 {
-                bail!("--one-hot is the lecture's bigram path: it applies to --context 1 only");
-            }
-            let defaults = TrainConfig::default();
-            let cfg = TrainConfig {
-                steps: args.steps.unwrap_or(defaults.steps),
-                lr: args.lr.unwrap_or(defaults.lr),
-                reg: args.reg.unwrap_or(defaults.reg),
-                method: if args.one_hot { Method::OneHot } else { Method::Counts },
-            };
-            cfg.validate()?;
-            eprintln!("training on {} words ({} tokens, context {context})", words.len(), vocab.len());
-            let every = (cfg.steps / 10).max(1);
-            let progress = |k: usize, loss: f32| {
-                if (k + 1).is_multiple_of(every) || k == 0 {
-                    eprintln!(
-                        "step {:>width$}/{}  loss {loss:.4}",
-                        k + 1,
-                        cfg.steps,
-                        width = cfg.steps.to_string().len()
-                    );
-                }
-            };
-            let (model, losses) = if context == 1 {
-                let mut net = NeuralBigram::new(vocab.clone(), args.seed);
-                let losses = net.train(&Examples::new(words, &vocab)?, cfg, progress)?;
-                (Model::Neural(net), losses)
-            } else {
-                let mut net = NeuralNgram::new(vocab.clone(), context, args.seed);
-                let losses = net.train(words, cfg, progress)?;
-                (Model::NgramNeural(net), losses)
-            };
-            eprintln!("final loss {:.4}", losses.last().copied().unwrap_or(f32::NAN));
+        ModelKind::Neural => {
+            spec.train.validate()?;
+            eprintln!("training on {what}");
+            let mut last = f32::NAN;
+            let mut show = progress(spec.train.steps);
+            let model = fit_with(&spec, words, &vocab, |k, loss| {
+                show(k, loss);
+                last = loss;
+            })?;
+            eprintln!("final loss {last:.4}");
             model
         }
     };
     if let Some(splits) = &splits {
         for (name, part) in parts(splits) {
-            let e = model.evaluate(part)?;
+            let e = evaluate(&*model, part)?;
             eprintln!("{name:<5} nll {:.6}  ({} words)", e.nll, e.words);
         }
     }
-    model.save(&args.out)?;
-    eprintln!("saved {} model to {}", model.kind(), args.out.display());
+    model_file::save(&*model, &args.out)?;
+    eprintln!("saved {} model to {}", model.kind().name(), args.out.display());
     Ok(())
 }
 
@@ -326,53 +360,57 @@ fn parts(s: &Splits) -> [(&'static str, &WordList); 3] {
 }
 
 fn sample_words(args: SampleArgs) -> Result<()> {
-    let model = Model::load(&args.model)?;
+    let model = model_file::load(&args.model)?;
     let words = if args.fast {
-        model.sample_fast(args.num as usize, args.seed)?
+        sample_fast(&*model, args.num as usize, args.seed)?
     } else {
-        model.sample(args.num as usize, args.seed)
+        sample(&*model, args.num as usize, args.seed)?
     };
     let mut out = std::io::stdout().lock();
-    for word in words {
+    for word in &words {
         match writeln!(out, "{word}") {
             // `makemore sample | head` closes the pipe early: stop quietly
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
             Err(e) => return Err(e).context("writing to stdout"),
             Ok(()) => {}
         }
+    }
+    let cut = words.iter().filter(|w| w.chars().count() == MAX_WORD_CHARS).count();
+    if cut > 0 {
+        eprintln!("makemore: note: {cut} of the words reached {MAX_WORD_CHARS} characters and were cut there");
     }
     Ok(())
 }
 
 fn eval(args: EvalArgs) -> Result<()> {
-    let model = Model::load(&args.model)?;
+    let model = model_file::load(&args.model)?;
     let words = WordList::read(&args.input)?;
-    let report = |e: makemore::Evaluation| {
+    let report = |e: Evaluation| {
         let nll = if e.nll.is_finite() { serde_json::json!(e.nll) } else { serde_json::Value::Null };
         serde_json::json!({ "nll": nll, "n": e.n, "words": e.words, "zero_prob_bigrams": e.zero_prob })
     };
-    let text = |name: &str, e: makemore::Evaluation| {
+    let text = |name: &str, e: Evaluation| {
         println!("{name}nll {:.6}  ({} n-grams of {} words)", e.nll, e.n, e.words);
         if e.zero_prob > 0 {
             println!("{name}{} of them have probability 0 under this model (train with smoothing > 0)", e.zero_prob);
         }
     };
+    let mut json = serde_json::json!({ "model": model.kind().name(), "context": model.context() });
     match args.split.apply(&words)? {
         None => {
-            let e = model.evaluate(&words)?;
+            let e = evaluate(&*model, &words)?;
             if args.json {
-                let mut json = report(e);
-                json["model"] = model.kind().into();
-                json["context"] = model.context().into();
-                println!("{json}");
+                let mut one = report(e);
+                one["model"] = json["model"].take();
+                one["context"] = json["context"].take();
+                println!("{one}");
             } else {
                 text("", e);
             }
         }
         Some(splits) => {
-            let mut json = serde_json::json!({ "model": model.kind(), "context": model.context() });
             for (name, part) in parts(&splits) {
-                let e = model.evaluate(part)?;
+                let e = evaluate(&*model, part)?;
                 if args.json {
                     json[name] = report(e);
                 } else {
@@ -387,40 +425,40 @@ fn eval(args: EvalArgs) -> Result<()> {
     Ok(())
 }
 
-fn tune(args: TuneArgs) -> Result<()> {
+fn tune_values(args: TuneArgs, flags: &ArgMatches) -> Result<()> {
     if let Some(plot) = &args.plot {
         check_writable(plot)?;
         not_the_input(plot, &args.input)?;
         Heatmap::check_path(plot)?;
     }
-    let words = WordList::read(&args.input)?;
-    let vocab = Vocab::from_words(&words);
-    let splits = args.split.apply(&words, args.split_seed)?;
-    let context = args.context as usize;
+    let kind = ModelKind::from(args.model.model);
+    if kind == ModelKind::Counts && given(flags, &["steps", "lr", "one_hot", "seed"]) {
+        bail!("--steps, --lr, --one-hot and --seed apply to --model neural only");
+    }
     for &v in &args.values {
         if !v.is_finite() || v < 0.0 {
             bail!("invalid value {v} in --values: each must be a finite number, 0 or more");
         }
     }
-    let what = match args.model {
-        Kind::Counts => "smoothing",
-        Kind::Neural => "regularization",
+    let spec = ModelSpec {
+        kind,
+        context: args.model.context as usize,
+        train: args.neural.config(TrainConfig::DEFAULT.reg),
+        seed: args.neural.seed,
+        ..ModelSpec::DEFAULT
     };
+    spec.train.validate()?;
+    let words = WordList::read(&args.input)?;
+    let vocab = Vocab::from_words(&words)?;
+    let splits = args.split.apply(&words, args.split_seed)?;
+    let what = tuned_parameter(kind);
     eprintln!(
         "tuning the {what} on {}/{}/{} train/dev/test words",
         splits.train.len(),
         splits.dev.len(),
         splits.test.len()
     );
-    let t: Tuning = match (args.model, context) {
-        (Kind::Counts, _) => makemore::tune_counts(&splits, &vocab, context, &args.values)?,
-        (Kind::Neural, 1) => {
-            let cfg = TrainConfig { steps: args.steps, lr: args.lr, ..TrainConfig::default() };
-            cfg.validate()?;
-            makemore::tune_neural(&splits, &vocab, cfg, args.seed, &args.values)?
-        }
-        (Kind::Neural, _) => bail!("tune --model neural works on bigrams (--context 1)"),
-    };
+    let t = tune(&splits, &vocab, &spec, &args.values)?;
     println!("{what:>14}  {:>10}  {:>10}", "train nll", "dev nll");
     for (i, row) in t.rows.iter().enumerate() {
         let mark = if i == t.best { "  <- lowest dev loss" } else { "" };
@@ -428,7 +466,7 @@ fn tune(args: TuneArgs) -> Result<()> {
     }
     println!("chosen {what} {}: test nll {:.5}", t.rows[t.best].value, t.test);
     if let Some(plot) = &args.plot {
-        Figure::tuning(&t, what)?.save(plot)?;
+        Figure::tuning(&t)?.save(plot)?;
         eprintln!("wrote {}", plot.display());
     }
     Ok(())
@@ -448,14 +486,18 @@ fn heatmap(args: HeatmapArgs) -> Result<()> {
     }
     Heatmap::check_path(&args.out).context("heatmap writes .svg, .png, or .html (the explorer page)")?;
     let words = WordList::read(&args.input)?;
-    let counts = BigramCounts::from_words(&words, &Vocab::from_words(&words))?;
+    let vocab = Vocab::from_words(&words)?;
+    if args.row.is_none() {
+        Heatmap::check_side(vocab.len())?; // before counting anything
+    }
+    let counts = BigramCounts::from_words(&words, &vocab)?;
     if let Some(ch) = args.row {
         let model = CountsModel::new(counts, args.smoothing.unwrap_or(0.0))?;
         Figure::next_char(&model, ch)?.save(&args.out)?;
     } else {
         let map = match args.view {
-            View::Counts => Heatmap::counts(&counts),
-            View::Probs => Heatmap::probs(&CountsModel::new(counts, args.smoothing.unwrap_or(1.0))?),
+            View::Counts => Heatmap::counts(&counts)?,
+            View::Probs => Heatmap::probs(&CountsModel::new(counts, args.smoothing.unwrap_or(DEFAULT_SMOOTHING))?)?,
         };
         let map = if args.log_scale { map.log_scale() } else { map };
         map.save(&args.out)?;
@@ -470,7 +512,7 @@ fn explorer_page(args: HeatmapArgs) -> Result<()> {
         bail!("--row applies to .svg and .png figures: the explorer page shows a row when you click it");
     }
     let words = WordList::read(&args.input)?;
-    let counts = BigramCounts::from_words(&words, &Vocab::from_words(&words))?;
+    let counts = BigramCounts::from_words(&words, &Vocab::from_words(&words)?)?;
     let title = args.input.file_name().map_or_else(|| args.input.display().to_string(), |n| n.to_string_lossy().into());
     let view = match (args.view, args.log_scale) {
         (_, true) => makemore::explorer::View::Log,

@@ -1,291 +1,214 @@
 //! Exercise E01: count models with a longer context. The next character depends on
-//! the previous `context` characters (1: bigram, 2: trigram, ...); each word starts
-//! padded with `context` boundary tokens '.'. Only contexts that occur are stored, so
-//! memory follows the data, not V^context.
-
-use std::collections::HashMap;
+//! the previous `context` characters (1: bigram, 2: trigram, ...), counted in a
+//! [`ContextCounts`] table and normalized like the lecture's `P`.
 
 use tch::Tensor;
 
-use crate::error::{Error, Result, check_param};
-use crate::loss::Evaluation;
+use crate::contexts::{ContextCounts, check_context};
+use crate::error::{Error, Result};
+use crate::model::{
+    DEFAULT_SMOOTHING, LanguageModel, ModelKind, Parameters, StoredData, check_contexts, check_smoothing,
+};
 use crate::vocab::Vocab;
 use crate::words::WordList;
 
-/// An n-gram counts model: for each context seen in training, the counts of the next
-/// token, smoothed by `k` and normalized: `P(y | ctx) = (c + k) / (Σc + k·V)`.
+/// How an n-gram counts model is fitted: the context length and the smoothing `k`.
 ///
 /// ```
-/// use makemore::{NgramModel, WordList};
+/// let cfg = makemore::CountsConfig { context: 2, ..Default::default() };
+/// assert_eq!(cfg.smoothing, 1.0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CountsConfig {
+    /// How many previous characters predict the next (1: bigram, 2: trigram, ...).
+    pub context: usize,
+    /// Added to every count before normalizing: 0 or from 1e-6 to 1e6
+    /// ([`crate::SMOOTHING_RANGE`]).
+    pub smoothing: f64,
+}
+
+impl Default for CountsConfig {
+    fn default() -> Self {
+        CountsConfig { context: 1, smoothing: DEFAULT_SMOOTHING }
+    }
+}
+
+/// An n-gram counts model: for each context seen in training, the counts of the next
+/// token, smoothed by `k` and normalized: `P(y | ctx) = (c + k) / (Σc + k·V)`. A context
+/// never seen is uniform when smoothing (it has only the `k`s).
+///
+/// ```
+/// use makemore::{CountsConfig, NgramModel, Vocab, WordList};
 /// let words = WordList::parse("emma\nava", "names")?;
-/// let trigram = NgramModel::fit(&words, 2, 0.0)?;
+/// let trigram = NgramModel::fit(&words, &Vocab::from_words(&words)?, CountsConfig { context: 2, smoothing: 0.0 })?;
 /// assert_eq!(trigram.count("em", 'm'), 1);
 /// assert_eq!(trigram.count("..", 'e'), 1);
-/// assert_eq!(trigram.total(), 9);
+/// assert_eq!(trigram.counts().total(), 9);
 /// # Ok::<(), makemore::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct NgramModel {
     vocab: Vocab,
-    context: usize,
     smoothing: f64,
-    counts: HashMap<Vec<u32>, Vec<u32>>,
+    counts: ContextCounts,
 }
 
 impl NgramModel {
-    /// Count the n-grams of `words` with its own vocabulary.
+    /// Count the n-grams of `words` with the vocabulary's indices (e.g. that of all the
+    /// words, when fitting on a split).
     ///
     /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// assert!(makemore::NgramModel::fit(&words, 0, 1.0).is_err());
-    /// assert!(makemore::NgramModel::fit(&words, 2, -1.0).is_err());
+    /// use makemore::{CountsConfig, NgramModel, Vocab, WordList};
+    /// let words = WordList::parse("ab", "w")?;
+    /// let vocab = Vocab::from_words(&words)?;
+    /// assert!(NgramModel::fit(&words, &vocab, CountsConfig { context: 0, smoothing: 1.0 }).is_err());
+    /// assert!(NgramModel::fit(&words, &vocab, CountsConfig { context: 2, smoothing: -1.0 }).is_err());
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn fit(words: &WordList, context: usize, smoothing: f64) -> Result<NgramModel> {
-        NgramModel::fit_with_vocab(words, &Vocab::from_words(words), context, smoothing)
+    pub fn fit(words: &WordList, vocab: &Vocab, cfg: CountsConfig) -> Result<NgramModel> {
+        check_smoothing(cfg.smoothing)?;
+        check_context(cfg.context)?;
+        NgramModel::new(vocab, ContextCounts::from_words(words, vocab, cfg.context)?, cfg.smoothing)
     }
 
-    /// Count with a given vocabulary (e.g. that of all the words, when fitting on a split).
+    /// A model from a count table (as read from a model file). Without smoothing, a
+    /// stored row of zeros, or a context that a stored count leads to but that has no
+    /// row, would have no probabilities: refused, as is a table that can never end a word.
     ///
     /// ```
-    /// let all = makemore::WordList::parse("ab\nc", "w")?;
-    /// let vocab = makemore::Vocab::from_words(&all);
-    /// let part = makemore::WordList::parse("ab", "w")?;
-    /// let m = makemore::NgramModel::fit_with_vocab(&part, &vocab, 2, 1.0)?;
-    /// assert_eq!(m.vocab().len(), 4);
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn fit_with_vocab(words: &WordList, vocab: &Vocab, context: usize, smoothing: f64) -> Result<NgramModel> {
-        let smoothing = check_param("smoothing", smoothing, 0.0, false)?;
-        let mut counts: HashMap<Vec<u32>, Vec<u32>> = HashMap::new();
-        let v = vocab.len();
-        for_each_ngram(vocab, words, context, |ctx, y| {
-            counts.entry(ctx.to_vec()).or_insert_with(|| vec![0; v])[y as usize] += 1;
-        })?;
-        Ok(NgramModel { vocab: vocab.clone(), context, smoothing, counts })
-    }
-
-    /// Rebuild from stored rows (as in a model file): each context with its counts.
-    ///
-    /// ```
-    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
-    /// let m = makemore::NgramModel::from_rows(vocab, 2, 1.0, vec![(vec![0, 0], vec![0, 3])])?;
+    /// use makemore::{ContextCounts, NgramModel, Vocab};
+    /// let vocab = Vocab::from_itos(vec!['.', 'a'])?;
+    /// let rows = vec![(vec![0, 0], vec![0, 3]), (vec![0, 1], vec![3, 0])];
+    /// let m = NgramModel::new(&vocab, ContextCounts::from_rows(2, 2, rows)?, 1.0)?;
     /// assert_eq!(m.count("..", 'a'), 3);
+    /// // without smoothing, ".a" leads to "aa" after 'a', which has no counts... here it never does:
+    /// let loops = vec![(vec![0, 0], vec![0, 3]), (vec![0, 1], vec![0, 3]), (vec![1, 1], vec![0, 3])];
+    /// let err = NgramModel::new(&vocab, ContextCounts::from_rows(2, 2, loops)?, 0.0).unwrap_err();
+    /// assert!(err.to_string().contains("never end"));
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn from_rows(
-        vocab: Vocab,
-        context: usize,
-        smoothing: f64,
-        rows: Vec<(Vec<u32>, Vec<u32>)>,
-    ) -> Result<NgramModel> {
-        let smoothing = check_param("smoothing", smoothing, 0.0, false)?;
+    pub fn new(vocab: &Vocab, counts: ContextCounts, smoothing: f64) -> Result<NgramModel> {
+        let smoothing = check_smoothing(smoothing)?;
         let v = vocab.len();
-        let bad = |why: String| Error::BadCounts(why);
-        if context == 0 {
-            return Err(bad("the context must be at least 1".into()));
+        if !counts.is_empty() && counts.row(0).len() != v {
+            return Err(Error::BadCounts(format!("its rows do not have {v} next tokens")));
         }
-        let mut counts = HashMap::new();
-        for (ctx, row) in rows {
-            if ctx.len() != context || row.len() != v || ctx.iter().any(|&t| t as usize >= v) {
-                return Err(bad(format!("a row does not fit {context} context tokens and {v} next tokens")));
+        let context = counts.context();
+        if smoothing == 0.0 {
+            let name = |ctx: &[u32]| ctx.iter().map(|&t| vocab.itos(t as usize)).collect::<String>();
+            if counts.find(&vec![0; context]).is_none() {
+                return Err(Error::BadCounts("the start context has no counts, so no word can begin".into()));
             }
-            if counts.insert(ctx, row).is_some() {
-                return Err(bad("a context appears twice".into()));
+            for i in 0..counts.len() {
+                let (ctx, row) = (counts.context_at(i), counts.row(i));
+                if row.iter().all(|&c| c == 0) {
+                    return Err(Error::BadCounts(format!(
+                        "the context {:?} has only zero counts, so no probabilities without smoothing",
+                        name(ctx)
+                    )));
+                }
+                for (y, _) in row.iter().enumerate().filter(|&(y, &c)| y > 0 && c > 0) {
+                    let mut after = ctx.to_vec();
+                    after.rotate_left(1);
+                    after[context - 1] = y as u32;
+                    if counts.find(&after).is_none() {
+                        return Err(Error::BadCounts(format!(
+                            "{:?} can follow {:?}, but the context {:?} it makes has no counts",
+                            vocab.itos(y),
+                            name(ctx),
+                            name(&after)
+                        )));
+                    }
+                }
             }
+            let next = |ctx: &[u32]| match counts.find(ctx) {
+                Some(i) => (0..v as u32).filter(|&y| counts.row(i)[y as usize] > 0).collect(),
+                None => vec![],
+            };
+            crate::reachable::check_can_end(context, next)?;
         }
-        Ok(NgramModel { vocab, context, smoothing, counts })
-    }
-
-    /// The vocabulary.
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// assert_eq!(makemore::NgramModel::fit(&words, 2, 1.0)?.vocab().len(), 3);
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn vocab(&self) -> &Vocab {
-        &self.vocab
-    }
-
-    /// How many previous tokens the model looks at.
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// assert_eq!(makemore::NgramModel::fit(&words, 3, 1.0)?.context(), 3);
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn context(&self) -> usize {
-        self.context
+        Ok(NgramModel { vocab: vocab.clone(), smoothing, counts })
     }
 
     /// The smoothing `k`.
     ///
     /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// assert_eq!(makemore::NgramModel::fit(&words, 2, 0.1)?.smoothing(), 0.1);
+    /// use makemore::{CountsConfig, NgramModel, Vocab, WordList};
+    /// let words = WordList::parse("ab", "w")?;
+    /// let m = NgramModel::fit(&words, &Vocab::from_words(&words)?, CountsConfig { context: 2, smoothing: 0.1 })?;
+    /// assert_eq!(m.smoothing(), 0.1);
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn smoothing(&self) -> f64 {
         self.smoothing
     }
 
-    /// The stored rows, sorted by context: what a model file holds.
+    /// The count table.
     ///
     /// ```
-    /// let words = makemore::WordList::parse("a", "w")?;
-    /// let rows = makemore::NgramModel::fit(&words, 1, 0.0)?.rows();
-    /// assert_eq!(rows, [(vec![0], vec![0, 1]), (vec![1], vec![1, 0])]);
+    /// use makemore::{CountsConfig, NgramModel, Vocab, WordList};
+    /// let words = WordList::parse("ab", "w")?;
+    /// let m = NgramModel::fit(&words, &Vocab::from_words(&words)?, CountsConfig { context: 2, smoothing: 1.0 })?;
+    /// assert_eq!(m.counts().len(), 3); // .. .a ab
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn rows(&self) -> Vec<(Vec<u32>, Vec<u32>)> {
-        let mut rows: Vec<_> = self.counts.iter().map(|(c, r)| (c.clone(), r.clone())).collect();
-        rows.sort();
-        rows
+    pub fn counts(&self) -> &ContextCounts {
+        &self.counts
     }
 
     /// How often `next` followed the context `ctx` (a string of `context` characters,
     /// '.' for padding); 0 for anything unseen.
     ///
     /// ```
-    /// let words = makemore::WordList::parse("abc", "w")?;
-    /// let m = makemore::NgramModel::fit(&words, 2, 1.0)?;
+    /// use makemore::{CountsConfig, NgramModel, Vocab, WordList};
+    /// let words = WordList::parse("abc", "w")?;
+    /// let m = NgramModel::fit(&words, &Vocab::from_words(&words)?, CountsConfig { context: 2, smoothing: 1.0 })?;
     /// assert_eq!((m.count("ab", 'c'), m.count("bc", '.'), m.count("zz", 'a')), (1, 1, 0));
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn count(&self, ctx: &str, next: char) -> u32 {
         let ids: Option<Vec<u32>> = ctx.chars().map(|c| self.vocab.stoi(c).map(|i| i as u32)).collect();
-        match (ids, self.vocab.stoi(next)) {
-            (Some(ids), Some(y)) => self.counts.get(&ids).map_or(0, |row| row[y]),
+        match (ids.and_then(|ids| self.counts.find(&ids)), self.vocab.stoi(next)) {
+            (Some(i), Some(y)) => self.counts.row(i)[y],
             _ => 0,
         }
     }
-
-    /// Number of n-grams counted (characters plus one end token per word).
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab\nc", "w")?;
-    /// assert_eq!(makemore::NgramModel::fit(&words, 3, 1.0)?.total(), 5);
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn total(&self) -> u64 {
-        self.counts.values().flatten().map(|&c| c as u64).sum()
-    }
-
-    /// Number of distinct contexts seen.
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// assert_eq!(makemore::NgramModel::fit(&words, 2, 1.0)?.num_contexts(), 3); // .. .a ab
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn num_contexts(&self) -> usize {
-        self.counts.len()
-    }
-
-    /// `P(· | ctx)` over the vocabulary, float64. An unseen context is uniform when
-    /// smoothing, all zero without.
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let m = makemore::NgramModel::fit(&words, 2, 0.0)?;
-    /// assert_eq!(m.next_probs(&[0, 1]), [0.0, 0.0, 1.0]); // after ".a" always 'b'
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn next_probs(&self, ctx: &[u32]) -> Vec<f64> {
-        let v = self.vocab.len();
-        let k = self.smoothing;
-        match self.counts.get(ctx) {
-            Some(row) => {
-                let total: f64 = row.iter().map(|&c| c as f64).sum::<f64>() + k * v as f64;
-                row.iter().map(|&c| (c as f64 + k) / total).collect()
-            }
-            None if k > 0.0 => vec![1.0 / v as f64; v],
-            None => vec![0.0; v],
-        }
-    }
-
-    /// Average NLL per n-gram of `words` (infinite if some n-gram has probability 0).
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab\nab", "w")?;
-    /// let m = makemore::NgramModel::fit(&words, 2, 0.0)?;
-    /// assert_eq!(m.evaluate(&words)?.nll, 0.0); // every trigram was certain
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn evaluate(&self, words: &WordList) -> Result<Evaluation> {
-        let mut cache: HashMap<Vec<u32>, Vec<f64>> = HashMap::new();
-        let (mut sum, mut n, mut zero_prob) = (0.0f64, 0usize, 0usize);
-        for_each_ngram(&self.vocab, words, self.context, |ctx, y| {
-            let p = cache.entry(ctx.to_vec()).or_insert_with(|| self.next_probs(ctx))[y as usize];
-            if p == 0.0 {
-                zero_prob += 1;
-            }
-            sum += p.ln();
-            n += 1;
-        })?;
-        Ok(Evaluation { nll: -sum / n as f64, n, words: words.len(), zero_prob })
-    }
-
-    /// Make `num` words after seeding with `seed`: one `multinomial` draw per character
-    /// from the float32 probabilities of the current context. With context 1 and a whole
-    /// number as smoothing these are exactly the [`crate::CountsModel`]'s words.
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("abc\nabd", "w")?;
-    /// let m = makemore::NgramModel::fit(&words, 2, 0.0)?;
-    /// let names = m.sample(10, 1);
-    /// assert!(names.iter().all(|n| n == "abc" || n == "abd"));
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn sample(&self, num: usize, seed: i64) -> Vec<String> {
-        let mut rows: HashMap<Vec<u32>, Tensor> = HashMap::new();
-        crate::sample::sample_with_context(&self.vocab, self.context, num, seed, |ctx| {
-            rows.entry(ctx.to_vec()).or_insert_with(|| self.probs_f32(ctx)).shallow_clone()
-        })
-    }
-
-    /// The row as the lecture computes `P`: `(N + k)` in float32, divided by its float32 sum.
-    fn probs_f32(&self, ctx: &[u32]) -> Tensor {
-        let v = self.vocab.len();
-        let row: Vec<f32> = match self.counts.get(ctx) {
-            Some(row) => row.iter().map(|&c| c as f32 + self.smoothing as f32).collect(),
-            None => vec![1.0; v],
-        };
-        let row = Tensor::from_slice(&row);
-        &row / row.sum(tch::Kind::Float)
-    }
 }
 
-/// Call `f(context, next)` for every n-gram of every word: the word is padded with
-/// `context` tokens '.' (index 0) in front and one '.' at the end.
-///
-/// ```
-/// let words = makemore::WordList::parse("ab", "w")?;
-/// let vocab = makemore::Vocab::from_words(&words);
-/// let mut seen = Vec::new();
-/// makemore::ngram::for_each_ngram(&vocab, &words, 2, |ctx, y| seen.push((ctx.to_vec(), y)))?;
-/// assert_eq!(seen, [(vec![0, 0], 1), (vec![0, 1], 2), (vec![1, 2], 0)]);
-/// # Ok::<(), makemore::Error>(())
-/// ```
-pub fn for_each_ngram(vocab: &Vocab, words: &WordList, context: usize, mut f: impl FnMut(&[u32], u32)) -> Result<()> {
-    if context == 0 {
-        return Err(Error::BadParameter { name: "context", value: "0".into(), expected: "must be at least 1" });
+impl LanguageModel for NgramModel {
+    fn vocab(&self) -> &Vocab {
+        &self.vocab
     }
-    let mut ctx = vec![0u32; context];
-    let mut first = true;
-    vocab.for_each_bigram(words, |x, y| {
-        if first {
-            ctx.iter_mut().for_each(|t| *t = 0);
-            first = false;
+    fn context(&self) -> usize {
+        self.counts.context()
+    }
+    fn kind(&self) -> ModelKind {
+        ModelKind::Counts
+    }
+    /// Each row as the lecture computes `P`: `(N + k)` in float32, divided by its sum.
+    fn probs(&self, contexts: &[i64]) -> Result<Tensor> {
+        let (v, n) = (self.vocab.len(), self.context());
+        let c = check_contexts(contexts, n, v)?;
+        let k = self.smoothing as f32;
+        let mut rows = Vec::with_capacity(c * v);
+        for ctx in contexts.chunks(n) {
+            let ctx: Vec<u32> = ctx.iter().map(|&t| t as u32).collect();
+            match self.counts.find(&ctx) {
+                Some(i) => rows.extend(self.counts.row(i).iter().map(|&x| x as f32 + k)),
+                None => rows.extend(std::iter::repeat_n(k, v)),
+            }
         }
-        debug_assert_eq!(ctx[context - 1] as usize, x);
-        f(&ctx, y as u32);
-        if y == 0 {
-            first = true; // the word ended: the next bigram starts a new word
-        } else {
-            ctx.remove(0);
-            ctx.push(y as u32);
+        let rows = Tensor::from_slice(&rows).view([c as i64, v as i64]);
+        let sums = rows.f_sum_dim_intlist([1i64].as_slice(), true, tch::Kind::Float)?;
+        Ok(rows.f_div(&sums)?)
+    }
+    fn parameters(&self) -> Parameters {
+        let (v, n, c) = (self.vocab.len(), self.context(), self.counts.len());
+        let contexts = self.counts.contexts().iter().map(|&t| t as i64).collect();
+        let counts = (0..c).flat_map(|i| self.counts.row(i).iter().map(|&x| x as i64)).collect();
+        Parameters {
+            smoothing: Some(self.smoothing),
+            tensors: vec![("contexts", [c, n], StoredData::Ints(contexts)), ("N", [c, v], StoredData::Ints(counts))],
         }
-    })
+    }
 }

@@ -1,9 +1,12 @@
 //! Sampling names the lecture's way: start at '.', draw the next index from that
-//! row of `P` with `torch.multinomial`, stop when '.' comes out.
+//! row of `P` with `torch.multinomial`, stop when '.' comes out. For any model.
+
+use std::collections::HashMap;
 
 use tch::Tensor;
 
-use crate::model::BigramModel;
+use crate::error::{Error, Result};
+use crate::model::LanguageModel;
 
 /// The lecture's seed, `torch.Generator().manual_seed(2147483647)`.
 pub const LECTURE_SEED: i64 = 2147483647;
@@ -23,32 +26,47 @@ pub fn seed(seed: i64) {
     tch::manual_seed(seed);
 }
 
+/// The longest word the samplers make: 1000 characters. A word that reaches it is cut
+/// there (no end token is drawn), so every word of exactly this length was cut. Without
+/// it a model whose chance of ending is tiny (trained on one 100,000-character word,
+/// say) would sample for ever.
+pub const MAX_WORD_CHARS: usize = 1000;
+
+/// Distinct contexts whose next-token rows the sampler keeps; beyond this it starts afresh.
+const MAX_CACHED_ROWS: usize = 1 << 16;
+
 /// Draw one index from the probabilities `p` (`torch.multinomial(p, 1, replacement=True)`).
+/// Fails cleanly (a libtorch error) when `p` is not a distribution.
 ///
 /// ```
 /// let p = tch::Tensor::from_slice(&[0.0f32, 1.0, 0.0]);
-/// assert_eq!(makemore::draw(&p), 1);
+/// assert_eq!(makemore::draw(&p)?, 1);
+/// assert!(makemore::draw(&tch::Tensor::from_slice(&[0.0f32, 0.0])).is_err());
+/// # Ok::<(), makemore::Error>(())
 /// ```
-pub fn draw(p: &Tensor) -> i64 {
-    p.multinomial(1, true).int64_value(&[0])
+pub fn draw(p: &Tensor) -> Result<i64> {
+    Ok(p.f_multinomial(1, true)?.f_int64_value(&[0])?)
 }
 
-/// Make `num` words from a model after seeding with `seed`, one multinomial draw per
-/// character, exactly as the lecture's loop (so the words equal PyTorch's for the same
-/// seed). The end token is not included in the words.
+/// Make `num` words from any model after seeding with `seed`: start from `context`
+/// tokens '.', draw the next token from the model's distribution for the last `context`
+/// tokens with `torch.multinomial`, stop when '.' comes out (or at [`MAX_WORD_CHARS`]).
+/// Exactly the lecture's loop, so for the lecture's models the words equal PyTorch's for
+/// the same seed. The end token is not included in the words.
 ///
 /// ```
 /// let words = makemore::WordList::parse("ab\nba", "w")?;
 /// let model = makemore::CountsModel::fit(&words, 0.0)?;
-/// let names = makemore::sample(&model, 5, makemore::LECTURE_SEED);
+/// let names = makemore::sample(&model, 5, makemore::LECTURE_SEED)?;
 /// assert_eq!(names.len(), 5);
 /// // after 'a' comes 'b' or the end, after 'b' comes 'a' or the end
 /// assert!(names.iter().all(|n| !n.is_empty() && !n.contains("aa") && !n.contains("bb")));
 /// # Ok::<(), makemore::Error>(())
 /// ```
-pub fn sample<M: BigramModel + ?Sized>(model: &M, num: usize, seed: i64) -> Vec<String> {
+pub fn sample<M: LanguageModel + ?Sized>(model: &M, num: usize, seed: i64) -> Result<Vec<String>> {
     self::seed(seed);
-    (0..num).map(|_| sample_one(model)).collect()
+    let mut sampler = Sampler { model, rows: HashMap::new() };
+    (0..num).map(|_| sampler.word()).collect()
 }
 
 /// Make one word from the generator's current state (no seeding).
@@ -56,46 +74,80 @@ pub fn sample<M: BigramModel + ?Sized>(model: &M, num: usize, seed: i64) -> Vec<
 /// ```
 /// let words = makemore::WordList::parse("ab", "w")?;
 /// let model = makemore::CountsModel::fit(&words, 0.0)?;
-/// assert_eq!(makemore::sample_one(&model), "ab");
+/// assert_eq!(makemore::sample_one(&model)?, "ab");
 /// # Ok::<(), makemore::Error>(())
 /// ```
-pub fn sample_one<M: BigramModel + ?Sized>(model: &M) -> String {
-    let vocab = model.vocab();
-    let mut out = String::new();
-    let mut ix = 0;
-    loop {
-        ix = draw(&model.next_probs(ix));
-        if ix == 0 {
-            return out;
+pub fn sample_one<M: LanguageModel + ?Sized>(model: &M) -> Result<String> {
+    Sampler { model, rows: HashMap::new() }.word()
+}
+
+/// The lecture's sampling loop, remembering the distribution of each context it has met
+/// (the model gives the same row every time, so the draws are the same).
+struct Sampler<'a, M: ?Sized> {
+    model: &'a M,
+    rows: HashMap<Vec<i64>, Tensor>,
+}
+
+impl<M: LanguageModel + ?Sized> Sampler<'_, M> {
+    fn word(&mut self) -> Result<String> {
+        let vocab = self.model.vocab();
+        let mut window = vec![0i64; self.model.context()];
+        let mut out = String::new();
+        for _ in 0..MAX_WORD_CHARS {
+            if self.rows.len() >= MAX_CACHED_ROWS {
+                self.rows.clear();
+            }
+            if !self.rows.contains_key(&window) {
+                let p = self.model.next_probs(&window)?;
+                self.rows.insert(window.clone(), p);
+            }
+            let ix = draw(&self.rows[&window])?;
+            if ix == 0 {
+                return Ok(out);
+            }
+            out.push(vocab.itos(ix as usize));
+            window.rotate_left(1);
+            *window.last_mut().expect("context ≥ 1") = ix;
         }
-        out.push(vocab.itos(ix as usize));
+        Ok(out)
     }
 }
 
-/// Make `num` words at once: all words advance together, one `multinomial` call per
-/// position draws the next character of every unfinished word. Far faster than
-/// [`sample`] for many words, reproducible for a seed, and drawn from the same
-/// distribution — but not the same words as the lecture's one-word-at-a-time loop.
+/// Make `num` words at once from a bigram model: all words advance together, one
+/// `multinomial` call per position draws the next character of every unfinished word.
+/// Far faster than [`sample`] for many words, reproducible for a seed, and drawn from the
+/// same distribution — but not the same words as the lecture's one-word-at-a-time loop.
+/// Words are cut at [`MAX_WORD_CHARS`] too. Longer contexts are refused.
 ///
 /// ```
 /// let words = makemore::WordList::parse("ab\nba", "w")?;
 /// let model = makemore::CountsModel::fit(&words, 0.0)?;
-/// let names = makemore::sample_fast(&model, 100, 7);
+/// let names = makemore::sample_fast(&model, 100, 7)?;
 /// assert_eq!(names.len(), 100);
 /// assert!(names.iter().all(|n| !n.is_empty() && !n.contains("aa") && !n.contains("bb")));
-/// assert_eq!(names, makemore::sample_fast(&model, 100, 7)); // same seed, same words
+/// assert_eq!(names, makemore::sample_fast(&model, 100, 7)?); // same seed, same words
 /// # Ok::<(), makemore::Error>(())
 /// ```
-pub fn sample_fast<M: BigramModel + ?Sized>(model: &M, num: usize, seed: i64) -> Vec<String> {
+pub fn sample_fast<M: LanguageModel + ?Sized>(model: &M, num: usize, seed: i64) -> Result<Vec<String>> {
+    if model.context() != 1 {
+        return Err(Error::BadParameter {
+            name: "context",
+            value: model.context().to_string(),
+            expected: "fast sampling is for bigram models (context 1)",
+        });
+    }
+    let p = model.probs_matrix()?;
     self::seed(seed);
     let vocab = model.vocab();
-    let p = model.probs();
     let mut words = vec![String::new(); num];
     let mut alive: Vec<usize> = (0..num).collect(); // words not yet ended
     let mut current = vec![0i64; num]; // the last token of each of them
-    while !alive.is_empty() {
-        let rows = p.index_select(0, &Tensor::from_slice(&current));
-        let next = Vec::<i64>::try_from(&rows.multinomial(1, true).squeeze_dim(1)).expect("1-D");
+    for _ in 0..MAX_WORD_CHARS {
+        if alive.is_empty() {
+            break;
+        }
+        let rows = p.f_index_select(0, &Tensor::from_slice(&current))?;
+        let next = Vec::<i64>::try_from(&rows.f_multinomial(1, true)?.f_squeeze_dim(1)?)?;
         let (mut still, mut last) = (Vec::with_capacity(alive.len()), Vec::with_capacity(alive.len()));
         for (&w, &ix) in alive.iter().zip(&next) {
             if ix != 0 {
@@ -107,33 +159,5 @@ pub fn sample_fast<M: BigramModel + ?Sized>(model: &M, num: usize, seed: i64) ->
         alive = still;
         current = last;
     }
-    words
-}
-
-/// The lecture's loop for models that look at the last `context` tokens: start from
-/// `context` boundary tokens, draw the next token from `probs(window)`, slide the
-/// window, stop when '.' comes out. Seeds first, so the words are reproducible.
-pub(crate) fn sample_with_context(
-    vocab: &crate::Vocab,
-    context: usize,
-    num: usize,
-    seed: i64,
-    mut probs: impl FnMut(&[u32]) -> Tensor,
-) -> Vec<String> {
-    self::seed(seed);
-    (0..num)
-        .map(|_| {
-            let mut window = vec![0u32; context];
-            let mut word = String::new();
-            loop {
-                let ix = draw(&probs(&window)) as u32;
-                if ix == 0 {
-                    return word;
-                }
-                word.push(vocab.itos(ix as usize));
-                window.remove(0);
-                window.push(ix);
-            }
-        })
-        .collect()
+    Ok(words)
 }

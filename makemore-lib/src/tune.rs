@@ -2,12 +2,11 @@
 //! dev split, then evaluate the chosen model once on test.
 
 use crate::error::{Error, Result};
-use crate::evaluate;
-use crate::neural::{Examples, NeuralBigram, TrainConfig};
-use crate::ngram::NgramModel;
+use crate::fit::{ModelSpec, fit};
+use crate::loss::evaluate;
+use crate::model::ModelKind;
 use crate::split::Splits;
 use crate::vocab::Vocab;
-use crate::words::WordList;
 
 /// One tried value: its train and dev loss.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,6 +23,8 @@ pub struct TuneRow {
 /// test loss of the model with that value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tuning {
+    /// What was tuned: `"smoothing"` or `"regularization"`.
+    pub what: &'static str,
     /// One row per value, in the order given.
     pub rows: Vec<TuneRow>,
     /// Index into `rows` of the lowest dev loss.
@@ -32,19 +33,43 @@ pub struct Tuning {
     pub test: f64,
 }
 
-/// Fit one model per value, keep the one with the lowest dev loss and score it on test
-/// (the models are kept, so the winner is not trained twice).
-fn sweep<M>(
-    values: &[f64],
-    splits: &Splits,
-    fit: impl Fn(f64) -> Result<M>,
-    nll: impl Fn(&M, &WordList) -> Result<f64>,
-) -> Result<Tuning> {
+/// What tuning changes for a kind of model: the smoothing of counts, the regularization
+/// of a network.
+///
+/// ```
+/// assert_eq!(makemore::tuned_parameter(makemore::ModelKind::Neural), "regularization");
+/// ```
+pub fn tuned_parameter(kind: ModelKind) -> &'static str {
+    match kind {
+        ModelKind::Counts => "smoothing",
+        ModelKind::Neural => "regularization",
+    }
+}
+
+/// Fit one model per value on the train split (the value as `spec`'s smoothing or
+/// regularization, by its kind; everything else from `spec`), keep the one with the
+/// lowest dev loss and score it on test (the models are kept, so the winner is not
+/// trained twice). The vocabulary should be that of all the words, so that dev and test
+/// characters are known.
+///
+/// ```
+/// use makemore::{ModelSpec, Split, Vocab, WordList, tune};
+/// let words = WordList::parse(&"emma\nava\nanna\nmia\n".repeat(5), "w")?;
+/// let splits = "60/20/20".parse::<Split>()?.apply(&words, 1)?;
+/// let t = tune(&splits, &Vocab::from_words(&words)?, &ModelSpec::DEFAULT, &[0.1, 1.0])?;
+/// assert_eq!((t.what, t.rows.len()), ("smoothing", 2));
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn tune(splits: &Splits, vocab: &Vocab, spec: &ModelSpec, values: &[f64]) -> Result<Tuning> {
     let mut rows = Vec::new();
     let mut models = Vec::new();
     for &value in values {
-        let m = fit(value)?;
-        rows.push(TuneRow { value, train: nll(&m, &splits.train)?, dev: nll(&m, &splits.dev)? });
+        let spec = match spec.kind {
+            ModelKind::Counts => ModelSpec { smoothing: value, ..*spec },
+            ModelKind::Neural => ModelSpec { train: crate::TrainConfig { reg: value, ..spec.train }, ..*spec },
+        };
+        let m = fit(&spec, &splits.train, vocab)?;
+        rows.push(TuneRow { value, train: evaluate(&*m, &splits.train)?.nll, dev: evaluate(&*m, &splits.dev)?.nll });
         models.push(m);
     }
     let best = (0..rows.len()).min_by(|&a, &b| rows[a].dev.total_cmp(&rows[b].dev)).ok_or(Error::BadParameter {
@@ -52,48 +77,6 @@ fn sweep<M>(
         value: "none".into(),
         expected: "give at least one value",
     })?;
-    let test = nll(&models[best], &splits.test)?;
-    Ok(Tuning { rows, best, test })
-}
-
-/// Sweep the smoothing of an n-gram counts model (`context` 1 is the lecture's bigram).
-/// The vocabulary should be that of all the words, so that dev and test characters
-/// are known.
-///
-/// ```
-/// let words = makemore::WordList::parse(&"emma\nava\nanna\nmia\n".repeat(5), "w")?;
-/// let splits = "60/20/20".parse::<makemore::Split>()?.apply(&words, 1)?;
-/// let t = makemore::tune_counts(&splits, &makemore::Vocab::from_words(&words), 1, &[0.1, 1.0])?;
-/// assert_eq!(t.rows.len(), 2);
-/// # Ok::<(), makemore::Error>(())
-/// ```
-pub fn tune_counts(splits: &Splits, vocab: &Vocab, context: usize, values: &[f64]) -> Result<Tuning> {
-    sweep(
-        values,
-        splits,
-        |k| NgramModel::fit_with_vocab(&splits.train, vocab, context, k),
-        |m, words| Ok(m.evaluate(words)?.nll),
-    )
-}
-
-/// Sweep the regularization strength of the neural bigram (each value trains from the
-/// same seeded initial weights with `cfg`'s steps, learning rate and method).
-///
-/// ```
-/// let words = makemore::WordList::parse(&"emma\nava\nanna\nmia\n".repeat(5), "w")?;
-/// let splits = "60/20/20".parse::<makemore::Split>()?.apply(&words, 1)?;
-/// let cfg = makemore::TrainConfig { steps: 20, ..Default::default() };
-/// let vocab = makemore::Vocab::from_words(&words);
-/// let t = makemore::tune_neural(&splits, &vocab, cfg, 7, &[0.0, 0.1])?;
-/// assert!(t.best < 2);
-/// # Ok::<(), makemore::Error>(())
-/// ```
-pub fn tune_neural(splits: &Splits, vocab: &Vocab, cfg: TrainConfig, seed: i64, values: &[f64]) -> Result<Tuning> {
-    let examples = Examples::new(&splits.train, vocab)?;
-    let fit = |reg: f64| -> Result<NeuralBigram> {
-        let mut net = NeuralBigram::new(vocab.clone(), seed);
-        net.train(&examples, TrainConfig { reg, ..cfg }, |_, _| {})?;
-        Ok(net)
-    };
-    sweep(values, splits, fit, |net, words| Ok(evaluate(net, words)?.nll))
+    let test = evaluate(&*models[best], &splits.test)?.nll;
+    Ok(Tuning { what: tuned_parameter(spec.kind), rows, best, test })
 }

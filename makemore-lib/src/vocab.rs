@@ -1,19 +1,22 @@
 //! The vocabulary: '.' at index 0, then every distinct character of the data in
-//! code-point order (Python's `sorted(set(''.join(words)))`). Any script works.
+//! code-point order (Python's `sorted(set(''.join(words)))`). Any script works, up to
+//! [`MAX_VOCAB`] tokens.
 
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
-use crate::words::WordList;
+use crate::words::{BOUNDARY, WordList};
 
-/// The start/end token. Words may not contain it.
-pub const BOUNDARY: char = '.';
+/// The most tokens a vocabulary may hold ('.' included): 2000. A bigram table is V×V, so
+/// this keeps every table under 4 million cells (16 MB of int32 counts or float32
+/// weights); names.txt needs 27, a list in any one script a few hundred at most.
+pub const MAX_VOCAB: usize = 2000;
 
 /// Character ↔ index maps: the lecture's `stoi` and `itos`.
 ///
 /// ```
 /// let words = makemore::WordList::parse("emma\nava", "names")?;
-/// let vocab = makemore::Vocab::from_words(&words);
+/// let vocab = makemore::Vocab::from_words(&words)?;
 /// assert_eq!(vocab.chars(), ['.', 'a', 'e', 'm', 'v']);
 /// assert_eq!(vocab.stoi('m'), Some(3));
 /// assert_eq!(vocab.itos(4), 'v');
@@ -31,20 +34,32 @@ const NONE: u32 = u32::MAX;
 
 impl Vocab {
     /// Build the vocabulary of a word list ([`WordList`] already refuses words with '.').
+    /// More than [`MAX_VOCAB`] tokens is an error, found before any table is made.
     ///
     /// ```
     /// let words = makemore::WordList::parse("zoë\nchloé", "names")?;
-    /// let vocab = makemore::Vocab::from_words(&words);
+    /// let vocab = makemore::Vocab::from_words(&words)?;
     /// assert_eq!(vocab.len(), 8);
     /// assert_eq!(vocab.itos(7), 'ë');
+    /// let huge: String = (0x4e00..0x4e00 + 2000).filter_map(char::from_u32).collect();
+    /// let err = makemore::Vocab::from_words(&makemore::WordList::parse(&huge, "cjk")?).unwrap_err();
+    /// assert!(err.to_string().contains("2001 tokens, more than the 2000 makemore allows"));
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn from_words(words: &WordList) -> Vocab {
-        let mut chars: Vec<char> = words.iter().flat_map(|w| w.chars()).collect();
+    pub fn from_words(words: &WordList) -> Result<Vocab> {
+        let distinct: std::collections::HashSet<char> = words.iter().flat_map(|w| w.chars()).collect();
+        let mut chars: Vec<char> = distinct.into_iter().collect();
         chars.sort_unstable();
-        chars.dedup();
         chars.insert(0, BOUNDARY);
-        Vocab::build(chars)
+        if chars.len() > MAX_VOCAB {
+            return Err(Error::TooLarge(format!(
+                "the words use {} different characters: with '.' that is {} tokens, more than the {MAX_VOCAB} \
+                 makemore allows (its tables are V×V)",
+                chars.len() - 1,
+                chars.len()
+            )));
+        }
+        Ok(Vocab::build(chars))
     }
 
     /// Rebuild a vocabulary from its `itos` list (as stored in a model file), checking it.
@@ -64,6 +79,7 @@ impl Vocab {
         if !itos[1..].windows(2).all(|p| p[0] < p[1]) || itos[1] == BOUNDARY {
             return Err(Error::BadVocab("characters after '.' must be distinct and in code-point order".into()));
         }
+        check_size(itos.len())?;
         Ok(Vocab::build(itos))
     }
 
@@ -144,7 +160,7 @@ impl Vocab {
     ///
     /// ```
     /// let words = makemore::WordList::parse("emma", "names")?;
-    /// let vocab = makemore::Vocab::from_words(&words);
+    /// let vocab = makemore::Vocab::from_words(&words)?;
     /// let (xs, ys) = vocab.bigram_indices(&words)?;
     /// assert_eq!(vocab.chars(), ['.', 'a', 'e', 'm']);
     /// assert_eq!(xs, [0, 2, 3, 3, 1]); // . e m m a
@@ -166,7 +182,7 @@ impl Vocab {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab\nb", "w")?;
-    /// let vocab = makemore::Vocab::from_words(&words);
+    /// let vocab = makemore::Vocab::from_words(&words)?;
     /// let mut n = 0;
     /// vocab.for_each_bigram(&words, |_, _| n += 1)?;
     /// assert_eq!(n, 5);
@@ -189,4 +205,13 @@ impl Vocab {
         }
         Ok(())
     }
+}
+
+fn check_size(len: usize) -> Result<()> {
+    if len > MAX_VOCAB {
+        return Err(Error::BadVocab(format!(
+            "{len} tokens, more than the {MAX_VOCAB} makemore allows (its tables are V×V)"
+        )));
+    }
+    Ok(())
 }

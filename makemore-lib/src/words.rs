@@ -4,14 +4,23 @@
 //! wrong answer would otherwise follow):
 //! - lines end in `\n` or `\r\n`; a UTF-8 byte-order mark at the start is ignored;
 //! - empty lines are skipped (a trailing newline, or a blank line between words);
-//! - a line of only whitespace, a word containing '.', or a control character is an error
-//!   naming the line; inner spaces are kept as ordinary characters.
+//! - a line of only whitespace, a word containing '.', a control character or a Unicode
+//!   noncharacter (U+FFFE, U+FFFF, ...: XML, so SVG, forbids them) is an error naming the
+//!   line; inner spaces are kept as ordinary characters;
+//! - a file is read up to [`MAX_INPUT_BYTES`] and refused beyond, so `/dev/zero` or
+//!   `/dev/urandom` fail fast instead of filling memory.
 
+use std::io::Read;
 use std::ops::Deref;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::vocab::BOUNDARY;
+
+/// The start/end token. Words may not contain it.
+pub const BOUNDARY: char = '.';
+
+/// The largest word list [`WordList::read`] accepts: 64 MiB (names.txt is 228 kB).
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
 
 /// The words of a list, with the line each came from (for error messages).
 ///
@@ -32,7 +41,7 @@ pub struct WordList {
 }
 
 impl WordList {
-    /// Read a word list from a file.
+    /// Read a word list from a file of at most [`MAX_INPUT_BYTES`].
     ///
     /// ```no_run
     /// let words = makemore::WordList::read("data/names.txt")?;
@@ -44,7 +53,15 @@ impl WordList {
         if path.is_dir() {
             return Err(Error::IsDirectory { path: path.into() });
         }
-        let bytes = std::fs::read(path).map_err(|io| Error::Read { path: path.into(), io })?;
+        let read_err = |io| Error::Read { path: path.into(), io };
+        let mut bytes = Vec::new();
+        // read one byte past the limit, never more: a larger file is refused without reading it all
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(read_err)?;
+        if bytes.len() as u64 > MAX_INPUT_BYTES {
+            return Err(Error::InputTooLarge { path: path.into(), limit: MAX_INPUT_BYTES });
+        }
         let text = utf8_or_line_error(&bytes, &path.display().to_string())?;
         WordList::parse(text, &format!("'{}'", path.display()))
     }
@@ -84,6 +101,9 @@ impl WordList {
         }
         if let Some(c) = word.chars().find(|c| c.is_control()) {
             return Err(Error::ControlChar { origin: origin(), line, word: word.into(), code: c as u32 });
+        }
+        if let Some(c) = word.chars().find(|&c| is_noncharacter(c)) {
+            return Err(Error::NonCharacter { origin: origin(), line, word: word.into(), code: c as u32 });
         }
         Ok(())
     }
@@ -125,6 +145,18 @@ impl WordList {
     pub fn line_of(&self, i: usize) -> usize {
         self.lines[i]
     }
+
+    /// How many next tokens the words hold for a model to predict: every character plus
+    /// one end token per word (the number of bigrams, or of n-grams for any context).
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("emma\nava", "names")?;
+    /// assert_eq!(words.num_examples(), 9);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn num_examples(&self) -> usize {
+        self.words.iter().map(|w| w.chars().count() + 1).sum()
+    }
 }
 
 impl Deref for WordList {
@@ -142,4 +174,10 @@ fn utf8_or_line_error<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
         let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
         Error::NotUtf8 { origin: format!("'{origin}'"), line, byte: e.valid_up_to() - line_start + 1 }
     })
+}
+
+/// Unicode's 66 noncharacters: U+FDD0..=U+FDEF and the last two code points of every plane.
+fn is_noncharacter(c: char) -> bool {
+    let c = c as u32;
+    (0xFDD0..=0xFDEF).contains(&c) || (c & 0xFFFE) == 0xFFFE
 }

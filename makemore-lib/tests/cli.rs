@@ -277,7 +277,7 @@ fn bad_model_files() {
         sample(&dir.file("tampered.safetensors", &changed), needle);
     };
     tamper("\"neural\"", "\"neuraX\"", "unknown kind \"neuraX\"");
-    tamper("\"version\":\"1\"", "\"version\":\"9\"", "version \"9\"");
+    tamper("\"version\":\"2\"", "\"version\":\"9\"", "version \"9\"");
     tamper("[\\\".\\\",", "[\\\"x\\\",", "vocabulary: it must start with '.'");
     // weights too large for the lecture's exp()
     let mut huge = bytes.clone();

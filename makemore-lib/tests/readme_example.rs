@@ -1,6 +1,6 @@
 //! The library example in README.md, kept compiling and correct.
 
-use makemore::{CountsModel, Examples, NeuralBigram, TrainConfig, Vocab, WordList};
+use makemore::{CountsModel, NeuralBigram, TrainConfig, Vocab, WordList};
 
 #[test]
 fn readme_library_example() -> Result<(), makemore::Error> {
@@ -8,15 +8,14 @@ fn readme_library_example() -> Result<(), makemore::Error> {
     // --- as in README.md ---
     let words = WordList::read("data/names.txt")?;
     let counts = CountsModel::fit(&words, 1.0)?; // P = (N + 1) / row sums
-    println!("{:?}", makemore::sample(&counts, 5, makemore::LECTURE_SEED));
+    println!("{:?}", makemore::sample(&counts, 5, makemore::LECTURE_SEED)?);
     println!("nll {}", makemore::evaluate(&counts, &words)?.nll); // 2.454577
 
-    let vocab = Vocab::from_words(&words);
-    let examples = Examples::new(&words, &vocab)?;
-    let mut net = NeuralBigram::new(vocab, makemore::LECTURE_SEED);
-    let losses = net.train(&examples, TrainConfig { steps: 200, ..Default::default() }, |_, _| {})?;
+    let vocab = Vocab::from_words(&words)?;
+    let mut net = NeuralBigram::new(&vocab, makemore::LECTURE_SEED);
+    let losses = net.train(&words, TrainConfig { steps: 200, ..Default::default() })?;
     let out = std::env::temp_dir().join(format!("readme-bigrams-{}.svg", std::process::id()));
-    makemore::Heatmap::counts(counts.counts()).save(&out)?;
+    makemore::Heatmap::counts(counts.counts())?.save(&out)?;
     // --- end ---
     assert!((losses[199] - 2.4829957).abs() < 1e-5);
     assert!(std::fs::read_to_string(&out).unwrap().starts_with("<svg"));

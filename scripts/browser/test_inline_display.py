@@ -132,7 +132,7 @@ def check_heatmap(page, r, label):
     out = page.locator(HTML_OUT).first
     titles = out.locator("svg title").count()
     r.check(f"{label}: heatmap is inline SVG with 729 <title> tooltips", titles == 729, titles)
-    r.check(f"{label}: the PNG fallback is hidden", not out.locator("img.makemore-png").is_visible())
+    r.check(f"{label}: the PNG fallback is removed (no <img> in the output)", out.locator("img").count() == 0)
     svg = out.locator("svg").first.bounding_box()
     area = out.bounding_box()
     r.check(
@@ -188,7 +188,8 @@ def main():
             if run_all(page, r, args.timeout_min):
                 check_heatmap(page, r, "lab")
                 fig = page.locator(HTML_OUT).nth(1)
-                r.check("lab: the loss figure is inline SVG", fig.locator("svg").first.is_visible() and not fig.locator("img").first.is_visible())
+                r.check("lab: the loss figure is inline SVG", fig.locator("svg").first.is_visible() and fig.locator("img").count() == 0)
+                r.check("lab: the explorer output holds only its frame", page.locator(HTML_OUT).nth(2).locator("img, .makemore-untrusted").count() == 0)
                 frame = page.frame_locator(".makemore-explorer iframe")
                 page.locator(".makemore-explorer iframe").scroll_into_view_if_needed()
                 frame.locator('td[data-from="n"][data-to="."]').hover()

@@ -1,0 +1,426 @@
+//! What a hostile user can do to the `makemore` command (issue 8, "What a hostile user
+//! finds today", items 1-7), one test each: the command must end in bounded time and
+//! memory with either a sane result or a clean failure (exit 1 with one
+//! `makemore: error:` line, or clap's exit 2), never a panic, an abort or a hang.
+//! Every run has a watchdog: a regression fails the test instead of hanging it.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What a run did: its exit code (None: killed by a signal or by the watchdog), output,
+/// peak resident memory seen, and time.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    peak_mb: u64,
+    secs: f64,
+    killed: Option<String>,
+}
+
+/// Run makemore with a time and memory watchdog: over either, it is killed and the run
+/// says why.
+fn run(args: &[&str], limit: Duration, max_mb: u64) -> Run {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_makemore"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run makemore");
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let out = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        out.read_to_end(&mut b).ok();
+        b
+    });
+    let err = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        err.read_to_end(&mut b).ok();
+        b
+    });
+    let (mut peak_mb, mut killed) = (0, None);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        let rss = rss_mb(child.id());
+        peak_mb = peak_mb.max(rss);
+        if started.elapsed() > limit || rss > max_mb {
+            killed = Some(format!(
+                "killed after {:.1} s at {rss} MB (limits {limit:?}, {max_mb} MB)",
+                started.elapsed().as_secs_f64()
+            ));
+            child.kill().ok();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
+        peak_mb,
+        secs: started.elapsed().as_secs_f64(),
+        killed,
+    }
+}
+
+fn rss_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// Default limits: 20 s and 2 GB (the whole lecture runs in 1.2 GB).
+const LIMIT: Duration = Duration::from_secs(20);
+const MAX_MB: u64 = 2048;
+
+/// Assert the run ended by itself, without a panic, an abort or a backtrace.
+fn no_crash(args: &[&str], r: &Run) {
+    assert!(r.killed.is_none(), "{args:?}: {} (stderr: {})", r.killed.as_deref().unwrap_or(""), tail(&r.stderr));
+    assert!(r.code.is_some(), "{args:?}: killed by a signal (abort?): {}", tail(&r.stderr));
+    for bad in ["panicked", "backtrace", "internal error", "memory allocation of"] {
+        assert!(!r.stderr.contains(bad), "{args:?}: {}", tail(&r.stderr));
+    }
+}
+
+/// Assert a clean failure: exit 1 with one `makemore: error:` line last (or clap's exit
+/// 2), nothing on stdout, and `needle` in the message.
+fn clean_failure(args: &[&str], r: &Run, needle: &str) {
+    no_crash(args, r);
+    assert!(matches!(r.code, Some(1 | 2)), "{args:?}: exit {:?}, stderr {}", r.code, tail(&r.stderr));
+    assert!(r.stdout.is_empty(), "{args:?}: printed {}", tail(&r.stdout));
+    assert!(r.stderr.contains(needle), "{args:?}: {:?} does not mention {needle:?}", tail(&r.stderr));
+    if r.code == Some(1) {
+        let last = r.stderr.trim_end().lines().last().unwrap_or_default();
+        assert!(last.starts_with("makemore: error: "), "{args:?}: {}", tail(&r.stderr));
+        assert_eq!(r.stderr.matches("makemore: error").count(), 1, "{}", r.stderr);
+    }
+}
+
+/// Run and expect a clean failure mentioning `needle`, within the limits.
+fn fails(args: &[&str], needle: &str) -> Run {
+    let r = run(args, LIMIT, MAX_MB);
+    clean_failure(args, &r, needle);
+    r
+}
+
+/// Run: it may succeed (then `check` judges the output) or fail cleanly; never crash.
+fn ok_or_clean_failure(args: &[&str], check: impl Fn(&str)) -> Run {
+    let r = run(args, LIMIT, MAX_MB);
+    no_crash(args, &r);
+    if r.code == Some(0) {
+        check(&r.stdout);
+    } else {
+        clean_failure(args, &r, "");
+    }
+    r
+}
+
+fn tail(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(5)..].join("\n").chars().take(1500).collect()
+}
+
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Dir {
+        Dir(tempfile::tempdir().unwrap())
+    }
+    fn path(&self, name: &str) -> String {
+        s(&self.0.path().join(name))
+    }
+    fn file(&self, name: &str, bytes: &[u8]) -> String {
+        let p = self.0.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        s(&p)
+    }
+}
+
+fn s(p: &Path) -> String {
+    p.to_str().unwrap().to_string()
+}
+
+/// `n` distinct characters that a word may hold (no controls, whitespace or '.').
+fn distinct_chars(n: usize) -> String {
+    (0xa1u32..).filter_map(char::from_u32).filter(|c| !c.is_control() && !c.is_whitespace()).take(n).collect()
+}
+
+/// Every sampled word: non-empty lines made of characters of `alphabet`.
+fn words_from(alphabet: &str) -> impl Fn(&str) + '_ {
+    move |out: &str| {
+        assert!(!out.is_empty(), "no words");
+        for w in out.lines() {
+            assert!(w.chars().all(|c| alphabet.contains(c)), "sampled {w:?}");
+        }
+    }
+}
+
+/// A safetensors file in makemore's format with the given metadata and tensors.
+fn model_file(
+    dir: &Dir,
+    name: &str,
+    meta: &[(&str, &str)],
+    tensors: &[(&str, safetensors::Dtype, Vec<usize>, Vec<u8>)],
+) -> String {
+    let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
+        .iter()
+        .map(|(n, dtype, shape, data)| {
+            (n.to_string(), safetensors::tensor::TensorView::new(*dtype, shape.clone(), data).unwrap())
+        })
+        .collect();
+    let mut m: std::collections::HashMap<String, String> =
+        [("format", "makemore-bigram"), ("version", "1")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    m.extend(meta.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let bytes = safetensors::serialize(views, &Some(m)).unwrap();
+    dir.file(name, &bytes)
+}
+
+fn f32s(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn i64s(v: &[i64]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+const VOCAB3: &str = r#"[".","a","b"]"#;
+
+/// Item 1: a one-line file of 100,000 distinct characters. Today `train --model counts`
+/// and `heatmap` abort allocating 40 GB, `--model neural` panics inside tch.
+#[test]
+fn huge_alphabet_is_refused_before_allocating() {
+    let dir = Dir::new();
+    let input = dir.file("wide.txt", (distinct_chars(100_000) + "\n").as_bytes());
+    let out = dir.path("m.safetensors");
+    for model in ["counts", "neural"] {
+        fails(&["train", "--input", &input, "--model", model, "--out", &out], "vocabulary");
+    }
+    fails(&["train", "--input", &input, "--model", "counts", "--context", "3", "--out", &out], "vocabulary");
+    fails(&["heatmap", "--input", &input, "--out", &dir.path("h.svg")], "");
+    assert!(!Path::new(&out).exists());
+}
+
+/// Item 2: smoothing that training accepts must not break sampling and evaluation.
+/// Today `--smoothing 1e38` trains, then `sample` and `sample --fast` panic, `eval`
+/// reports `"nll":null`, and `heatmap --view probs --smoothing 1e308` writes NaN.
+#[test]
+fn extreme_smoothing_gives_clean_errors_or_valid_results() {
+    let dir = Dir::new();
+    let input = dir.file("w.txt", b"emma\nava\nolivia\n");
+    let out = dir.path("m.safetensors");
+    for k in ["1e38", "1e308", "1e-50"] {
+        let train = ["train", "--input", &input, "--model", "counts", "--smoothing", k, "--out", &out];
+        let r = ok_or_clean_failure(&train, |_| {});
+        if r.code != Some(0) {
+            continue;
+        }
+        ok_or_clean_failure(&["sample", "--model", &out, "--num", "5"], words_from("emavoli"));
+        ok_or_clean_failure(&["sample", "--model", &out, "--num", "5", "--fast"], words_from("emavoli"));
+        ok_or_clean_failure(&["eval", "--model", &out, "--input", &input, "--json"], |json| {
+            let v: serde_json::Value = serde_json::from_str(json).unwrap();
+            let nll = v["nll"].as_f64().unwrap_or(f64::NAN);
+            // every bigram of the training list has a probability > 0 with smoothing > 0
+            assert!(nll.is_finite() && nll > 0.0, "smoothing {k}: {json}");
+            assert_eq!(v["zero_prob_bigrams"], 0, "smoothing {k}: {json}");
+        });
+    }
+    let svg = dir.path("p.svg");
+    for k in ["1e38", "1e308"] {
+        let args = ["heatmap", "--input", &input, "--out", &svg, "--view", "probs", "--smoothing", k];
+        let r = ok_or_clean_failure(&args, |_| {});
+        if r.code == Some(0) {
+            let text = std::fs::read_to_string(&svg).unwrap();
+            assert!(!text.contains("NaN") && !text.contains("inf"), "smoothing {k}: the figure shows NaN or inf");
+        }
+    }
+}
+
+/// Item 3: model files that load but cannot be sampled. Today each of these panics
+/// when sampled.
+#[test]
+fn tampered_models_that_load_sample_cleanly_or_are_refused() {
+    use safetensors::Dtype::{F32, I64};
+    let dir = Dir::new();
+    let words = dir.file("w.txt", b"ab\nba\n");
+    let cases = [
+        // all weights ≤ -200: exp underflows to 0 in every row
+        model_file(
+            &dir,
+            "low.safetensors",
+            &[("kind", "neural"), ("vocab", VOCAB3)],
+            &[("W", F32, vec![3, 3], f32s(&[-300.0; 9]))],
+        ),
+        // trigram weights of ±3e38
+        model_file(
+            &dir,
+            "huge.safetensors",
+            &[("kind", "neural"), ("vocab", VOCAB3), ("context", "2")],
+            &[(
+                "W",
+                F32,
+                vec![6, 3],
+                f32s(&[
+                    3e38, -3e38, 3e38, -3e38, 3e38, -3e38, 3e38, 3e38, -3e38, 3e38, -3e38, 3e38, 3e38, -3e38, 3e38,
+                    -3e38, 3e38, 3e38,
+                ]),
+            )],
+        ),
+        // an n-gram context row of zeros, smoothing 0
+        model_file(
+            &dir,
+            "zero-row.safetensors",
+            &[("kind", "counts"), ("vocab", VOCAB3), ("context", "2"), ("smoothing", "0")],
+            &[("contexts", I64, vec![1, 2], i64s(&[0, 0])), ("N", I64, vec![1, 3], i64s(&[0, 0, 0]))],
+        ),
+        // smoothing 1e-50 (0 in float32) with unseen transitions
+        model_file(
+            &dir,
+            "tiny-k.safetensors",
+            &[("kind", "counts"), ("vocab", VOCAB3), ("context", "2"), ("smoothing", "1e-50")],
+            &[("contexts", I64, vec![1, 2], i64s(&[0, 0])), ("N", I64, vec![1, 3], i64s(&[0, 1, 0]))],
+        ),
+        // a bigram counts model whose row for 'a' is all zeros, smoothing 0
+        model_file(
+            &dir,
+            "bigram-zero-row.safetensors",
+            &[("kind", "counts"), ("vocab", VOCAB3), ("smoothing", "0")],
+            &[("N", I64, vec![3, 3], i64s(&[0, 1, 0, 0, 0, 0, 1, 0, 0]))],
+        ),
+    ];
+    for model in &cases {
+        ok_or_clean_failure(&["sample", "--model", model, "--num", "3"], words_from("ab"));
+        ok_or_clean_failure(&["eval", "--model", model, "--input", &words], |_| {});
+    }
+}
+
+/// Item 4: sampling that never ends. A model file in which no context leads to the end
+/// token must be refused (or sampling must stop at the documented length cap), and a
+/// model trained on one 100,000-character word must sample in bounded time.
+#[test]
+fn sampling_always_ends() {
+    use safetensors::Dtype::{F32, I64};
+    let dir = Dir::new();
+    let no_end = [
+        model_file(
+            &dir,
+            "counts.safetensors",
+            &[("kind", "counts"), ("vocab", VOCAB3), ("smoothing", "0")],
+            &[("N", I64, vec![3, 3], i64s(&[0, 5, 5, 0, 5, 5, 0, 5, 5]))],
+        ),
+        model_file(
+            &dir,
+            "trigram.safetensors",
+            &[("kind", "counts"), ("vocab", VOCAB3), ("context", "2"), ("smoothing", "0")],
+            &[("contexts", I64, vec![1, 2], i64s(&[0, 0])), ("N", I64, vec![1, 3], i64s(&[0, 1, 1]))],
+        ),
+        model_file(
+            &dir,
+            "neural.safetensors",
+            &[("kind", "neural"), ("vocab", VOCAB3)],
+            &[("W", F32, vec![3, 3], f32s(&[-150.0, 0.0, 0.0, -150.0, 0.0, 0.0, -150.0, 0.0, 0.0]))],
+        ),
+    ];
+    for model in &no_end {
+        for extra in [&[][..], &["--fast"][..]] {
+            let args = [&["sample", "--model", model, "--num", "3"][..], extra].concat();
+            ok_or_clean_failure(&args, words_from("ab"));
+        }
+    }
+    let long = dir.file("long.txt", ("ab".repeat(50_000) + "\n").as_bytes());
+    let out = dir.path("long.safetensors");
+    let r = run(&["train", "--input", &long, "--model", "counts", "--smoothing", "0", "--out", &out], LIMIT, MAX_MB);
+    no_crash(&["train"], &r);
+    ok_or_clean_failure(&["sample", "--model", &out, "--num", "3"], words_from("ab"));
+}
+
+/// The characters XML 1.0 allows in a document.
+fn xml_char(c: char) -> bool {
+    matches!(c as u32, 0x9 | 0xa | 0xd | 0x20..=0xd7ff | 0xe000..=0xfffd | 0x10000..=0x10ffff)
+}
+
+/// Item 5: a word with U+FFFF (`printf 'emma\n\xef\xbf\xbfx\n'`). Today `heatmap` writes an
+/// SVG that no XML parser reads.
+#[test]
+fn heatmap_of_xml_forbidden_characters_is_valid_svg_or_refused() {
+    let dir = Dir::new();
+    let input = dir.file("w.txt", b"emma\n\xef\xbf\xbfx\n");
+    for view in [&[][..], &["--view", "probs"][..], &["--row", "x"][..]] {
+        let svg = dir.path("h.svg");
+        let args = [&["heatmap", "--input", &input, "--out", &svg][..], view].concat();
+        let r = ok_or_clean_failure(&args, |_| {});
+        if r.code == Some(0) {
+            let text = std::fs::read_to_string(&svg).unwrap();
+            assert!(text.chars().all(xml_char), "{view:?}: the SVG holds a character XML forbids");
+            for bad in ["&#xffff;", "&#xFFFF;", "&#65535;", "&#xfffe;", "&#xFFFE;", "&#0;"] {
+                assert!(!text.contains(bad), "{view:?}: the SVG refers to a character XML forbids: {bad}");
+            }
+        }
+    }
+}
+
+/// Item 6: unbounded reads. Today `--input /dev/zero` grows to 8 GB before failing and
+/// `/dev/urandom` runs on.
+#[test]
+fn endless_inputs_fail_fast() {
+    let dir = Dir::new();
+    for input in ["/dev/zero", "/dev/urandom"] {
+        for args in [
+            vec!["train", "--input", input, "--model", "counts", "--out", &dir.path("m.safetensors")],
+            vec!["heatmap", "--input", input, "--out", &dir.path("h.svg")],
+        ] {
+            let r = run(&args, Duration::from_secs(20), 1024);
+            clean_failure(&args, &r, "");
+        }
+    }
+}
+
+/// Item 7: `heatmap` checks its 1,000-token limit only after building everything: 3,001
+/// characters take 2.3 GB and 3.4 s before the error. Limits come first.
+#[test]
+fn heatmap_limit_is_checked_before_building() {
+    let dir = Dir::new();
+    let input = dir.file("wide.txt", (distinct_chars(3001) + "\n").as_bytes());
+    let args = ["heatmap", "--input", &input, "--out", &dir.path("h.svg")];
+    // libtorch and the binary alone take about 120 MB: a check before building stays far
+    // below 600 MB and a second
+    let r = run(&args, Duration::from_secs(10), 600);
+    clean_failure(&args, &r, "");
+    assert!(r.peak_mb < 600 && r.secs < 5.0, "{:.1} s, {} MB", r.secs, r.peak_mb);
+}
+
+/// Tried while looking for odd flags: `tune` with 20,000 `--values` trains one model per
+/// value; today that ends in seconds. Kept as a guard on time and memory.
+#[test]
+fn tune_with_a_very_long_value_list_is_bounded() {
+    let dir = Dir::new();
+    let input = dir.file("w.txt", "emma\nava\nolivia\nmia\nzoë\n".repeat(4).as_bytes());
+    let values = vec!["1"; 20_000].join(",");
+    let args = ["tune", "--input", &input, "--model", "counts", "--values", &values, "--split", "60/20/20"];
+    ok_or_clean_failure(&args, |out| assert!(out.contains("chosen smoothing"), "{}", tail(out)));
+}
+
+/// Found while trying odd paths: `--input` a FIFO nobody writes to blocks forever today
+/// (outputs refuse what is not a regular file; inputs should too). An empty path fails
+/// cleanly already.
+#[test]
+fn odd_paths_fail_cleanly() {
+    let dir = Dir::new();
+    let out = dir.path("m.safetensors");
+    fails(&["train", "--input", "", "--model", "counts", "--out", &out], "");
+    let fifo = dir.path("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false);
+    if made {
+        let args = ["train", "--input", &fifo, "--model", "counts", "--out", &out];
+        let r = run(&args, Duration::from_secs(10), MAX_MB);
+        clean_failure(&args, &r, "");
+    }
+}

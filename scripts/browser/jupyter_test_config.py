@@ -1,0 +1,26 @@
+# Jupyter server settings for the JupyterLab test run (scripts/browser/jupyterlab.py passes
+# this file with --config). The server listens on loopback only, with no token, and
+# refuses to save any file: the test runs the committed notebooks and must leave them
+# exactly as they are.
+from tornado.web import HTTPError
+
+c = get_config()  # noqa: F821 (defined by Jupyter when it loads this file)
+
+c.ServerApp.ip = "127.0.0.1"
+c.ServerApp.open_browser = False
+# The driver stops kernels through the REST API without a browser session (loopback only).
+c.ServerApp.disable_check_xsrf = True
+c.IdentityProvider.token = ""
+c.PasswordIdentityProvider.hashed_password = ""
+c.PasswordIdentityProvider.password_required = False
+# No news feed, no update check: the test machine has no network beyond the registries.
+c.LabApp.news_url = None
+c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
+
+
+def refuse_to_save(model, path, contents_manager, **kwargs):
+    """Reject every save: the test must not write outputs into the committed notebooks."""
+    raise HTTPError(403, f"the JupyterLab test run does not save files ({path})")
+
+
+c.FileContentsManager.pre_save_hook = refuse_to_save
