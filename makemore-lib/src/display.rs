@@ -8,7 +8,8 @@
 //!
 //! - `text/html`: the SVG inline in the page (not inside an `<img>`), so the cells'
 //!   `<title>` tooltips and a CSS hover highlight work in JupyterLab, and the figure
-//!   scales down to the output width keeping its aspect ratio;
+//!   scales down to the output width keeping its aspect ratio (with a PNG `<img>` that
+//!   only untrusted, sanitized output shows: see [`figure_html`]);
 //! - `image/png` (base64, as Jupyter stores images): for viewers that show no HTML.
 //!
 //! A second figure in the same cell replaces the first (evcxr keeps one content per mime
@@ -65,22 +66,33 @@ pub fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// CSS for inline figures: heatmap cells (the transparent rectangles that carry the
-/// tooltips) light up under the pointer.
-const FIGURE_CSS: &str = ".makemore-figure svg{display:block;width:100%;height:auto}\
+/// CSS for inline figures: show the SVG, hide the PNG fallback, and light up heatmap
+/// cells (the transparent rectangles that carry the tooltips) under the pointer.
+const FIGURE_CSS: &str = ".makemore-figure .makemore-svg{display:block!important}\
+.makemore-figure .makemore-png{display:none!important}\
+.makemore-figure svg{display:block;width:100%;height:auto}\
 .makemore-figure rect[fill-opacity=\"0\"]:hover{fill:#ff9800;fill-opacity:.35;stroke:#e65100;stroke-width:2}";
 
 /// An SVG figure as an HTML fragment for a notebook: the SVG inline, as wide as the
 /// output area but never wider than drawn, with its aspect ratio kept (through its
 /// `viewBox`), and heatmap cells highlighted on hover.
 ///
+/// JupyterLab sanitizes HTML in untrusted output (a notebook saved elsewhere): it drops
+/// `<style>` and `<svg>` but keeps inline `style` attributes and `<img>`. So the SVG sits
+/// in a `display:none` box that only the style sheet shows, and the same figure as a
+/// PNG `<img>` is shown unless the style sheet hides it: trusted output shows the SVG,
+/// untrusted output the picture, never the SVG's loose text. Where scripts run (trusted
+/// output), a two-line script removes the hidden picture from the page.
+///
 /// ```
 /// let svg = "<svg width=\"300\" height=\"100\" viewBox=\"0 0 300 100\" xmlns=\"http://www.w3.org/2000/svg\">\n</svg>\n";
-/// let html = makemore::display::figure_html(svg);
+/// let html = makemore::display::figure_html(svg, b"\x89PNG");
 /// assert!(html.starts_with("<div class=\"makemore-figure\" style=\"max-width:300px\"><style>"));
-/// assert!(html.contains("<svg viewBox=\"0 0 300 100\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\">"));
+/// assert!(html.contains("<div class=\"makemore-svg\" style=\"display:none\">\
+///     <svg viewBox=\"0 0 300 100\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\">"));
+/// assert!(html.contains("<img class=\"makemore-png\" src=\"data:image/png;base64,iVBORw==\""));
 /// ```
-pub fn figure_html(svg: &str) -> String {
+pub fn figure_html(svg: &str, png: &[u8]) -> String {
     let (root, rest) = match (svg.find("<svg"), svg.find('>')) {
         (Some(0), Some(end)) => (&svg[..end], &svg[end..]),
         _ => ("", svg),
@@ -103,8 +115,20 @@ pub fn figure_html(svg: &str) -> String {
         tag.push_str(" width=\"100%\"");
     }
     let max = width.map(|w| format!(" style=\"max-width:{w}px\"")).unwrap_or_default();
-    format!("<div class=\"makemore-figure\"{max}><style>{FIGURE_CSS}</style>{tag}{rest}</div>")
+    format!(
+        "<div class=\"makemore-figure\"{max}><style>{FIGURE_CSS}</style>\
+         <div class=\"makemore-svg\" style=\"display:none\">{tag}{rest}</div>\
+         <img class=\"makemore-png\" src=\"data:image/png;base64,{}\" alt=\"the figure (trusted output shows it \
+         with hover)\" style=\"display:block;max-width:100%;height:auto\">{DROP_FALLBACK}</div>",
+        base64(png)
+    )
 }
+
+/// Where scripts run (trusted output, exported pages) the fallbacks for sanitized
+/// output are removed outright, so that the page holds no hidden picture.
+pub(crate) const DROP_FALLBACK: &str = "<script>(function(s){var p=s&&s.parentElement;if(p)\
+p.querySelectorAll('.makemore-png,.makemore-untrusted').forEach(function(e){e.remove()})})(document.currentScript)\
+</script>";
 
 /// The value of `name="..."` in an SVG start tag.
 fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
@@ -124,7 +148,7 @@ fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn figure_content(svg: &str, png: &[u8]) -> String {
-    evcxr_content(&[("text/html", figure_html(svg)), ("image/png", base64(png))])
+    evcxr_content(&[("text/html", figure_html(svg, png)), ("image/png", base64(png))])
 }
 
 /// Print a figure for evcxr (what `Heatmap::evcxr_display` and `Figure::evcxr_display`
@@ -181,7 +205,7 @@ mod tests {
         let words = crate::WordList::parse("emma\nava", "names").unwrap();
         let counts = crate::BigramCounts::from_words(&words, &crate::Vocab::from_words(&words).unwrap()).unwrap();
         let map = crate::Heatmap::counts(&counts).unwrap();
-        let html = figure_html(&map.to_svg().unwrap());
+        let html = figure_html(&map.to_svg().unwrap(), &map.to_png().unwrap());
         let (w, h) = map.pixels();
         assert!(html.contains(&format!("<svg viewBox=\"0 0 {w} {h}\"")), "{}", &html[..300]);
         assert!(html.contains(&format!("style=\"max-width:{w}px\"")));
@@ -190,7 +214,8 @@ mod tests {
         assert!(html.contains(":hover"));
         // exactly one <svg> root, closed before the wrapper ends
         assert_eq!(html.matches("<svg").count(), 1);
-        assert!(html.ends_with("</svg>\n</div>"));
+        assert!(html.contains("</svg>\n</div><img class=\"makemore-png\" src=\"data:image/png;base64,iVBOR"));
+        assert!(html.ends_with(&format!("\">{DROP_FALLBACK}</div>")));
     }
 
     #[test]

@@ -203,7 +203,8 @@ struct HeatmapArgs {
     #[arg(long)]
     input: PathBuf,
     /// Output figure: FILE.svg or FILE.png (SVG cells show a tooltip on hover), or FILE.html:
-    /// the interactive explorer page (hover, rows, smoothing, NLL, sampling), self-contained.
+    /// the interactive explorer page (hover, rows, smoothing, NLL, sampling), self-contained,
+    /// for vocabularies of at most 200 tokens.
     #[arg(long)]
     out: PathBuf,
     /// What the cells show: the counts N, or the probabilities P = (N + smoothing) / row sums.
