@@ -87,3 +87,33 @@ fn readme_transcripts_are_what_the_cli_prints() {
         }
     }
 }
+
+/// The README's table of limits names each limit's constant and value: they must agree.
+#[test]
+fn readme_limits_are_the_library_constants() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let mib = |bytes: u64| match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b => format!("{} MiB", b >> 20),
+    };
+    let (lo, hi) = makemore::SMOOTHING_RANGE;
+    let expected = [
+        ("MAX_INPUT_BYTES", mib(makemore::MAX_INPUT_BYTES)),
+        ("model_file::MAX_MODEL_BYTES", mib(makemore::model_file::MAX_MODEL_BYTES)),
+        ("MAX_VOCAB", makemore::MAX_VOCAB.to_string()),
+        ("MAX_CONTEXT", makemore::MAX_CONTEXT.to_string()),
+        ("MAX_TABLE_CELLS", makemore::MAX_TABLE_CELLS.to_string()),
+        ("SMOOTHING_RANGE", format!("0, or {lo:e} to {hi}").replace("1e-6", "1e-06")),
+        ("MAX_WORD_CHARS", makemore::MAX_WORD_CHARS.to_string()),
+        ("MAX_HEATMAP_SIDE", makemore::MAX_HEATMAP_SIDE.to_string()),
+        ("explorer::MAX_TOKENS", makemore::explorer::MAX_TOKENS.to_string()),
+    ];
+    for (constant, value) in expected {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with('|') && l.trim_end().ends_with(&format!("| `{constant}` |")))
+            .unwrap_or_else(|| panic!("README has no limits row for {constant}"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_eq!(cells[2], value, "README limit {constant}: {row}");
+    }
+}
