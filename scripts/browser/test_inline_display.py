@@ -33,6 +33,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat.sign import NotebookNotary
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,9 +59,9 @@ def write_notebook(kernel):
             cell("use makemore::*;"),
             cell(
                 f'let words = WordList::read("{ROOT / "data" / "names.txt"}")?;\n'
-                "let counts = BigramCounts::from_words(&words, &Vocab::from_words(&words))?;"
+                "let counts = BigramCounts::from_words(&words, &Vocab::from_words(&words)?)?;"
             ),
-            cell("Heatmap::counts(&counts)"),
+            cell("Heatmap::counts(&counts)?"),
             cell('Figure::losses(&[3.7, 3.1, 2.9, 2.6, 2.5], "training loss")?'),
             cell('Explorer::new(&counts, "names.txt")?'),
         ],
@@ -118,11 +119,16 @@ def run_all(page, r, timeout_min):
     page.locator(".jp-Notebook .jp-Cell").first.click()
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    page.wait_for_function(
-        f"document.querySelectorAll('{HTML_OUT}').length >= 3 || document.querySelector('{ERROR_OUT}') !== null",
-        timeout=timeout_min * 60_000,
-        polling=1000,
-    )
+    try:
+        page.wait_for_function(
+            f"document.querySelectorAll('{HTML_OUT}').length >= 3 || document.querySelector('{ERROR_OUT}') !== null",
+            timeout=timeout_min * 60_000,
+            polling=1000,
+        )
+    except PlaywrightError as e:
+        page.screenshot(path=str(WORK / "timeout.png"), full_page=True)
+        outputs = page.eval_on_selector_all(PANEL + ".jp-OutputArea-output", "os => os.map(o => o.innerText.slice(0, 300))")
+        return r.check("lab: all cells ran", False, f"{e.message.splitlines()[0]}; outputs: {outputs}; see {WORK / 'timeout.png'}")
     errors = page.eval_on_selector_all(ERROR_OUT, "es => es.map(e => e.innerText)")
     return r.check("lab: all cells ran without error", not errors, errors)
 
