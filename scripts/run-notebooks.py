@@ -4,8 +4,10 @@
 
 Each notebook runs in its own folder, as in JupyterLab (so notebooks/evcxr.toml applies
 to the lecture: a panicking cell is an error, compiled crates are cached). A cell
-that errors, whose output shows a Rust panic, or that writes to stderr (where evcxr
-prints an error returned with `?`) fails the notebook. Executed copies (with outputs)
+that errors, whose output shows a Rust panic, or that writes to stderr fails the
+notebook. (evcxr prints an error returned with `?` to stderr, but sends it after the cell
+has ended, and nbclient drops it: the JupyterLab test, scripts/browser/jupyterlab.py,
+reads the kernel's messages directly and catches it.) Executed copies (with outputs)
 and HTML go to --out (default out/notebooks). Each notebook's line gives its time, the
 kernel's start-up and the median cell time; the last line is
 "notebooks: N passed, M failed".

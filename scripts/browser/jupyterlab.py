@@ -341,6 +341,7 @@ def run_notebook(browser, lab, path, out_dir, hover, timeout, kernel=KERNEL_DISP
     page.on("pageerror", lambda e: page_errors.append(str(e)))
     try:
         # ?reset: a fresh layout, whatever an earlier page left in the workspace
+        opened = time.monotonic()
         page.goto(lab.url("lab/tree/" + urllib.parse.quote(rel) + "?reset"))
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
         # a kernel's first start in an empty build folder compiles evcxr's runtime: minutes
@@ -363,6 +364,7 @@ def run_notebook(browser, lab, path, out_dir, hover, timeout, kernel=KERNEL_DISP
             problems.append(f"the page shows {len(cells)} code cells, the file has {n_code}")
 
         start = time.monotonic()
+        kernel_seconds = start - opened
         page.locator(".lm-MenuBar-item", has_text="Run").click()
         page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
         deadline = start + timeout
@@ -408,7 +410,7 @@ def run_notebook(browser, lab, path, out_dir, hover, timeout, kernel=KERNEL_DISP
             problems.append(f"JavaScript error in the page: {err[:300]}")
         screenshot(page, os.path.join(out_dir, name + ".png"))
         print(
-            f"    {len(cells)} code cells in {seconds:.1f} s, {len(shown['figures'])} figures"
+            f"    page and kernel ready in {kernel_seconds:.1f} s; {len(cells)} code cells in {seconds:.1f} s, {len(shown['figures'])} figures"
             + (" (kinds: " + ", ".join(sorted({k for f in shown["figures"] for k in f["kinds"]})) + ")" if shown["figures"] else ""),
             file=sys.stderr,
         )
