@@ -20,6 +20,8 @@ OMP_NUM_THREADS=1 MAKEMORE_EXPECT_THREADS=1 cargo test --release --test referenc
 
 step "the explorer page in headless Chromium (hover, rows, smoothing and NLL, sampling, keyboard, XSS, non-ASCII)"
 .venv/bin/python scripts/browser/test_explorer.py
+step "figures inline in JupyterLab (HTML with the SVG inline plus PNG; hover; the explorer inline; untrusted copies)"
+.venv/bin/python scripts/browser/test_inline_display.py
 
 step "notebooks in JupyterLab (headless Chromium): Run All Cells; kernel, errors, figures, heatmap hover; screenshots in out/jupyterlab/ (the first run compiles tch for the kernel: ~3 min)"
 .venv/bin/python scripts/browser/jupyterlab.py notebooks/0*.ipynb

@@ -484,7 +484,9 @@ fn heatmap(args: HeatmapArgs) -> Result<()> {
     if args.row.is_some() && args.log_scale {
         bail!("--log-scale applies to the grid, not to --row");
     }
-    Heatmap::check_path(&args.out).context("heatmap writes .svg, .png, or .html (the explorer page)")?;
+    if Heatmap::check_path(&args.out).is_err() {
+        bail!("--out '{}': heatmap writes FILE.svg, FILE.png or FILE.html (the explorer page)", args.out.display());
+    }
     let words = WordList::read(&args.input)?;
     let vocab = Vocab::from_words(&words)?;
     if args.row.is_none() {

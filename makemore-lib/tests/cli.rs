@@ -298,9 +298,15 @@ fn bad_output_paths_leave_files_alone() {
     let missing_dir = s(&dir.path("no/such/dir/m.safetensors"));
     fails(&["train", "--input", &names, "--model", "counts", "--out", &missing_dir], "does not exist");
     fails(&["train", "--input", &names, "--model", "counts", "--out", &s(dir.0.path())], "it is a directory");
-    fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("h.jpg"))], "must end in .svg or .png");
+    fails(
+        &["heatmap", "--input", &names, "--out", &s(&dir.path("h.jpg"))],
+        "heatmap writes FILE.svg, FILE.png or FILE.html",
+    );
     fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("nodir/h.svg"))], "does not exist");
-    fails(&["heatmap", "--input", &names, "--out", &s(&dir.path("q.gif")), "--row", "q"], "must end in .svg or .png");
+    fails(
+        &["heatmap", "--input", &names, "--out", &s(&dir.path("q.gif")), "--row", "q"],
+        "heatmap writes FILE.svg, FILE.png or FILE.html",
+    );
     fails(
         &["heatmap", "--input", &names, "--out", &s(&dir.path("q.svg")), "--row", "q"],
         "invalid character 'q': it is not in the vocabulary",
