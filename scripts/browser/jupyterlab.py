@@ -183,7 +183,7 @@ OUTPUTS_JS = """() => {
       }
       const area = out.getBoundingClientRect();
       // figures: images, and inline svg that is not inside another svg
-      const figs = [...out.querySelectorAll('img'), ...[...out.querySelectorAll('svg')].filter(s => !s.parentElement.closest('svg'))];
+      const figs = [...out.querySelectorAll('img'), ...out.querySelectorAll('iframe'), ...[...out.querySelectorAll('svg')].filter(s => !s.parentElement.closest('svg'))];
       if (!figs.length) continue;
       const fig = {cell: index + 1, source, mime, problems: [], kinds: []};
       for (const el of figs) {
@@ -204,7 +204,7 @@ OUTPUTS_JS = """() => {
 }"""
 
 # Find the heatmap's n -> . cell: an element with data-from/data-to, else the element whose
-# <title> holds the count. Returns a description, and marks the element for hovering.
+# <title> reads "n.: ...6763..." (the counts heatmap's tooltip; not another figure's 6763). Returns a description, and marks the element for hovering.
 FIND_HEATMAP_JS = """([from, to, count]) => {
   const outputs = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output')];
   for (const out of outputs) {
@@ -217,7 +217,7 @@ FIND_HEATMAP_JS = """([from, to, count]) => {
   for (const out of outputs) {
     let target = [...out.querySelectorAll('svg [data-from][data-to]')].find(e => e.getAttribute('data-from') === from && e.getAttribute('data-to') === to);
     if (!target) {
-      const title = [...out.querySelectorAll('svg title')].find(t => t.textContent.includes(count));
+      const title = [...out.querySelectorAll('svg title')].find(t => t.textContent.startsWith(from + to + ':') && t.textContent.includes(count));
       target = title && title.parentElement;
     }
     if (!target) continue;
