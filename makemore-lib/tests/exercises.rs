@@ -9,17 +9,6 @@ fn names() -> WordList {
     WordList::read(names_txt()).unwrap()
 }
 
-/// PyTorch's float32 NLL of a count model against ours, which computes in float64
-/// (docs/tolerances.md): PyTorch rounds N + k (u), sums a row of V of them ((V−1)u),
-/// divides (u) and takes a float32 log (1 ulp), so each log-probability is off by
-/// ≤ (V+1)u + 2u·|log p|; the mean of n of them (all of one sign) by as much, plus the
-/// float64 sums on both sides.
-fn count_model_nll_tol(v: usize, n: usize, nll: f64) -> Tol {
-    Tol::Derived((v as f64 + 1.0) * U32)
-        .plus(Tol::Ulps(1.0))
-        .plus(Tol::Sum { n, abs_sum: nll, order: Order::Sequential, unit: U64 }.both_sides())
-}
-
 #[test]
 fn trigram_nll_equals_pytorch() {
     // PyTorch (scripts/make_reference.py): all of the list for training and evaluation,
