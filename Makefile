@@ -3,7 +3,7 @@
 #   make test      set everything up, then run all the tests
 # and: make lab    (JupyterLab on notebooks/ with the Rust kernel)
 #      make bench  (Rust next to the PyTorch lecture code: BENCHMARKS.md)
-#      make lab-test  (only the notebooks in JupyterLab, headless: part of make test)
+#      make lab-test  (only the lecture notebook in JupyterLab, headless: part of make test)
 #      make reference  (PyTorch's reference numbers for the tests, on this machine's CPU)
 .PHONY: lecture test setup lab bench lab-test reference
 lecture: setup

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Open the lecture notebooks in JupyterLab on the project's Rust kernel.
+# Open the lecture notebook in JupyterLab on the project's Rust kernel.
 # JupyterLab is installed into .venv by scripts/setup.sh (make lab runs it first).
 # Extra arguments go to `jupyter lab` (e.g. --no-browser --port 8899).
 set -euo pipefail

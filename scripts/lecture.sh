@@ -27,6 +27,6 @@ step "the lecture's figure"
 "$mm" heatmap --input "$data" --out out/bigram-counts.svg
 step "the interactive explorer: open out/bigram-explorer.html in a browser (hover, click a row, smoothing, sampling)"
 "$mm" heatmap --input "$data" --out out/bigram-explorer.html
-step "the lecture's notebooks, executed headless (copies with outputs, and HTML, in out/notebooks/)"
+step "the lecture notebook, executed headless (a copy with outputs, and HTML, in out/notebooks/)"
 .venv/bin/python scripts/run-notebooks.py notebooks/*.ipynb
-ok "models, heatmap (out/bigram-counts.png, .svg), explorer (out/bigram-explorer.html) and executed notebooks (out/notebooks/) written to out/"
+ok "models, heatmap (out/bigram-counts.png, .svg), explorer (out/bigram-explorer.html) and the executed notebook (out/notebooks/) written to out/"

@@ -24,7 +24,7 @@ step "figures inline in JupyterLab (HTML with the SVG inline plus PNG; hover; th
 .venv/bin/python scripts/browser/test_inline_display.py
 
 step "notebooks in JupyterLab (headless Chromium): Run All Cells; kernel, errors, figures, heatmap hover; screenshots in out/jupyterlab/ (the first run compiles tch for the kernel: ~3 min)"
-.venv/bin/python scripts/browser/jupyterlab.py notebooks/0*.ipynb
+.venv/bin/python scripts/browser/jupyterlab.py notebooks/lecture.ipynb
 
 step "the JupyterLab test must fail on a compile error, a ? error, a panic, a heatmap drawn as <img>, a cut-off figure"
 .venv/bin/python scripts/browser/jupyterlab.py --expect-failure --hover heatmap-img.ipynb --out target/notebook-checks/jupyterlab \

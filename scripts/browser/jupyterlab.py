@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/browser/jupyterlab.py [--out DIR] [--hover NAME]... [--expect-failure] [NOTEBOOK...]
 
-With no NOTEBOOK it runs notebooks/0*.ipynb. For each notebook, one at a time: open it
+With no NOTEBOOK it runs notebooks/*.ipynb. For each notebook, one at a time: open it
 in JupyterLab (a fresh server of the project's .venv, scripts/browser/labserver.py),
 click Run > Run All Cells, wait until every cell has run and the kernel is idle, then
 check:
@@ -14,7 +14,7 @@ check:
   - every figure the kernel sent (image/png, image/svg+xml, or HTML holding <svg> or
     <img>) is drawn: an <img> loaded with a non-zero natural size, an inline <svg>,
     visible, with non-zero size, and not wider than its output area (nothing cut off);
-  - with --hover NAME (default: 01-counting.ipynb): the bigram heatmap is an inline
+  - with --hover NAME (default: lecture.ipynb): the bigram heatmap is an inline
     <svg>; hovering its n -> . cell shows a tooltip (<title>) holding 6763 and changes the
     cell's style (a CSS :hover rule). A heatmap drawn through an <img> fails: it has no
     tooltips at all.
@@ -44,7 +44,7 @@ from chromium import launch  # noqa: E402
 from labserver import LabServer  # noqa: E402
 
 KERNEL_DISPLAY_NAME = "Rust (makemore)"
-DEFAULT_HOVER = ["01-counting.ipynb"]
+DEFAULT_HOVER = ["lecture.ipynb"]
 # The heatmap cell to hover: bigram n -> . and its count in names.txt.
 HOVER_FROM, HOVER_TO, HOVER_COUNT = "n", ".", "6763"
 KERNEL_START_TIMEOUT = 900
@@ -467,7 +467,7 @@ def main():
     parser.add_argument("--kernel", default=KERNEL_DISPLAY_NAME, help="the kernel display name to expect")
     parser.add_argument("--timeout", type=float, default=2400, help="seconds per notebook (the first run compiles tch)")
     args = parser.parse_args()
-    notebooks = args.notebooks or sorted(glob.glob(os.path.join(ROOT, "notebooks", "0*.ipynb")))
+    notebooks = args.notebooks or sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))
     hover = set(args.hover if args.hover is not None else DEFAULT_HOVER)
     before = digest(notebooks)
     passed = failed = 0
