@@ -7,6 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::cli::*;
 use common::*;
 
 fn makemore(args: &[&str]) -> Output {
@@ -24,44 +25,12 @@ fn ok(args: &[&str]) -> String {
     stdout(&out)
 }
 
-/// Run and expect a clean failure: exit code 1 (our errors: the last line of stderr,
-/// one line) or 2 (clap's usage errors), nothing on stdout, a message containing
-/// `needle`, and no panic or backtrace.
+/// Run and expect a clean failure ([`assert_clean_failure`]).
 fn fails(args: &[&str], needle: &str) -> String {
     let out = makemore(args);
     let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(matches!(out.status.code(), Some(1 | 2)), "{args:?}: status {:?}, stderr {err}", out.status);
-    assert!(out.stdout.is_empty(), "{args:?}: printed {}", stdout(&out));
-    assert!(err.contains(needle), "{args:?}: {err:?} does not mention {needle:?}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace") && !err.contains("internal error"), "{err}");
-    if out.status.code() == Some(1) {
-        // progress lines may come first; the error is the last line, and only it
-        let last = err.trim_end().lines().last().unwrap_or_default();
-        assert!(last.starts_with("makemore: error: ") && last.contains(needle), "{err}");
-        assert_eq!(err.matches("makemore: error").count(), 1, "{err}");
-        assert_eq!(last.matches(needle).count(), 1, "said twice: {err}");
-    }
+    assert_clean_failure(args, out.status.code(), &String::from_utf8_lossy(&out.stdout), &err, needle);
     err
-}
-
-struct Dir(tempfile::TempDir);
-
-impl Dir {
-    fn new() -> Dir {
-        Dir(tempfile::tempdir().unwrap())
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.path().join(name)
-    }
-    fn file(&self, name: &str, bytes: &[u8]) -> String {
-        let p = self.path(name);
-        std::fs::write(&p, bytes).unwrap();
-        s(&p)
-    }
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().unwrap().to_string()
 }
 
 fn train(input: &str, model: &str, extra: &[&str], out: &str) -> String {

@@ -5,26 +5,10 @@ use std::collections::HashMap;
 
 use tch::Tensor;
 
+use crate::counting::ngrams::shift;
 use crate::error::{Error, Result};
-use crate::model::LanguageModel;
-
-/// The lecture's seed, `torch.Generator().manual_seed(2147483647)`.
-pub const LECTURE_SEED: i64 = 2147483647;
-
-/// Seed libtorch's global generator: tch's stand-in for a fresh
-/// `torch.Generator().manual_seed(seed)`. The same seed and the same sequence of
-/// random calls give the same numbers as PyTorch.
-///
-/// ```
-/// makemore::seed(makemore::LECTURE_SEED);
-/// let a = tch::Tensor::rand([3], (tch::Kind::Float, tch::Device::Cpu));
-/// makemore::seed(makemore::LECTURE_SEED);
-/// let b = tch::Tensor::rand([3], (tch::Kind::Float, tch::Device::Cpu));
-/// assert!(a.equal(&b));
-/// ```
-pub fn seed(seed: i64) {
-    tch::manual_seed(seed);
-}
+use crate::models::{LanguageModel, check_bigram};
+use crate::rng;
 
 /// The longest word the samplers make: 1000 characters. A word that reaches it is cut
 /// there (no end token is drawn), so every word of exactly this length was cut. Without
@@ -64,7 +48,7 @@ pub fn draw(p: &Tensor) -> Result<i64> {
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn sample<M: LanguageModel + ?Sized>(model: &M, num: usize, seed: i64) -> Result<Vec<String>> {
-    self::seed(seed);
+    rng::seed(seed);
     let mut sampler = Sampler { model, rows: HashMap::new() };
     (0..num).map(|_| sampler.word()).collect()
 }
@@ -91,7 +75,7 @@ struct Sampler<'a, M: ?Sized> {
 impl<M: LanguageModel + ?Sized> Sampler<'_, M> {
     fn word(&mut self) -> Result<String> {
         let vocab = self.model.vocab();
-        let mut window = vec![0i64; self.model.context()];
+        let mut window = vec![0i64; self.model.context_len()];
         let mut out = String::new();
         for _ in 0..MAX_WORD_CHARS {
             if self.rows.len() >= MAX_CACHED_ROWS {
@@ -106,8 +90,7 @@ impl<M: LanguageModel + ?Sized> Sampler<'_, M> {
                 return Ok(out);
             }
             out.push(vocab.itos(ix as usize));
-            window.rotate_left(1);
-            *window.last_mut().expect("context ≥ 1") = ix;
+            shift(&mut window, ix);
         }
         Ok(out)
     }
@@ -129,15 +112,9 @@ impl<M: LanguageModel + ?Sized> Sampler<'_, M> {
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn sample_fast<M: LanguageModel + ?Sized>(model: &M, num: usize, seed: i64) -> Result<Vec<String>> {
-    if model.context() != 1 {
-        return Err(Error::BadParameter {
-            name: "context",
-            value: model.context().to_string(),
-            expected: "fast sampling is for bigram models (context 1)",
-        });
-    }
+    check_bigram(model.context_len(), "fast sampling is for bigram models (context 1)")?;
     let p = model.probs_matrix()?;
-    self::seed(seed);
+    rng::seed(seed);
     let vocab = model.vocab();
     let mut words = vec![String::new(); num];
     let mut alive: Vec<usize> = (0..num).collect(); // words not yet ended

@@ -13,8 +13,8 @@
 use std::ops::Deref;
 use std::path::Path;
 
+use crate::data::input::read_limited;
 use crate::error::{Error, Result, shorten};
-use crate::input::read_limited;
 
 /// The start/end token. Words may not contain it.
 pub const BOUNDARY: char = '.';

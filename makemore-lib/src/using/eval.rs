@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use crate::contexts::ContextCounts;
+use crate::counting::ngrams::NgramTable;
+use crate::data::words::WordList;
 use crate::error::Result;
 use crate::item::Item;
-use crate::model::LanguageModel;
-use crate::words::WordList;
+use crate::models::LanguageModel;
 
 /// Contexts whose log-probabilities [`evaluate`] asks a model for at once are limited to
 /// this many cells (contexts × vocabulary): 4M float32 values, 16 MB.
@@ -55,7 +55,7 @@ pub struct Evaluation {
     /// Average negative log likelihood per n-gram (infinite when one has probability 0).
     pub nll: f64,
     /// Number of n-grams (characters plus one end token per word).
-    pub n: usize,
+    pub ngrams: usize,
     /// Number of words.
     pub words: usize,
     /// N-grams the model gives probability 0 (only possible without smoothing).
@@ -63,7 +63,7 @@ pub struct Evaluation {
 }
 
 /// Average NLL over all n-grams of `words` under any model: `−(1/n)·Σ_cj N[c, j]·log P[c, j]`,
-/// where `N` counts what follows each context in the words ([`ContextCounts`]) and the
+/// where `N` counts what follows each context in the words ([`NgramTable`]) and the
 /// model's float32 log-probabilities are summed in float64, context by context in index
 /// order. Fails on a character outside the model's vocabulary, naming the line.
 ///
@@ -72,7 +72,7 @@ pub struct Evaluation {
 /// let train = WordList::parse("ab\nab\nb", "train")?;
 /// let model = CountsModel::fit(&train, 0.0)?;
 /// let eval = evaluate(&model, &WordList::parse("ab", "test")?)?;
-/// assert_eq!((eval.n, eval.zero_prob), (3, 0));
+/// assert_eq!((eval.ngrams, eval.zero_prob), (3, 0));
 /// // P(.→a) = 2/3, P(a→b) = 1, P(b→.) = 1
 /// assert!((eval.nll - -(2.0f64 / 3.0).ln() / 3.0).abs() < 1e-6);
 /// let unseen = evaluate(&model, &WordList::parse("ba", "test")?)?;
@@ -80,8 +80,8 @@ pub struct Evaluation {
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn evaluate<M: LanguageModel + ?Sized>(model: &M, words: &WordList) -> Result<Evaluation> {
-    let (v, context) = (model.vocab().len(), model.context());
-    let table = ContextCounts::from_words(words, model.vocab(), context)?;
+    let (v, context) = (model.vocab().len(), model.context_len());
+    let table = NgramTable::from_words(words, model.vocab(), context)?;
     let chunk = (EVAL_CHUNK_CELLS / v).max(1);
     let mut sum = 0.0f64;
     let mut zero_prob = 0;
@@ -101,7 +101,7 @@ pub fn evaluate<M: LanguageModel + ?Sized>(model: &M, words: &WordList) -> Resul
         }
     }
     let n = table.total() as usize;
-    Ok(Evaluation { nll: -sum / n as f64, n, words: words.len(), zero_prob })
+    Ok(Evaluation { nll: -sum / n as f64, ngrams: n, words: words.len(), zero_prob })
 }
 
 /// One bigram of a word with its probability under a model.

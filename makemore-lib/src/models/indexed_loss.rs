@@ -5,7 +5,7 @@
 use tch::{Kind, Tensor};
 
 use crate::error::Result;
-use crate::neural::NeuralBigram;
+use crate::models::neural::NeuralBigram;
 
 impl NeuralBigram {
     /// Exercise E04: `one_hot(x) @ W` is just row `x` of `W`, so the logits are `W[xs]`:

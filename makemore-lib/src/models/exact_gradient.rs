@@ -14,16 +14,22 @@
 //! O(C·context·V) per step for C distinct contexts, whatever the size of the data. For the
 //! lecture's bigram that is O(V²): 27 × 27 instead of 228,146 × 27.
 
-use crate::contexts::ContextCounts;
+use crate::counting::ngrams::NgramTable;
+
+/// The rows of the networks' `W` that a context picks: its `k`-th token `t` picks row
+/// `k·V + t` (each position has its own V×V block; context 1 is the lecture's `W[t]`).
+pub(crate) fn weight_rows(ctx: impl IntoIterator<Item = usize>, v: usize) -> impl Iterator<Item = usize> {
+    ctx.into_iter().enumerate().map(move |(k, t)| k * v + t)
+}
 
 /// The counts as float64, ready for gradient steps on a weight matrix of
 /// `(context·V) × V` float32 values (row-major, as libtorch stores `W`).
 ///
 /// ```
-/// use makemore::{ContextCounts, ExactGradient, Vocab, WordList};
+/// use makemore::{NgramTable, ExactGradient, Vocab, WordList};
 /// let words = WordList::parse("ab\nab\nb", "w")?;
 /// let vocab = Vocab::from_words(&words)?;
-/// let exact = ExactGradient::new(&ContextCounts::from_words(&words, &vocab, 1)?, vocab.len());
+/// let exact = ExactGradient::new(&NgramTable::from_words(&words, &vocab, 1)?, vocab.len());
 /// let mut w = vec![0.0f32; 9];
 /// let first = exact.step(&mut w, 10.0, 0.0);
 /// assert!((first - 3f32.ln()).abs() < 1e-6); // all weights 0: uniform over 3 tokens
@@ -47,21 +53,21 @@ impl ExactGradient {
     /// Take the counts of a table over a vocabulary of `v` tokens.
     ///
     /// ```
-    /// let t = makemore::ContextCounts::from_rows(2, 1, vec![(vec![0], vec![1, 2])])?;
+    /// let t = makemore::NgramTable::from_rows(2, 1, vec![(vec![0], vec![1, 2])])?;
     /// assert_eq!(makemore::ExactGradient::new(&t, 2).examples(), 3);
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn new(table: &ContextCounts, v: usize) -> ExactGradient {
+    pub fn new(table: &NgramTable, v: usize) -> ExactGradient {
         let contexts = table.contexts().iter().map(|&t| t as usize).collect();
         let n: Vec<f64> = (0..table.len()).flat_map(|i| table.row(i).iter().map(|&c| c as f64)).collect();
         let row_totals = n.chunks(v).map(|row| row.iter().sum()).collect();
-        ExactGradient { v, context: table.context(), contexts, n, row_totals, total: table.total() as f64 }
+        ExactGradient { v, context: table.context_len(), contexts, n, row_totals, total: table.total() as f64 }
     }
 
     /// How many examples (n-grams) the counts hold.
     ///
     /// ```
-    /// let t = makemore::ContextCounts::from_rows(2, 1, vec![])?;
+    /// let t = makemore::NgramTable::from_rows(2, 1, vec![])?;
     /// assert_eq!(makemore::ExactGradient::new(&t, 2).examples(), 0);
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -73,7 +79,7 @@ impl ExactGradient {
     /// update. Sums are taken in float64, the weights stay float32.
     ///
     /// ```
-    /// let t = makemore::ContextCounts::from_rows(2, 1, vec![(vec![0], vec![0, 4]), (vec![1], vec![4, 0])])?;
+    /// let t = makemore::NgramTable::from_rows(2, 1, vec![(vec![0], vec![0, 4]), (vec![1], vec![4, 0])])?;
     /// let exact = makemore::ExactGradient::new(&t, 2);
     /// let mut w = vec![0.0f32; 4];
     /// exact.step(&mut w, 1.0, 0.0);
@@ -87,7 +93,7 @@ impl ExactGradient {
         let mut logits = vec![0f64; v];
         for (c, ctx) in self.contexts.chunks(n).enumerate() {
             // where the rows this context picks start in `w`
-            let starts: Vec<usize> = ctx.iter().enumerate().map(|(k, &t)| (k * v + t) * v).collect();
+            let starts: Vec<usize> = weight_rows(ctx.iter().copied(), v).map(|row| row * v).collect();
             logits.iter_mut().for_each(|l| *l = 0.0);
             for &start in &starts {
                 logits.iter_mut().zip(&w[start..start + v]).for_each(|(l, &x)| *l += x as f64);
@@ -99,6 +105,8 @@ impl ExactGradient {
             for j in 0..v {
                 let p = exps[j] / sum;
                 let ncj = counts[j];
+                // 0·ln 0 counts as 0: an unseen pair adds nothing, even where `p`
+                // underflowed to 0 and `ln` would give -inf (and 0·-inf NaN)
                 if ncj > 0.0 {
                     loss -= ncj * p.ln();
                 }

@@ -6,9 +6,9 @@ use std::fmt;
 
 use tch::{Device, Kind, Tensor};
 
+use crate::data::vocab::Vocab;
+use crate::data::words::WordList;
 use crate::error::Result;
-use crate::vocab::Vocab;
-use crate::words::WordList;
 
 /// One side of a dictionary bigram: the start token, the end token, or a character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -149,6 +149,13 @@ pub struct BigramCounts {
     n: Tensor,
 }
 
+impl Clone for BigramCounts {
+    /// A deep copy: the counts are copied, not shared.
+    fn clone(&self) -> Self {
+        BigramCounts { vocab: self.vocab.clone(), n: self.n.copy() }
+    }
+}
+
 impl BigramCounts {
     /// Count in plain Rust, then make one tensor: the fast way.
     ///
@@ -183,6 +190,8 @@ impl BigramCounts {
         let n = Tensor::zeros([v, v], (Kind::Int, Device::Cpu));
         let (xs, ys) = vocab.bigram_indices(words)?;
         for (&ix1, &ix2) in xs.iter().zip(&ys) {
+            // `get` returns a view into `n`, not a copy, so adding to the view adds to
+            // `N[ix1, ix2]` itself, as the lecture's indexing assignment does
             let mut cell = n.get(ix1).get(ix2);
             cell += 1;
         }

@@ -6,10 +6,10 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::draw::{FONT, blues, encode_png, register_embedded_font, save_figure};
+use crate::drawing::plot::{FONT, blues, encode_png, register_embedded_font, save_figure};
 use crate::error::{Error, Result};
-use crate::model::LanguageModel;
-use crate::tune::Tuning;
+use crate::models::{LanguageModel, check_bigram};
+use crate::using::tune::Tuning;
 
 const WIDTH: u32 = 720;
 const HEIGHT: u32 = 320;
@@ -65,13 +65,7 @@ impl Figure {
             value: format!("{ch:?}"),
             expected: "it is not in the vocabulary",
         })?;
-        if model.context() != 1 {
-            return Err(Error::BadParameter {
-                name: "context",
-                value: model.context().to_string(),
-                expected: "a chart of what follows one character needs a bigram model (context 1)",
-            });
-        }
+        check_bigram(model.context_len(), "a chart of what follows one character needs a bigram model (context 1)")?;
         let probs = Vec::<f64>::try_from(&model.next_probs(&[ix as i64])?.f_to_kind(tch::Kind::Double)?)?;
         let title = format!("what comes after '{ch}': P(next | {ch})");
         Ok(Figure { chart: Chart::Bars { labels: vocab.chars().to_vec(), probs, title } })
@@ -238,6 +232,6 @@ impl Figure {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn evcxr_display(&self) {
-        crate::display::show_figure(self.svg(), self.png());
+        crate::drawing::display::show_figure(self.svg(), self.png());
     }
 }

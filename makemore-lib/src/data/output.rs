@@ -67,3 +67,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         fail(e.to_string())
     })
 }
+
+/// Refuse to write over the input: a typo in an output path must not replace the word
+/// list it was made from. `flag` names the output as the message shows it (`"--out"`).
+///
+/// ```
+/// use std::path::Path;
+/// let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+/// let err = makemore::not_the_input("--out", &here, &here).unwrap_err();
+/// assert!(err.to_string().contains("is the input file"));
+/// assert!(makemore::not_the_input("--out", Path::new("new.svg"), &here).is_ok());
+/// ```
+pub fn not_the_input(flag: &str, out: &Path, input: &Path) -> Result<()> {
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(out), std::fs::canonicalize(input))
+        && a == b
+    {
+        return Err(Error::Usage(format!("{flag} '{}' is the input file: choose another name", out.display())));
+    }
+    Ok(())
+}

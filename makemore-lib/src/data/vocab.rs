@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::data::words::{BOUNDARY, WordList};
 use crate::error::{Error, Result};
-use crate::words::{BOUNDARY, WordList};
 
 /// The most tokens a vocabulary may hold ('.' included): 2000. A bigram table is V×V, so
 /// this keeps every table under 4 million cells (16 MB of int32 counts or float32

@@ -8,9 +8,9 @@
 
 use std::collections::HashMap;
 
+use crate::data::vocab::Vocab;
+use crate::data::words::WordList;
 use crate::error::{Error, Result};
-use crate::vocab::Vocab;
-use crate::words::WordList;
 
 /// The longest context a model may look at.
 pub const MAX_CONTEXT: usize = 64;
@@ -25,17 +25,17 @@ const DENSE_CELLS: usize = 1 << 22;
 /// Next-token counts for every context that occurs, sorted by context.
 ///
 /// ```
-/// use makemore::{ContextCounts, Vocab, WordList};
+/// use makemore::{NgramTable, Vocab, WordList};
 /// let words = WordList::parse("ab\nb", "w")?;
 /// let vocab = Vocab::from_words(&words)?; // . a b
-/// let t = ContextCounts::from_words(&words, &vocab, 1)?;
+/// let t = NgramTable::from_words(&words, &vocab, 1)?;
 /// assert_eq!(t.len(), 3);
 /// assert_eq!((t.context_at(0), t.row(0)), (&[0][..], &[0, 1, 1][..])); // after '.': a once, b once
 /// assert_eq!(t.total(), 5);
 /// # Ok::<(), makemore::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct ContextCounts {
+pub struct NgramTable {
     context: usize,
     v: usize,
     /// C × context token indices, sorted.
@@ -45,7 +45,7 @@ pub struct ContextCounts {
 }
 
 /// Refuse a context length outside 1..=[`MAX_CONTEXT`].
-pub(crate) fn check_context(context: usize) -> Result<usize> {
+pub(crate) fn check_context_len(context: usize) -> Result<usize> {
     if (1..=MAX_CONTEXT).contains(&context) {
         return Ok(context);
     }
@@ -59,23 +59,23 @@ fn too_large(contexts: usize, v: usize) -> Error {
     ))
 }
 
-impl ContextCounts {
+impl NgramTable {
     /// Count the n-grams of `words` with the vocabulary's indices.
     ///
     /// ```
     /// let words = makemore::WordList::parse("abc", "w")?;
     /// let vocab = makemore::Vocab::from_words(&words)?;
-    /// let t = makemore::ContextCounts::from_words(&words, &vocab, 2)?;
+    /// let t = makemore::NgramTable::from_words(&words, &vocab, 2)?;
     /// assert_eq!(t.find(&[2, 3]).map(|i| t.row(i)[0]), Some(1)); // "bc" then the end
-    /// assert!(makemore::ContextCounts::from_words(&words, &vocab, 0).is_err());
+    /// assert!(makemore::NgramTable::from_words(&words, &vocab, 0).is_err());
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn from_words(words: &WordList, vocab: &Vocab, context: usize) -> Result<ContextCounts> {
-        check_context(context)?;
+    pub fn from_words(words: &WordList, vocab: &Vocab, context: usize) -> Result<NgramTable> {
+        check_context_len(context)?;
         let v = vocab.len();
         let dense_cells = (v as u64).checked_pow(context as u32 + 1).filter(|&c| c <= DENSE_CELLS as u64);
         if dense_cells.is_some() {
-            return ContextCounts::count_dense(words, vocab, context);
+            return NgramTable::count_dense(words, vocab, context);
         }
         let mut index: HashMap<Vec<u32>, usize> = HashMap::new();
         let mut rows: Vec<Vec<u32>> = Vec::new();
@@ -101,13 +101,13 @@ impl ContextCounts {
         let mut pairs: Vec<(Vec<u32>, Vec<u32>)> =
             index.into_iter().map(|(c, i)| (c, std::mem::take(&mut rows[i]))).collect();
         pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Ok(ContextCounts::from_sorted(context, v, pairs))
+        Ok(NgramTable::from_sorted(context, v, pairs))
     }
 
     /// Counting into a dense V^context × V array, indexed by the context read as a number
     /// in base V (first token most significant, so index order is context order): the
     /// fast way for short contexts, as fast as the lecture's `N[ix1, ix2] += 1` in Rust.
-    fn count_dense(words: &WordList, vocab: &Vocab, context: usize) -> Result<ContextCounts> {
+    fn count_dense(words: &WordList, vocab: &Vocab, context: usize) -> Result<NgramTable> {
         let v = vocab.len();
         let mut dense = vec![0u32; v.pow(context as u32 + 1)];
         let mut at = 0; // the current context's number
@@ -130,26 +130,26 @@ impl ContextCounts {
                 counts.extend_from_slice(row);
             }
         }
-        Ok(ContextCounts { context, v, contexts, counts })
+        Ok(NgramTable { context, v, contexts, counts })
     }
 
-    fn from_sorted(context: usize, v: usize, pairs: Vec<(Vec<u32>, Vec<u32>)>) -> ContextCounts {
+    fn from_sorted(context: usize, v: usize, pairs: Vec<(Vec<u32>, Vec<u32>)>) -> NgramTable {
         let contexts = pairs.iter().flat_map(|(c, _)| c.iter().copied()).collect();
         let counts = pairs.into_iter().flat_map(|(_, r)| r).collect();
-        ContextCounts { context, v, contexts, counts }
+        NgramTable { context, v, contexts, counts }
     }
 
     /// Rebuild from stored rows (as in a model file), checking that every context has
     /// `context` tokens below `v`, every row `v` counts, and no context appears twice.
     ///
     /// ```
-    /// let t = makemore::ContextCounts::from_rows(2, 1, vec![(vec![1], vec![1, 0]), (vec![0], vec![0, 3])])?;
+    /// let t = makemore::NgramTable::from_rows(2, 1, vec![(vec![1], vec![1, 0]), (vec![0], vec![0, 3])])?;
     /// assert_eq!(t.context_at(0), [0]); // sorted
-    /// assert!(makemore::ContextCounts::from_rows(2, 1, vec![(vec![0], vec![1]), (vec![0], vec![1])]).is_err());
+    /// assert!(makemore::NgramTable::from_rows(2, 1, vec![(vec![0], vec![1]), (vec![0], vec![1])]).is_err());
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn from_rows(v: usize, context: usize, mut rows: Vec<(Vec<u32>, Vec<u32>)>) -> Result<ContextCounts> {
-        check_context(context)?;
+    pub fn from_rows(v: usize, context: usize, mut rows: Vec<(Vec<u32>, Vec<u32>)>) -> Result<NgramTable> {
+        check_context_len(context)?;
         if rows.len().saturating_mul(v) > MAX_TABLE_CELLS {
             return Err(too_large(rows.len(), v));
         }
@@ -164,17 +164,11 @@ impl ContextCounts {
         if rows.windows(2).any(|p| p[0].0 == p[1].0) {
             return Err(Error::BadCounts("a context appears twice".into()));
         }
-        Ok(ContextCounts::from_sorted(context, v, rows))
+        Ok(NgramTable::from_sorted(context, v, rows))
     }
 
     /// How many previous tokens each context holds.
-    ///
-    /// ```
-    /// let t = makemore::ContextCounts::from_rows(2, 3, vec![])?;
-    /// assert_eq!(t.context(), 3);
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn context(&self) -> usize {
+    pub fn context_len(&self) -> usize {
         self.context
     }
 
@@ -182,7 +176,7 @@ impl ContextCounts {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let t = makemore::ContextCounts::from_words(&words, &makemore::Vocab::from_words(&words)?, 2)?;
+    /// let t = makemore::NgramTable::from_words(&words, &makemore::Vocab::from_words(&words)?, 2)?;
     /// assert_eq!(t.len(), 3); // .. .a ab
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -191,11 +185,6 @@ impl ContextCounts {
     }
 
     /// True when no context was counted.
-    ///
-    /// ```
-    /// assert!(makemore::ContextCounts::from_rows(2, 1, vec![])?.is_empty());
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
     pub fn is_empty(&self) -> bool {
         self.contexts.is_empty()
     }
@@ -203,7 +192,7 @@ impl ContextCounts {
     /// All contexts, one after the other (C × context token indices).
     ///
     /// ```
-    /// let t = makemore::ContextCounts::from_rows(2, 1, vec![(vec![1], vec![1, 0]), (vec![0], vec![0, 3])])?;
+    /// let t = makemore::NgramTable::from_rows(2, 1, vec![(vec![1], vec![1, 0]), (vec![0], vec![0, 3])])?;
     /// assert_eq!(t.contexts(), [0, 1]);
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -214,7 +203,7 @@ impl ContextCounts {
     /// Context number `i`.
     ///
     /// ```
-    /// let t = makemore::ContextCounts::from_rows(2, 2, vec![(vec![0, 1], vec![1, 0])])?;
+    /// let t = makemore::NgramTable::from_rows(2, 2, vec![(vec![0, 1], vec![1, 0])])?;
     /// assert_eq!(t.context_at(0), [0, 1]);
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -225,7 +214,7 @@ impl ContextCounts {
     /// The next-token counts after context number `i`.
     ///
     /// ```
-    /// let t = makemore::ContextCounts::from_rows(2, 1, vec![(vec![0], vec![0, 3])])?;
+    /// let t = makemore::NgramTable::from_rows(2, 1, vec![(vec![0], vec![0, 3])])?;
     /// assert_eq!(t.row(0), [0, 3]);
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -236,7 +225,7 @@ impl ContextCounts {
     /// The number of a context, if it occurs (binary search).
     ///
     /// ```
-    /// let t = makemore::ContextCounts::from_rows(2, 1, vec![(vec![1], vec![1, 0])])?;
+    /// let t = makemore::NgramTable::from_rows(2, 1, vec![(vec![1], vec![1, 0])])?;
     /// assert_eq!((t.find(&[1]), t.find(&[0])), (Some(0), None));
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -259,7 +248,7 @@ impl ContextCounts {
     /// Total number of n-grams counted.
     ///
     /// ```
-    /// let t = makemore::ContextCounts::from_rows(2, 1, vec![(vec![0], vec![2, 3])])?;
+    /// let t = makemore::NgramTable::from_rows(2, 1, vec![(vec![0], vec![2, 3])])?;
     /// assert_eq!(t.total(), 5);
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -280,15 +269,28 @@ impl ContextCounts {
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn for_each_ngram(vocab: &Vocab, words: &WordList, context: usize, mut f: impl FnMut(&[u32], u32)) -> Result<()> {
-    check_context(context)?;
+    check_context_len(context)?;
     let mut ctx = vec![0u32; context];
     vocab.for_each_bigram(words, |_, y| {
         f(&ctx, y as u32);
         if y == 0 {
             ctx.iter_mut().for_each(|t| *t = 0); // the word ended: the next one starts padded
         } else {
-            ctx.rotate_left(1);
-            ctx[context - 1] = y as u32;
+            shift(&mut ctx, y as u32);
         }
     })
+}
+
+/// Slide a context window one token on: drop the oldest token, append `next`.
+///
+/// ```
+/// let mut window = [0, 5, 7];
+/// makemore::shift(&mut window, 9);
+/// assert_eq!(window, [5, 7, 9]);
+/// ```
+pub fn shift<T: Copy>(window: &mut [T], next: T) {
+    window.rotate_left(1);
+    if let Some(last) = window.last_mut() {
+        *last = next;
+    }
 }

@@ -21,10 +21,12 @@
 
 use std::path::Path;
 
-use crate::bigram::BigramCounts;
+use crate::counting::bigram::BigramCounts;
+use crate::data::output::write_atomic;
+use crate::drawing::display;
+use crate::drawing::heatmap::Heatmap;
 use crate::error::{Error, Result};
-use crate::model::check_smoothing;
-use crate::output::write_atomic;
+use crate::models::counts::{DEFAULT_SMOOTHING, check_smoothing};
 
 /// The largest vocabulary the explorer draws: 200 tokens, 40,000 cells (a 2.3 MB page
 /// that loads in about 2.5 s and redraws in under a second in headless Chromium).
@@ -91,8 +93,9 @@ impl View {
 #[derive(Debug, Clone)]
 pub struct Explorer {
     title: String,
-    chars: Vec<char>,
-    counts: Vec<Vec<i64>>,
+    counts: BigramCounts,
+    /// The counts as rows, as the page's data and table show them.
+    rows: Vec<Vec<i64>>,
     words: usize,
     smoothing: f64,
     view: View,
@@ -121,7 +124,8 @@ impl Explorer {
         let rows = counts.to_rows();
         // every word adds one bigram starting at the boundary token, '.', index 0
         let words = rows.first().map_or(0, |r| r.iter().sum::<i64>()) as usize;
-        Ok(Explorer { title: title.into(), chars, counts: rows, words, smoothing: 1.0, view: View::Counts })
+        let counts = counts.clone();
+        Ok(Explorer { title: title.into(), counts, rows, words, smoothing: DEFAULT_SMOOTHING, view: View::Counts })
     }
 
     /// The smoothing the page opens with (default 1; the page's control goes from 0 up).
@@ -168,18 +172,18 @@ impl Explorer {
     pub fn data_json(&self) -> String {
         let palette: Vec<[u8; 3]> = (0..=8)
             .map(|k| {
-                let c = crate::draw::blues(k as f64 / 8.0);
+                let c = crate::drawing::plot::blues(k as f64 / 8.0);
                 [c.0, c.1, c.2]
             })
             .collect();
         let value = serde_json::json!({
             "title": self.title,
-            "chars": self.chars.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
-            "counts": self.counts,
+            "chars": self.chars().iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+            "counts": self.rows,
             "words": self.words,
             "smoothing": self.smoothing,
             "view": self.view.name(),
-            "labelled": self.chars.len() <= MAX_LABELLED,
+            "labelled": self.chars().len() <= MAX_LABELLED,
             "palette": palette,
         });
         script_safe(&value.to_string())
@@ -197,7 +201,7 @@ impl Explorer {
     /// ```
     pub fn to_html(&self) -> String {
         let title = escape_html(&self.title);
-        let mut page = String::with_capacity(8192 + 64 * self.chars.len() * self.chars.len());
+        let mut page = String::with_capacity(8192 + 64 * self.chars().len() * self.chars().len());
         page.push_str(&format!(
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
@@ -210,8 +214,8 @@ impl Explorer {
             "<header><h1>Bigram explorer <span class=\"source\">{title}</span></h1>\n\
              <p id=\"summary\">{} words, {} bigrams, {} tokens</p></header>\n",
             self.words,
-            self.counts.iter().flatten().sum::<i64>(),
-            self.chars.len()
+            self.rows.iter().flatten().sum::<i64>(),
+            self.chars().len()
         ));
         page.push_str(CONTROLS);
         page.push_str("<main>\n<div id=\"grid-wrap\">\n");
@@ -226,23 +230,23 @@ impl Explorer {
 
     /// The grid: row labels are buttons, every bigram one `<td>` with its data.
     fn push_table(&self, page: &mut String) {
-        let class = if self.chars.len() <= MAX_LABELLED { "labelled" } else { "compact" };
+        let class = if self.chars().len() <= MAX_LABELLED { "labelled" } else { "compact" };
         page.push_str(&format!(
             "<table id=\"grid\" class=\"{class}\" role=\"grid\" aria-label=\"bigram counts: rows are the first \
              character, columns the next\">\n<thead><tr><th class=\"corner\" scope=\"col\">→</th>"
         ));
-        for &c in &self.chars {
+        for &c in &self.chars() {
             page.push_str(&format!("<th scope=\"col\">{}</th>", escape_html(&shown(c))));
         }
         page.push_str("</tr></thead>\n<tbody>\n");
-        for (i, &a) in self.chars.iter().enumerate() {
+        for (i, &a) in self.chars().iter().enumerate() {
             let from = escape_html(&a.to_string());
             page.push_str(&format!(
                 "<tr><th scope=\"row\"><button type=\"button\" class=\"rowlabel\" data-row=\"{i}\" \
                  title=\"show what follows\">{}</button></th>",
                 escape_html(&shown(a))
             ));
-            for (&b, &n) in self.chars.iter().zip(&self.counts[i]) {
+            for (&b, &n) in self.chars().iter().zip(&self.rows[i]) {
                 let to = escape_html(&b.to_string());
                 page.push_str(&format!("<td data-from=\"{from}\" data-to=\"{to}\" data-count=\"{n}\"></td>"));
             }
@@ -302,7 +306,7 @@ impl Explorer {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn evcxr_content(&self) -> String {
-        let n = self.chars.len();
+        let n = self.chars().len();
         // the grid's own scroll area is at most 92% of the frame's height
         let cell = if n <= MAX_LABELLED { 33 } else { 14 };
         let height = (n * cell + 200).clamp(600, 1000);
@@ -321,11 +325,11 @@ impl Explorer {
         if let Some(png) = &png {
             html.push_str(&format!(
                 "<img src=\"data:image/png;base64,{}\" alt=\"bigram counts\" style=\"max-width:100%;height:auto\">",
-                crate::display::base64(png)
+                display::base64(png)
             ));
         }
         html.push_str("</div>");
-        html.push_str(crate::display::DROP_FALLBACK);
+        html.push_str(display::DROP_FALLBACK);
         html.push_str("</div>");
         let plain = format!(
             "bigram explorer of {} ({} tokens): shown in HTML output (scripts run in trusted output)",
@@ -333,19 +337,20 @@ impl Explorer {
         );
         let mut parts = vec![("text/html", html)];
         if let Some(png) = &png {
-            parts.push(("image/png", crate::display::base64(png)));
+            parts.push(("image/png", display::base64(png)));
         }
         parts.push(("text/plain", plain));
-        crate::display::evcxr_content(&parts)
+        display::evcxr_content(&parts)
     }
 
     /// The static counts heatmap of the same data (the PNG fallback).
-    fn heatmap(&self) -> Result<crate::Heatmap> {
-        let flat: Vec<i64> = self.counts.iter().flatten().copied().collect();
-        let n = self.chars.len() as i64;
-        let vocab = crate::Vocab::from_itos(self.chars.clone()).expect("the vocabulary of a BigramCounts");
-        let counts = BigramCounts::from_tensor(&vocab, tch::Tensor::from_slice(&flat).view([n, n]))?;
-        crate::Heatmap::counts(&counts)
+    fn heatmap(&self) -> Result<Heatmap> {
+        Heatmap::counts(&self.counts)
+    }
+
+    /// The vocabulary's characters, '.' first.
+    fn chars(&self) -> &[char] {
+        self.counts.vocab().chars()
     }
 }
 

@@ -8,10 +8,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::bigram::BigramCounts;
-use crate::draw::{FONT, blues, encode_png, figure_format, register_embedded_font, save_figure};
+use crate::counting::bigram::BigramCounts;
+use crate::drawing::plot::{FONT, blues, encode_png, figure_format, register_embedded_font, save_figure};
 use crate::error::{Error, Result};
-use crate::model::LanguageModel;
+use crate::models::LanguageModel;
 
 /// Cells are this many pixels wide when their text is drawn.
 const CELL: u32 = 44;
@@ -311,7 +311,7 @@ impl Heatmap {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn evcxr_display(&self) {
-        crate::display::show_figure(self.to_svg(), self.to_png());
+        crate::drawing::display::show_figure(self.to_svg(), self.to_png());
     }
 
     /// The figure as PNG bytes (text drawn with the embedded font).

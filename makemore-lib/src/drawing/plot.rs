@@ -7,8 +7,8 @@ use std::sync::Once;
 
 use plotters::style::{FontStyle, RGBColor};
 
+use crate::data::output::write_atomic;
 use crate::error::{Error, Result};
-use crate::output::write_atomic;
 
 /// The font family figures use: plotters' name for the bundled DejaVu Sans, so the PNG
 /// text needs no fonts on the machine.
@@ -31,8 +31,8 @@ const BLUES: [(u8, u8, u8); 9] = [
 ///
 /// ```
 /// use plotters::style::RGBColor;
-/// assert_eq!(makemore::draw::blues(0.0), RGBColor(0xf7, 0xfb, 0xff));
-/// assert_eq!(makemore::draw::blues(1.0), RGBColor(0x08, 0x30, 0x6b));
+/// assert_eq!(makemore::plot::blues(0.0), RGBColor(0xf7, 0xfb, 0xff));
+/// assert_eq!(makemore::plot::blues(1.0), RGBColor(0x08, 0x30, 0x6b));
 /// ```
 pub fn blues(t: f64) -> RGBColor {
     let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
@@ -57,7 +57,7 @@ pub enum Format {
 ///
 /// ```
 /// use std::path::Path;
-/// use makemore::draw::{Format, figure_format};
+/// use makemore::plot::{Format, figure_format};
 /// assert_eq!(figure_format(Path::new("n.PNG"))?, Format::Png);
 /// assert!(figure_format(Path::new("n.pdf")).is_err());
 /// # Ok::<(), makemore::Error>(())
@@ -75,7 +75,7 @@ pub fn figure_format(path: &Path) -> Result<Format> {
 ///
 /// ```
 /// let path = std::env::temp_dir().join(format!("doc-save-{}.svg", std::process::id()));
-/// makemore::draw::save_figure(&path, || Ok("<svg/>".into()), || unreachable!())?;
+/// makemore::plot::save_figure(&path, || Ok("<svg/>".into()), || unreachable!())?;
 /// assert_eq!(std::fs::read_to_string(&path).unwrap(), "<svg/>");
 /// # std::fs::remove_file(&path).unwrap();
 /// # Ok::<(), makemore::Error>(())
@@ -95,7 +95,7 @@ pub fn save_figure(
 /// Make plotters' pure-Rust text renderer use the bundled DejaVu Sans (once).
 ///
 /// ```
-/// makemore::draw::register_embedded_font();
+/// makemore::plot::register_embedded_font();
 /// ```
 pub fn register_embedded_font() {
     static ONCE: Once = Once::new();
@@ -108,7 +108,7 @@ pub fn register_embedded_font() {
 /// Encode 8-bit RGB pixels (`w × h × 3` bytes) as a PNG file.
 ///
 /// ```
-/// let png = makemore::draw::encode_png(&[255; 2 * 1 * 3], 2, 1)?;
+/// let png = makemore::plot::encode_png(&[255; 2 * 1 * 3], 2, 1)?;
 /// assert!(png.starts_with(b"\x89PNG"));
 /// # Ok::<(), makemore::Error>(())
 /// ```

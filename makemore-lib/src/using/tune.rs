@@ -1,12 +1,11 @@
 //! Exercise E03: choose the smoothing (counts) or the regularization (neural) on the
 //! dev split, then evaluate the chosen model once on test.
 
+use crate::data::split::Splits;
+use crate::data::vocab::Vocab;
 use crate::error::{Error, Result};
-use crate::fit::{ModelSpec, fit};
-use crate::loss::evaluate;
-use crate::model::ModelKind;
-use crate::split::Splits;
-use crate::vocab::Vocab;
+use crate::models::{ModelSpec, fit};
+use crate::using::eval::evaluate;
 
 /// One tried value: its train and dev loss.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,21 +32,8 @@ pub struct Tuning {
     pub test: f64,
 }
 
-/// What tuning changes for a kind of model: the smoothing of counts, the regularization
-/// of a network.
-///
-/// ```
-/// assert_eq!(makemore::tuned_parameter(makemore::ModelKind::Neural), "regularization");
-/// ```
-pub fn tuned_parameter(kind: ModelKind) -> &'static str {
-    match kind {
-        ModelKind::Counts => "smoothing",
-        ModelKind::Neural => "regularization",
-    }
-}
-
-/// Fit one model per value on the train split (the value as `spec`'s smoothing or
-/// regularization, by its kind; everything else from `spec`), keep the one with the
+/// Fit one model per value on the train split (the value as `spec`'s tuned
+/// hyper-parameter, [`ModelSpec::tuned`]: the smoothing of counts, the regularization of a network; everything else from `spec`), keep the one with the
 /// lowest dev loss and score it on test (the models are kept, so the winner is not
 /// trained twice). The vocabulary should be that of all the words, so that dev and test
 /// characters are known.
@@ -56,7 +42,7 @@ pub fn tuned_parameter(kind: ModelKind) -> &'static str {
 /// use makemore::{ModelSpec, Split, Vocab, WordList, tune};
 /// let words = WordList::parse(&"emma\nava\nanna\nmia\n".repeat(5), "w")?;
 /// let splits = "60/20/20".parse::<Split>()?.apply(&words, 1)?;
-/// let t = tune(&splits, &Vocab::from_words(&words)?, &ModelSpec::DEFAULT, &[0.1, 1.0])?;
+/// let t = tune(&splits, &Vocab::from_words(&words)?, &ModelSpec::default(), &[0.1, 1.0])?;
 /// assert_eq!((t.what, t.rows.len()), ("smoothing", 2));
 /// # Ok::<(), makemore::Error>(())
 /// ```
@@ -64,10 +50,7 @@ pub fn tune(splits: &Splits, vocab: &Vocab, spec: &ModelSpec, values: &[f64]) ->
     let mut rows = Vec::new();
     let mut models = Vec::new();
     for &value in values {
-        let spec = match spec.kind {
-            ModelKind::Counts => ModelSpec { smoothing: value, ..*spec },
-            ModelKind::Neural => ModelSpec { train: crate::TrainConfig { reg: value, ..spec.train }, ..*spec },
-        };
+        let spec = spec.clone().with_tuned(value);
         let m = fit(&spec, &splits.train, vocab)?;
         rows.push(TuneRow { value, train: evaluate(&*m, &splits.train)?.nll, dev: evaluate(&*m, &splits.dev)?.nll });
         models.push(m);
@@ -78,5 +61,5 @@ pub fn tune(splits: &Splits, vocab: &Vocab, spec: &ModelSpec, values: &[f64]) ->
         expected: "give at least one value",
     })?;
     let test = evaluate(&*models[best], &splits.test)?.nll;
-    Ok(Tuning { what: tuned_parameter(spec.kind), rows, best, test })
+    Ok(Tuning { what: spec.tuned(), rows, best, test })
 }

@@ -1,19 +1,118 @@
-//! The lecture's second model: one linear layer, `probs = softmax(one_hot(x) @ W)`,
-//! trained by gradient descent on the average NLL plus `reg·mean(W²)`.
+//! The neural kind: one linear layer, `probs = softmax(one_hot(x) @ W)`, trained by
+//! gradient descent on the average NLL plus `reg·mean(W²)`. The lecture's second model
+//! is context 1 ([`NeuralBigram`], V×V weights); longer contexts (exercise E01) give each
+//! position its own V×V block ([`NeuralNgram`], (context·V)×V weights).
 //!
 //! A training step is written the way tch's examples write one: forward, `zero_grad`,
-//! `backward`, then the update under `no_grad`. [`NeuralBigram`] and
-//! [`crate::NeuralNgram`] share it ([`train_network`]).
+//! `backward`, then the update under `no_grad`. Both networks share it ([`train_network`]).
 
-use tch::{Device, Kind, Tensor};
+use tch::{Device, Kind as DType, Tensor};
 
 use crate::allocator::keep_freed_memory_for_reuse;
-use crate::contexts::{ContextCounts, for_each_ngram};
+use crate::counting::ngrams::{MAX_TABLE_CELLS, NgramTable, check_context_len, for_each_ngram};
+use crate::data::vocab::Vocab;
+use crate::data::words::WordList;
 use crate::error::{Error, Result, check_nonnegative, check_positive};
-use crate::exact_gradient::ExactGradient;
-use crate::model::{LanguageModel, ModelKind, Parameters, StoredData, check_contexts};
-use crate::vocab::Vocab;
-use crate::words::WordList;
+use crate::models::exact_gradient::{ExactGradient, weight_rows};
+use crate::models::file::{Stored, StoredData, StoredFile, StoredTensor};
+use crate::models::{Kind, LanguageModel, count_contexts};
+use crate::rng::{self, LECTURE_SEED, parse_seed};
+
+/// The neural kind's hyper-parameters: the context length, how gradient descent runs,
+/// and the seed of the initial weights. Its fields are the CLI's `--steps`, `--lr`,
+/// `--reg`, `--one-hot` and `--seed` (the context is the CLI's `--context`).
+///
+/// ```
+/// let cfg = makemore::NeuralConfig::default();
+/// assert_eq!((cfg.context_len, cfg.train.steps, cfg.seed), (1, 100, makemore::LECTURE_SEED));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, clap::Args)]
+pub struct NeuralConfig {
+    /// How many previous characters predict the next (1: bigram, 2: trigram, ...).
+    #[arg(skip = NeuralConfig::DEFAULT.context_len)]
+    pub context_len: usize,
+    /// How gradient descent runs.
+    #[command(flatten)]
+    pub train: TrainConfig,
+    /// Neural model: seed for the initial weights.
+    #[arg(long, default_value_t = NeuralConfig::DEFAULT.seed, value_parser = parse_seed, allow_negative_numbers = true)]
+    pub seed: i64,
+}
+
+impl NeuralConfig {
+    /// The lecture's choices: a bigram, [`TrainConfig::DEFAULT`], weights seeded with [`LECTURE_SEED`].
+    pub const DEFAULT: NeuralConfig = NeuralConfig { context_len: 1, train: TrainConfig::DEFAULT, seed: LECTURE_SEED };
+}
+
+impl Default for NeuralConfig {
+    fn default() -> Self {
+        NeuralConfig::DEFAULT
+    }
+}
+
+impl Kind for NeuralConfig {
+    const NAME: &'static str = "neural";
+    const TUNED: &'static str = "regularization";
+    fn context_len(&self) -> usize {
+        self.context_len
+    }
+    fn set_context_len(&mut self, context_len: usize) {
+        self.context_len = context_len;
+    }
+    fn set_tuned(&mut self, value: f64) {
+        self.train.reg = value;
+    }
+    fn steps(&self) -> Option<usize> {
+        Some(self.train.steps)
+    }
+    fn summary(&self) -> String {
+        format!("{} steps at learning rate {}, regularization {}", self.train.steps, self.train.lr, self.train.reg)
+    }
+    /// Also refuses [`Method::OneHot`] beyond context 1: the one-hot inputs are the
+    /// lecture's bigram path, and longer contexts train from the counts.
+    fn validate(&self) -> Result<()> {
+        check_context_len(self.context_len)?;
+        self.train.validate()?;
+        if self.train.method == Method::OneHot && self.context_len > 1 {
+            return Err(Error::BadParameter {
+                name: "method",
+                value: "one-hot".into(),
+                expected: "--one-hot is the lecture's bigram path: it applies to --context 1 only",
+            });
+        }
+        Ok(())
+    }
+    /// Context 1 gives the lecture's [`NeuralBigram`], longer contexts a [`NeuralNgram`].
+    fn fit(
+        &self,
+        words: &WordList,
+        vocab: &Vocab,
+        on_step: &mut dyn FnMut(usize, f32),
+    ) -> Result<Box<dyn LanguageModel>> {
+        Ok(match self.context_len {
+            1 => {
+                let mut net = NeuralBigram::new(vocab, self.seed);
+                net.train_with(words, self.train, on_step)?;
+                Box::new(net)
+            }
+            n => {
+                let mut net = NeuralNgram::new(vocab, n, self.seed)?;
+                net.train_with(words, self.train, on_step)?;
+                Box::new(net)
+            }
+        })
+    }
+    /// `W`: V×V for context 1, (n·V)×V for longer ones.
+    fn load(file: &StoredFile) -> Result<Box<dyn LanguageModel>> {
+        let (vocab, v, n) = (file.vocab(), file.vocab().len(), file.context_len());
+        file.expect_tensors(&["W"])?;
+        let w = file.floats("W", &[Some(n * v), Some(v)])?;
+        Ok(match n {
+            1 => Box::new(NeuralBigram::from_weights(vocab, w).map_err(|e| file.bad(e))?),
+            n => Box::new(NeuralNgram::from_weights(vocab, n, w).map_err(|e| file.bad(e))?),
+        })
+    }
+}
 
 /// The training set: every example of the words as (input, target) indices. For the
 /// lecture's bigram `xs` is 1-D; with a longer context it is n × context.
@@ -69,24 +168,11 @@ impl Examples {
     }
 
     /// Number of examples.
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let ex = makemore::Examples::new(&words, &makemore::Vocab::from_words(&words)?)?;
-    /// assert_eq!(ex.len(), 3);
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
     pub fn len(&self) -> usize {
         self.ys.size()[0] as usize
     }
 
     /// Always false for examples built from a [`WordList`] (it holds at least one word).
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("a", "w")?;
-    /// assert!(!makemore::Examples::new(&words, &makemore::Vocab::from_words(&words)?)?.is_empty());
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -115,21 +201,37 @@ pub enum Method {
 const MAX_STEPS: usize = 10_000_000;
 
 /// Gradient-descent settings, with the lecture's values as defaults ([`TrainConfig::DEFAULT`]).
+/// Its fields are the CLI's `--steps`, `--lr`, `--reg` and `--one-hot`.
 ///
 /// ```
 /// let cfg = makemore::TrainConfig::default();
 /// assert_eq!((cfg.steps, cfg.lr, cfg.reg), (100, 50.0, 0.01));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, clap::Args)]
 pub struct TrainConfig {
-    /// Number of full-batch steps.
+    /// Neural model: full-batch gradient descent steps.
+    #[arg(long, default_value_t = TrainConfig::DEFAULT.steps, allow_negative_numbers = true)]
     pub steps: usize,
-    /// Learning rate (the lecture's 50).
+    /// Neural model: learning rate.
+    #[arg(long, default_value_t = TrainConfig::DEFAULT.lr, allow_negative_numbers = true)]
     pub lr: f64,
-    /// Regularization strength on `mean(W²)` (the lecture's 0.01).
+    /// Neural model: regularization strength on mean(W²).
+    #[arg(long, default_value_t = TrainConfig::DEFAULT.reg, allow_negative_numbers = true)]
     pub reg: f64,
-    /// How each step is computed (the exact gradient by default; `OneHot` is the lecture's).
+    /// Neural bigram: train the lecture's way, one-hot encoding every example each step
+    /// (O(n·V) per step), instead of the default exact gradient from the bigram counts
+    /// (O(V²) per step). Both give the same losses and weights to float32 rounding.
+    #[arg(long = "one-hot", action = clap::ArgAction::SetTrue, value_parser = one_hot_flag)]
     pub method: Method,
+}
+
+/// `--one-hot` given or not.
+fn one_hot_flag(given: &str) -> std::result::Result<Method, String> {
+    match given {
+        "true" => Ok(Method::OneHot),
+        "false" => Ok(Method::ExactGradient),
+        other => Err(format!("'{other}' is not true or false")),
+    }
 }
 
 impl TrainConfig {
@@ -181,12 +283,12 @@ impl Default for TrainConfig {
 pub fn one_hot(xs: &Tensor, v: usize) -> Result<Tensor> {
     let v = v as i64;
     if xs.dim() == 1 {
-        return Ok(xs.f_one_hot(v)?.f_to_kind(Kind::Float)?);
+        return Ok(xs.f_one_hot(v)?.f_to_kind(DType::Float)?);
     }
     let (n, context) = (xs.size()[0], xs.size()[1]);
-    let offsets = Tensor::f_arange(context, (Kind::Int64, Device::Cpu))?.f_mul_scalar(v)?;
+    let offsets = Tensor::f_arange(context, (DType::Int64, Device::Cpu))?.f_mul_scalar(v)?;
     let columns = xs.f_add(&offsets)?;
-    Ok(Tensor::f_zeros([n, context * v], (Kind::Float, Device::Cpu))?.f_scatter_value(1, &columns, 1.0)?)
+    Ok(Tensor::f_zeros([n, context * v], (DType::Float, Device::Cpu))?.f_scatter_value(1, &columns, 1.0)?)
 }
 
 /// The forward pass on encoded inputs: `logits = xenc @ W`, `counts = logits.exp()`,
@@ -202,7 +304,7 @@ pub fn one_hot(xs: &Tensor, v: usize) -> Result<Tensor> {
 pub fn forward(xenc: &Tensor, w: &Tensor) -> Result<Tensor> {
     let logits = xenc.f_matmul(w)?;
     let counts = logits.f_exp()?;
-    let sums = counts.f_sum_dim_intlist([1i64].as_slice(), true, None::<Kind>)?;
+    let sums = counts.f_sum_dim_intlist([1i64].as_slice(), true, None::<DType>)?;
     Ok(counts.f_div(&sums)?)
 }
 
@@ -216,10 +318,10 @@ pub fn forward(xenc: &Tensor, w: &Tensor) -> Result<Tensor> {
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn nll(probs: &Tensor, ys: &Tensor, w: &Tensor, reg: f64) -> Result<Tensor> {
-    let rows = Tensor::f_arange(ys.size()[0], (Kind::Int64, Device::Cpu))?;
+    let rows = Tensor::f_arange(ys.size()[0], (DType::Int64, Device::Cpu))?;
     let picked = probs.f_index(&[Some(rows), Some(ys.shallow_clone())])?;
-    let data_loss = picked.f_log()?.f_mean(None::<Kind>)?.f_neg()?;
-    Ok(data_loss.f_add(&w.f_pow_tensor_scalar(2)?.f_mean(None::<Kind>)?.f_mul_scalar(reg)?)?)
+    let data_loss = picked.f_log()?.f_mean(None::<DType>)?.f_neg()?;
+    Ok(data_loss.f_add(&w.f_pow_tensor_scalar(2)?.f_mean(None::<DType>)?.f_mul_scalar(reg)?)?)
 }
 
 /// One update: `W.grad = 0`, `loss.backward()`, then `W += -lr * W.grad` under `no_grad`.
@@ -251,11 +353,11 @@ pub const MAX_ONE_HOT_CELLS: usize = 1 << 28;
 ///   lecture re-encodes them every step; the numbers are equal), at most
 ///   [`MAX_ONE_HOT_CELLS`] values, and glibc is told to keep the step's large temporaries
 ///   ([`keep_freed_memory_for_reuse`]).
-/// - [`Method::ExactGradient`]: the words are counted once into a [`ContextCounts`] table,
+/// - [`Method::ExactGradient`]: the words are counted once into a [`NgramTable`] table,
 ///   `W` is copied out once, stepped in plain Rust, and copied back at the end.
 ///
 /// ```
-/// use makemore::{TrainConfig, Vocab, WordList, neural::train_network};
+/// use makemore::{TrainConfig, Vocab, WordList, train_network};
 /// let words = WordList::parse("ab\nb", "w")?;
 /// let vocab = Vocab::from_words(&words)?;
 /// let mut w = tch::Tensor::zeros([3, 3], (tch::Kind::Float, tch::Device::Cpu)).set_requires_grad(true);
@@ -303,7 +405,7 @@ pub fn train_network(
             }
         }
         Method::ExactGradient => {
-            let exact = ExactGradient::new(&ContextCounts::from_words(words, vocab, context)?, vocab.len());
+            let exact = ExactGradient::new(&NgramTable::from_words(words, vocab, context)?, vocab.len());
             let shape = w.size();
             let mut values = Vec::<f32>::try_from(&w.f_detach()?.f_flatten(0, -1)?)?;
             for k in 0..cfg.steps {
@@ -333,7 +435,7 @@ pub(crate) fn check_weights(w: &Tensor, context: usize, v: usize) -> Result<Tens
     if w.size() != want {
         return Err(Error::BadWeights(format!("they are {:?}, context {context} needs {want:?}", w.size())));
     }
-    let w = w.f_to_kind(Kind::Float)?;
+    let w = w.f_to_kind(DType::Float)?;
     let values = Vec::<f32>::try_from(&w.f_flatten(0, -1)?)?;
     if values.iter().any(|x| !x.is_finite()) {
         return Err(Error::BadWeights("they hold NaN or infinite values".into()));
@@ -388,9 +490,9 @@ impl NeuralBigram {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn new(vocab: &Vocab, seed: i64) -> NeuralBigram {
-        crate::seed(seed);
+        rng::seed(seed);
         let v = vocab.len() as i64;
-        let w = Tensor::randn([v, v], (Kind::Float, Device::Cpu)).set_requires_grad(true);
+        let w = Tensor::randn([v, v], (DType::Float, Device::Cpu)).set_requires_grad(true);
         NeuralBigram { vocab: vocab.clone(), w }
     }
 
@@ -412,12 +514,6 @@ impl NeuralBigram {
     }
 
     /// The weights `W`.
-    ///
-    /// ```
-    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
-    /// assert_eq!(makemore::NeuralBigram::new(&vocab, 1).w().kind(), tch::Kind::Float);
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
     pub fn w(&self) -> &Tensor {
         &self.w
     }
@@ -538,27 +634,184 @@ impl LanguageModel for NeuralBigram {
     fn vocab(&self) -> &Vocab {
         &self.vocab
     }
-    fn context(&self) -> usize {
+    fn context_len(&self) -> usize {
         1
     }
-    fn kind(&self) -> ModelKind {
-        ModelKind::Neural
+    fn kind(&self) -> &'static str {
+        NeuralConfig::NAME
     }
     /// The lecture's sampling: `one_hot(contexts) @ W`, exponentiate, normalize.
     fn probs(&self, contexts: &[i64]) -> Result<Tensor> {
-        check_contexts(contexts, 1, self.vocab.len())?;
+        count_contexts(contexts, 1, self.vocab.len())?;
         tch::no_grad(|| self.forward(&Tensor::from_slice(contexts)))
     }
     /// `log_softmax(W[contexts])`: the same values as `log(probs)` where those are
     /// representable, and finite where `probs` underflows.
     fn log_probs(&self, contexts: &[i64]) -> Result<Tensor> {
-        check_contexts(contexts, 1, self.vocab.len())?;
+        count_contexts(contexts, 1, self.vocab.len())?;
         let logits = tch::no_grad(|| self.w.f_index_select(0, &Tensor::from_slice(contexts)))?;
-        Ok(logits.f_log_softmax(1, Kind::Float)?)
+        Ok(logits.f_log_softmax(1, DType::Float)?)
     }
-    fn parameters(&self) -> Parameters {
-        let v = self.vocab.len();
-        let w = Vec::<f32>::try_from(&self.w.detach().flatten(0, 1)).unwrap_or_default();
-        Parameters { smoothing: None, tensors: vec![("W", [v, v], StoredData::Floats(w))] }
+    fn stored(&self) -> Stored {
+        stored_weights(&self.w)
     }
+}
+
+/// A one-layer network over `context` previous characters: `W` is (context·V)×V.
+///
+/// ```
+/// use makemore::{NeuralNgram, TrainConfig, Vocab, WordList};
+/// let words = WordList::parse(&"abc\nabd\n".repeat(5), "w")?;
+/// let mut net = NeuralNgram::new(&Vocab::from_words(&words)?, 2, 1)?;
+/// let losses = net.train(&words, TrainConfig { steps: 30, lr: 5.0, reg: 0.0, ..Default::default() })?;
+/// assert!(losses[29] < losses[0]);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct NeuralNgram {
+    vocab: Vocab,
+    context: usize,
+    w: Tensor,
+}
+
+fn check_size(context: usize, v: usize) -> Result<()> {
+    check_context_len(context)?;
+    if context * v * v > MAX_TABLE_CELLS {
+        return Err(Error::TooLarge(format!(
+            "a network over {context} tokens of a {v}-token vocabulary needs {} weights, more than {MAX_TABLE_CELLS}",
+            context * v * v
+        )));
+    }
+    Ok(())
+}
+
+impl NeuralNgram {
+    /// `W = randn((context·V, V))` after seeding with `seed`.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a', 'b'])?;
+    /// assert_eq!(makemore::NeuralNgram::new(&vocab, 2, 1)?.w().size(), [6, 3]);
+    /// assert!(makemore::NeuralNgram::new(&vocab, 0, 1).is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn new(vocab: &Vocab, context: usize, seed: i64) -> Result<NeuralNgram> {
+        check_size(context, vocab.len())?;
+        rng::seed(seed);
+        let v = vocab.len() as i64;
+        let w = Tensor::f_randn([context as i64 * v, v], (DType::Float, Device::Cpu))?.set_requires_grad(true);
+        Ok(NeuralNgram { vocab: vocab.clone(), context, w })
+    }
+
+    /// From stored weights ((context·V)×V, finite, at most 1e30 in size).
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let w = tch::Tensor::zeros([4, 2], (tch::Kind::Float, tch::Device::Cpu));
+    /// assert!(makemore::NeuralNgram::from_weights(&vocab, 2, w).is_ok());
+    /// let w = tch::Tensor::zeros([3, 2], (tch::Kind::Float, tch::Device::Cpu));
+    /// assert!(makemore::NeuralNgram::from_weights(&vocab, 2, w).is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn from_weights(vocab: &Vocab, context: usize, w: Tensor) -> Result<NeuralNgram> {
+        check_size(context, vocab.len())?;
+        let w = check_weights(&w, context, vocab.len())?;
+        Ok(NeuralNgram { vocab: vocab.clone(), context, w: w.set_requires_grad(true) })
+    }
+
+    /// The weights.
+    pub fn w(&self) -> &Tensor {
+        &self.w
+    }
+
+    /// The lecture's forward pass on n × context inputs: one-hot, `@ W`, exp, normalize.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let net = makemore::NeuralNgram::new(&vocab, 2, 1)?;
+    /// let xs = tch::Tensor::from_slice(&[0i64, 1]).view([1, 2]);
+    /// assert_eq!(net.forward(&xs)?.size(), [1, 2]);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        forward(&one_hot(xs, self.vocab.len())?, &self.w)
+    }
+
+    /// The logits of contexts (C × context indices): the sum of the rows of `W` each
+    /// picks, by index (exercise E04: no one-hot product).
+    fn logits(&self, contexts: &[i64]) -> Result<Tensor> {
+        let v = self.vocab.len() as i64;
+        let rows: Vec<i64> = contexts
+            .chunks(self.context)
+            .flat_map(|ctx| weight_rows(ctx.iter().map(|&t| t as usize), v as usize).map(|r| r as i64))
+            .collect();
+        let picked = self.w.f_index_select(0, &Tensor::from_slice(&rows))?;
+        Ok(picked.f_view([-1, self.context as i64, v])?.f_sum_dim_intlist([1i64].as_slice(), false, None::<DType>)?)
+    }
+
+    /// Full-batch gradient descent on `words` ([`train_network`]); returns every step's loss.
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab", "w")?;
+    /// let mut net = makemore::NeuralNgram::new(&makemore::Vocab::from_words(&words)?, 2, 1)?;
+    /// let cfg = makemore::TrainConfig { lr: f64::NAN, ..Default::default() };
+    /// assert!(net.train(&words, cfg).is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn train(&mut self, words: &WordList, cfg: TrainConfig) -> Result<Vec<f32>> {
+        self.train_with(words, cfg, |_, _| {})
+    }
+
+    /// [`train`](Self::train), calling `on_step(step, loss)` after each step.
+    ///
+    /// ```
+    /// use makemore::{Method, NeuralNgram, TrainConfig, Vocab, WordList};
+    /// let words = WordList::parse("abc\nabd", "w")?;
+    /// let vocab = Vocab::from_words(&words)?;
+    /// let mut last = [0.0; 2];
+    /// for (i, method) in [Method::OneHot, Method::ExactGradient].into_iter().enumerate() {
+    ///     let mut net = NeuralNgram::new(&vocab, 2, 5)?;
+    ///     net.train_with(&words, TrainConfig { steps: 5, method, ..Default::default() }, |_, loss| last[i] = loss)?;
+    /// }
+    /// assert!((last[0] - last[1]).abs() < 1e-5); // autograd and the closed form agree
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn train_with(
+        &mut self,
+        words: &WordList,
+        cfg: TrainConfig,
+        on_step: impl FnMut(usize, f32),
+    ) -> Result<Vec<f32>> {
+        train_network(&mut self.w, &self.vocab, self.context, words, cfg, on_step)
+    }
+}
+
+impl LanguageModel for NeuralNgram {
+    fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+    fn context_len(&self) -> usize {
+        self.context
+    }
+    fn kind(&self) -> &'static str {
+        NeuralConfig::NAME
+    }
+    /// `softmax(logits)`, the stable softmax.
+    fn probs(&self, contexts: &[i64]) -> Result<Tensor> {
+        count_contexts(contexts, self.context, self.vocab.len())?;
+        tch::no_grad(|| Ok(self.logits(contexts)?.f_softmax(1, DType::Float)?))
+    }
+    fn log_probs(&self, contexts: &[i64]) -> Result<Tensor> {
+        count_contexts(contexts, self.context, self.vocab.len())?;
+        tch::no_grad(|| Ok(self.logits(contexts)?.f_log_softmax(1, DType::Float)?))
+    }
+    fn stored(&self) -> Stored {
+        stored_weights(&self.w)
+    }
+}
+
+/// What a model file stores of a network: its weights `W`, float32, as they are shaped.
+fn stored_weights(w: &Tensor) -> Stored {
+    let shape = w.size().iter().map(|&d| d as usize).collect();
+    let values = Vec::<f32>::try_from(&w.detach().flatten(0, -1)).unwrap_or_default();
+    Stored { meta: vec![], tensors: vec![StoredTensor { name: "W", shape, data: StoredData::Floats(values) }] }
 }

@@ -4,8 +4,8 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
+use crate::data::words::WordList;
 use crate::error::{Error, Result};
-use crate::words::WordList;
 
 /// Percentages of the words for train, dev and test, e.g. `80/10/10`.
 ///

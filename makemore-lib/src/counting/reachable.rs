@@ -5,6 +5,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
+use crate::counting::ngrams::shift;
 use crate::error::{Error, Result};
 
 /// Search from the start context (`context` tokens '.') through every next token with a
@@ -20,8 +21,7 @@ pub(crate) fn check_can_end(context: usize, next: impl Fn(&[u32]) -> Vec<u32>) -
                 return Ok(());
             }
             let mut after = ctx.clone();
-            after.rotate_left(1);
-            after[context - 1] = y;
+            shift(&mut after, y);
             if seen.insert(after.clone()) {
                 queue.push_back(after);
             }
