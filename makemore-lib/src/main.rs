@@ -60,9 +60,9 @@ struct ModelArgs {
 /// Every kind's flags: one group per kind, its hyper-parameters type.
 #[derive(clap::Args)]
 struct KindFlags {
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Counts model (--model counts)")]
     counts: NgramConfig,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Neural model (--model neural)")]
     neural: NeuralConfig,
 }
 

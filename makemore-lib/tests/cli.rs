@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::cli::*;
@@ -160,7 +159,7 @@ fn bad_word_lists() {
     let train_on =
         |input: &str, needle: &str| fails(&["train", "--input", input, "--model", "counts", "--out", &out], needle);
     train_on(&s(&dir.path("missing.txt")), "cannot read");
-    train_on(&s(dir.0.path()), "is a directory");
+    train_on(&s(dir.root()), "is a directory");
     train_on(&dir.file("empty.txt", b""), "no words");
     train_on(&dir.file("blank.txt", b"\n\r\n\n"), "no words");
     train_on(&dir.file("latin1.txt", b"emma\nzo\xeb\n"), "line 2: not valid UTF-8");
@@ -229,7 +228,7 @@ fn bad_model_files() {
     let names = dir.file("w.txt", b"emma\nava\n");
     let sample = |path: &str, needle: &str| fails(&["sample", "--model", path], needle);
     sample(&s(&dir.path("missing.safetensors")), "cannot read");
-    sample(&s(dir.0.path()), "is a directory");
+    sample(&s(dir.root()), "is a directory");
     sample(&dir.file("text.safetensors", b"emma\nava\n"), "not a safetensors file");
     sample(&dir.file("empty.safetensors", b""), "not a safetensors file");
     // a real model, cut short
@@ -271,7 +270,7 @@ fn bad_output_paths_leave_files_alone() {
     let names = dir.file("w.txt", b"emma\nava\n");
     let missing_dir = s(&dir.path("no/such/dir/m.safetensors"));
     fails(&["train", "--input", &names, "--model", "counts", "--out", &missing_dir], "does not exist");
-    fails(&["train", "--input", &names, "--model", "counts", "--out", &s(dir.0.path())], "it is a directory");
+    fails(&["train", "--input", &names, "--model", "counts", "--out", &s(dir.root())], "it is a directory");
     fails(
         &["heatmap", "--input", &names, "--out", &s(&dir.path("h.jpg"))],
         "heatmap writes FILE.svg, FILE.png or FILE.html",
@@ -319,7 +318,7 @@ fn bad_output_paths_leave_files_alone() {
     assert_eq!(std::fs::read(&figure).unwrap(), b"<svg/>");
     // and nothing is left behind in the folder but what we put there
     let mut left: Vec<String> =
-        std::fs::read_dir(dir.0.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        std::fs::read_dir(dir.root()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     left.sort();
     assert_eq!(left, ["bad.txt", "keep.safetensors", "keep.svg", "w.txt"]);
 }

@@ -45,8 +45,12 @@ fn ngram_counts_sum_to_the_number_of_ngrams() {
     let words = names();
     let chars: usize = words.iter().map(|w| w.chars().count()).sum();
     for context in 1..=4 {
-        let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), NgramConfig { context, smoothing: 1.0 })
-            .unwrap();
+        let m = NgramModel::fit(
+            &words,
+            &Vocab::from_words(&words).unwrap(),
+            NgramConfig { context_len: context, smoothing: 1.0 },
+        )
+        .unwrap();
         assert_eq!(m.table().total() as usize, chars + words.len(), "context {context}");
         assert_eq!(evaluate(&m, &words).unwrap().ngrams, chars + words.len());
     }

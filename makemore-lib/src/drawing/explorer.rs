@@ -235,7 +235,7 @@ impl Explorer {
             "<table id=\"grid\" class=\"{class}\" role=\"grid\" aria-label=\"bigram counts: rows are the first \
              character, columns the next\">\n<thead><tr><th class=\"corner\" scope=\"col\">→</th>"
         ));
-        for &c in &self.chars() {
+        for &c in self.chars() {
             page.push_str(&format!("<th scope=\"col\">{}</th>", escape_html(&shown(c))));
         }
         page.push_str("</tr></thead>\n<tbody>\n");

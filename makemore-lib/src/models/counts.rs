@@ -8,12 +8,12 @@ use tch::{Kind as DType, Tensor};
 
 use crate::counting::bigram::BigramCounts;
 use crate::counting::ngrams::{NgramTable, check_context_len, shift};
+use crate::counting::reachable::check_can_end;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, check_nonnegative, show};
 use crate::models::file::{Stored, StoredData, StoredFile, StoredTensor};
 use crate::models::{Kind, LanguageModel, count_contexts};
-use check_can_end;
 
 /// The counts kind's hyper-parameters: the context length and the smoothing `k`. Its
 /// fields are the CLI's `--smoothing` (the context is the CLI's `--context`).

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use tch::Tensor;
 
 use crate::counting::ngrams::shift;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::models::{LanguageModel, check_bigram};
 use crate::rng;
 

@@ -10,6 +10,10 @@ impl Dir {
     pub fn new() -> Dir {
         Dir(tempfile::tempdir().unwrap())
     }
+    /// The folder itself.
+    pub fn root(&self) -> &Path {
+        self.0.path()
+    }
     /// The path of `name` in the folder.
     pub fn path(&self, name: &str) -> PathBuf {
         self.0.path().join(name)
