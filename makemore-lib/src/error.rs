@@ -134,7 +134,5 @@ mod tests {
         assert_eq!(super::shorten("emma"), "emma");
         let long = "é".repeat(100_000);
         assert_eq!(super::shorten(&long), format!("{}…", "é".repeat(40)));
-        let err = crate::WordList::parse(&format!("{long}.x"), "names").unwrap_err().to_string();
-        assert!(err.len() < 200, "{err}");
     }
 }

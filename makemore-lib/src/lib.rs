@@ -74,19 +74,21 @@ pub use drawing::heatmap::{CellText, Heatmap, MAX_HEATMAP_SIDE};
 pub use drawing::plot;
 pub use error::{Error, Result};
 pub use item::Item;
+pub use models::ExactGradient;
 pub use models::counts::{
     CountsModel, DEFAULT_SMOOTHING, NgramConfig, NgramModel, SMOOTHING_RANGE, normalize_rows,
     normalize_rows_keepdim_bug,
 };
-pub use models::file::{
-    FORMAT as MODEL_FORMAT, MAX_MODEL_BYTES, Stored, StoredData, StoredFile, StoredTensor, VERSION as MODEL_VERSION,
-    load as load_model, save as save_model,
-};
+pub use models::file::{load as load_model, save as save_model};
+pub use models::kind::{Kind, LanguageModel};
 pub use models::neural::{
     Examples, MAX_ONE_HOT_CELLS, Method, NeuralBigram, NeuralConfig, NeuralNgram, TrainConfig, descend, forward, nll,
     one_hot, train_network,
 };
-pub use models::{ExactGradient, Kind, LanguageModel, ModelSpec, fit, fit_with};
+pub use models::registry::{ModelSpec, fit, fit_with};
+pub use models::stored::{
+    FORMAT as MODEL_FORMAT, MAX_MODEL_BYTES, Stored, StoredData, StoredFile, StoredTensor, VERSION as MODEL_VERSION,
+};
 pub use rng::{LECTURE_SEED, parse_seed, seed};
 /// The `tch` crate this library is built on, for notebooks and examples.
 pub use tch;

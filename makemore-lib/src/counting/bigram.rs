@@ -8,7 +8,7 @@ use tch::{Device, Kind, Tensor};
 
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// One side of a dictionary bigram: the start token, the end token, or a character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -210,13 +210,10 @@ impl BigramCounts {
     pub fn from_tensor(vocab: &Vocab, n: Tensor) -> Result<BigramCounts> {
         let v = vocab.len() as i64;
         if n.size() != [v, v] {
-            return Err(crate::Error::BadCounts(format!(
-                "count matrix is {:?}, the vocabulary needs [{v}, {v}]",
-                n.size()
-            )));
+            return Err(Error::BadCounts(format!("count matrix is {:?}, the vocabulary needs [{v}, {v}]", n.size())));
         }
         if n.lt(0).any().int64_value(&[]) != 0 {
-            return Err(crate::Error::BadCounts("it has negative counts".into()));
+            return Err(Error::BadCounts("it has negative counts".into()));
         }
         let n = n.to_kind(Kind::Int);
         Ok(BigramCounts { vocab: vocab.clone(), n })

@@ -264,7 +264,7 @@ impl NgramTable {
 /// let words = makemore::WordList::parse("ab", "w")?;
 /// let vocab = makemore::Vocab::from_words(&words)?;
 /// let mut seen = Vec::new();
-/// makemore::contexts::for_each_ngram(&vocab, &words, 2, |ctx, y| seen.push((ctx.to_vec(), y)))?;
+/// makemore::for_each_ngram(&vocab, &words, 2, |ctx, y| seen.push((ctx.to_vec(), y)))?;
 /// assert_eq!(seen, [(vec![0, 0], 1), (vec![0, 1], 2), (vec![1, 2], 0)]);
 /// # Ok::<(), makemore::Error>(())
 /// ```

@@ -15,9 +15,9 @@ use crate::error::{Error, Result};
 /// ```
 /// let path = std::env::temp_dir().join(format!("makemore-input-doc-{}", std::process::id()));
 /// std::fs::write(&path, b"emma\n").unwrap();
-/// assert_eq!(makemore::input::read_limited(&path, 5)?, b"emma\n");
-/// assert!(makemore::input::read_limited(&path, 4).is_err());
-/// assert!(makemore::input::read_limited("/dev/zero", 1 << 20).is_err());
+/// assert_eq!(makemore::read_limited(&path, 5)?, b"emma\n");
+/// assert!(makemore::read_limited(&path, 4).is_err());
+/// assert!(makemore::read_limited("/dev/zero", 1 << 20).is_err());
 /// # std::fs::remove_file(&path).unwrap();
 /// # Ok::<(), makemore::Error>(())
 /// ```

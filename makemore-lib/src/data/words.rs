@@ -170,3 +170,13 @@ fn is_noncharacter(c: char) -> bool {
     let c = c as u32;
     (0xFDD0..=0xFDEF).contains(&c) || (c & 0xFFFE) == 0xFFFE
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn errors_quote_long_words_shortened() {
+        let long = "é".repeat(100_000);
+        let err = super::WordList::parse(&format!("{long}.x"), "names").unwrap_err().to_string();
+        assert!(err.len() < 200, "{err}");
+    }
+}

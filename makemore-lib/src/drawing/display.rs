@@ -202,9 +202,11 @@ mod tests {
 
     #[test]
     fn heatmap_html_keeps_tooltips_inline_and_scales() {
-        let words = crate::WordList::parse("emma\nava", "names").unwrap();
-        let counts = crate::BigramCounts::from_words(&words, &crate::Vocab::from_words(&words).unwrap()).unwrap();
-        let map = crate::Heatmap::counts(&counts).unwrap();
+        use crate::counting::bigram::BigramCounts;
+        use crate::data::{vocab::Vocab, words::WordList};
+        let words = WordList::parse("emma\nava", "names").unwrap();
+        let counts = BigramCounts::from_words(&words, &Vocab::from_words(&words).unwrap()).unwrap();
+        let map = crate::drawing::heatmap::Heatmap::counts(&counts).unwrap();
         let html = figure_html(&map.to_svg().unwrap(), &map.to_png().unwrap());
         let (w, h) = map.pixels();
         assert!(html.contains(&format!("<svg viewBox=\"0 0 {w} {h}\"")), "{}", &html[..300]);

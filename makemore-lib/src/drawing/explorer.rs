@@ -32,7 +32,7 @@ use crate::models::counts::{DEFAULT_SMOOTHING, check_smoothing};
 /// that loads in about 2.5 s and redraws in under a second in headless Chromium).
 ///
 /// ```
-/// assert_eq!(makemore::explorer::MAX_TOKENS, 200);
+/// assert_eq!(makemore::EXPLORER_MAX_TOKENS, 200);
 /// ```
 pub const MAX_TOKENS: usize = 200;
 /// Above this many tokens the cells show colour only, no text.
@@ -40,7 +40,7 @@ pub const MAX_TOKENS: usize = 200;
 /// ```
 /// let words = makemore::WordList::parse(&('a'..='z').chain('A'..='Z').map(String::from).collect::<Vec<_>>().join("\n"), "w")?;
 /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
-/// assert!(counts.vocab().len() > makemore::explorer::MAX_LABELLED);
+/// assert!(counts.vocab().len() > makemore::EXPLORER_MAX_LABELLED);
 /// assert!(makemore::Explorer::new(&counts, "w")?.to_html().contains(r#"<table id="grid" class="compact""#));
 /// # Ok::<(), makemore::Error>(())
 /// ```
@@ -52,7 +52,7 @@ const JS: &str = include_str!("explorer/explorer.js");
 /// What the cells show when the page opens (the page can switch between them).
 ///
 /// ```
-/// use makemore::explorer::View;
+/// use makemore::ExplorerView as View;
 /// let words = makemore::WordList::parse("ab", "w")?;
 /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
 /// let page = makemore::Explorer::new(&counts, "w")?.view(View::Probs).to_html();
@@ -146,7 +146,7 @@ impl Explorer {
     /// The view the page opens with (default [`View::Counts`]).
     ///
     /// ```
-    /// use makemore::explorer::View;
+    /// use makemore::ExplorerView as View;
     /// let words = makemore::WordList::parse("ab", "w")?;
     /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
     /// let page = makemore::Explorer::new(&counts, "w")?.view(View::Log).to_html();
@@ -358,8 +358,8 @@ impl Explorer {
 ///
 /// ```
 /// use std::path::Path;
-/// assert!(makemore::explorer::is_page(Path::new("out/names.HTML")));
-/// assert!(!makemore::explorer::is_page(Path::new("names.svg")));
+/// assert!(makemore::is_explorer_page(Path::new("out/names.HTML")));
+/// assert!(!makemore::is_explorer_page(Path::new("names.svg")));
 /// ```
 pub fn is_page(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("html"))
@@ -373,7 +373,7 @@ fn shown(c: char) -> String {
 /// Escape text for HTML element content and quoted attribute values.
 ///
 /// ```
-/// assert_eq!(makemore::explorer::escape_html(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+/// assert_eq!(makemore::escape_html(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
 /// ```
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -433,8 +433,8 @@ mod tests {
     use super::*;
 
     fn counts_of(text: &str) -> BigramCounts {
-        let words = crate::WordList::parse(text, "test").unwrap();
-        BigramCounts::from_words(&words, &crate::Vocab::from_words(&words).unwrap()).unwrap()
+        let words = crate::data::words::WordList::parse(text, "test").unwrap();
+        BigramCounts::from_words(&words, &crate::data::vocab::Vocab::from_words(&words).unwrap()).unwrap()
     }
 
     #[test]

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use crate::drawing::plot::{FONT, blues, encode_png, register_embedded_font, save_figure};
 use crate::error::{Error, Result};
-use crate::models::{LanguageModel, check_bigram};
+use crate::models::kind::{LanguageModel, check_bigram};
 use crate::using::tune::Tuning;
 
 const WIDTH: u32 = 720;

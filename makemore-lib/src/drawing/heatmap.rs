@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::counting::bigram::BigramCounts;
 use crate::drawing::plot::{FONT, blues, encode_png, figure_format, register_embedded_font, save_figure};
 use crate::error::{Error, Result};
-use crate::models::LanguageModel;
+use crate::models::kind::LanguageModel;
 
 /// Cells are this many pixels wide when their text is drawn.
 const CELL: u32 = 44;

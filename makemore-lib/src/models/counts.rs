@@ -12,8 +12,8 @@ use crate::counting::reachable::check_can_end;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, check_nonnegative, show};
-use crate::models::file::{Stored, StoredData, StoredFile, StoredTensor};
-use crate::models::{Kind, LanguageModel, count_contexts};
+use crate::models::kind::{Kind, LanguageModel, count_contexts};
+use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
 
 /// The counts kind's hyper-parameters: the context length and the smoothing `k`. Its
 /// fields are the CLI's `--smoothing` (the context is the CLI's `--context`).

@@ -14,8 +14,8 @@ use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, check_nonnegative, check_positive};
 use crate::models::exact_gradient::{ExactGradient, weight_rows};
-use crate::models::file::{Stored, StoredData, StoredFile, StoredTensor};
-use crate::models::{Kind, LanguageModel, count_contexts};
+use crate::models::kind::{Kind, LanguageModel, count_contexts};
+use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
 use crate::rng::{self, LECTURE_SEED, parse_seed};
 
 /// The neural kind's hyper-parameters: the context length, how gradient descent runs,
@@ -273,10 +273,10 @@ impl Default for TrainConfig {
 ///
 /// ```
 /// let xs = tch::Tensor::from_slice(&[2i64]);
-/// let xenc = makemore::neural::one_hot(&xs, 3)?;
+/// let xenc = makemore::one_hot(&xs, 3)?;
 /// assert_eq!(Vec::<f32>::try_from(&xenc.get(0)).unwrap(), [0.0, 0.0, 1.0]);
 /// let xs = tch::Tensor::from_slice(&[0i64, 2]).view([1, 2]); // context 2: ". b"
-/// let xenc = makemore::neural::one_hot(&xs, 3)?;
+/// let xenc = makemore::one_hot(&xs, 3)?;
 /// assert_eq!(Vec::<f32>::try_from(&xenc.get(0)).unwrap(), [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
 /// # Ok::<(), makemore::Error>(())
 /// ```
@@ -297,7 +297,7 @@ pub fn one_hot(xs: &Tensor, v: usize) -> Result<Tensor> {
 /// ```
 /// let xenc = tch::Tensor::from_slice(&[1.0f32, 0.0]).view([1, 2]);
 /// let w = tch::Tensor::zeros([2, 2], (tch::Kind::Float, tch::Device::Cpu));
-/// let probs = makemore::neural::forward(&xenc, &w)?;
+/// let probs = makemore::forward(&xenc, &w)?;
 /// assert_eq!(Vec::<f32>::try_from(&probs.get(0)).unwrap(), [0.5, 0.5]);
 /// # Ok::<(), makemore::Error>(())
 /// ```
@@ -313,7 +313,7 @@ pub fn forward(xenc: &Tensor, w: &Tensor) -> Result<Tensor> {
 /// ```
 /// let probs = tch::Tensor::from_slice(&[0.5f32, 0.5]).view([1, 2]);
 /// let w = tch::Tensor::zeros([2, 2], (tch::Kind::Float, tch::Device::Cpu));
-/// let loss = makemore::neural::nll(&probs, &tch::Tensor::from_slice(&[1i64]), &w, 0.01)?;
+/// let loss = makemore::nll(&probs, &tch::Tensor::from_slice(&[1i64]), &w, 0.01)?;
 /// assert!((makemore::Item::item(&loss) - 2f64.ln()).abs() < 1e-6);
 /// # Ok::<(), makemore::Error>(())
 /// ```
@@ -329,7 +329,7 @@ pub fn nll(probs: &Tensor, ys: &Tensor, w: &Tensor, reg: f64) -> Result<Tensor> 
 /// ```
 /// let mut w = tch::Tensor::ones([1], (tch::Kind::Float, tch::Device::Cpu)).set_requires_grad(true);
 /// let loss = (&w * &w).sum(tch::Kind::Float); // gradient 2·w = 2
-/// makemore::neural::descend(&mut w, &loss, 0.25)?;
+/// makemore::descend(&mut w, &loss, 0.25)?;
 /// assert_eq!(makemore::Item::item(&w), 0.5);
 /// # Ok::<(), makemore::Error>(())
 /// ```

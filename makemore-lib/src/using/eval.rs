@@ -7,7 +7,7 @@ use crate::counting::ngrams::NgramTable;
 use crate::data::words::WordList;
 use crate::error::Result;
 use crate::item::Item;
-use crate::models::LanguageModel;
+use crate::models::kind::LanguageModel;
 
 /// Contexts whose log-probabilities [`evaluate`] asks a model for at once are limited to
 /// this many cells (contexts × vocabulary): 4M float32 values, 16 MB.

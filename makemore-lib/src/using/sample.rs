@@ -7,7 +7,7 @@ use tch::Tensor;
 
 use crate::counting::ngrams::shift;
 use crate::error::Result;
-use crate::models::{LanguageModel, check_bigram};
+use crate::models::kind::{LanguageModel, check_bigram};
 use crate::rng;
 
 /// The longest word the samplers make: 1000 characters. A word that reaches it is cut

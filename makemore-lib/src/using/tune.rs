@@ -4,7 +4,7 @@
 use crate::data::split::Splits;
 use crate::data::vocab::Vocab;
 use crate::error::{Error, Result};
-use crate::models::{ModelSpec, fit};
+use crate::models::registry::{ModelSpec, fit};
 use crate::using::eval::evaluate;
 
 /// One tried value: its train and dev loss.
