@@ -26,8 +26,8 @@
 //! | E02 train/dev/test splits | [`Split`] |
 //! | E03 tuning on dev | [`tune()`], [`Figure::tuning`] |
 //! | E04 index instead of one-hot, E05 cross-entropy | [`NeuralBigram::loss_indexed`], [`NeuralBigram::loss_cross_entropy`] |
-//! | any model from a description | [`ModelSpec`], [`fit()`] |
-//! | saving and loading | [`model_file::save`], [`model_file::load`] |
+//! | any model from a description (one variant per kind; a kind is one file) | [`ModelSpec`], [`ModelKind`], [`fit()`] |
+//! | saving and loading | [`save_model`], [`load_model`] |
 //!
 //! ```
 //! use makemore::{CountsModel, WordList, evaluate, sample, LECTURE_SEED};
@@ -80,7 +80,7 @@ pub use models::counts::{
     normalize_rows_keepdim_bug,
 };
 pub use models::file::{load as load_model, save as save_model};
-pub use models::kind::{Kind, LanguageModel};
+pub use models::kind::{LanguageModel, ModelKind};
 pub use models::neural::{
     Examples, MAX_ONE_HOT_CELLS, Method, NeuralBigram, NeuralConfig, NeuralNgram, TrainConfig, descend, forward, nll,
     one_hot, train_network,

@@ -381,11 +381,6 @@ fn tune_values(args: TuneArgs, typed: &[String]) -> Result<()> {
         not_the_input("--plot", plot, &args.input)?;
         Heatmap::check_path(plot)?;
     }
-    for &v in &args.values {
-        if !v.is_finite() || v < 0.0 {
-            bail!("invalid value {v} in --values: each must be a finite number, 0 or more");
-        }
-    }
     let spec = args.model.spec(typed)?;
     spec.validate()?;
     let words = WordList::read(&args.input)?;

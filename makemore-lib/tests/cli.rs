@@ -448,8 +448,8 @@ fn bad_exercise_flags() {
         fails(&args, needle)
     };
     tune(&[], "--values");
-    tune(&["--values", "0.1,NaN"], "invalid value NaN in --values");
-    tune(&["--values", "0.1,-1"], "invalid value -1 in --values");
+    tune(&["--values", "0.1,NaN"], "invalid value NaN in the values to try");
+    tune(&["--values", "0.1,-1"], "invalid value -1 in the values to try");
     tune(&["--values", "0.1,abc"], "invalid value 'abc'");
     tune(&["--values", "1", "--plot", &s(&dir.path("t.jpg"))], "must end in .svg or .png");
     tune(&["--values", "1", "--plot", &s(&dir.path("no/t.svg"))], "does not exist");

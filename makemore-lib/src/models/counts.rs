@@ -12,7 +12,7 @@ use crate::counting::reachable::check_can_end;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, check_nonnegative, show};
-use crate::models::kind::{Kind, LanguageModel, count_contexts};
+use crate::models::kind::{LanguageModel, ModelKind, count_contexts};
 use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
 
 /// The counts kind's hyper-parameters: the context length and the smoothing `k`. Its
@@ -43,7 +43,7 @@ impl Default for NgramConfig {
     }
 }
 
-impl Kind for NgramConfig {
+impl ModelKind for NgramConfig {
     const NAME: &'static str = "counts";
     const TUNED: &'static str = "smoothing";
     fn context_len(&self) -> usize {

@@ -24,7 +24,7 @@
 //! | neural, n ≥ 2 | `W`: float32 (n·V)×V weights |
 //!
 //! A kind writes its part through [`LanguageModel::stored`] and reads it back in its
-//! [`Kind::load`](crate::models::kind::Kind::load) through a
+//! [`ModelKind::load`](crate::models::kind::ModelKind::load) through a
 //! [`StoredFile`](crate::models::stored::StoredFile), which checks each tensor's type and
 //! shape as the kind asks.
 //!

@@ -1,5 +1,5 @@
 //! What a kind provides: its models implement [`LanguageModel`] (what sampling,
-//! evaluation, drawing and saving use), its hyper-parameters type implements [`Kind`]
+//! evaluation, drawing and saving use), its hyper-parameters type implements [`ModelKind`]
 //! (what the registry uses to fit, tune, load and offer it on the command line).
 
 use std::fmt::Debug;
@@ -30,7 +30,7 @@ pub trait LanguageModel: Debug {
     fn vocab(&self) -> &Vocab;
     /// How many previous tokens the model looks at (1 for the lecture's bigrams).
     fn context_len(&self) -> usize;
-    /// The kind's name in the registry ([`Kind::NAME`]): `"counts"`, `"neural"`, ...
+    /// The kind's name in the registry ([`ModelKind::NAME`]): `"counts"`, `"neural"`, ...
     fn kind(&self) -> &'static str;
     /// Next-token probabilities for `contexts`: C contexts of `context_len()` token
     /// indices each, one after the other. Returns a C×V float32 tensor, each row summing to 1.
@@ -41,7 +41,7 @@ pub trait LanguageModel: Debug {
         Ok(self.probs(contexts)?.f_log()?)
     }
     /// What a model file stores of this model besides its kind, vocabulary and context:
-    /// the kind's metadata and named tensors, read back by its [`Kind::load`].
+    /// the kind's metadata and named tensors, read back by its [`ModelKind::load`].
     fn stored(&self) -> Stored;
 
     /// The distribution of the next token after one context (a float32 vector of V).
@@ -88,7 +88,7 @@ pub(crate) fn count_contexts(contexts: &[i64], context_len: usize, v: usize) -> 
 
 /// A kind of model, implemented by its hyper-parameters type: everything the registry
 /// needs to fit, tune, load and offer it on the command line.
-pub trait Kind: Debug + Clone + PartialEq + Default + clap::Args {
+pub trait ModelKind: Debug + Clone + PartialEq + Default + clap::Args {
     /// The kind's name, as `--model` takes it and model files store it.
     const NAME: &'static str;
     /// What `tune` sweeps for this kind, e.g. `"smoothing"`.

@@ -1,19 +1,19 @@
 //! The models, from the bottom up: the model file's contents ([`stored`]: what a kind
 //! stores and reads back), what a kind provides ([`kind`]: the [`LanguageModel`](kind::LanguageModel)
-//! and [`Kind`](kind::Kind) traits), the kinds themselves, one file each ([`counts`]: n-gram
+//! and [`ModelKind`](kind::ModelKind) traits), the kinds themselves, one file each ([`counts`]: n-gram
 //! counts, smoothed, the lecture's bigram being context 1; [`neural`]: one linear layer
 //! trained by gradient descent, with its helpers `exact_gradient` and `indexed_loss`), the
 //! registry ([`registry`]: `ModelSpec`, one variant per kind, and `fit`), and saving and
 //! loading ([`file`]).
 //!
 //! Each kind's file holds its hyper-parameters type (defaults, validation, and its CLI flags
-//! through clap's `Args` derive), its `Kind` impl (`fit`, `load`), its model types and their
+//! through clap's `Args` derive), its `ModelKind` impl (`fit`, `load`), its model types and their
 //! `LanguageModel` impl, whose `stored()` writes exactly the tensors and metadata its `load`
 //! reads back through a [`StoredFile`](stored::StoredFile).
 //!
 //! **Adding a kind** (say `mlp`):
 //! 1. write `models/mlp.rs`: `MlpConfig` (`Default`, `clap::Args` whose fields are its
-//!    flags, a `context_len` field with `#[arg(skip = ..)]`), `impl Kind for MlpConfig`
+//!    flags, a `context_len` field with `#[arg(skip = ..)]`), `impl ModelKind for MlpConfig`
 //!    (`NAME = "mlp"`, `TUNED`, `steps` for progress, `validate`, `fit`, `load`), and the
 //!    model type with `impl LanguageModel` (`kind()` returns `MlpConfig::NAME`; `stored()`
 //!    names its tensors, 1-D or 2-D, int64 or float32, and its string metadata);
@@ -24,7 +24,7 @@
 //! 4. docs (the lib.rs table, the README) and tests.
 //!
 //! Nothing else matches on kinds: fitting, tuning, saving, loading and the CLI go through
-//! `ModelSpec` and `Kind`.
+//! `ModelSpec` and `ModelKind`.
 
 pub mod counts;
 mod exact_gradient;

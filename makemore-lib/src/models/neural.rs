@@ -14,7 +14,7 @@ use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, check_nonnegative, check_positive};
 use crate::models::exact_gradient::{ExactGradient, weight_rows};
-use crate::models::kind::{Kind, LanguageModel, count_contexts};
+use crate::models::kind::{LanguageModel, ModelKind, count_contexts};
 use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
 use crate::rng::{self, LECTURE_SEED, parse_seed};
 
@@ -50,7 +50,7 @@ impl Default for NeuralConfig {
     }
 }
 
-impl Kind for NeuralConfig {
+impl ModelKind for NeuralConfig {
     const NAME: &'static str = "neural";
     const TUNED: &'static str = "regularization";
     fn context_len(&self) -> usize {

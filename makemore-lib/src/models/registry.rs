@@ -5,7 +5,7 @@
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result};
-use crate::models::kind::{Kind, LanguageModel};
+use crate::models::kind::{LanguageModel, ModelKind};
 use crate::models::stored::StoredFile;
 use crate::models::{counts, neural};
 
@@ -34,11 +34,11 @@ macro_rules! kinds {
 
         impl ModelSpec {
             /// Every kind's name, in registry order.
-            pub const NAMES: &'static [&'static str] = &[$(<$config as Kind>::NAME),*];
+            pub const NAMES: &'static [&'static str] = &[$(<$config as ModelKind>::NAME),*];
 
             /// The kind named `name` with its default hyper-parameters.
             pub fn named(name: &str) -> Result<ModelSpec> {
-                $(if name == <$config as Kind>::NAME {
+                $(if name == <$config as ModelKind>::NAME {
                     return Ok(ModelSpec::$variant(<$config>::default()));
                 })*
                 Err(unknown_kind(name))
@@ -46,12 +46,12 @@ macro_rules! kinds {
 
             /// The kind's name.
             pub fn name(&self) -> &'static str {
-                match self { $(ModelSpec::$variant(_) => <$config as Kind>::NAME),* }
+                match self { $(ModelSpec::$variant(_) => <$config as ModelKind>::NAME),* }
             }
 
             /// What `tune` sweeps: `"smoothing"`, `"regularization"`, ...
             pub fn tuned(&self) -> &'static str {
-                match self { $(ModelSpec::$variant(_) => <$config as Kind>::TUNED),* }
+                match self { $(ModelSpec::$variant(_) => <$config as ModelKind>::TUNED),* }
             }
 
             /// How many previous characters predict the next.
@@ -103,7 +103,7 @@ macro_rules! kinds {
 
         /// Read the model of kind `name` from a model file.
         pub(crate) fn load_kind(name: &str, file: &StoredFile) -> Result<Box<dyn LanguageModel>> {
-            $(if name == <$config as Kind>::NAME {
+            $(if name == <$config as ModelKind>::NAME {
                 return <$config>::load(file);
             })*
             Err(file.bad(format!("unknown kind {name:?}")))

@@ -52,7 +52,7 @@ pub struct Stored {
     pub tensors: Vec<StoredTensor>,
 }
 
-/// A model file being read, for a kind's [`Kind::load`](crate::models::Kind::load): its
+/// A model file being read, for a kind's [`ModelKind::load`](crate::models::kind::ModelKind::load): its
 /// vocabulary and context (already checked), its metadata, and its tensors, each checked
 /// for type and shape as asked.
 pub struct StoredFile<'a> {

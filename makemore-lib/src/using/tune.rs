@@ -3,7 +3,7 @@
 
 use crate::data::split::Splits;
 use crate::data::vocab::Vocab;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, show};
 use crate::models::registry::{ModelSpec, fit};
 use crate::using::eval::evaluate;
 
@@ -47,6 +47,13 @@ pub struct Tuning {
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn tune(splits: &Splits, vocab: &Vocab, spec: &ModelSpec, values: &[f64]) -> Result<Tuning> {
+    if let Some(&v) = values.iter().find(|v| !v.is_finite() || **v < 0.0) {
+        return Err(Error::BadParameter {
+            name: "value",
+            value: format!("{} in the values to try", show(v)),
+            expected: "each must be a finite number, 0 or more",
+        });
+    }
     let mut rows = Vec::new();
     let mut models = Vec::new();
     for &value in values {
