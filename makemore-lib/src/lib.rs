@@ -63,6 +63,7 @@ pub use data::split::{Split, Splits};
 pub use data::vocab::{MAX_VOCAB, Vocab};
 pub use data::words::{BOUNDARY, MAX_INPUT_BYTES, WordList};
 /// Showing figures and pages in a notebook (evcxr's display protocol).
+pub use drawing::bigram_figure::{BigramFigure, CellView};
 pub use drawing::display;
 pub use drawing::explorer::{
     Explorer, MAX_LABELLED as EXPLORER_MAX_LABELLED, MAX_TOKENS as EXPLORER_MAX_TOKENS, View as ExplorerView,

@@ -8,12 +8,12 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand, ValueEnum};
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
 use makemore::{
-    BigramCounts, CountsModel, DEFAULT_SMOOTHING, Evaluation, Explorer, ExplorerView, Figure, Heatmap, MAX_CONTEXT,
-    MAX_WORD_CHARS, ModelSpec, NeuralConfig, NgramConfig, Split, Splits, Vocab, WordList, check_writable, evaluate,
-    fit, fit_with, is_explorer_page, load_model, not_the_input, parse_seed, sample, sample_fast, save_model, tune,
+    BigramFigure, Evaluation, Figure, Heatmap, MAX_CONTEXT, MAX_WORD_CHARS, ModelSpec, NeuralConfig, NgramConfig,
+    Split, Splits, Vocab, WordList, check_writable, evaluate, fit, fit_with, load_model, not_the_input, parse_seed,
+    sample, sample_fast, save_model, tune,
 };
 
 /// Make more of whatever word list you give it: character-level language models from
@@ -98,7 +98,7 @@ struct SplitArgs {
     #[arg(long)]
     split: Option<Split>,
     /// Seed for shuffling the words before splitting.
-    #[arg(long, default_value_t = 42, requires = "split")]
+    #[arg(long, default_value_t = Split::DEFAULT_SEED, requires = "split")]
     split_seed: u64,
 }
 
@@ -170,10 +170,10 @@ struct TuneArgs {
     #[arg(long, value_delimiter = ',', required = true, allow_negative_numbers = true)]
     values: Vec<f64>,
     /// Train/dev/test percentages.
-    #[arg(long, default_value = "80/10/10")]
+    #[arg(long, default_value_t = Split::DEFAULT)]
     split: Split,
     /// Seed for shuffling the words before splitting.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = Split::DEFAULT_SEED)]
     split_seed: u64,
     /// Also draw train and dev loss against the strength: FILE.svg or FILE.png.
     #[arg(long)]
@@ -190,26 +190,8 @@ struct HeatmapArgs {
     /// for vocabularies of at most 200 tokens.
     #[arg(long)]
     out: PathBuf,
-    /// What the cells show: the counts N, or the probabilities P = (N + smoothing) / row sums.
-    #[arg(long, value_enum, default_value_t = View::Counts)]
-    view: View,
-    /// With --view probs (default 1) or --row (default 0): added to every count before normalizing.
-    #[arg(long, allow_negative_numbers = true)]
-    smoothing: Option<f64>,
-    /// Colour on a log scale (log(1 + count) for counts), so that rare bigrams show too.
-    #[arg(long)]
-    log_scale: bool,
-    /// Instead of the grid, a bar chart of what follows this one character.
-    #[arg(long, value_name = "CHAR")]
-    row: Option<char>,
-}
-
-#[derive(Clone, Copy, PartialEq, ValueEnum)]
-enum View {
-    /// Bigram counts.
-    Counts,
-    /// Next-character probabilities.
-    Probs,
+    #[command(flatten)]
+    figure: BigramFigure,
 }
 
 fn main() -> ExitCode {
@@ -410,54 +392,10 @@ fn tune_values(args: TuneArgs, typed: &[String]) -> Result<()> {
 fn heatmap(args: HeatmapArgs) -> Result<()> {
     check_writable(&args.out)?;
     not_the_input("--out", &args.out, &args.input)?;
-    if is_explorer_page(&args.out) {
-        return explorer_page(args);
-    }
-    if args.smoothing.is_some() && args.view != View::Probs && args.row.is_none() {
-        bail!("--smoothing applies to --view probs and --row only");
-    }
-    if args.row.is_some() && args.log_scale {
-        bail!("--log-scale applies to the grid, not to --row");
-    }
-    if Heatmap::check_path(&args.out).is_err() {
-        bail!("--out '{}': heatmap writes FILE.svg, FILE.png or FILE.html (the explorer page)", args.out.display());
-    }
+    args.figure.check(&args.out)?;
     let words = WordList::read(&args.input)?;
-    let vocab = Vocab::from_words(&words)?;
-    if args.row.is_none() {
-        Heatmap::check_side(vocab.len())?; // before counting anything
-    }
-    let counts = BigramCounts::from_words(&words, &vocab)?;
-    if let Some(ch) = args.row {
-        let model = CountsModel::new(counts, args.smoothing.unwrap_or(0.0))?;
-        Figure::next_char(&model, ch)?.save(&args.out)?;
-    } else {
-        let map = match args.view {
-            View::Counts => Heatmap::counts(&counts)?,
-            View::Probs => Heatmap::probs(&CountsModel::new(counts, args.smoothing.unwrap_or(DEFAULT_SMOOTHING))?)?,
-        };
-        let map = if args.log_scale { map.log_scale() } else { map };
-        map.save(&args.out)?;
-    }
-    eprintln!("wrote {}", args.out.display());
-    Ok(())
-}
-
-/// `heatmap --out FILE.html`: the interactive explorer page (see makemore::explorer).
-fn explorer_page(args: HeatmapArgs) -> Result<()> {
-    if args.row.is_some() {
-        bail!("--row applies to .svg and .png figures: the explorer page shows a row when you click it");
-    }
-    let words = WordList::read(&args.input)?;
-    let counts = BigramCounts::from_words(&words, &Vocab::from_words(&words)?)?;
     let title = args.input.file_name().map_or_else(|| args.input.display().to_string(), |n| n.to_string_lossy().into());
-    let view = match (args.view, args.log_scale) {
-        (_, true) => ExplorerView::Log,
-        (View::Counts, false) => ExplorerView::Counts,
-        (View::Probs, false) => ExplorerView::Probs,
-    };
-    let page = Explorer::new(&counts, &title)?.smoothing(args.smoothing.unwrap_or(DEFAULT_SMOOTHING))?.view(view);
-    page.save(&args.out)?;
+    args.figure.draw(&words, &args.out, &title)?;
     eprintln!("wrote {}", args.out.display());
     Ok(())
 }

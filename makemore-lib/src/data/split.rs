@@ -22,6 +22,13 @@ pub struct Split {
     pub percent: [u32; 3],
 }
 
+impl Split {
+    /// The split `tune` uses unless told otherwise: 80/10/10, as in the lecture's series.
+    pub const DEFAULT: Split = Split { percent: [80, 10, 10] };
+    /// The seed of the shuffle before splitting unless told otherwise.
+    pub const DEFAULT_SEED: u64 = 42;
+}
+
 impl std::str::FromStr for Split {
     type Err = Error;
     fn from_str(s: &str) -> Result<Split> {

@@ -288,7 +288,7 @@ impl LanguageModel for CountsModel {
 /// let trigram = NgramModel::fit(&words, &Vocab::from_words(&words)?, NgramConfig { context_len: 2, smoothing: 0.0 })?;
 /// assert_eq!(trigram.count("em", 'm'), 1);
 /// assert_eq!(trigram.count("..", 'e'), 1);
-/// assert_eq!(trigram.counts().total(), 9);
+/// assert_eq!(trigram.table().total(), 9);
 /// # Ok::<(), makemore::Error>(())
 /// ```
 #[derive(Debug, Clone)]
