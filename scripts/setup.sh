@@ -109,9 +109,7 @@ want_evcxr=0
 [ "$mode" != cli ] && ! evcxr_ready && want_evcxr=1
 
 # --- the steps -----------------------------------------------------------------------
-if [ ! -x .venv/bin/python ]; then
-    "$PYTHON" -m venv .venv || die "could not create a virtualenv (apt-get install python3-venv?)"
-fi
+make_venv() { [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv || die "could not create a virtualenv (apt-get install python3-venv?)"; }
 pip=(.venv/bin/python -m pip install --progress-bar off --no-warn-conflicts)
 
 if [ "$want_evcxr" = 1 ]; then
@@ -126,6 +124,7 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
 fi
 
 after_torch() {   # what needs libtorch in place
+    make_venv
     link_libtorch
     job_start build "cargo build --release (the library and the makemore binary)" cargo build --release
     if [ ${#python_pins[@]} -eq 0 ]; then :
@@ -145,13 +144,12 @@ else
     free_gb=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
     need_gb=3; [ "$mode" = cli ] || need_gb=6
     [ "$free_gb" -ge "$need_gb" ] || die "only ${free_gb} GB free here; set-up needs about $need_gb GB (see README.md, Requirements)"
-    if [ "${MAKEMORE_FULL_TORCH:-0}" = 1 ]; then
-        job_start torch "pip install torch==$TORCH_PIN (the full 4.7 GB install)" "${pip[@]}" "torch==$TORCH_PIN"
-    else
-        # Only what libtorch_cpu needs: tch never imports the Python package.
-        job_start torch "pip install torch==$TORCH_PIN, libtorch only (1.3 GB)" "${pip[@]}" --no-deps \
-            "torch==$TORCH_PIN" "nvidia-cuda-runtime==$CUDA_RUNTIME_PIN" "nvidia-cuda-cupti==$CUDA_CUPTI_PIN"
-    fi
+    # Only what libtorch_cpu needs (tch never imports the Python package), unless asked for all.
+    packages=(--no-deps "torch==$TORCH_PIN" "nvidia-cuda-runtime==$CUDA_RUNTIME_PIN" "nvidia-cuda-cupti==$CUDA_CUPTI_PIN")
+    size="libtorch only, 1.3 GB"
+    [ "${MAKEMORE_FULL_TORCH:-0}" = 1 ] && packages=("torch==$TORCH_PIN") && size="all of it, 4.7 GB"
+    job_start torch "pip install torch==$TORCH_PIN into .venv ($size)" \
+        bash -c '{ [ -x .venv/bin/python ] || "$0" -m venv .venv; } && "$@"' "$PYTHON" "${pip[@]}" "${packages[@]}"
 fi
 
 while jobs_running; do
