@@ -104,7 +104,10 @@ if [ "$mode" = test ] && [ -z "$chromium" ]; then
     fi
 fi
 
-evcxr_ready() { cargo install --list 2>/dev/null | grep -q "^evcxr_jupyter v$EVCXR_PIN:"; }
+evcxr_ready() {   # (the list read whole first: grep -q stopping early would fail the pipe)
+    local installed; installed=$(cargo install --list 2>/dev/null) || return 1
+    grep -q "^evcxr_jupyter v$EVCXR_PIN:" <<<"$installed"
+}
 want_evcxr=0
 [ "$mode" != cli ] && ! evcxr_ready && want_evcxr=1
 
