@@ -48,6 +48,9 @@ printf '%s\n' 2.28 "${glibc:-0}" | sort -V -C \
 need "$PYTHON" "install Python 3.10 or newer (e.g. apt-get install python3 python3-venv), or set PYTHON=/path/to/python3.X"
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
     || die "$PYTHON is Python $("$PYTHON" -c 'import platform; print(platform.python_version())'); torch $TORCH_PIN and JupyterLab need 3.10 or newer: set PYTHON=/path/to/python3.X"
+if [ -x .venv/bin/python ] && ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+    die ".venv was made by Python $(.venv/bin/python -c 'import platform; print(platform.python_version())'), older than 3.10: remove it (rm -rf .venv) and run this again"
+fi
 need cargo "install Rust with rustup (https://rustup.rs)"
 rust=$(rustc --version | awk '{print $2}')
 printf '%s\n' 1.85 "$rust" | sort -V -C || die "Rust $rust: the crate is edition 2024, which needs Rust 1.85 or newer (rustup update)"
