@@ -23,7 +23,8 @@ fn reference_sets() -> Vec<Value> {
 
 /// The first five names of a reference sample, as `{:?}` prints a Vec<String>.
 fn five_names(v: &Value) -> String {
-    let names: Vec<&str> = v.as_array().unwrap()[..5].iter().map(|n| n.as_str().unwrap().trim_end_matches('.')).collect();
+    let names: Vec<&str> =
+        v.as_array().unwrap()[..5].iter().map(|n| n.as_str().unwrap().trim_end_matches('.')).collect();
     format!("{names:?}")
 }
 
@@ -34,7 +35,8 @@ fn the_example_prints_pytorchs_numbers_and_writes_its_figures() {
     let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data");
     std::os::unix::fs::symlink(data.canonicalize().unwrap(), dir.join("data")).unwrap();
 
-    let out = Command::new(env!("CARGO_BIN_EXE_own-crate")).current_dir(&dir).env_remove("LD_LIBRARY_PATH").output().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_own-crate")).current_dir(&dir).env_remove("LD_LIBRARY_PATH").output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "the example failed:\n{stdout}{}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<&str> = stdout.lines().collect();
