@@ -95,4 +95,4 @@ pub use rng::{LECTURE_SEED, parse_seed, seed};
 pub use tch;
 pub use using::eval::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
 pub use using::sample::{MAX_WORD_CHARS, draw, sample, sample_fast, sample_one};
-pub use using::tune::{TuneRow, Tuning, tune};
+pub use using::tune::{TuneRow, Tuning, check_tune_values, tune};

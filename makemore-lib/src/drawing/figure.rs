@@ -75,11 +75,13 @@ impl Figure {
     /// the chosen one marked.
     ///
     /// ```
+    /// let e = |nll| makemore::Evaluation { nll, ngrams: 10, words: 2, zero_prob: 0 };
     /// let t = makemore::Tuning {
     ///     what: "smoothing",
     ///     rows: vec![makemore::TuneRow { value: 0.1, train: 2.0, dev: 2.2 }, makemore::TuneRow { value: 1.0, train: 2.1, dev: 2.15 }],
     ///     best: 1,
     ///     test: 2.16,
+    ///     chosen: [e(2.1), e(2.15), e(2.16)],
     /// };
     /// assert!(makemore::Figure::tuning(&t)?.svg()?.contains("dev"));
     /// # Ok::<(), makemore::Error>(())

@@ -11,7 +11,7 @@ use crate::counting::ngrams::{NgramTable, check_context_len, shift};
 use crate::counting::reachable::check_can_end;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
-use crate::error::{Error, Result, check_nonnegative, show};
+use crate::error::{Error, Result, show};
 use crate::models::kind::{LanguageModel, ModelKind, count_contexts};
 use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
 
@@ -60,6 +60,9 @@ impl ModelKind for NgramConfig {
     }
     fn summary(&self) -> String {
         format!("smoothing {}", self.smoothing)
+    }
+    fn settings(&self) -> serde_json::Value {
+        serde_json::json!({ "smoothing": self.smoothing })
     }
     fn validate(&self) -> Result<()> {
         check_context_len(self.context_len)?;
@@ -151,7 +154,7 @@ pub const SMOOTHING_RANGE: (f64, f64) = (1e-6, 1e6);
 
 /// Check a smoothing against [`SMOOTHING_RANGE`].
 pub(crate) fn check_smoothing(k: f64) -> Result<f64> {
-    let k = check_nonnegative("smoothing", k)?;
+    // NaN is in no range, so it is refused too
     if k != 0.0 && !(SMOOTHING_RANGE.0..=SMOOTHING_RANGE.1).contains(&k) {
         return Err(Error::BadParameter {
             name: "smoothing",

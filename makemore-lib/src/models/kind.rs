@@ -103,6 +103,14 @@ pub trait ModelKind: Debug + Clone + PartialEq + Default + clap::Args {
     fn steps(&self) -> Option<usize>;
     /// What a log line says of the fit, e.g. `"smoothing 1"`.
     fn summary(&self) -> String;
+    /// Every hyper-parameter but the context, as a JSON object (what `--json` reports
+    /// as the model's `settings`), e.g. `{"smoothing": 1.0}`.
+    fn settings(&self) -> serde_json::Value;
+    /// The part of the training loss that is not the data's NLL (a regularization term),
+    /// for `model` as fitted with these hyper-parameters: 0 for kinds without one.
+    fn penalty(&self, _model: &dyn LanguageModel) -> Result<f64> {
+        Ok(0.0)
+    }
     /// Refuse hyper-parameters that cannot make a model, before any work.
     fn validate(&self) -> Result<()>;
     /// Fit a model on `words` with the vocabulary `vocab`, calling `on_step(step, loss)`

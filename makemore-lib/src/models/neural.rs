@@ -68,6 +68,24 @@ impl ModelKind for NeuralConfig {
     fn summary(&self) -> String {
         format!("{} steps at learning rate {}, regularization {}", self.train.steps, self.train.lr, self.train.reg)
     }
+    fn settings(&self) -> serde_json::Value {
+        let method = match self.train.method {
+            Method::ExactGradient => "exact-gradient",
+            Method::OneHot => "one-hot",
+        };
+        let t = &self.train;
+        serde_json::json!({ "steps": t.steps, "lr": t.lr, "reg": t.reg, "method": method, "seed": self.seed })
+    }
+    /// `reg·mean(W²)` of the model's weights, in float64.
+    fn penalty(&self, model: &dyn LanguageModel) -> Result<f64> {
+        let stored = model.stored();
+        let w = stored.tensors.iter().find(|t| t.name == "W").map(|t| &t.data);
+        let Some(StoredData::Floats(w)) = w else {
+            return Err(Error::BadParameter { name: "model", value: model.kind().into(), expected: "must be a network" });
+        };
+        let mean_sq = w.iter().map(|&x| x as f64 * x as f64).sum::<f64>() / w.len().max(1) as f64;
+        Ok(self.train.reg * mean_sq)
+    }
     /// Also refuses [`Method::OneHot`] beyond context 1: the one-hot inputs are the
     /// lecture's bigram path, and longer contexts train from the counts.
     fn validate(&self) -> Result<()> {

@@ -81,6 +81,16 @@ macro_rules! kinds {
                 match self { $(ModelSpec::$variant(c) => c.summary()),* }
             }
 
+            /// The kind's hyper-parameters but the context, as a JSON object.
+            pub fn settings(&self) -> serde_json::Value {
+                match self { $(ModelSpec::$variant(c) => c.settings()),* }
+            }
+
+            /// The regularization term of `model`'s training loss (0 for kinds without one).
+            pub fn penalty(&self, model: &dyn LanguageModel) -> Result<f64> {
+                match self { $(ModelSpec::$variant(c) => c.penalty(model)),* }
+            }
+
             /// Refuse hyper-parameters that cannot make a model.
             pub fn validate(&self) -> Result<()> {
                 match self { $(ModelSpec::$variant(c) => c.validate()),* }
