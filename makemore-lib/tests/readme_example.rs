@@ -3,22 +3,22 @@
 mod common;
 
 use common::{names_without_end, reference};
-use makemore::{CountsModel, NeuralBigram, TrainConfig, Vocab, WordList};
+use makemore::{CountsModel, NeuralModel, TrainConfig, Vocab, WordList};
 
 #[test]
 fn readme_library_example() -> Result<(), makemore::Error> {
     let _ = std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     // --- as in README.md ---
     let words = WordList::read("data/names.txt")?;
-    let counts = CountsModel::fit(&words, 1.0)?; // P = (N + 1) / row sums
+    let counts = CountsModel::bigram(&words, 1.0)?; // P = (N + 1) / row sums
     println!("{:?}", makemore::sample(&counts, 5, makemore::LECTURE_SEED)?);
     println!("nll {}", makemore::evaluate(&counts, &words)?.nll); // 2.454577
 
     let vocab = Vocab::from_words(&words)?;
-    let mut net = NeuralBigram::new(&vocab, makemore::LECTURE_SEED);
+    let mut net = NeuralModel::bigram(&vocab, makemore::LECTURE_SEED);
     let losses = net.train(&words, TrainConfig { steps: 200, ..Default::default() })?;
     let out = std::env::temp_dir().join(format!("readme-bigrams-{}.svg", std::process::id()));
-    makemore::Heatmap::counts(counts.counts())?.save(&out)?;
+    makemore::Heatmap::counts(&counts.bigram_counts()?)?.save(&out)?;
     // --- end ---
     // the trained network samples PyTorch's names after 200 steps (names compare exactly)
     assert_eq!(losses.len(), 200);
