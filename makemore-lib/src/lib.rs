@@ -13,26 +13,26 @@
 //! | `stoi`, `itos` | [`Vocab`] |
 //! | `N[ix1, ix2] += 1` | [`BigramCounts::from_words_loop`] (and the fast [`BigramCounts::from_words`]) |
 //! | `plt.imshow(N, cmap='Blues')` with labels | [`Heatmap::counts`] |
-//! | `P = (N+1).float(); P /= P.sum(1, keepdims=True)` | [`normalize_rows`], [`CountsModel`] |
+//! | `P = (N+1).float(); P /= P.sum(1, keepdims=True)` | [`normalize_rows`], [`CountsModel::bigram`], [`LanguageModel::probs_matrix`] |
 //! | the `keepdim=False` bug | [`normalize_rows_keepdim_bug`] |
 //! | `g = torch.Generator().manual_seed(2147483647)` | [`seed`], [`LECTURE_SEED`] |
 //! | `torch.multinomial` sampling loop | [`sample()`] (any model, through [`LanguageModel`]) |
 //! | `log_likelihood += torch.log(prob)` | [`nll_loop`], [`evaluate`], [`word_nll`] |
-//! | `xs`, `ys`, `W = torch.randn(...)`, one-hot, softmax | [`Examples`], [`NeuralBigram::forward`], [`NeuralBigram::loss`] |
-//! | `W.grad = None`, `loss.backward()`, `W.data += -50 * W.grad` | [`descend`], [`NeuralBigram::train`] |
+//! | `xs`, `ys`, `W = torch.randn(...)`, one-hot, softmax | [`Examples`], [`NeuralModel::bigram`], [`NeuralModel::forward`], [`NeuralModel::loss`] |
+//! | `W.grad = None`, `loss.backward()`, `W.data += -50 * W.grad` | [`descend`], [`NeuralModel::train`] |
 //! | the same training in closed form from the counts, O(V²) a step | [`Method::ExactGradient`], [`ExactGradient`] |
 //! | many names at once | [`sample_fast`] |
-//! | E01 trigrams and longer contexts | [`NgramModel`], [`NeuralNgram`], [`NgramTable`] |
+//! | E01 trigrams and longer contexts | [`CountsModel::fit`], [`NeuralModel::new`] (any context), [`NgramTable`] |
 //! | E02 train/dev/test splits | [`Split`] |
 //! | E03 tuning on dev | [`tune()`], [`Figure::tuning`] |
-//! | E04 index instead of one-hot, E05 cross-entropy | [`NeuralBigram::loss_indexed`], [`NeuralBigram::loss_cross_entropy`] |
+//! | E04 index instead of one-hot, E05 cross-entropy | [`NeuralModel::loss_indexed`], [`NeuralModel::loss_cross_entropy`] |
 //! | any model from a description (one variant per kind; a kind is one file) | [`ModelSpec`], [`ModelKind`], [`fit()`] |
 //! | saving and loading | [`save_model`], [`load_model`] |
 //!
 //! ```
 //! use makemore::{CountsModel, WordList, evaluate, sample, LECTURE_SEED};
 //! let words = WordList::parse("emma\nolivia\nava\nisabella\nsophia", "names")?;
-//! let model = CountsModel::fit(&words, 1.0)?;
+//! let model = CountsModel::bigram(&words, 1.0)?;
 //! let names = sample(&model, 3, LECTURE_SEED)?;
 //! assert_eq!(names.len(), 3);
 //! let eval = evaluate(&model, &words)?;
@@ -77,14 +77,12 @@ pub use error::{Error, Result};
 pub use item::Item;
 pub use models::ExactGradient;
 pub use models::counts::{
-    CountsModel, DEFAULT_SMOOTHING, NgramConfig, NgramModel, SMOOTHING_RANGE, normalize_rows,
-    normalize_rows_keepdim_bug,
+    CountsModel, DEFAULT_SMOOTHING, NgramConfig, SMOOTHING_RANGE, normalize_rows, normalize_rows_keepdim_bug,
 };
 pub use models::file::{load as load_model, save as save_model};
-pub use models::kind::{LanguageModel, ModelKind};
+pub use models::kind::{LanguageModel, ModelKind, OnStep};
 pub use models::neural::{
-    Examples, MAX_ONE_HOT_CELLS, Method, NeuralBigram, NeuralConfig, NeuralNgram, TrainConfig, descend, forward, nll,
-    one_hot, train_network,
+    Examples, MAX_ONE_HOT_CELLS, Method, NeuralConfig, NeuralModel, TrainConfig, descend, forward, nll, one_hot,
 };
 pub use models::registry::{ModelSpec, fit, fit_with};
 pub use models::stored::{

@@ -52,7 +52,7 @@ impl Figure {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab\nac", "w")?;
-    /// let model = makemore::CountsModel::fit(&words, 0.0)?;
+    /// let model = makemore::CountsModel::bigram(&words, 0.0)?;
     /// let fig = makemore::Figure::next_char(&model, 'a')?;
     /// assert!(fig.svg()?.contains("what comes after &apos;a&apos;")); // SVG escapes the quotes
     /// assert!(makemore::Figure::next_char(&model, 'z').is_err());

@@ -93,7 +93,7 @@ impl Heatmap {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let model = makemore::CountsModel::fit(&words, 0.0)?;
+    /// let model = makemore::CountsModel::bigram(&words, 0.0)?;
     /// let svg = makemore::Heatmap::probs(&model)?.to_svg()?;
     /// assert!(svg.contains(">\n1.000\n<"));
     /// # Ok::<(), makemore::Error>(())

@@ -20,7 +20,7 @@ use crate::models::stored::{Stored, StoredFile};
 /// ```
 /// use makemore::{CountsModel, LanguageModel, Item};
 /// let words = makemore::WordList::parse("ab", "w")?;
-/// let model = CountsModel::fit(&words, 1.0)?;
+/// let model = CountsModel::bigram(&words, 1.0)?;
 /// let p = model.next_probs(&[0])?; // what follows the start token '.'
 /// assert!((p.sum(tch::Kind::Float).item() - 1.0).abs() < 1e-6);
 /// # Ok::<(), makemore::Error>(())
@@ -86,6 +86,9 @@ pub(crate) fn count_contexts(contexts: &[i64], context_len: usize, v: usize) -> 
     Ok(contexts.len() / context_len)
 }
 
+/// What fitting calls after each training step with the step's number and loss (for progress).
+pub type OnStep<'a> = &'a mut dyn FnMut(usize, f32);
+
 /// A kind of model, implemented by its hyper-parameters type: everything the registry
 /// needs to fit, tune, load and offer it on the command line.
 pub trait ModelKind: Debug + Clone + PartialEq + Default + clap::Args {
@@ -115,12 +118,7 @@ pub trait ModelKind: Debug + Clone + PartialEq + Default + clap::Args {
     fn validate(&self) -> Result<()>;
     /// Fit a model on `words` with the vocabulary `vocab`, calling `on_step(step, loss)`
     /// after each training step.
-    fn fit(
-        &self,
-        words: &WordList,
-        vocab: &Vocab,
-        on_step: &mut dyn FnMut(usize, f32),
-    ) -> Result<Box<dyn LanguageModel>>;
+    fn fit(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>>;
     /// The model a file holds (its kind is this one); every refusal through
     /// [`StoredFile::bad`].
     fn load(file: &StoredFile) -> Result<Box<dyn LanguageModel>>;

@@ -5,7 +5,7 @@
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result};
-use crate::models::kind::{LanguageModel, ModelKind};
+use crate::models::kind::{LanguageModel, ModelKind, OnStep};
 use crate::models::stored::StoredFile;
 use crate::models::{counts, neural};
 
@@ -101,12 +101,7 @@ macro_rules! kinds {
                 match self { $(ModelSpec::$variant(_) => long_flags::<$config>()),* }
             }
 
-            fn fit_dyn(
-                &self,
-                words: &WordList,
-                vocab: &Vocab,
-                on_step: &mut dyn FnMut(usize, f32),
-            ) -> Result<Box<dyn LanguageModel>> {
+            fn fit_dyn(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>> {
                 match self { $(ModelSpec::$variant(c) => c.fit(words, vocab, on_step)),* }
             }
         }
