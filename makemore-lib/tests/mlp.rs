@@ -14,26 +14,34 @@ mod common;
 use std::sync::OnceLock;
 
 use common::*;
-use makemore::{Examples, LanguageModel, Mlp, MlpConfig, Split, Vocab, WordList, sample};
+use makemore::{Examples, LanguageModel, Mlp, MlpConfig, Split, Splits, Vocab, WordList, sample};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-/// What one run of the lecture's final model gives, everything the fixtures record.
-struct Run {
+/// The split and the network before training, everything the fixtures record of them.
+struct Start {
     shuffled_first10: Vec<String>,
     n1_n2: (usize, usize),
     sizes: [usize; 3],
     xtr_first10: Vec<Vec<i64>>,
     n_params: usize,
-    init: Vec<(String, String, Vec<f32>)>,
+    init: Vec<Record>,
     initial_loss: [f32; 3],
-    /// PyTorch's initial-loss bound for this network (see `initial_loss_tol`)
-    initial_loss_tol: f64,
+    /// the derived bounds on the initial loss across machines (see `initial_loss_tol`):
+    /// with the same parameters, and with the other kernel's normals
+    initial_loss_tol: [f64; 2],
+}
+
+/// The lecture's final model after its 200,000 steps.
+struct Run {
     losses: Vec<f32>,
-    params: Vec<(String, String, Vec<f32>)>,
+    params: Vec<Record>,
     loss: [f32; 3],
     samples: Vec<String>,
 }
+
+/// A parameter's name, the sha256 of its float32 bytes, its first values and float64 sum.
+type Record = (String, String, Vec<f32>, f64);
 
 fn sha256(t: &tch::Tensor) -> String {
     let values = Vec::<f32>::try_from(&t.detach().flatten(0, -1)).unwrap();
@@ -41,14 +49,14 @@ fn sha256(t: &tch::Tensor) -> String {
     Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn record(mlp: &Mlp) -> Vec<(String, String, Vec<f32>)> {
+fn record(mlp: &Mlp) -> Vec<Record> {
     ["C", "W1", "b1", "W2", "b2"]
         .iter()
         .zip(mlp.parameters())
         .map(|(name, p)| {
-            let first =
-                Vec::<f32>::try_from(&p.detach().flatten(0, -1).narrow(0, 0, p.numel().min(10) as i64)).unwrap();
-            (name.to_string(), sha256(p), first)
+            let values = Vec::<f32>::try_from(&p.detach().flatten(0, -1)).unwrap();
+            let sum = values.iter().map(|&x| x as f64).sum();
+            (name.to_string(), sha256(p), values[..values.len().min(10)].to_vec(), sum)
         })
         .collect()
 }
@@ -62,7 +70,11 @@ fn record(mlp: &Mlp) -> Vec<(String, String, Vec<f32>)> {
 /// Σ_j |p_j − y_j|·|Δz_j| ≤ 2·max_j |Δz_j|, and log_softmax itself by (V + 2)·u·(|z|max +
 /// log V); the mean of n such terms, pairwise, by ⌈log2 n⌉·u·L. Each side is within the
 /// bound of the exact value, so the two differ by at most twice it.
-fn initial_loss_tol(mlp: &Mlp, n: usize, loss: f64) -> f64 {
+///
+/// When the parameters themselves may differ by `delta` each (other normals, see
+/// [`RANDN_SCALAR_VS_VECTOR`]), the pre-activation moves by a further
+/// δ·(Σ_i |W1_ik| + K1·max|C| + 1) and the logit by δ·(K2 + 1).
+fn initial_loss_tol(mlp: &Mlp, n: usize, loss: f64, delta: f64) -> f64 {
     const U: f64 = U32;
     let values = |t: &tch::Tensor| Vec::<f32>::try_from(&t.detach().flatten(0, -1)).unwrap();
     let [c, w1, b1, w2, b2] = mlp.parameters();
@@ -74,14 +86,14 @@ fn initial_loss_tol(mlp: &Mlp, n: usize, loss: f64) -> f64 {
     let dh: Vec<f64> = (0..h)
         .map(|k| {
             let col: f64 = (0..k1).map(|i| w1[i * h + k].abs() as f64).sum();
-            (k1 as f64 + 1.0) * U * (cmax * col + b1[k].abs() as f64) + 2.0 * U
+            (k1 as f64 + 1.0) * U * (cmax * col + b1[k].abs() as f64) + 2.0 * U + delta * (col + k1 as f64 * cmax + 1.0)
         })
         .collect();
     let (mut dz, mut zmax) = (0f64, 0f64);
     for j in 0..v {
         let col: f64 = (0..h).map(|k| w2[k * v + j].abs() as f64).sum();
         let spread: f64 = (0..h).map(|k| w2[k * v + j].abs() as f64 * dh[k]).sum();
-        dz = dz.max((h as f64 + 1.0) * U * (col + b2[j].abs() as f64) + spread);
+        dz = dz.max((h as f64 + 1.0) * U * (col + b2[j].abs() as f64) + spread + delta * (h as f64 + 1.0));
         zmax = zmax.max(col + b2[j].abs() as f64);
     }
     let per_example = 2.0 * dz + (v as f64 + 2.0) * U * (zmax + (v as f64).ln());
@@ -95,38 +107,63 @@ fn words_of(list: &str) -> WordList {
     }
 }
 
+/// The split, dev and test examples of one word list, and its vocabulary.
+fn data(list: &str) -> (Vocab, Splits, [Examples; 3]) {
+    let words = words_of(list);
+    let vocab = Vocab::from_words(&words).unwrap();
+    let s = "80/10/10".parse::<Split>().unwrap().apply(&words, 42).unwrap();
+    let parts = [&s.train, &s.dev, &s.test].map(|p| Examples::with_context(p, &vocab, 3).unwrap());
+    (vocab, s, parts)
+}
+
+fn losses_of(mlp: &Mlp, parts: &[Examples; 3]) -> [f32; 3] {
+    [0, 1, 2].map(|i| mlp.loss(&parts[i]).unwrap())
+}
+
+/// The split and the lecture's final model before training, once per test binary.
+fn start(list: &'static str) -> &'static Start {
+    static NAMES: OnceLock<Start> = OnceLock::new();
+    static ACCENTS: OnceLock<Start> = OnceLock::new();
+    let cell = if list == "names" { &NAMES } else { &ACCENTS };
+    cell.get_or_init(|| {
+        let (vocab, s, parts) = data(list);
+        let mlp = {
+            let _rng = rng_lock();
+            Mlp::new(&vocab, &MlpConfig::default()).unwrap()
+        };
+        let initial_loss = losses_of(&mlp, &parts);
+        let tol = |delta| initial_loss_tol(&mlp, parts[0].len(), initial_loss[0] as f64, delta);
+        let initial_loss_tol = [tol(0.0), tol(RANDN_SCALAR_VS_VECTOR)];
+        eprintln!("{list}: initial loss {initial_loss:?}, cross-machine bounds {initial_loss_tol:?}");
+        Start {
+            shuffled_first10: s.train[..10.min(s.train.len())].to_vec(),
+            n1_n2: (s.train.len(), s.train.len() + s.dev.len()),
+            sizes: [0, 1, 2].map(|i| parts[i].len()),
+            xtr_first10: (0..10).map(|i| Vec::<i64>::try_from(&parts[0].xs.get(i)).unwrap()).collect(),
+            n_params: mlp.n_parameters(),
+            init: record(&mlp),
+            initial_loss,
+            initial_loss_tol,
+        }
+    })
+}
+
 /// Train the lecture's final model on one word list, once per test binary.
 fn run(list: &'static str) -> &'static Run {
     static NAMES: OnceLock<Run> = OnceLock::new();
     static ACCENTS: OnceLock<Run> = OnceLock::new();
     let cell = if list == "names" { &NAMES } else { &ACCENTS };
     cell.get_or_init(|| {
-        let _rng = rng_lock();
-        let words = words_of(list);
-        let vocab = Vocab::from_words(&words).unwrap();
-        let s = "80/10/10".parse::<Split>().unwrap().apply(&words, 42).unwrap();
-        let parts: Vec<Examples> =
-            [&s.train, &s.dev, &s.test].iter().map(|p| Examples::with_context(p, &vocab, 3).unwrap()).collect();
+        let (vocab, _, parts) = data(list);
         let cfg = MlpConfig::default();
+        let _rng = rng_lock();
         let mut mlp = Mlp::new(&vocab, &cfg).unwrap();
-        let init = record(&mlp);
-        let losses_of = |m: &Mlp| -> [f32; 3] { [0, 1, 2].map(|i| m.loss(&parts[i]).unwrap()) };
-        let initial_loss = losses_of(&mlp);
-        let initial_loss_tol = initial_loss_tol(&mlp, parts[0].len(), initial_loss[0] as f64);
         let t = std::time::Instant::now();
         let losses = mlp.train_examples(&parts[0], &cfg, |_, _| {}).unwrap();
         eprintln!("{list}: {} steps in {:.1} s", cfg.steps, t.elapsed().as_secs_f64());
         Run {
-            shuffled_first10: s.train[..10.min(s.train.len())].to_vec(),
-            n1_n2: (s.train.len(), s.train.len() + s.dev.len()),
-            sizes: [0, 1, 2].map(|i| parts[i].len()),
-            xtr_first10: (0..10).map(|i| Vec::<i64>::try_from(&parts[0].xs.get(i)).unwrap()).collect(),
-            n_params: mlp.n_parameters(),
-            init,
-            initial_loss,
-            initial_loss_tol,
             params: record(&mlp),
-            loss: losses_of(&mlp),
+            loss: losses_of(&mlp, &parts),
             samples: sample(&mlp, 20, makemore::LECTURE_SEED + 10).unwrap(),
             losses,
         }
@@ -161,7 +198,7 @@ fn f32s(v: &Value) -> Vec<f64> {
 }
 
 fn split_is_pythons(list: &'static str) {
-    let run = run(list);
+    let run = start(list);
     for r in sets(list) {
         let s = &r["split"];
         assert_eq!(strings(&s["shuffled_first10"]), run.shuffled_first10);
@@ -174,34 +211,64 @@ fn split_is_pythons(list: &'static str) {
     }
 }
 
-fn parameters_at_init_are_bit_exact(list: &'static str) {
-    let run = run(list);
+/// Does exactly one side draw normals with libtorch's scalar kernels (`ATEN_CPU_CAPABILITY=default`)?
+/// Its Box-Muller takes `log` and `cos` from libm, the vectorized kernel (AVX2 and AVX512
+/// alike, on either vendor) from its own polynomials, so their last bits differ.
+fn scalar_randn(r: &Value) -> bool {
+    let here = std::env::var("ATEN_CPU_CAPABILITY").is_ok_and(|c| c.eq_ignore_ascii_case("default"));
+    here != (r["torch_cpu_capability"].as_str() == Some("DEFAULT"))
+}
+
+/// The difference between the scalar and the vectorized Box-Muller normal, derived:
+/// z = r·cos θ with r = sqrt(−2 ln u1) ≤ sqrt(48 ln 2) = 5.77 (u1 ≥ 2^-24) and θ = 2π·u2.
+/// The two `log`s differ by ≤ 4 ulps, so r by ≤ 2u·r + u; θ is rounded once (≤ 2π·u);
+/// the two `cos` differ by ≤ 4 ulps of 1 (8u); so |Δz| ≤ r·(8u + 2πu + 3u) + u ≤ 5.77·17.3u + u.
+/// (Measured on this AMD: 4,564 of the 11,897 values differ, by at most 1.7e-6.)
+const RANDN_SCALAR_VS_VECTOR: f64 = (5.77 * 17.3 + 1.0) * U32;
+
+fn parameters_at_init(list: &'static str) {
+    let start = start(list);
     for r in sets(list) {
-        for (name, hash, first) in &run.init {
+        for (name, hash, first, sum) in &start.init {
             let want = &r["final"]["init"][name];
             let first: Vec<f64> = first.iter().map(|&x| x as f64).collect();
-            assert_close(
-                &format!("{name} at init"),
-                &first,
-                &f32s(&want["first"]),
-                &Tol::Exact,
-                "the same randn draws",
-            );
-            assert_eq!(want["sha256"].as_str().unwrap(), hash, "{name} at init, every value ({})", r["fixture_set"]);
+            if !scalar_randn(&r) {
+                let reason = "the same randn draws (the vectorized kernel: the same bits on both vendors)";
+                assert_close(&format!("{name} at init"), &first, &f32s(&want["first"]), &Tol::Exact, reason);
+                assert_eq!(
+                    want["sha256"].as_str().unwrap(),
+                    hash,
+                    "{name} at init, every value ({})",
+                    r["fixture_set"]
+                );
+            } else {
+                let reason = "libm's log and cos against the vectorized kernel's";
+                let tol = Tol::Derived(RANDN_SCALAR_VS_VECTOR);
+                assert_close(&format!("{name} at init"), &first, &f32s(&want["first"]), &tol, reason);
+                // every value within the bound; then both sides' float64 sums of n terms
+                let n =
+                    want["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).product::<usize>();
+                let abs_sum = 6.0 * n as f64; // |z| ≤ 5.77
+                let sum_tol = Tol::Derived(n as f64 * RANDN_SCALAR_VS_VECTOR)
+                    .plus(Tol::Sum { n, abs_sum, order: Order::Sequential, unit: U64 }.both_sides());
+                let want_sum = want["sum"].as_f64().unwrap();
+                assert_close(&format!("sum of {name} at init"), &[*sum], &[want_sum], &sum_tol, reason);
+            }
         }
     }
 }
 
 fn initial_loss(list: &'static str) {
-    let run = run(list);
+    let start = start(list);
     for r in sets(list) {
         let want = &r["final"]["initial_loss"];
-        let got: Vec<f64> = run.initial_loss.iter().map(|&x| x as f64).collect();
+        let got: Vec<f64> = start.initial_loss.iter().map(|&x| x as f64).collect();
         let want = [&want["train"], &want["dev"], &want["test"]].map(|x| x.as_f64().unwrap());
         let (tol, reason) = if bitwise(&r) {
             (Tol::Exact, "the same ATen calls on the fixture's machine")
         } else {
-            (Tol::Derived(run.initial_loss_tol), "dot products, tanh, log_softmax and a pairwise mean, both sides")
+            let tol = start.initial_loss_tol[scalar_randn(&r) as usize];
+            (Tol::Derived(tol), "dot products, tanh, log_softmax and a pairwise mean, both sides (and other normals)")
         };
         assert_close("initial loss (train, dev, test)", &got, &want, &tol, reason);
     }
@@ -250,7 +317,7 @@ fn after_200000_steps(list: &'static str, final_bound: f64) {
                 "the same ATen calls on the fixture's machine",
             );
             assert_eq!(run.samples, names_without_end(&fin["samples20"]), "20 names with 2147483647 + 10");
-            for (name, hash, _) in &run.params {
+            for (name, hash, _, _) in &run.params {
                 assert_eq!(fin["params"][name]["sha256"].as_str().unwrap(), hash, "{name} after training");
             }
         } else {
@@ -268,8 +335,8 @@ fn names_split_is_pythons() {
 }
 
 #[test]
-fn names_parameters_at_init_are_bit_exact() {
-    parameters_at_init_are_bit_exact("names");
+fn names_parameters_at_init() {
+    parameters_at_init("names");
 }
 
 #[test]
@@ -296,8 +363,8 @@ fn accents_split_is_pythons() {
 }
 
 #[test]
-fn accents_parameters_at_init_are_bit_exact() {
-    parameters_at_init_are_bit_exact("accents");
+fn accents_parameters_at_init() {
+    parameters_at_init("accents");
 }
 
 #[test]
