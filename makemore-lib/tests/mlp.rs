@@ -283,7 +283,7 @@ fn losses_of_the_first_1000_steps(list: &'static str) {
             assert_close("minibatch losses", &got, &want, &Tol::Exact, "the same ATen calls on the fixture's machine");
         } else {
             let reason = "measured divergence under other kernels and thread counts (docs/tolerances.md)";
-            assert_close_each("minibatch losses", &got, &want, |k| Tol::Derived(early_bound(k)), reason);
+            assert_close_each("minibatch losses", &got, &want, |k| Tol::Derived(early_bound(k, want[k])), reason);
         }
         // the coarser record of the whole run
         let every: Vec<f64> = run.losses.iter().step_by(100).map(|&x| x as f64).collect();
@@ -295,12 +295,17 @@ fn losses_of_the_first_1000_steps(list: &'static str) {
     }
 }
 
-/// Off the fixture's machine: the bound on minibatch loss k (docs/tolerances.md, "The MLP").
-fn early_bound(k: usize) -> f64 {
-    EARLY_BOUND_AT_0 * (1.0 + k as f64 / 100.0).powi(2)
+/// Off the fixture's machine, the bound on minibatch loss k, whose reference value is
+/// `want`: `want · min(1e-5 · 2^(k/2), 1)`. Measured, not derived (docs/tolerances.md, "The
+/// MLP"): perturbed in their last bits at step 0 (other kernels), two runs part
+/// exponentially, doubling about every 3 steps, and after ~30 steps their minibatch
+/// losses are as different as two trajectories' can be. This envelope is 5 to 35 times
+/// the largest difference measured on every step of the runs under
+/// `ATEN_CPU_CAPABILITY=default` and `=avx2` (and 0 with one thread). From step ~33 on it
+/// only says that the loss is within 100% of PyTorch's.
+fn early_bound(k: usize, want: f64) -> f64 {
+    want.abs() * (1e-5 * 2f64.powf(k as f64 / 2.0)).min(1.0)
 }
-
-const EARLY_BOUND_AT_0: f64 = 1e-5;
 
 fn after_200000_steps(list: &'static str, final_bound: f64) {
     let run = run(list);
@@ -354,8 +359,14 @@ fn names_after_200000_steps() {
     after_200000_steps("names", NAMES_FINAL_BOUND);
 }
 
+/// Off the fixture's machine, the bound on the final train/dev/test losses (measured,
+/// docs/tolerances.md): names.txt's moved by at most 2.5e-3 in the runs under other
+/// kernels, while another seed moves them by ~0.015; so 0.01.
 const NAMES_FINAL_BOUND: f64 = 0.01;
-const ACCENTS_FINAL_BOUND: f64 = 0.1;
+/// accents.txt's 48 training words are learnt by heart (train loss 0.62) and its dev and
+/// test losses (~20) hang on a few unseen contexts: other kernels moved them by up to
+/// 0.065; so 0.5.
+const ACCENTS_FINAL_BOUND: f64 = 0.5;
 
 #[test]
 fn accents_split_is_pythons() {
