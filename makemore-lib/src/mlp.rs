@@ -274,7 +274,7 @@ impl Mlp {
             if let Some(x) = values.iter().find(|x| !x.is_finite() || x.abs() > MAX_WEIGHT) {
                 return bad(format!("{name} holds {x:e}: every parameter must be finite and within ±{MAX_WEIGHT:e}"));
             }
-            out.push(p.f_detach()?.set_requires_grad(true));
+            out.push(p.f_detach()?.f_contiguous()?.set_requires_grad(true));
         }
         let [c, w1, b1, w2, b2]: [Tensor; 5] = out.try_into().expect("five parameters");
         Ok(Mlp { vocab: vocab.clone(), context, c, w1, b1, w2, b2 })
@@ -392,7 +392,7 @@ impl Mlp {
     /// kernels on the same values, so the losses and parameters are the same bit for bit
     /// (tests/mlp.rs checks it, and checks both against PyTorch): the backward pass is
     /// written out as the calls autograd makes, into buffers allocated once, which skips
-    /// the autograd graph and the allocations of every step (about 40% of the time).
+    /// the autograd graph and the allocations of every step (about half the time).
     ///
     /// ```
     /// use makemore::{Examples, Mlp, MlpConfig, Vocab, WordList};
@@ -423,10 +423,10 @@ impl Mlp {
         let xs = self.inputs(examples)?;
         let n = xs.size()[0];
         let mut losses = Vec::with_capacity(cfg.steps);
-        let mut backprop = Backprop::new(self, cfg.batch)?;
+        let mut backprop = Backprop::new(self, &xs, &examples.ys, cfg.batch)?;
         for k in 0..cfg.steps {
             let ix = Tensor::f_randint(n, [cfg.batch as i64], (Kind::Int64, Device::Cpu))?;
-            let loss = tch::no_grad(|| backprop.step(&xs, &examples.ys, &ix, cfg.lr_at(k)))?;
+            let loss = tch::no_grad(|| backprop.step(&ix, cfg.lr_at(k)))?;
             if !loss.is_finite() {
                 return Err(Error::Diverged { step: k + 1, loss });
             }
@@ -476,22 +476,31 @@ impl LanguageModel for Mlp {
 }
 
 /// One training step with the backward pass written out: the libtorch calls that
-/// `loss.backward()` makes for the lecture's graph, on buffers allocated once. Each
-/// line names the autograd node it stands for; the values are those of
-/// [`Mlp::step`], bit for bit.
+/// `loss.backward()` makes for the lecture's graph, on buffers allocated once, so the
+/// values are those of [`Mlp::step`], bit for bit. Each line names the autograd node it
+/// stands for. What is exact whoever computes it is done here in Rust, without a libtorch
+/// call: the gathers `Xtr[ix]`, `Ytr[ix]`, `C[X]` (copies), and the update
+/// `p += -lr * grad` (one float32 multiplication and one addition per value, IEEE-rounded
+/// as libtorch's kernels round them; Rust never fuses them into an FMA).
 struct Backprop {
-    /// The parameters `[C, W1, b1, W2, b2]` (detached aliases: updated in place, as
-    /// `p.data += ...` does).
+    /// The examples' inputs (n × context, row by row) and targets, as Rust sees them.
+    xs: Vec<i64>,
+    ys: Vec<i64>,
+    /// The parameters `[C, W1, b1, W2, b2]` (detached aliases of the network's, so updated
+    /// in place, as `p.data += ...` does).
     p: [Tensor; 5],
     /// `W1.t()`, `W2.t()` (views: they follow the updates).
     w1t: Tensor,
     w2t: Tensor,
-    /// The minibatch's inputs (batch × context) and targets.
+    /// The minibatch's indices `ix`, inputs (batch × context) and targets.
+    ix: Vec<i64>,
     xb: Tensor,
     yb: Tensor,
-    /// `C[X]` as (batch·context) × embedding, and the same as batch × (context·embedding).
+    /// `C[X]` as batch × (context·embedding) (the lecture's `emb.view(-1, 30)`), its
+    /// transpose, and the shape batch × context × embedding.
     emb: Tensor,
-    emb2: Tensor,
+    embt: Tensor,
+    shape3: [i64; 3],
     /// `tanh(emb @ W1 + b1)`, and its transpose (a view).
     h: Tensor,
     ht: Tensor,
@@ -509,25 +518,40 @@ struct Backprop {
     one: Tensor,
     /// nll_loss's total weight: the number of examples (no weights, none ignored).
     total_weight: Tensor,
-    /// batch, context, embedding: the shape of `C[X]` in the lecture.
-    shape3: [i64; 3],
+}
+
+/// The values of a contiguous CPU tensor, to read and write in place.
+///
+/// # Safety
+/// `t` must be contiguous, on the CPU, of element type `T`, and nothing else may read or
+/// write its storage while the slice lives.
+unsafe fn values_mut<T>(t: &Tensor) -> &mut [T] {
+    // SAFETY: the caller's guarantees; numel elements of T start at data_ptr
+    unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut T, t.numel()) }
 }
 
 impl Backprop {
-    fn new(mlp: &Mlp, batch: usize) -> Result<Backprop> {
+    fn new(mlp: &Mlp, xs: &Tensor, ys: &Tensor, batch: usize) -> Result<Backprop> {
         let (b, c, e, h, v) =
             (batch as i64, mlp.context as i64, mlp.embedding() as i64, mlp.hidden() as i64, mlp.vocab.len() as i64);
         let f = |shape: &[i64]| Tensor::f_empty(shape, (Kind::Float, Device::Cpu));
         let p = [0, 1, 2, 3, 4].map(|i| mlp.parameters()[i].detach());
-        let emb = f(&[b * c, e])?;
+        if p.iter().any(|t| !t.is_contiguous() || t.kind() != Kind::Float) {
+            return Err(Error::BadWeights("the parameters must be contiguous float32 tensors".into()));
+        }
+        let emb = f(&[b, c * e])?;
         let h_buf = f(&[b, h])?;
         Ok(Backprop {
+            xs: Vec::<i64>::try_from(&xs.f_flatten(0, -1)?)?,
+            ys: Vec::<i64>::try_from(ys)?,
             w1t: p[1].f_tr()?,
             w2t: p[3].f_tr()?,
+            ix: vec![0; batch],
             xb: Tensor::f_empty([b, c], (Kind::Int64, Device::Cpu))?,
             yb: Tensor::f_empty([b], (Kind::Int64, Device::Cpu))?,
-            emb2: emb.f_view([b, c * e])?,
+            embt: emb.f_tr()?,
             emb,
+            shape3: [b, c, e],
             ht: h_buf.f_tr()?,
             h: h_buf,
             logits: f(&[b, v])?,
@@ -540,21 +564,39 @@ impl Backprop {
             grads: [f(&[v, e])?, f(&[c * e, h])?, f(&[1, h])?, f(&[h, v])?, f(&[1, v])?],
             one: Tensor::from(1.0f32),
             total_weight: Tensor::from(batch as f32),
-            shape3: [b, c, e],
             p,
         })
     }
 
-    /// One step on the examples `ix` of (`xs`, `ys`) at learning rate `lr`; the loss.
-    /// (Each `let _ =` drops a second handle to a buffer the call wrote into.)
-    fn step(&mut self, xs: &Tensor, ys: &Tensor, ix: &Tensor, lr: f64) -> Result<f32> {
+    /// One step on the minibatch `ix` (drawn by libtorch's `randint`) at learning rate
+    /// `lr`; returns the loss. (Each `let _ =` drops a second handle to a buffer the call
+    /// wrote into.)
+    fn step(&mut self, ix: &Tensor, lr: f64) -> Result<f32> {
         let [c, w1, b1, w2, b2] = &self.p;
-        // Xtr[ix], Ytr[ix], C[X]: gathers, exact whichever op does them
-        let _ = xs.f_index_select_out(&self.xb, 0, ix)?;
-        let _ = ys.f_index_select_out(&self.yb, 0, ix)?;
-        let _ = c.f_index_select_out(&self.emb, 0, &self.xb.f_view([-1])?)?;
+        let (context, embedding) = (self.shape3[1] as usize, self.shape3[2] as usize);
+        // Xtr[ix], Ytr[ix], emb = C[X]
+        let batch = self.ix.len();
+        ix.f_copy_data(&mut self.ix, batch)?;
+        // SAFETY: xb, yb, emb and C are contiguous CPU tensors of these types (allocated
+        // in `new`, or checked there), and no other handle uses them during this block.
+        unsafe {
+            let (xb, yb, emb, table) = (
+                values_mut::<i64>(&self.xb),
+                values_mut::<i64>(&self.yb),
+                values_mut::<f32>(&self.emb),
+                values_mut::<f32>(c),
+            );
+            for (r, &i) in self.ix.iter().enumerate() {
+                let i = i as usize;
+                xb[r * context..(r + 1) * context].copy_from_slice(&self.xs[i * context..(i + 1) * context]);
+                yb[r] = self.ys[i];
+            }
+            for (row, &t) in emb.chunks_exact_mut(embedding).zip(xb.iter()) {
+                row.copy_from_slice(&table[t as usize * embedding..(t as usize + 1) * embedding]);
+            }
+        }
         // h = torch.tanh(emb.view(-1, context·embedding) @ W1 + b1)   (matmul of 2-D is mm)
-        let _ = self.emb2.f_mm_out(&self.h, w1)?;
+        let _ = self.emb.f_mm_out(&self.h, w1)?;
         let _ = self.h.f_add_(b1)?;
         let _ = self.h.f_tanh_()?;
         // logits = h @ W2 + b2; loss = F.cross_entropy(logits, Y)
@@ -583,15 +625,20 @@ impl Backprop {
         let _ = Tensor::f_tanh_backward_grad_input(&self.dpre, &self.dh, &self.h)?;
         let _ = self.dpre.f_sum_intlist_out(&*gb1, [0i64].as_slice(), true, None::<Kind>)?;
         let _ = self.dpre.f_mm_out(&self.demb, &self.w1t)?;
-        let _ = self.emb2.f_tr()?.f_mm_out(&*gw1, &self.dpre)?;
+        let _ = self.embt.f_mm_out(&*gw1, &self.dpre)?;
         // ViewBackward0, IndexBackward0: zeros, then index_put_ with accumulate (the same
         // kernel adds the rows in the same order)
         let _ = gc.f_zero_()?;
         let _ = gc.f_index_put_(&[Some(&self.xb)], &self.demb.f_view(self.shape3)?, true)?;
-        // for p in parameters: p.data += -lr * p.grad
-        for (p, g) in self.p.iter_mut().zip(self.grads.iter_mut()) {
-            let _ = g.f_mul_scalar_(-lr)?;
-            let _ = p.f_add_(&g.f_view_as(p)?)?;
+        // for p in parameters: p.data += -lr * p.grad   (libtorch casts the scalar to float32)
+        let step = -lr as f32;
+        for (p, g) in self.p.iter().zip(&self.grads) {
+            // SAFETY: p and g are contiguous float32 CPU tensors of one size (checked or
+            // allocated in `new`), distinct storages, used by nothing else here.
+            let (p, g) = unsafe { (values_mut::<f32>(p), values_mut::<f32>(g)) };
+            for (p, &g) in p.iter_mut().zip(g.iter()) {
+                *p += g * step;
+            }
         }
         Ok(loss.f_double_value(&[])? as f32)
     }
