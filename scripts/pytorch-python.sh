@@ -14,13 +14,14 @@ cd "$(dirname "$0")/.."
 source scripts/common.sh
 
 python=${PYTORCH_PYTHON:-${BENCH_PYTHON:-${REFERENCE_PYTHON:-.venv-bench/bin/python}}}
-if ! "$python" -c "import torch, numpy, safetensors" 2>/dev/null; then
+check='import torch, numpy, safetensors; print(torch.__version__)'
+if ! version=$("$python" -c "$check" 2>/dev/null); then
     [ "$python" = .venv-bench/bin/python ] || die "$python cannot import torch, numpy and safetensors"
     step "installing the full torch 2.13.0 into .venv-bench (4.7 GB, a few minutes)"
     python3 -m venv .venv-bench
     .venv-bench/bin/pip install --progress-bar off torch==2.13.0 numpy safetensors >&2
+    version=$("$python" -c "$check")
 fi
-version=$("$python" -c "import torch; print(torch.__version__)")
 case "$version" in 2.13.0*) ;; *) die "torch $version: the tests' libtorch is 2.13.0" ;; esac
 if [ "${1:-}" = --path ]; then
     echo "$python"

@@ -23,7 +23,7 @@ C, W1, b1, W2, b2 = (parameters[name] for name in ['C', 'W1', 'b1', 'W2', 'b2'])
 with safe_open(path, framework='pt') as f:
     meta = f.metadata()
 itos = dict(enumerate(json.loads(meta['vocab'])))
-block_size = int(meta['context'])
+block_size = int(meta.get('context', '1'))  # absent: 1
 
 # the lecture's sampling loop
 g = torch.Generator().manual_seed(seed)

@@ -14,7 +14,7 @@ mod common;
 use std::sync::OnceLock;
 
 use common::*;
-use makemore::{Examples, LanguageModel, Mlp, MlpConfig, Split, Splits, Vocab, WordList, sample};
+use makemore::{Examples, Mlp, MlpConfig, Split, Splits, Vocab, WordList, sample};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -61,45 +61,6 @@ fn record(mlp: &Mlp) -> Vec<Record> {
         .collect()
 }
 
-/// A bound on |our initial loss − PyTorch's| on any CPU, derived from the computation
-/// (docs/tolerances.md): per example, the pre-activation `a = emb·W1 + b1` is a dot
-/// product of K1 = context·embedding terms, within (K1+1)·u·Σ|emb_i·W1_ik| (+u|b1_k|) of
-/// the exact value on each side; tanh (1-Lipschitz) adds ≤ 2 ulps of 1; the logit
-/// `z_j = h·W2_j + b2_j` is a dot product of K2 = hidden terms, within (K2+1)·u·Σ|W2_kj| of
-/// exact (|h_k| ≤ 1) plus Σ_k |W2_kj|·|Δh_k|. Cross-entropy moves by at most
-/// Σ_j |p_j − y_j|·|Δz_j| ≤ 2·max_j |Δz_j|, and log_softmax itself by (V + 2)·u·(|z|max +
-/// log V); the mean of n such terms, pairwise, by ⌈log2 n⌉·u·L. Each side is within the
-/// bound of the exact value, so the two differ by at most twice it.
-///
-/// When the parameters themselves may differ by `delta` each (other normals, see
-/// [`RANDN_SCALAR_VS_VECTOR`]), the pre-activation moves by a further
-/// δ·(Σ_i |W1_ik| + K1·max|C| + 1) and the logit by δ·(K2 + 1).
-fn initial_loss_tol(mlp: &Mlp, n: usize, loss: f64, delta: f64) -> f64 {
-    const U: f64 = U32;
-    let values = |t: &tch::Tensor| Vec::<f32>::try_from(&t.detach().flatten(0, -1)).unwrap();
-    let [c, w1, b1, w2, b2] = mlp.parameters();
-    let (e, h, v) = (mlp.embedding(), mlp.hidden(), mlp.vocab().len());
-    let k1 = mlp.context_len() * e;
-    let cmax = values(c).iter().fold(0f64, |m, &x| m.max(x.abs() as f64));
-    let (w1, b1, w2, b2) = (values(w1), values(b1), values(w2), values(b2));
-    // |Δa_k| ≤ (K1+1)·u·(max|C|·Σ_i |W1_ik| + |b1_k|), then |Δh_k| ≤ |Δa_k| + 2u
-    let dh: Vec<f64> = (0..h)
-        .map(|k| {
-            let col: f64 = (0..k1).map(|i| w1[i * h + k].abs() as f64).sum();
-            (k1 as f64 + 1.0) * U * (cmax * col + b1[k].abs() as f64) + 2.0 * U + delta * (col + k1 as f64 * cmax + 1.0)
-        })
-        .collect();
-    let (mut dz, mut zmax) = (0f64, 0f64);
-    for j in 0..v {
-        let col: f64 = (0..h).map(|k| w2[k * v + j].abs() as f64).sum();
-        let spread: f64 = (0..h).map(|k| w2[k * v + j].abs() as f64 * dh[k]).sum();
-        dz = dz.max((h as f64 + 1.0) * U * (col + b2[j].abs() as f64) + spread + delta * (h as f64 + 1.0));
-        zmax = zmax.max(col + b2[j].abs() as f64);
-    }
-    let per_example = 2.0 * dz + (v as f64 + 2.0) * U * (zmax + (v as f64).ln());
-    2.0 * (per_example + (n as f64).log2().ceil() * U * loss)
-}
-
 fn words_of(list: &str) -> WordList {
     match list {
         "names" => WordList::read(names_txt()).unwrap(),
@@ -132,7 +93,7 @@ fn start(list: &'static str) -> &'static Start {
             Mlp::new(&vocab, &MlpConfig::default()).unwrap()
         };
         let initial_loss = losses_of(&mlp, &parts);
-        let tol = |delta| initial_loss_tol(&mlp, parts[0].len(), initial_loss[0] as f64, delta);
+        let tol = |delta| mlp_loss_tol(&mlp, parts[0].len(), initial_loss[0] as f64, delta);
         let initial_loss_tol = [tol(0.0), tol(RANDN_SCALAR_VS_VECTOR)];
         eprintln!("{list}: initial loss {initial_loss:?}, cross-machine bounds {initial_loss_tol:?}");
         Start {
@@ -168,25 +129,6 @@ fn run(list: &'static str) -> &'static Run {
             losses,
         }
     })
-}
-
-/// This machine's CPU model as /proc/cpuinfo names it.
-fn cpu_model() -> Option<String> {
-    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
-    info.lines()
-        .find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).trim().into()))
-}
-
-/// Was this fixture made where our numbers must equal PyTorch's bit for bit: the same CPU
-/// (vendor and model: libtorch's vector width and MKL's kernels follow the model), the
-/// same libtorch thread count, and the same CPU capability (`ATEN_CPU_CAPABILITY` unset
-/// means the best the CPU has, which the fixture recorded)?
-fn bitwise(r: &Value) -> bool {
-    let capability = std::env::var("ATEN_CPU_CAPABILITY").ok();
-    is_native(r)
-        && r["cpu_model"].as_str() == cpu_model().as_deref()
-        && r["torch_num_threads"].as_i64() == Some(tch::get_num_threads() as i64)
-        && capability.is_none_or(|c| r["torch_cpu_capability"].as_str() == Some(&c.to_uppercase()))
 }
 
 fn sets(list: &str) -> Vec<Value> {
@@ -264,7 +206,7 @@ fn initial_loss(list: &'static str) {
         let want = &r["final"]["initial_loss"];
         let got: Vec<f64> = start.initial_loss.iter().map(|&x| x as f64).collect();
         let want = [&want["train"], &want["dev"], &want["test"]].map(|x| x.as_f64().unwrap());
-        let (tol, reason) = if bitwise(&r) {
+        let (tol, reason) = if bitwise_machine(&r) {
             (Tol::Exact, "the same ATen calls on the fixture's machine")
         } else {
             let tol = start.initial_loss_tol[scalar_randn(&r) as usize];
@@ -279,7 +221,7 @@ fn losses_of_the_first_1000_steps(list: &'static str) {
     for r in sets(list) {
         let want = f32s(&r["final"]["losses_first1000"]);
         let got: Vec<f64> = run.losses[..1000].iter().map(|&x| x as f64).collect();
-        if bitwise(&r) {
+        if bitwise_machine(&r) {
             assert_close("minibatch losses", &got, &want, &Tol::Exact, "the same ATen calls on the fixture's machine");
         } else {
             let reason = "measured divergence under other kernels and thread counts (docs/tolerances.md)";
@@ -287,7 +229,7 @@ fn losses_of_the_first_1000_steps(list: &'static str) {
         }
         // the coarser record of the whole run
         let every: Vec<f64> = run.losses.iter().step_by(100).map(|&x| x as f64).collect();
-        if bitwise(&r) {
+        if bitwise_machine(&r) {
             assert_close("losses every 100", &every, &f32s(&r["final"]["losses_every_100"]), &Tol::Exact, "same calls");
             let last: Vec<f64> = run.losses[run.losses.len() - 100..].iter().map(|&x| x as f64).collect();
             assert_close("the last 100 losses", &last, &f32s(&r["final"]["losses_last100"]), &Tol::Exact, "same calls");
@@ -313,7 +255,7 @@ fn after_200000_steps(list: &'static str, final_bound: f64) {
         let fin = &r["final"];
         let want = [&fin["loss"]["train"], &fin["loss"]["dev"], &fin["loss"]["test"]].map(|x| x.as_f64().unwrap());
         let got: Vec<f64> = run.loss.iter().map(|&x| x as f64).collect();
-        if bitwise(&r) {
+        if bitwise_machine(&r) {
             assert_close(
                 "train/dev/test loss",
                 &got,
@@ -356,17 +298,8 @@ fn names_first_1000_losses() {
 
 #[test]
 fn names_after_200000_steps() {
-    after_200000_steps("names", NAMES_FINAL_BOUND);
+    after_200000_steps("names", MLP_NAMES_FINAL_BOUND);
 }
-
-/// Off the fixture's machine, the bound on the final train/dev/test losses (measured,
-/// docs/tolerances.md): names.txt's moved by at most 2.5e-3 in the runs under other
-/// kernels, while another seed moves them by ~0.015; so 0.01.
-const NAMES_FINAL_BOUND: f64 = 0.01;
-/// accents.txt's 48 training words are learnt by heart (train loss 0.62) and its dev and
-/// test losses (~20) hang on a few unseen contexts: other kernels moved them by up to
-/// 0.14; so 1.
-const ACCENTS_FINAL_BOUND: f64 = 1.0;
 
 #[test]
 fn accents_split_is_pythons() {
@@ -390,7 +323,7 @@ fn accents_first_1000_losses() {
 
 #[test]
 fn accents_after_200000_steps() {
-    after_200000_steps("accents", ACCENTS_FINAL_BOUND);
+    after_200000_steps("accents", MLP_ACCENTS_FINAL_BOUND);
 }
 
 /// The training loop's written-out backward gives what the lecture's autograd step gives,

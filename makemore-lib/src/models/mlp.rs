@@ -66,13 +66,13 @@ pub struct MlpConfig {
     #[arg(skip = MlpConfig::DEFAULT.context_len)]
     pub context_len: usize,
     /// MLP model: the length of each character's learned vector, a row of C.
-    #[arg(long, default_value_t = MlpConfig::DEFAULT.embedding)]
+    #[arg(long, default_value_t = MlpConfig::DEFAULT.embedding, allow_negative_numbers = true)]
     pub embedding: usize,
     /// MLP model: the number of tanh units in the hidden layer.
-    #[arg(long, default_value_t = MlpConfig::DEFAULT.hidden)]
+    #[arg(long, default_value_t = MlpConfig::DEFAULT.hidden, allow_negative_numbers = true)]
     pub hidden: usize,
     /// MLP model: examples per minibatch.
-    #[arg(long, default_value_t = MlpConfig::DEFAULT.batch)]
+    #[arg(long, default_value_t = MlpConfig::DEFAULT.batch, allow_negative_numbers = true)]
     pub batch: usize,
     /// Minibatch steps (200,000).
     #[arg(skip = MlpConfig::DEFAULT.steps)]
@@ -82,7 +82,7 @@ pub struct MlpConfig {
     pub lr: f64,
     /// MLP model: the step from which the learning rate is a tenth of --lr [default: half
     /// of --steps]; --decay-at with the number of steps keeps it constant.
-    #[arg(long = "decay-at")]
+    #[arg(long = "decay-at", allow_negative_numbers = true)]
     pub decay_at: Option<usize>,
     /// The seed of the generator for the parameters and then the minibatches.
     #[arg(skip = MlpConfig::DEFAULT.seed)]
