@@ -601,14 +601,24 @@ struct Backprop {
     total_weight: Tensor,
 }
 
-/// The values of a contiguous CPU tensor, to read and write in place.
+/// The values of a contiguous CPU tensor, to write in place.
 ///
 /// # Safety
 /// `t` must be contiguous, on the CPU, of element type `T`, and nothing else may read or
 /// write its storage while the slice lives.
-unsafe fn values_mut<T>(t: &Tensor) -> &mut [T] {
+unsafe fn values_mut<T>(t: &mut Tensor) -> &mut [T] {
     // SAFETY: the caller's guarantees; numel elements of T start at data_ptr
     unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut T, t.numel()) }
+}
+
+/// The values of a contiguous CPU tensor, to read.
+///
+/// # Safety
+/// As for [`values_mut`]: contiguous, on the CPU, of element type `T`, and not written
+/// while the slice lives.
+unsafe fn values<T>(t: &Tensor) -> &[T] {
+    // SAFETY: the caller's guarantees
+    unsafe { std::slice::from_raw_parts(t.data_ptr() as *const T, t.numel()) }
 }
 
 impl Backprop {
@@ -661,12 +671,8 @@ impl Backprop {
         // SAFETY: xb, yb, emb and C are contiguous CPU tensors of these types (allocated
         // in `new`, or checked there), and no other handle uses them during this block.
         unsafe {
-            let (xb, yb, emb, table) = (
-                values_mut::<i64>(&self.xb),
-                values_mut::<i64>(&self.yb),
-                values_mut::<f32>(&self.emb),
-                values_mut::<f32>(c),
-            );
+            let (xb, yb) = (values_mut::<i64>(&mut self.xb), values_mut::<i64>(&mut self.yb));
+            let (emb, table) = (values_mut::<f32>(&mut self.emb), values::<f32>(c));
             for (r, &i) in self.ix.iter().enumerate() {
                 let i = i as usize;
                 xb[r * context..(r + 1) * context].copy_from_slice(&self.xs[i * context..(i + 1) * context]);
@@ -713,10 +719,10 @@ impl Backprop {
         let _ = gc.f_index_put_(&[Some(&self.xb)], &self.demb.f_view(self.shape3)?, true)?;
         // for p in parameters: p.data += -lr * p.grad   (libtorch casts the scalar to float32)
         let step = -lr as f32;
-        for (p, g) in self.p.iter().zip(&self.grads) {
+        for (p, g) in self.p.iter_mut().zip(&self.grads) {
             // SAFETY: p and g are contiguous float32 CPU tensors of one size (checked or
             // allocated in `new`), distinct storages, used by nothing else here.
-            let (p, g) = unsafe { (values_mut::<f32>(p), values_mut::<f32>(g)) };
+            let (p, g) = unsafe { (values_mut::<f32>(p), values::<f32>(g)) };
             for (p, &g) in p.iter_mut().zip(g.iter()) {
                 *p += g * step;
             }
