@@ -57,7 +57,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_reference import FIXTURES, ROOT, SEED, cpu_info, provenance, vendor_dir  # noqa: E402
+import make_reference  # noqa: E402
+from make_reference import FIXTURES, ROOT, SEED, provenance  # noqa: E402
 
 CASES = [
     (os.path.join(ROOT, 'data', 'names.txt'), 'names-mlp.json'),
@@ -312,17 +313,5 @@ def write(words_path, out_path):
           f'{fin["train_seconds"]:.1f} s for {fin["steps"]} steps, samples {fin["samples20"][:5]}', file=sys.stderr)
 
 
-def main(args):
-    if len(args) == 2:
-        write(args[0], args[1])
-        return
-    if args:
-        sys.exit(__doc__)
-    folder = os.path.join(FIXTURES, vendor_dir(cpu_info()['vendor_id']))
-    os.makedirs(folder, exist_ok=True)
-    for words_path, name in CASES:
-        write(words_path, os.path.join(folder, name))
-
-
 if __name__ == '__main__':
-    main(sys.argv[1:])
+    make_reference.main(sys.argv[1:], CASES, write, __doc__)
