@@ -225,15 +225,16 @@ def write(words_path, out_path):
           f'{out["torch_num_threads"]} threads)', file=sys.stderr)
 
 
-def main(args):
+def main(args, cases=CASES, write=write, usage=__doc__):
+    """WORDS OUT: one word list; no arguments: every case, into this vendor's folder."""
     if len(args) == 2:
         write(args[0], args[1])
         return
     if args:
-        sys.exit(__doc__)
+        sys.exit(usage)
     folder = os.path.join(FIXTURES, vendor_dir(cpu_info()['vendor_id']))
     os.makedirs(folder, exist_ok=True)
-    for words_path, name in CASES:
+    for words_path, name in cases:
         write(words_path, os.path.join(folder, name))
 
 

@@ -28,6 +28,12 @@
 //! | E04 index instead of one-hot, E05 cross-entropy | [`NeuralModel::loss_indexed`], [`NeuralModel::loss_cross_entropy`] |
 //! | any model from a description (one variant per kind; a kind is one file) | [`ModelSpec`], [`ModelKind`], [`fit()`] |
 //! | saving and loading | [`save_model`], [`load_model`] |
+//! | lecture 2: `random.seed(42); random.shuffle(words)`, `n1 = int(0.8*len(words))` | [`Split::apply`], [`PyRandom`] |
+//! | `build_dataset` with `block_size = 3` | [`Examples::with_context`] |
+//! | `g = torch.Generator().manual_seed(2147483647)`; `C`, `W1`, `b1`, `W2`, `b2` | [`Mlp::new`], [`MlpConfig`] |
+//! | `emb = C[X]`, `h = torch.tanh(emb.view(-1, 30) @ W1 + b1)`, `logits = h @ W2 + b2` | [`Mlp::logits`] |
+//! | `F.cross_entropy`, `loss.backward()`, `p.data += -lr * p.grad` | [`Mlp::step`], [`Mlp::train_examples`] |
+//! | a progress bar for long training | [`TrainingProgress`] |
 //!
 //! ```
 //! use makemore::{CountsModel, WordList, evaluate, sample, LECTURE_SEED};
@@ -59,6 +65,7 @@ pub use counting::bigram::{BigramCounts, BigramDict, Token};
 pub use counting::ngrams::{MAX_CONTEXT, MAX_TABLE_CELLS, NgramTable, for_each_ngram, shift};
 pub use data::input::read_limited;
 pub use data::output::{check_writable, not_the_input, write_atomic};
+pub use data::pyrandom::PyRandom;
 pub use data::split::{Split, Splits};
 pub use data::vocab::{MAX_VOCAB, Vocab};
 pub use data::words::{BOUNDARY, MAX_INPUT_BYTES, WordList};
@@ -81,6 +88,7 @@ pub use models::counts::{
 };
 pub use models::file::{load as load_model, save as save_model};
 pub use models::kind::{LanguageModel, ModelKind, OnStep};
+pub use models::mlp::{MAX_BATCH_CELLS, MAX_PARAMETERS, MAX_STEPS as MLP_MAX_STEPS, Mlp, MlpConfig};
 pub use models::neural::{
     Examples, MAX_ONE_HOT_CELLS, Method, NeuralConfig, NeuralModel, TrainConfig, descend, forward, nll, one_hot,
 };
@@ -92,5 +100,6 @@ pub use rng::{LECTURE_SEED, parse_seed, seed};
 /// The `tch` crate this library is built on, for notebooks and examples.
 pub use tch;
 pub use using::eval::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
+pub use using::progress::TrainingProgress;
 pub use using::sample::{MAX_WORD_CHARS, draw, sample, sample_fast, sample_one};
 pub use using::tune::{TuneRow, Tuning, check_tune_values, tune};

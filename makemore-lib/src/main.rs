@@ -11,15 +11,16 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use makemore::{
-    BigramFigure, Evaluation, Figure, Heatmap, LanguageModel, MAX_CONTEXT, MAX_WORD_CHARS, ModelSpec, NeuralConfig,
-    NgramConfig, Split, Splits, Vocab, WordList, check_tune_values, check_writable, evaluate, fit, fit_with,
-    load_model, not_the_input, parse_seed, sample, sample_fast, save_model, tune,
+    BigramFigure, Evaluation, Figure, Heatmap, LanguageModel, MAX_CONTEXT, MAX_WORD_CHARS, MlpConfig, ModelKind,
+    ModelSpec, NeuralConfig, NgramConfig, Split, Splits, TrainingProgress, Vocab, WordList, check_tune_values,
+    check_writable, evaluate, fit, fit_with, load_model, not_the_input, parse_seed, sample, sample_fast, save_model,
+    tune,
 };
 use serde_json::{Value, json};
 
 /// Make more of whatever word list you give it: character-level language models from
-/// Karpathy's makemore lecture (bigram counts and a one-layer network, and their n-gram
-/// extensions), on libtorch.
+/// Karpathy's makemore lectures (bigram counts and a one-layer network, and their n-gram
+/// extensions; the MLP of lecture 2), on libtorch.
 #[derive(Parser)]
 #[command(name = "makemore", version)]
 struct Cli {
@@ -51,7 +52,7 @@ struct ModelArgs {
           value_parser = clap::builder::PossibleValuesParser::new(ModelSpec::NAMES.iter().copied()))]
     model: String,
     /// How many previous characters predict the next (1: bigram, 2: trigram, ...);
-    /// by default the kind's own (1 for counts and neural).
+    /// by default the kind's own (1 for counts and neural, 3 for mlp).
     #[arg(long, allow_negative_numbers = true,
           value_parser = clap::value_parser!(u16).range(1..=MAX_CONTEXT as i64))]
     context: Option<u16>,
@@ -66,12 +67,28 @@ struct KindFlags {
     counts: NgramConfig,
     #[command(flatten, next_help_heading = "Neural model (--model neural)")]
     neural: NeuralConfig,
+    #[command(flatten, next_help_heading = "MLP model (--model mlp; also --steps, --lr, --seed)")]
+    mlp: MlpConfig,
 }
 
 impl KindFlags {
-    /// One spec per kind, each holding its flags (the library's defaults where not given).
-    fn specs(self) -> Vec<ModelSpec> {
-        vec![ModelSpec::Counts(self.counts), ModelSpec::Neural(self.neural)]
+    /// One spec per kind, each holding its flags (the library's defaults where not given);
+    /// `typed` are the long flags on the command line.
+    fn specs(self, typed: &[String]) -> Vec<ModelSpec> {
+        // the MLP reads --steps, --lr and --seed of the neural group when they are typed
+        // (MlpConfig::SHARED_FLAGS), and keeps its own defaults otherwise
+        let mut mlp = self.mlp;
+        let given = |flag: &str| MlpConfig::SHARED_FLAGS.contains(&flag) && typed.iter().any(|t| t == flag);
+        if given("steps") {
+            mlp.steps = self.neural.train.steps;
+        }
+        if given("lr") {
+            mlp.lr = self.neural.train.lr;
+        }
+        if given("seed") {
+            mlp.seed = self.neural.seed;
+        }
+        vec![ModelSpec::Counts(self.counts), ModelSpec::Neural(self.neural), ModelSpec::Mlp(mlp)]
     }
 }
 
@@ -80,7 +97,7 @@ impl ModelArgs {
     /// refused when they belong to another kind.
     /// Its values checked before any work (a value error, exit code 2).
     fn spec(self, typed: &[String]) -> Result<ModelSpec> {
-        let specs = self.kinds.specs();
+        let specs = self.kinds.specs(typed);
         let spec = match specs.iter().find(|s| s.name() == self.model) {
             Some(spec) => spec.clone(),
             None => ModelSpec::named(&self.model)?,
@@ -320,17 +337,6 @@ fn ngrams(context: usize) -> String {
     }
 }
 
-/// Progress lines: the first step, then every tenth of the way.
-fn progress(steps: usize) -> impl FnMut(usize, f32) {
-    let every = (steps / 10).max(1);
-    let width = steps.to_string().len();
-    move |k, loss| {
-        if (k + 1).is_multiple_of(every) || k == 0 {
-            eprintln!("step {:>width$}/{steps}  loss {loss:.4}", k + 1);
-        }
-    }
-}
-
 /// The word list at `path` (`-`: standard input), with a note on stderr when
 /// whitespace was stripped from some lines.
 fn read_words(path: &Path) -> Result<WordList> {
@@ -424,7 +430,12 @@ impl Report<'_> {
 /// The text line of one part: "train nll 2.454577  (228146 n-grams of 32033 words)".
 fn part_text(name: &str, e: &Evaluation) {
     let name = if name == "all" { String::new() } else { format!("{name:<5} ") };
-    println!("{name}nll {:.6}  ({} of {})", e.nll, plural(e.ngrams, "n-gram", "n-grams"), plural(e.words, "word", "words"));
+    println!(
+        "{name}nll {:.6}  ({} of {})",
+        e.nll,
+        plural(e.ngrams, "n-gram", "n-grams"),
+        plural(e.words, "word", "words")
+    );
     if e.zero_prob > 0 {
         let verb = if e.zero_prob == 1 { "has" } else { "have" };
         println!("{name}{} of them {verb} probability 0 under this model (train with smoothing > 0)", e.zero_prob);
@@ -456,11 +467,12 @@ fn train(args: TrainArgs, typed: &[String]) -> Result<()> {
         Some(steps) => {
             eprintln!("training on {what}");
             let mut last = f32::NAN;
-            let mut show = progress(steps);
+            let mut progress = TrainingProgress::new(steps);
             let model = fit_with(&spec, words, &vocab, |k, loss| {
-                show(k, loss);
+                progress.step(k, loss);
                 last = loss;
             })?;
+            progress.finish();
             // the trained weights' loss, measured: the data's NLL (what eval reports) plus
             // the regularization term
             let nll = evaluate(&*model, words)?.nll;
@@ -474,7 +486,9 @@ fn train(args: TrainArgs, typed: &[String]) -> Result<()> {
         }
     };
     let parts: Vec<(&str, Evaluation)> = match &splits {
-        Some(splits) => parts(splits).into_iter().map(|(n, p)| Ok((n, evaluate(&*model, p)?))).collect::<Result<_>>()?,
+        Some(splits) => {
+            parts(splits).into_iter().map(|(n, p)| Ok((n, evaluate(&*model, p)?))).collect::<Result<_>>()?
+        }
         None if args.json => vec![("all", evaluate(&*model, &all)?)],
         None => Vec::new(),
     };
@@ -525,9 +539,7 @@ fn sample_words(args: SampleArgs) -> Result<()> {
     let cut = words.iter().filter(|w| w.chars().count() == MAX_WORD_CHARS).count();
     if cut > 0 {
         let verb = if cut == 1 { "was" } else { "were" };
-        eprintln!(
-            "makemore: note: {cut} of the words reached {MAX_WORD_CHARS} characters and {verb} cut there"
-        );
+        eprintln!("makemore: note: {cut} of the words reached {MAX_WORD_CHARS} characters and {verb} cut there");
     }
     Ok(())
 }
@@ -544,7 +556,9 @@ fn eval(args: EvalArgs) -> Result<()> {
     let words = read_words(&args.input)?;
     let parts: Vec<(&str, Evaluation)> = match args.split.apply(&words)? {
         None => vec![("all", evaluate(&*model, &words)?)],
-        Some(splits) => parts(&splits).into_iter().map(|(n, p)| Ok((n, evaluate(&*model, p)?))).collect::<Result<_>>()?,
+        Some(splits) => {
+            parts(&splits).into_iter().map(|(n, p)| Ok((n, evaluate(&*model, p)?))).collect::<Result<_>>()?
+        }
     };
     if args.json {
         Report {

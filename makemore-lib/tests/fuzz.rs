@@ -1,6 +1,7 @@
 //! Property tests and fuzzing, bounded so that they run inside `make test` (well under a
 //! minute): word-list parsing, the vocabulary, splits, model-file loading (every
-//! truncation and a set of bit flips of a good file of each of the four model kinds)
+//! truncation and a set of bit flips of a good file of each model: counts and neural,
+//! bigram and context 2, and the MLP)
 //! and the samplers. Each test prints how many cases it ran; docs/tolerances.md lists
 //! the totals.
 //!
@@ -169,7 +170,8 @@ fn splits_are_disjoint_complete_and_stable() {
                     let mut lines: Vec<usize> =
                         [&s.train, &s.dev, &s.test].iter().flat_map(|p| (0..p.len()).map(|i| p.line_of(i))).collect();
                     prop_assert!(!s.train.is_empty() && !s.dev.is_empty() && !s.test.is_empty());
-                    prop_assert_eq!(s.train.len(), n * percent[0] as usize / 100);
+                    // Python's int(0.7 * n): a float64 product (int(0.7 * 90) is 62, not 63)
+                    prop_assert_eq!(s.train.len(), (percent[0] as f64 / 100.0 * n as f64) as usize);
                     lines.sort();
                     prop_assert_eq!(lines, (1..=n).collect::<Vec<_>>(), "disjoint and complete");
                     let again = split.apply(&words, seed).unwrap();
@@ -266,7 +268,10 @@ fn good_files(words: &WordList, dir: &std::path::Path) -> Vec<(&'static str, Vec
     nn.train(words, cfg).unwrap();
     let mut nn3 = NeuralModel::new(&vocab, 2, 1).unwrap();
     nn3.train(words, TrainConfig { method: Method::OneHot, ..cfg }).unwrap();
-    let models: [(&str, Box<dyn LanguageModel>); 4] = [
+    let mlp_cfg = MlpConfig { context_len: 2, embedding: 2, hidden: 3, batch: 4, steps: 5, ..MlpConfig::DEFAULT };
+    let mut mlp = Mlp::new(&vocab, &mlp_cfg).unwrap();
+    mlp.train(words, &mlp_cfg).unwrap();
+    let models: [(&str, Box<dyn LanguageModel>); 5] = [
         ("counts", Box::new(CountsModel::bigram(words, 0.5).unwrap())),
         ("neural", Box::new(nn)),
         (
@@ -274,6 +279,7 @@ fn good_files(words: &WordList, dir: &std::path::Path) -> Vec<(&'static str, Vec
             Box::new(CountsModel::fit(words, &vocab, NgramConfig { context_len: 2, smoothing: 0.0 }).unwrap()),
         ),
         ("neural context 2", Box::new(nn3)),
+        ("mlp context 2", Box::new(mlp)),
     ];
     models
         .into_iter()
@@ -381,4 +387,31 @@ fn samplers_terminate_and_use_only_the_vocabulary() {
         .unwrap();
     let cases = cases.get();
     eprintln!("samplers: {cases} random models (4 kinds), 3 words each and 50 more from the fast sampler for counts");
+}
+
+#[test]
+fn mlp_samplers_terminate_and_use_only_the_vocabulary() {
+    let cases = Cell::new(0);
+    let sizes = (1usize..5, 1usize..4, 1usize..9, 1usize..40);
+    runner(24)
+        .run(&(words(), sizes, 1e-3f64..20.0), |(w, (context_len, embedding, hidden, batch), lr)| {
+            cases.set(cases.get() + 1);
+            let words = list(&w);
+            let list = words.clone();
+            let model = move || -> Box<dyn LanguageModel> {
+                let _rng = rng_lock();
+                let cfg = MlpConfig { context_len, embedding, hidden, batch, steps: 20, lr, ..MlpConfig::DEFAULT };
+                let vocab = Vocab::from_words(&list).unwrap();
+                let mut m = Mlp::new(&vocab, &cfg).unwrap();
+                // a rate that diverges ends in Error::Diverged, and `train` saves no such model
+                if m.train(&list, &cfg).is_err() {
+                    m = Mlp::new(&vocab, &cfg).unwrap();
+                }
+                Box::new(m)
+            };
+            prop_assert_eq!(sample_and_evaluate(model, words), Ok(()));
+            Ok(())
+        })
+        .unwrap();
+    eprintln!("samplers: {} random MLPs (context 1-4, embedding 1-3, hidden 1-8), 3 words each", cases.get());
 }

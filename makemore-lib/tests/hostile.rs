@@ -173,6 +173,25 @@ fn i64s(v: &[i64]) -> Vec<u8> {
 
 const VOCAB3: &str = r#"[".","a","b"]"#;
 
+/// An MLP file over VOCAB3 with context 2, embedding 1, hidden 2, with the given `C`, `b2`
+/// and `W2` (2×3: the four values given, then the first two again); `W1` and `b1` fixed.
+fn mlp_file(dir: &Dir, name: &str, c: [f32; 3], w2: [f32; 4], b2: [f32; 3]) -> String {
+    use safetensors::Dtype::F32;
+    let w2 = [w2[0], w2[1], w2[2], w2[3], w2[0], w2[1]];
+    model_file(
+        dir,
+        name,
+        &[("kind", "mlp"), ("vocab", VOCAB3), ("context", "2"), ("embedding", "1"), ("hidden", "2")],
+        &[
+            ("C", F32, vec![3, 1], f32s(&c)),
+            ("W1", F32, vec![2, 2], f32s(&[1.0, -1.0, 0.5, 2.0])),
+            ("b1", F32, vec![2], f32s(&[0.0, 0.1])),
+            ("W2", F32, vec![2, 3], f32s(&w2)),
+            ("b2", F32, vec![3], f32s(&b2)),
+        ],
+    )
+}
+
 /// Item 1: a one-line file of 100,000 distinct characters: refused before a 40 GB table
 /// is allocated.
 #[test]
@@ -180,7 +199,7 @@ fn huge_alphabet_is_refused_before_allocating() {
     let dir = Dir::new();
     let input = dir.file("wide.txt", (distinct_chars(100_000) + "\n").as_bytes());
     let out = dir.arg("m.safetensors");
-    for model in ["counts", "neural"] {
+    for model in ["counts", "neural", "mlp"] {
         fails(&["train", "--input", &input, "--model", model, "--out", &out], "characters");
     }
     fails(&["train", "--input", &input, "--model", "counts", "--context", "3", "--out", &out], "characters");
@@ -272,6 +291,12 @@ fn tampered_models_that_load_sample_cleanly_or_are_refused() {
             &[("kind", "counts"), ("vocab", VOCAB3), ("smoothing", "0")],
             &[("N", I64, vec![3, 3], i64s(&[0, 1, 0, 0, 0, 0, 1, 0, 0]))],
         ),
+        // MLPs (context 2, embedding 1, hidden 2): the end token at -1e15 (never drawn:
+        // words stop at the length cap), every weight at ±1e15 (logits of 1e30), NaN, 3e38
+        mlp_file(&dir, "mlp-no-end.safetensors", [1.0; 3], [0.5; 4], [-1e15, 0.0, 0.0]),
+        mlp_file(&dir, "mlp-huge.safetensors", [1e15, -1e15, 1e15], [-1e15, 1e15, 1e15, -1e15], [1e15; 3]),
+        mlp_file(&dir, "mlp-nan.safetensors", [f32::NAN, 0.0, 0.0], [0.5; 4], [0.0; 3]),
+        mlp_file(&dir, "mlp-3e38.safetensors", [1.0; 3], [3e38; 4], [0.0; 3]),
     ];
     for model in &cases {
         ok_or_clean_failure(&["sample", "--model", model, "--num", "3"], words_from("ab"));

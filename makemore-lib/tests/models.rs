@@ -9,6 +9,10 @@
 //! makemore train --input words.txt --model neural --steps 20 --out neural-bigram.safetensors
 //! makemore train --input words.txt --model neural --context 2 --steps 20 --lr 5 --seed 7 --out neural-trigram.safetensors
 //! ```
+//! and the MLP's by the first `makemore` that had the kind (branch mlp, after the registry):
+//! ```text
+//! makemore train --input words.txt --model mlp --steps 200 --hidden 20 --embedding 4 --out mlp.safetensors
+//! ```
 //! and the values below are what that binary printed for `sample --num 5 --seed 42` and
 //! `eval --input words.txt --json`.
 
@@ -25,7 +29,7 @@ struct Fixture {
     nll: f64,
 }
 
-const FIXTURES: [Fixture; 4] = [
+const FIXTURES: [Fixture; 5] = [
     Fixture {
         file: "counts-bigram",
         kind: "counts",
@@ -66,6 +70,13 @@ const FIXTURES: [Fixture; 4] = [
         sampled: ["amenhcontllvlibelmelrlitia", "lerlopcmnrpelynppporria", "ihia", "harlynrovovia", "amesymelyaia"],
         nll: 1.45650490495696,
     },
+    Fixture {
+        file: "mlp",
+        kind: "mlp",
+        context_len: 3,
+        sampled: ["mma", "lsa", "eliviarattelyn", "hisaberlmb", "crcbebeerpbtrlit"],
+        nll: 1.254738350996553,
+    },
 ];
 
 #[test]
@@ -82,8 +93,13 @@ fn model_files_from_before_the_registry_load_sample_and_score_the_same() {
         assert_eq!((e.ngrams, e.words, e.zero_prob), (67, 10, 0), "{}", f.file);
         // the same float32 log-probabilities summed in float64 in the same order; another
         // CPU's log/exp kernels may differ by a few float32 ulps per term, and a mean of
-        // terms of one sign keeps that relative bound
-        assert_close(f.file, &[e.nll], &[f.nll], &Tol::Ulps(8.0), "float32 log-probabilities of another CPU's kernels");
+        // terms of one sign keeps that relative bound; the MLP's logits are dot products,
+        // bounded from its weights (`mlp_loss_tol`)
+        let (tol, reason) = match f.kind {
+            "mlp" => (Tol::Derived(mlp_loss_tol(&mlp_of(&*model), 67, f.nll, 0.0)), "dot products, tanh, log_softmax"),
+            _ => (Tol::Ulps(8.0), "float32 log-probabilities of another CPU's kernels"),
+        };
+        assert_close(f.file, &[e.nll], &[f.nll], &tol, reason);
         let again = dir.path().join(format!("{}.safetensors", f.file));
         save_model(&*model, &again).unwrap();
         assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&path).unwrap(), "{}: written back", f.file);

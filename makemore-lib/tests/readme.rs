@@ -107,6 +107,9 @@ fn readme_limits_are_the_library_constants() {
         ("MAX_WORD_CHARS", makemore::MAX_WORD_CHARS.to_string()),
         ("MAX_HEATMAP_SIDE", makemore::MAX_HEATMAP_SIDE.to_string()),
         ("EXPLORER_MAX_TOKENS", makemore::EXPLORER_MAX_TOKENS.to_string()),
+        ("MAX_PARAMETERS", makemore::MAX_PARAMETERS.to_string()),
+        ("MAX_BATCH_CELLS", makemore::MAX_BATCH_CELLS.to_string()),
+        ("MLP_MAX_STEPS", makemore::MLP_MAX_STEPS.to_string()),
     ];
     for (constant, value) in expected {
         let row = readme

@@ -76,7 +76,7 @@ pub(crate) fn check_bigram(context_len: usize, expected: &'static str) -> Result
 /// Check that `contexts` holds whole contexts of `context_len` indices below `v`;
 /// returns how many contexts it holds.
 pub(crate) fn count_contexts(contexts: &[i64], context_len: usize, v: usize) -> Result<usize> {
-    if !contexts.len().is_multiple_of(context_len) || contexts.iter().any(|&t| t < 0 || t as usize >= v) {
+    if contexts.len() % context_len != 0 || contexts.iter().any(|&t| t < 0 || t as usize >= v) {
         return Err(Error::BadParameter {
             name: "contexts",
             value: format!("{} indices", contexts.len()),
@@ -96,6 +96,10 @@ pub trait ModelKind: Debug + Clone + PartialEq + Default + clap::Args {
     const NAME: &'static str;
     /// What `tune` sweeps for this kind, e.g. `"smoothing"`.
     const TUNED: &'static str;
+    /// Long flags of another kind's group that this kind reads too (the same meaning, its
+    /// own default), e.g. the MLP's `steps`: they are not refused as foreign, and the CLI
+    /// hands their typed values over.
+    const SHARED_FLAGS: &'static [&'static str] = &[];
     /// How many previous characters predict the next.
     fn context_len(&self) -> usize;
     /// The same hyper-parameters with another context length.

@@ -2,7 +2,8 @@
 //! stores and reads back), what a kind provides ([`kind`]: the [`LanguageModel`](kind::LanguageModel)
 //! and [`ModelKind`](kind::ModelKind) traits), the kinds themselves, one file each ([`counts`]: n-gram
 //! counts, smoothed, the lecture's bigram being context 1; [`neural`]: one linear layer
-//! trained by gradient descent, with its helpers `exact_gradient` and `indexed_loss`), the
+//! trained by gradient descent, with its helpers `exact_gradient` and `indexed_loss`;
+//! [`mlp`]: lecture 2's multi-layer perceptron), the
 //! registry ([`registry`]: `ModelSpec`, one variant per kind, and `fit`), and saving and
 //! loading ([`file`]).
 //!
@@ -31,6 +32,7 @@ mod exact_gradient;
 pub mod file;
 mod indexed_loss;
 pub mod kind;
+pub mod mlp;
 pub mod neural;
 pub mod registry;
 pub mod stored;

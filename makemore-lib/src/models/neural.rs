@@ -35,7 +35,8 @@ pub struct NeuralConfig {
     /// How gradient descent runs.
     #[command(flatten)]
     pub train: TrainConfig,
-    /// Neural model: seed for the initial weights.
+    /// Neural model: seed for the initial weights. MLP model: seed for the parameters and
+    /// then the minibatches.
     #[arg(long, default_value_t = NeuralConfig::DEFAULT.seed, value_parser = parse_seed, allow_negative_numbers = true)]
     pub seed: i64,
 }
@@ -82,7 +83,11 @@ impl ModelKind for NeuralConfig {
         let stored = model.stored();
         let w = stored.tensors.iter().find(|t| t.name == "W").map(|t| &t.data);
         let Some(StoredData::Floats(w)) = w else {
-            return Err(Error::BadParameter { name: "model", value: model.kind().into(), expected: "must be a network" });
+            return Err(Error::BadParameter {
+                name: "model",
+                value: model.kind().into(),
+                expected: "must be a network",
+            });
         };
         let mean_sq = w.iter().map(|&x| x as f64 * x as f64).sum::<f64>() / w.len().max(1) as f64;
         Ok(self.train.reg * mean_sq)
@@ -211,10 +216,12 @@ const MAX_STEPS: usize = 10_000_000;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, clap::Args)]
 pub struct TrainConfig {
-    /// Neural model: full-batch gradient descent steps.
+    /// Neural model: full-batch gradient descent steps. MLP model: minibatch steps
+    /// [mlp default: 200000].
     #[arg(long, default_value_t = TrainConfig::DEFAULT.steps, allow_negative_numbers = true)]
     pub steps: usize,
-    /// Neural model: learning rate.
+    /// Neural model: learning rate. MLP model: the learning rate of the first half of the
+    /// steps, a tenth of it after [mlp default: 0.1].
     #[arg(long, default_value_t = TrainConfig::DEFAULT.lr, allow_negative_numbers = true)]
     pub lr: f64,
     /// Neural model: regularization strength on mean(W²).

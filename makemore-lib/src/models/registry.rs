@@ -7,7 +7,7 @@ use crate::data::words::WordList;
 use crate::error::{Error, Result};
 use crate::models::kind::{LanguageModel, ModelKind, OnStep};
 use crate::models::stored::StoredFile;
-use crate::models::{counts, neural};
+use crate::models::{counts, mlp, neural};
 
 /// The registry: one line per kind, `Variant(hyper-parameters type)`. It writes the
 /// [`ModelSpec`] enum and the only `match`es on kinds.
@@ -96,9 +96,14 @@ macro_rules! kinds {
                 match self { $(ModelSpec::$variant(c) => c.validate()),* }
             }
 
-            /// The long flags of this kind's CLI group (from its `clap::Args`).
+            /// The long flags of this kind's CLI group (from its `clap::Args`), and those
+            /// it shares with other groups ([`ModelKind::SHARED_FLAGS`]).
             pub fn flags(&self) -> Vec<String> {
-                match self { $(ModelSpec::$variant(_) => long_flags::<$config>()),* }
+                match self { $(ModelSpec::$variant(_) => {
+                    let mut flags = long_flags::<$config>();
+                    flags.extend(<$config as ModelKind>::SHARED_FLAGS.iter().map(|f| f.to_string()));
+                    flags
+                }),* }
             }
 
             fn fit_dyn(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>> {
@@ -119,6 +124,7 @@ macro_rules! kinds {
 kinds! {
     Counts(counts::NgramConfig),
     Neural(neural::NeuralConfig),
+    Mlp(mlp::MlpConfig),
 }
 
 impl Default for ModelSpec {

@@ -1,0 +1,218 @@
+//! The CLI on lecture 2's MLP: `makemore train --model mlp` with the lecture's defaults and
+//! split, then `sample` and `eval`, reproduce PyTorch's reference (tests/fixtures/<vendor>/
+//! {names,accents}-mlp.json) on names.txt and accents.txt; a PyTorch user loads the file
+//! with `safetensors.torch.load_file` and samples the CLI's names with the lecture's loop
+//! (scripts/sample_mlp_file.py, with the full torch: scripts/pytorch-python.sh); and wrong
+//! flags, sizes and files fail with one line. Each word list is trained once (200,000
+//! steps) per run of this file.
+
+mod common;
+
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use common::cli::*;
+use common::*;
+use serde_json::Value;
+
+/// Run the CLI. (OpenMP threads that sleep while they wait: the same numbers, and no
+/// collapse of the 200,000 steps when other work shares the cores.)
+fn makemore(args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_makemore"));
+    if std::env::var_os("OMP_WAIT_POLICY").is_none() {
+        cmd.env("OMP_WAIT_POLICY", "PASSIVE");
+    }
+    cmd.args(args).output().unwrap()
+}
+
+fn ok(args: &[&str]) -> (String, String) {
+    let out = makemore(args);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{args:?}: {}", tail(&err));
+    (String::from_utf8_lossy(&out.stdout).to_string(), err)
+}
+
+fn fails(args: &[&str], needle: &str) {
+    let out = makemore(args);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_clean_failure(args, out.status.code(), &stdout, &stderr, needle);
+}
+
+/// A model trained by the CLI with the lecture's settings, and what training printed.
+struct Trained {
+    _dir: Dir,
+    model: String,
+    input: String,
+    log: String,
+}
+
+fn input(list: &str) -> String {
+    s(&if list == "names" { names_txt() } else { fixture("accents.txt") })
+}
+
+/// `makemore train --model mlp --split 80/10/10 --split-seed 42` (every other setting the
+/// lecture's default), once per word list.
+fn trained(list: &'static str) -> &'static Trained {
+    static NAMES: OnceLock<Trained> = OnceLock::new();
+    static ACCENTS: OnceLock<Trained> = OnceLock::new();
+    let cell = if list == "names" { &NAMES } else { &ACCENTS };
+    cell.get_or_init(|| {
+        let dir = Dir::new();
+        let (model, input) = (dir.arg("mlp.safetensors"), input(list));
+        let args = ["train", "--model", "mlp", "--input", &input, "--split", "80/10/10", "--split-seed", "42"];
+        let (_, log) = ok(&[&args[..], &["--out", model.as_str()]].concat());
+        Trained { _dir: dir, model, input, log }
+    })
+}
+
+fn f64_of(v: &Value) -> f64 {
+    v.as_f64().expect("number")
+}
+
+fn reproduces_the_reference(list: &'static str, final_bound: f64) {
+    let t = trained(list);
+    for r in reference_sets(&format!("{list}-mlp.json")) {
+        let fin = &r["final"];
+        let sizes = &r["split"]["sizes"];
+        let exact = bitwise_machine(&r);
+        // what training printed: the examples, every tenth step's loss, the three parts
+        let n_train = sizes[0].as_u64().unwrap();
+        let first = format!("training on {n_train} 4-grams of {} words ({} tokens)", r["split"]["n1"], r["vocab_size"]);
+        assert!(t.log.contains(&first), "{first:?} not in {}", tail(&t.log));
+        let step1 = format!("step      1/200000  loss {:.4}", f64_of(&fin["losses_first1000"][0]));
+        assert!(t.log.contains(&step1), "{step1:?} not in {}", tail(&t.log));
+        if exact {
+            let last = f64_of(&fin["losses_last100"][99]);
+            assert!(t.log.contains(&format!("step 200000/200000  loss {last:.4}\nfinal loss {last:.4}")), "{}", t.log);
+        }
+        // sample: the lecture's 20 names with 2147483647 + 10
+        let (names, _) = ok(&["sample", "--model", &t.model, "--num", "20", "--seed", "2147483657"]);
+        let names: Vec<String> = names.lines().map(str::to_string).collect();
+        assert_eq!(names.len(), 20);
+        if exact {
+            assert_eq!(names, names_without_end(&fin["samples20"]), "{}", r["fixture_set"]);
+        }
+        // eval --json on the same split: the examples exactly, the losses within bounds
+        let (json, _) = ok(&["eval", "--model", &t.model, "--input", &t.input, "--split", "80/10/10", "--json"]);
+        let json: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!((json["model"].as_str(), json["context"].as_u64()), (Some("mlp"), Some(3)));
+        let model = makemore::load_model(&t.model).unwrap();
+        let mlp = mlp_of(&*model);
+        for (i, part) in ["train", "dev", "test"].into_iter().enumerate() {
+            assert_eq!(json[part]["n"], sizes[i], "{part} examples");
+            let (got, want) = (f64_of(&json[part]["nll"]), f64_of(&fin["loss_f64_mean"][part]));
+            let n = sizes[i].as_u64().unwrap() as usize;
+            let (tol, reason) = if exact {
+                // the same parameters; each context's logits from a batch of another shape
+                (Tol::Derived(mlp_loss_tol(&mlp, n, want, 0.0)), "dot products, tanh, log_softmax, both sides")
+            } else {
+                (Tol::Derived(final_bound), "measured spread of the final losses (docs/tolerances.md)")
+            };
+            assert_close(&format!("eval {part} nll"), &[got], &[want], &tol, reason);
+        }
+    }
+}
+
+#[test]
+fn names_train_sample_eval_reproduce_pytorch() {
+    reproduces_the_reference("names", MLP_NAMES_FINAL_BOUND);
+}
+
+#[test]
+fn accents_train_sample_eval_reproduce_pytorch() {
+    reproduces_the_reference("accents", MLP_ACCENTS_FINAL_BOUND);
+}
+
+/// A PyTorch user's view: `safetensors.torch.load_file` and the lecture's sampling loop on
+/// our file give the CLI's names (the same machine, the same draws).
+#[test]
+fn pytorch_samples_the_clis_names_from_the_file() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pytorch-python.sh");
+    let sampler = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/sample_mlp_file.py");
+    for list in ["names", "accents"] {
+        let t = trained(list);
+        for seed in ["2147483657", "7"] {
+            let (ours, _) = ok(&["sample", "--model", &t.model, "--num", "20", "--seed", seed]);
+            let mut python = Command::new(script);
+            if std::env::var_os("OMP_WAIT_POLICY").is_none() {
+                python.env("OMP_WAIT_POLICY", "PASSIVE"); // as for makemore, above
+            }
+            let out = python.args([sampler, &t.model, "20", seed]).output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(String::from_utf8_lossy(&out.stdout), ours, "{list}, seed {seed}");
+        }
+    }
+}
+
+#[test]
+fn wrong_flags_sizes_and_lists_fail_with_one_line() {
+    let dir = Dir::new();
+    let names = s(&names_txt());
+    let out = dir.arg("m.safetensors");
+    let train = |extra: &[&str], needle: &str| {
+        let args = [&["train", "--model", "mlp", "--input", &names, "--out", &out][..], extra].concat();
+        fails(&args, needle);
+    };
+    train(&["--smoothing", "1"], "--smoothing applies to --model counts only");
+    train(&["--reg", "0.1"], "apply to --model neural only");
+    train(&["--one-hot"], "apply to --model neural only");
+    train(&["--context", "0"], "invalid value '0'");
+    train(&["--batch", "0"], "invalid batch 0");
+    train(&["--embedding", "0"], "invalid embedding 0");
+    train(&["--hidden", "0"], "invalid hidden 0");
+    train(&["--steps", "0"], "invalid steps 0");
+    train(&["--lr", "-1"], "invalid learning rate -1");
+    train(&["--lr", "nan"], "invalid learning rate NaN");
+    train(&["--hidden", "100000000"], "too large");
+    train(&["--embedding", "18446744073709551615"], "too large");
+    train(&["--batch", "10000000"], "too large");
+    train(&["--hidden", "-3"], "invalid value '-3'");
+    let tiny = dir.file("tiny.txt", b"ab\nba\n");
+    let args = ["train", "--model", "mlp", "--input", &tiny, "--split", "80/10/10", "--out", &out];
+    fails(&args, "every part needs at least one word");
+    // the MLP's own flags on the other kinds
+    for (model, flag) in
+        [("neural", "--hidden"), ("counts", "--batch"), ("neural", "--decay-at"), ("counts", "--embedding")]
+    {
+        let args = ["train", "--model", model, "--input", &names, "--out", &out, flag, "3"];
+        fails(&args, "apply to --model mlp only");
+    }
+    assert!(!std::path::Path::new(&out).exists());
+    // the flags it shares with the neural kind are its own: a short run with them trains
+    let args = ["train", "--model", "mlp", "--input", &tiny, "--steps", "30", "--lr", "0.5", "--seed", "3"];
+    let (_, log) =
+        ok(&[&args[..], &["--hidden", "8", "--decay-at", "30", "--context", "2", "--out", out.as_str()]].concat());
+    assert!(log.contains("step 30/30") && log.contains("saved mlp model"), "{log}");
+    fails(&["sample", "--model", &out, "--fast"], "fast sampling is for bigram models");
+}
+
+#[test]
+fn model_files_with_wrong_shapes_or_sizes_are_refused() {
+    let dir = Dir::new();
+    let words = dir.file("w.txt", b"ab\nba\nabba\n");
+    let good = dir.arg("good.safetensors");
+    let args = ["train", "--model", "mlp", "--input", &words, "--steps", "5", "--hidden", "4", "--embedding", "2"];
+    ok(&[&args[..], &["--out", good.as_str()]].concat());
+    let bytes = std::fs::read(&good).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + header_len]).unwrap().to_string();
+    // the same file with its header edited (the sizes kept to the byte)
+    let edited = |name: &str, from: &str, to: &str| {
+        assert!(header.contains(from), "{from} not in {header}");
+        assert_eq!(from.len(), to.len());
+        let mut b = bytes.clone();
+        b[8..8 + header_len].copy_from_slice(header.replacen(from, to, 1).as_bytes());
+        dir.file(name, &b)
+    };
+    let cases = [
+        (edited("hidden.safetensors", r#""hidden":"4""#, r#""hidden":"5""#), "tensor 'W1' is F32 [6, 4]"),
+        (edited("embedding.safetensors", r#""embedding":"2""#, r#""embedding":"0""#), "its embedding is not a size"),
+        (edited("b1.safetensors", r#""shape":[4]"#, r#""shape":[2]"#), "not a usable makemore model"),
+        (edited("kind.safetensors", r#""kind":"mlp""#, r#""kind":"mlx""#), "unknown kind"),
+    ];
+    for (file, needle) in &cases {
+        fails(&["sample", "--model", file], needle);
+        fails(&["eval", "--model", file, "--input", &words], needle);
+    }
+    ok(&["sample", "--model", &good, "--num", "3"]);
+}
