@@ -137,10 +137,37 @@ def source_chains(nb):
     return chains
 
 
+def smaller_png(b64):
+    """The same PNG with its image data deflated at zlib's level 9 (the library writes
+    PNGs fast, at a lower level): the same pixels, about half the bytes."""
+    import base64
+    import struct
+    import zlib
+
+    png = base64.b64decode(b64)
+    chunks, pos = [], 8
+    while pos < len(png):
+        (n,) = struct.unpack(">I", png[pos : pos + 4])
+        chunks.append((png[pos + 4 : pos + 8], png[pos + 8 : pos + 8 + n]))
+        pos += 12 + n
+    idat = zlib.compress(zlib.decompress(b"".join(d for t, d in chunks if t == b"IDAT")), 9)
+    out, wrote_idat = [png[:8]], False
+    for kind, data in chunks:
+        if kind == b"IDAT":
+            if wrote_idat:
+                continue
+            kind, data, wrote_idat = b"IDAT", idat, True
+        out.append(struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data)))
+    smaller = b"".join(out)
+    return base64.b64encode(smaller).decode() if len(smaller) < len(png) else b64
+
+
 def committed_copy(nb):
-    """The executed notebook as committed: PNG instead of HTML where a figure has both,
-    no timing metadata, and each code cell's source chain in its metadata."""
+    """The executed notebook as committed: PNG instead of HTML where a figure has both
+    (and a PNG seen before in the notebook only once), PNGs deflated at level 9, no
+    timing metadata, and each code cell's source chain in its metadata."""
     chains = iter(source_chains(nb))
+    seen = set()
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -148,8 +175,16 @@ def committed_copy(nb):
         cell.metadata["makemore"] = {"source_chain": next(chains)}
         for out in cell.get("outputs", []):
             data = out.get("data")
-            if data and "image/png" in data and "text/html" in data:
-                del data["text/html"]
+            if not data or "image/png" not in data:
+                continue
+            data.pop("text/html", None)
+            png = data["image/png"] if isinstance(data["image/png"], str) else "".join(data["image/png"])
+            if png in seen:
+                del data["image/png"]
+                data["text/plain"] = "(a picture shown earlier in this notebook: run the cell to see this output in full)"
+                continue
+            seen.add(png)
+            data["image/png"] = smaller_png(png)
     return nb
 
 
