@@ -10,7 +10,8 @@
 #   make lab-test  only the notebooks in JupyterLab, headless (part of make test)
 #   make bench     Rust next to the PyTorch lecture code: BENCHMARKS.md
 #   make reference PyTorch's reference numbers for the tests, on this machine's CPU
-.PHONY: lecture test cli install setup setup-test lab test-rust test-browser lab-test bench reference
+#   make notebooks run the notebooks and write their outputs back into them (commit them so)
+.PHONY: lecture test cli install setup setup-test lab test-rust test-browser lab-test bench reference notebooks
 PREFIX ?= $(HOME)/.local
 
 lecture:
@@ -38,3 +39,5 @@ bench: setup
 	scripts/bench.sh
 reference:
 	scripts/reference.sh
+notebooks: setup
+	.venv/bin/python scripts/run-notebooks.py --write-back notebooks/*.ipynb

@@ -51,6 +51,9 @@
 //   data → counting → models → using → drawing
 // The folders are private: every public item has one path, `makemore::Item`.
 mod allocator;
+/// Checking a notebook's numbers against PyTorch's, one line each: `check::close(got, want,
+/// Bound::…)`. Under everything, like `error`: it uses only tch.
+pub mod check;
 mod counting;
 mod data;
 mod drawing;
