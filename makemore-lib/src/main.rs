@@ -424,7 +424,12 @@ impl Report<'_> {
 /// The text line of one part: "train nll 2.454577  (228146 n-grams of 32033 words)".
 fn part_text(name: &str, e: &Evaluation) {
     let name = if name == "all" { String::new() } else { format!("{name:<5} ") };
-    println!("{name}nll {:.6}  ({} of {})", e.nll, plural(e.ngrams, "n-gram", "n-grams"), plural(e.words, "word", "words"));
+    println!(
+        "{name}nll {:.6}  ({} of {})",
+        e.nll,
+        plural(e.ngrams, "n-gram", "n-grams"),
+        plural(e.words, "word", "words")
+    );
     if e.zero_prob > 0 {
         let verb = if e.zero_prob == 1 { "has" } else { "have" };
         println!("{name}{} of them {verb} probability 0 under this model (train with smoothing > 0)", e.zero_prob);
@@ -474,7 +479,9 @@ fn train(args: TrainArgs, typed: &[String]) -> Result<()> {
         }
     };
     let parts: Vec<(&str, Evaluation)> = match &splits {
-        Some(splits) => parts(splits).into_iter().map(|(n, p)| Ok((n, evaluate(&*model, p)?))).collect::<Result<_>>()?,
+        Some(splits) => {
+            parts(splits).into_iter().map(|(n, p)| Ok((n, evaluate(&*model, p)?))).collect::<Result<_>>()?
+        }
         None if args.json => vec![("all", evaluate(&*model, &all)?)],
         None => Vec::new(),
     };
@@ -525,9 +532,7 @@ fn sample_words(args: SampleArgs) -> Result<()> {
     let cut = words.iter().filter(|w| w.chars().count() == MAX_WORD_CHARS).count();
     if cut > 0 {
         let verb = if cut == 1 { "was" } else { "were" };
-        eprintln!(
-            "makemore: note: {cut} of the words reached {MAX_WORD_CHARS} characters and {verb} cut there"
-        );
+        eprintln!("makemore: note: {cut} of the words reached {MAX_WORD_CHARS} characters and {verb} cut there");
     }
     Ok(())
 }
@@ -544,7 +549,9 @@ fn eval(args: EvalArgs) -> Result<()> {
     let words = read_words(&args.input)?;
     let parts: Vec<(&str, Evaluation)> = match args.split.apply(&words)? {
         None => vec![("all", evaluate(&*model, &words)?)],
-        Some(splits) => parts(&splits).into_iter().map(|(n, p)| Ok((n, evaluate(&*model, p)?))).collect::<Result<_>>()?,
+        Some(splits) => {
+            parts(&splits).into_iter().map(|(n, p)| Ok((n, evaluate(&*model, p)?))).collect::<Result<_>>()?
+        }
     };
     if args.json {
         Report {

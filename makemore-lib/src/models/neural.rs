@@ -81,7 +81,11 @@ impl ModelKind for NeuralConfig {
         let stored = model.stored();
         let w = stored.tensors.iter().find(|t| t.name == "W").map(|t| &t.data);
         let Some(StoredData::Floats(w)) = w else {
-            return Err(Error::BadParameter { name: "model", value: model.kind().into(), expected: "must be a network" });
+            return Err(Error::BadParameter {
+                name: "model",
+                value: model.kind().into(),
+                expected: "must be a network",
+            });
         };
         let mean_sq = w.iter().map(|&x| x as f64 * x as f64).sum::<f64>() / w.len().max(1) as f64;
         Ok(self.train.reg * mean_sq)
