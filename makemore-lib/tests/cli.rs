@@ -24,6 +24,13 @@ fn ok(args: &[&str]) -> String {
     stdout(&out)
 }
 
+/// Run and expect a value error: one line, exit 2 ([`assert_value_error`]).
+fn bad_value(args: &[&str], needle: &str) {
+    let out = makemore(args);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_value_error(args, out.status.code(), &String::from_utf8_lossy(&out.stdout), &err, needle);
+}
+
 /// Run and expect a clean failure ([`assert_clean_failure`]).
 fn fails(args: &[&str], needle: &str) -> String {
     let out = makemore(args);
@@ -53,8 +60,12 @@ fn counts_model_samples_and_nll_on_names() {
     assert_eq!(lines(&ok(&["sample", "--model", &model])), names_without_end(&r["samples20_counts_smoothed"]));
     let json: serde_json::Value =
         serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &names, "--json"])).unwrap();
-    assert_eq!(json["n"], 228146);
-    assert_eq!(json["words"], 32033);
+    assert_json_shape(&json, "eval", &[("all", 32033)]);
+    assert_eq!((&json["model"]["kind"], &json["model"]["context"]), (&"counts".into(), &1.into()));
+    assert_eq!(json["model"]["settings"], serde_json::json!({ "smoothing": 1.0 }));
+    assert_eq!(json["model"]["file"].as_str(), Some(model.as_str()));
+    assert_eq!(json["parts"][0]["ngrams"], 228146);
+    let json = json["parts"][0].clone();
     let want = r["nll_smoothed"]["avg_exact"].as_f64().unwrap();
     let reason = "float32 logs within 1 ulp on each side, averaged in float64";
     assert_close("eval --json nll", &[json["nll"].as_f64().unwrap()], &[want], &nll_tol(228146, want), reason);
@@ -89,7 +100,8 @@ fn non_ascii_list_matches_pytorch() {
     assert_eq!(lines(&ok(&["sample", "--model", &counts])), names_without_end(&r["samples20_counts_smoothed"]));
     let json: serde_json::Value =
         serde_json::from_str(&ok(&["eval", "--model", &counts, "--input", &words, "--json"])).unwrap();
-    assert_eq!(json["n"], r["n_examples"]);
+    let json = json["parts"][0].clone();
+    assert_eq!(json["ngrams"], r["n_examples"]);
     let want = r["nll_smoothed"]["avg_exact"].as_f64().unwrap();
     let n = r["n_examples"].as_u64().unwrap() as usize;
     let reason = "float32 logs within 1 ulp on each side, averaged in float64";
@@ -115,9 +127,14 @@ fn unsmoothed_model_reports_impossible_bigrams() {
     let unseen = dir.file("unseen.txt", b"aa\n");
     let json: serde_json::Value =
         serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &unseen, "--json"])).unwrap();
-    assert!(json["nll"].is_null(), "{json}");
-    assert_eq!(json["zero_prob_bigrams"], 1);
-    assert!(ok(&["eval", "--model", &model, "--input", &unseen]).contains("nll inf"));
+    let part = &json["parts"][0];
+    assert!(part["nll"].is_null(), "{json}");
+    assert_eq!(part["zero_prob_ngrams"], 1);
+    let text = ok(&["eval", "--model", &model, "--input", &unseen]);
+    assert_eq!(
+        text,
+        "nll inf  (3 n-grams of 1 word)\n1 of them has probability 0 under this model (train with smoothing > 0)\n"
+    );
 }
 
 #[test]
@@ -188,38 +205,42 @@ fn bad_numbers_in_flags() {
     let names = dir.file("w.txt", b"emma\nava\n");
     let out = s(&dir.path("m.safetensors"));
     let with = |model: &str, flag: &str, v: &str, needle: &str| {
-        fails(&["train", "--input", &names, "--model", model, "--out", &out, flag, v], needle)
+        let args = ["train", "--input", &names, "--model", model, "--out", &out, flag, v];
+        if needle.starts_with("invalid --") { bad_value(&args, needle) } else { drop(fails(&args, needle)) }
     };
     let counts = |flag: &str, v: &str, needle: &str| with("counts", flag, v, needle);
     let neural = |flag: &str, v: &str, needle: &str| with("neural", flag, v, needle);
-    counts("--smoothing", "-1", "invalid smoothing -1");
-    counts("--smoothing", "NaN", "invalid smoothing NaN");
-    counts("--smoothing", "inf", "invalid smoothing inf");
-    counts("--smoothing", "lots", "invalid value 'lots'");
+    counts("--smoothing", "-1", "invalid --smoothing -1: must be 0 or from 1e-6 to 1e6");
+    counts("--smoothing", "NaN", "invalid --smoothing NaN: must be 0 or from 1e-6 to 1e6");
+    counts("--smoothing", "inf", "invalid --smoothing inf: must be 0 or from 1e-6 to 1e6");
+    counts("--smoothing", "lots", "invalid --smoothing 'lots': invalid float literal");
     counts("--steps", "10", "apply to --model neural only");
     fails(
         &["train", "--input", &names, "--model", "counts", "--out", &out, "--one-hot"],
         "apply to --model neural only",
     );
-    neural("--steps", "0", "invalid steps 0");
-    neural("--steps", "-3", "invalid value '-3'");
-    neural("--steps", "99999999999", "invalid steps 99999999999");
-    neural("--steps", "99999999999999999999999", "invalid value");
-    neural("--lr", "0", "invalid learning rate 0");
-    neural("--lr", "-1", "invalid learning rate -1");
-    neural("--lr", "nan", "invalid learning rate NaN");
-    neural("--lr", "inf", "invalid learning rate inf");
-    neural("--reg", "-0.5", "invalid regularization -0.5");
-    neural("--reg", "NaN", "invalid regularization NaN");
+    neural("--steps", "0", "invalid --steps 0: must be from 1 to 10,000,000");
+    neural("--steps", "-3", "invalid --steps '-3'");
+    neural("--steps", "99999999999", "invalid --steps 99999999999: must be from 1 to 10,000,000");
+    neural("--steps", "99999999999999999999999", "invalid --steps '99999999999999999999999'");
+    neural("--lr", "0", "invalid --lr 0: must be a finite number greater than 0");
+    neural("--lr", "-1", "invalid --lr -1: must be a finite number greater than 0");
+    neural("--lr", "nan", "invalid --lr NaN: must be a finite number greater than 0");
+    neural("--lr", "inf", "invalid --lr inf: must be a finite number greater than 0");
+    neural("--reg", "-0.5", "invalid --reg -0.5: must be a finite number, 0 or more");
+    neural("--reg", "NaN", "invalid --reg NaN: must be a finite number, 0 or more");
     neural("--smoothing", "1", "applies to --model counts only");
-    neural("--seed", "-1", "is not a seed");
+    neural("--seed", "-1", "invalid --seed '-1': '-1' is not a seed (a whole number from 0 to 9223372036854775807)");
     neural("--lr", "1e30", "training diverged at step");
     assert!(!dir.path("m.safetensors").exists());
     train(&names, "counts", &[], &out);
-    fails(&["sample", "--model", &out, "--num", "0"], "invalid value '0'");
-    fails(&["sample", "--model", &out, "--num", "-5"], "invalid value '-5'");
-    fails(&["sample", "--model", &out, "--seed", "abc"], "is not a seed");
-    fails(&["train", "--input", &names, "--model", "trigram", "--out", &out], "invalid value 'trigram'");
+    bad_value(&["sample", "--model", &out, "--num", "0"], "invalid --num '0': 0 is not in 1..=1000000");
+    bad_value(&["sample", "--model", &out, "--num", "-5"], "invalid --num '-5': -5 is not in 1..=1000000");
+    bad_value(&["sample", "--model", &out, "--seed", "abc"], "invalid --seed 'abc': 'abc' is not a seed");
+    bad_value(
+        &["train", "--input", &names, "--model", "trigram", "--out", &out],
+        "invalid --model 'trigram': must be one of counts, neural",
+    );
 }
 
 #[test]
@@ -286,7 +307,7 @@ fn bad_output_paths_leave_files_alone() {
     );
     fails(
         &["heatmap", "--input", &names, "--out", &s(&dir.path("h.svg")), "--smoothing", "-1", "--view", "probs"],
-        "invalid smoothing -1",
+        "invalid smoothing -1: must be 0 or from 1e-6 to 1e6",
     );
     fails(
         &["heatmap", "--input", &names, "--out", &s(&dir.path("h.svg")), "--smoothing", "1"],
@@ -353,22 +374,25 @@ fn trigram_split_eval_and_tune() {
         let (want, n) = (t["avg_exact"].as_f64().unwrap(), t["n"].as_u64().unwrap() as usize);
         let tol = count_model_nll_tol(27, n, want);
         let reason = "PyTorch's float32 probabilities and logs, ours in float64";
-        assert_close("trigram eval --json nll", &[json["nll"].as_f64().unwrap()], &[want], &tol, reason);
+        let got = json["parts"][0]["nll"].as_f64().unwrap();
+        assert_close("trigram eval --json nll", &[got], &[want], &tol, reason);
     }
-    assert_eq!(json["context"], 2);
+    assert_json_shape(&json, "eval", &[("all", 32033)]);
+    assert_eq!(json["model"]["context"], 2);
     assert_eq!(lines(&ok(&["sample", "--model", &model, "--num", "3", "--seed", "5"])).len(), 3);
     fails(&["sample", "--model", &model, "--fast"], "fast sampling is for bigram models");
     // trained on the train split, reported per split
-    let log = train(&names, "counts", &["--context", "2", "--split", "80/10/10", "--split-seed", "42"], &model);
-    assert!(log.contains("dev   nll") && log.contains("(3203 words)"), "{log}");
+    let split = ["--context", "2", "--split", "80/10/10", "--split-seed", "42"];
+    let table = ok(&[&["train", "--input", &names, "--model", "counts", "--out", &model][..], &split].concat());
+    let table: Vec<&str> = table.lines().collect();
+    assert_eq!(table.len(), 3, "{table:?}");
+    assert!(table[1].starts_with("dev   nll") && table[1].ends_with("of 3203 words)"), "{table:?}");
     let json: serde_json::Value =
         serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &names, "--split", "80/10/10", "--json"]))
             .unwrap();
-    assert_eq!(
-        (json["train"]["words"].as_u64(), json["dev"]["words"].as_u64(), json["test"]["words"].as_u64()),
-        (Some(25626), Some(3203), Some(3204))
-    );
-    assert!(json["train"]["nll"].as_f64() < json["dev"]["nll"].as_f64());
+    assert_json_shape(&json, "eval", &[("train", 25626), ("dev", 3203), ("test", 3204)]);
+    assert_eq!(json["split"], serde_json::json!({ "percent": [80, 10, 10], "seed": 42 }));
+    assert!(json["parts"][0]["nll"].as_f64() < json["parts"][1]["nll"].as_f64());
     // tuning picks the lowest dev loss and draws it
     let plot = dir.path("tune.svg");
     let table = ok(&[
@@ -407,12 +431,14 @@ fn neural_context_and_tuning_on_a_non_ascii_list() {
     assert!(table.contains("chosen regularization"), "{table}");
     // counts with context, split, per-split eval and tuning on the same list
     let counts = s(&dir.path("c2.safetensors"));
-    let log = train(&words, "counts", &["--context", "2", "--split", "60/20/20"], &counts);
-    assert!(log.contains("(36 words)") && log.contains("(12 words)"), "{log}");
+    let args =
+        ["train", "--input", &words, "--model", "counts", "--out", &counts, "--context", "2", "--split", "60/20/20"];
+    let table = ok(&args);
+    assert!(table.contains("of 36 words)") && table.contains("of 12 words)"), "{table}");
     let json: serde_json::Value =
         serde_json::from_str(&ok(&["eval", "--model", &counts, "--input", &words, "--split", "60/20/20", "--json"]))
             .unwrap();
-    assert_eq!((json["train"]["words"].as_u64(), json["dev"]["words"].as_u64()), (Some(36), Some(12)));
+    assert_json_shape(&json, "eval", &[("train", 36), ("dev", 12), ("test", 12)]);
     let plot = dir.path("t.png");
     let args =
         ["tune", "--input", &words, "--model", "counts", "--context", "3", "--values", "0.1,1", "--split", "60/20/20"];
@@ -431,9 +457,9 @@ fn bad_exercise_flags() {
         args.extend_from_slice(extra);
         fails(&args, needle)
     };
-    train_with(&["--context", "0"], "invalid value '0'");
-    train_with(&["--context", "-2"], "invalid value '-2'");
-    train_with(&["--context", "65"], "invalid value '65'");
+    train_with(&["--context", "0"], "invalid --context '0': 0 is not in 1..=64");
+    train_with(&["--context", "-2"], "invalid --context '-2': -2 is not in 1..=64");
+    train_with(&["--context", "65"], "invalid --context '65': 65 is not in 1..=64");
     train_with(&["--split", "80/10"], "three whole percentages");
     train_with(&["--split", "90/20/-10"], "three whole percentages");
     train_with(&["--split", "98/1/1"], "every part needs at least one word");
@@ -448,14 +474,207 @@ fn bad_exercise_flags() {
         fails(&args, needle)
     };
     tune(&[], "--values");
-    tune(&["--values", "0.1,NaN"], "invalid value NaN in the values to try");
-    tune(&["--values", "0.1,-1"], "invalid value -1 in the values to try");
-    tune(&["--values", "0.1,abc"], "invalid value 'abc'");
+    tune(&["--values", "0.1,NaN"], "invalid --values: invalid smoothing NaN: must be 0 or from 1e-6 to 1e6");
+    tune(&["--values", "0.1,-1"], "invalid --values: invalid smoothing -1: must be 0 or from 1e-6 to 1e6");
+    tune(&["--values", "1e-9"], "invalid --values: invalid smoothing 1e-9: must be 0 or from 1e-6 to 1e6");
+    tune(&["--values", "0.1,abc"], "invalid --values 'abc': invalid float literal");
     tune(&["--values", "1", "--plot", &s(&dir.path("t.jpg"))], "must end in .svg or .png");
     tune(&["--values", "1", "--plot", &s(&dir.path("no/t.svg"))], "does not exist");
     fails(
         &["tune", "--input", &names, "--model", "neural", "--values", "1", "--lr", "nan"],
-        "invalid learning rate NaN",
+        "invalid --lr NaN: must be a finite number greater than 0",
     );
     assert!(!dir.path("m.safetensors").exists());
+}
+
+/// Run with `stdin` as standard input; returns (exit code, stdout, stderr).
+fn run_with_stdin(args: &[&str], stdin: &[u8]) -> (Option<i32>, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_makemore"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), stdout(&out), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+#[test]
+fn json_has_one_shape_for_train_eval_and_tune() {
+    let dir = Dir::new();
+    let words = s(&fixture("accents.txt"));
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = makemore(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stdout(&out)))
+    };
+    let counts = dir.arg("c.safetensors");
+    let t = json(&["train", "--input", &words, "--model", "counts", "--smoothing", "0.5", "--out", &counts, "--json"]);
+    assert_json_shape(&t, "train", &[("all", 60)]);
+    assert_eq!(t["model"]["settings"], serde_json::json!({ "smoothing": 0.5 }));
+    assert_eq!(t["model"]["file"].as_str(), Some(counts.as_str()));
+    assert!(t["training"].is_null() && t["split"].is_null(), "{t}");
+    // eval of the same file on the same words: the same part, the settings the file records
+    let e = json(&["eval", "--model", &counts, "--input", &words, "--json"]);
+    assert_json_shape(&e, "eval", &[("all", 60)]);
+    assert_eq!((&e["parts"], &e["model"]["settings"]), (&t["parts"], &t["model"]["settings"]));
+    // a network with a split: its training settings, and its loss measured in two terms
+    let nn = dir.arg("n.safetensors");
+    let args = ["train", "--input", &words, "--model", "neural", "--steps", "20", "--lr", "5", "--out", &nn];
+    let n = json(&[&args[..], &["--split", "60/20/20", "--json"]].concat());
+    assert_json_shape(&n, "train", &[("train", 36), ("dev", 12), ("test", 12)]);
+    assert_eq!(
+        n["model"]["settings"],
+        serde_json::json!({ "steps": 20, "lr": 5.0, "reg": 0.01, "method": "exact-gradient", "seed": makemore::LECTURE_SEED })
+    );
+    assert_eq!(n["split"], serde_json::json!({ "percent": [60, 20, 20], "seed": 42 }));
+    let tr = &n["training"];
+    let (loss, nll, penalty) =
+        (tr["loss"].as_f64().unwrap(), tr["nll"].as_f64().unwrap(), tr["penalty"].as_f64().unwrap());
+    assert_eq!(tr["steps"], 20);
+    // the data term is what eval reports on the train part, the sum is the loss
+    assert_eq!(nll, n["parts"][0]["nll"].as_f64().unwrap());
+    assert!(penalty > 0.0 && loss == nll + penalty, "{tr}");
+    // the last step's loss is of the weights before its update: within a step of the end
+    assert!((tr["last_step_loss"].as_f64().unwrap() - loss).abs() < 0.05, "{tr}");
+    // tune: the chosen model's parts, every value's losses
+    let tu =
+        json(&["tune", "--input", &words, "--model", "counts", "--values", "0.1,1", "--split", "60/20/20", "--json"]);
+    assert_json_shape(&tu, "tune", &[("train", 36), ("dev", 12), ("test", 12)]);
+    assert!(tu["model"]["file"].is_null(), "{tu}");
+    let rows = tu["tuning"]["values"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let chosen = tu["tuning"]["chosen"].as_f64().unwrap();
+    assert_eq!(tu["model"]["settings"]["smoothing"].as_f64(), Some(chosen));
+    let best = rows.iter().find(|r| r["value"].as_f64() == Some(chosen)).unwrap();
+    assert_eq!(best["dev_nll"], tu["parts"][1]["nll"]);
+    assert_eq!(tu["tuning"]["tuned"], "smoothing");
+}
+
+#[test]
+fn results_go_to_stdout_and_progress_to_stderr() {
+    let dir = Dir::new();
+    let words = s(&fixture("accents.txt"));
+    let model = dir.arg("n.safetensors");
+    let out = makemore(&[
+        "train", "--input", &words, "--model", "neural", "--steps", "20", "--lr", "5", "--split", "60/20/20", "--out",
+        &model,
+    ]);
+    assert!(out.status.success());
+    let (table, log) = (stdout(&out), String::from_utf8_lossy(&out.stderr).to_string());
+    // the table is the same as eval's on the same parts
+    assert_eq!(table, ok(&["eval", "--model", &model, "--input", &words, "--split", "60/20/20"]));
+    assert!(table.lines().count() == 3 && table.starts_with("train nll"), "{table}");
+    assert!(log.contains("step 20/20") && log.contains("saved neural model") && !log.contains("nll 2."), "{log}");
+    // the final loss names its regularization term, and its nll is the train part's
+    let last = log.lines().find(|l| l.starts_with("final loss")).unwrap();
+    let train_nll: f64 = table.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!(last.contains(&format!("= nll {train_nll:.4} + regularization 0.0")), "{last} / {table}");
+    // counts without a split: nothing on stdout
+    let out = makemore(&["train", "--input", &words, "--model", "counts", "--out", &dir.arg("c.safetensors")]);
+    assert!(out.status.success() && out.stdout.is_empty());
+}
+
+#[test]
+fn word_lists_as_users_have_them() {
+    let dir = Dir::new();
+    let model = dir.arg("m.safetensors");
+    // leading and trailing whitespace is stripped, with a note: never a ' ' token
+    let list = dir.file("w.txt", b"emma \n\tava\nmia\r\n  zoe  \n");
+    let log = train(&list, "counts", &[], &model);
+    assert!(
+        log.starts_with(&format!(
+            "makemore: note: stripped leading/trailing whitespace from 3 lines of '{list}' (the first: line 1)\n"
+        )),
+        "{log}"
+    );
+    let e: serde_json::Value =
+        serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &list, "--json"])).unwrap();
+    // 17 n-grams: emma ava mia zoe and their ends, no spaces
+    assert_eq!((e["parts"][0]["ngrams"].as_u64(), e["parts"][0]["words"].as_u64()), (Some(17), Some(4)));
+    let out = makemore(&["eval", "--model", &model, "--input", &dir.file("clean.txt", b"emma\nava\n")]);
+    assert!(out.status.success() && out.stderr.is_empty(), "no note when nothing changed");
+    // one line: singular
+    let log = train(&dir.file("one.txt", b"emma\nava \n"), "counts", &[], &model);
+    assert!(log.contains("from 1 line of"), "{log}");
+    // case is kept: 'E' is its own token, and a model without it refuses it
+    train(&dir.file("lower.txt", b"emma\n"), "counts", &[], &model);
+    fails(&["eval", "--model", &model, "--input", &dir.file("upper.txt", b"Emma\n")], "contains 'E', which is not in");
+    // --input - reads standard input, for every command that reads words
+    let (code, _, log) =
+        run_with_stdin(&["train", "--input", "-", "--model", "counts", "--out", &model], b"emma\nava\n");
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("of 2 words"), "{log}");
+    let (code, text, _) = run_with_stdin(&["eval", "--model", &model, "--input", "-"], b"ava\n");
+    // smoothing 1 over . a e m v: P(.a) = 2/7, P(av) = 2/8, P(va) = 2/6, P(a.) = 3/8
+    let want = -[2.0f64 / 7.0, 2.0 / 8.0, 2.0 / 6.0, 3.0 / 8.0].iter().map(|p| p.ln()).sum::<f64>() / 4.0;
+    assert_eq!((code, text), (Some(0), format!("nll {want:.6}  (4 n-grams of 1 word)\n")));
+    let (code, _, err) = run_with_stdin(&["eval", "--model", &model, "--input", "-"], b"a.b\n");
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        "makemore: error: '<stdin>' line 1: \"a.b\" contains '.', which makemore reserves as the start/end token\n"
+    );
+    // --out - is refused: model files and figures are files
+    bad_value(
+        &["train", "--input", &list, "--model", "counts", "--out", "-"],
+        "invalid --out '-': a model is written to a file",
+    );
+    bad_value(&["heatmap", "--input", &list, "--out", "-"], "invalid --out '-': a figure is written to a file");
+    let tune = ["tune", "--input", &list, "--model", "counts", "--values", "1", "--plot", "-"];
+    bad_value(&tune, "invalid --plot '-': a plot is written to a file");
+    assert!(!dir.path("-").exists());
+}
+
+#[test]
+fn model_kinds_and_model_files_are_told_apart() {
+    let dir = Dir::new();
+    let list = dir.file("w.txt", b"emma\nava\n");
+    for kind in ["counts", "neural"] {
+        bad_value(
+            &["sample", "--model", kind],
+            &format!(
+                "invalid --model '{kind}': '{kind}' is a model kind; sample reads a model file written by `makemore train --out FILE`"
+            ),
+        );
+        bad_value(
+            &["eval", "--model", kind, "--input", &list],
+            "eval reads a model file written by `makemore train --out FILE`",
+        );
+    }
+    bad_value(
+        &["train", "--input", &list, "--model", "m.safetensors", "--out", &dir.arg("m.safetensors")],
+        "invalid --model 'm.safetensors': must be one of counts, neural (train and tune take a model kind; \
+         `makemore sample` and `makemore eval` read model files)",
+    );
+    // karpathy/makemore's --type is the same flag
+    let model = dir.arg("m.safetensors");
+    ok(&["train", "--input", &list, "--type", "counts", "--out", &model]);
+    assert!(ok(&["eval", "--model", &model, "--input", &list]).starts_with("nll "));
+    // flags of another kind, in train and in tune
+    fails(
+        &["train", "--input", &list, "--model", "counts", "--seed", "1", "--out", &model],
+        "apply to --model neural only",
+    );
+    fails(
+        &["tune", "--input", &list, "--model", "counts", "--seed", "1", "--values", "1"],
+        "apply to --model neural only",
+    );
+}
+
+#[test]
+fn tune_refuses_its_values_before_it_starts() {
+    let list = s(&fixture("accents.txt"));
+    // nothing printed but the error line (assert_value_error checks the one line)
+    bad_value(
+        &["tune", "--input", &list, "--model", "counts", "--values", "1,2e6"],
+        "invalid --values: invalid smoothing 2e6: must be 0 or from 1e-6 to 1e6",
+    );
+    bad_value(
+        &["tune", "--input", &list, "--model", "neural", "--values", "0.1,-1"],
+        "invalid --values: invalid regularization -1: must be a finite number, 0 or more",
+    );
 }

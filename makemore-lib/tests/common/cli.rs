@@ -41,11 +41,11 @@ pub fn tail(s: &str) -> String {
     lines[lines.len().saturating_sub(5)..].join("\n").chars().take(1500).collect()
 }
 
-/// Assert a clean failure: exit 1 (our errors) or 2 (clap's usage errors), nothing on
-/// stdout, `needle` in the message, no panic or backtrace; and for exit 1, one
-/// `makemore: error:` line, the last (progress lines may come first), that says the
-/// needle once and is a line a person can read (a message that quotes a
-/// 100,000-character word whole is not one).
+/// Assert a clean failure: exit 1 (bad data, files, training) or 2 (bad flags), nothing
+/// on stdout, `needle` in the message, no panic or backtrace; and unless it is clap's own
+/// usage text (an unknown or missing flag, exit 2), one `makemore: error:` line, the last
+/// (progress lines may come first), that says the needle once and is a line a person can
+/// read (a message that quotes a 100,000-character word whole is not one).
 pub fn assert_clean_failure(args: &[&str], code: Option<i32>, stdout: &str, stderr: &str, needle: &str) {
     for bad in ["panicked", "backtrace", "internal error", "memory allocation of"] {
         assert!(!stderr.contains(bad), "{args:?}: {}", tail(stderr));
@@ -53,7 +53,7 @@ pub fn assert_clean_failure(args: &[&str], code: Option<i32>, stdout: &str, stde
     assert!(matches!(code, Some(1 | 2)), "{args:?}: exit {code:?}, stderr {}", tail(stderr));
     assert!(stdout.is_empty(), "{args:?}: printed {}", tail(stdout));
     assert!(stderr.contains(needle), "{args:?}: {:?} does not mention {needle:?}", tail(stderr));
-    if code == Some(1) {
+    if code == Some(1) || stderr.starts_with("makemore: error: ") {
         let last = stderr.trim_end().lines().last().unwrap_or_default();
         assert!(last.starts_with("makemore: error: ") && last.contains(needle), "{args:?}: {}", tail(stderr));
         assert_eq!(stderr.matches("makemore: error").count(), 1, "{}", tail(stderr));
@@ -61,5 +61,45 @@ pub fn assert_clean_failure(args: &[&str], code: Option<i32>, stdout: &str, stde
             assert_eq!(last.matches(needle).count(), 1, "said twice: {}", tail(stderr));
         }
         assert!(last.chars().count() <= 1000, "{args:?}: a message of {} characters", last.chars().count());
+    }
+}
+
+/// Assert a value error: exit 2, and stderr exactly one line,
+/// `makemore: error: invalid --FLAG VALUE: ...`, holding `needle` (the flag, the value and
+/// the allowed range), as the README's "Errors" paragraph promises.
+pub fn assert_value_error(args: &[&str], code: Option<i32>, stdout: &str, stderr: &str, needle: &str) {
+    assert_clean_failure(args, code, stdout, stderr, needle);
+    assert_eq!(code, Some(2), "{args:?}: {stderr}");
+    assert!(stderr.starts_with("makemore: error: invalid --"), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+}
+
+/// Assert the one `--json` shape of train, eval and tune (the README's "JSON output"):
+/// exactly these keys, `command`, the model's kind/context/settings/file, and one entry
+/// per part with these names and word counts, each with exactly its five keys.
+pub fn assert_json_shape(json: &serde_json::Value, command: &str, parts: &[(&str, u64)]) {
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> =
+            v.as_object().unwrap_or_else(|| panic!("not an object: {v}")).keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(json), ["command", "input", "model", "parts", "split", "training", "tuning"], "{json}");
+    assert_eq!(json["command"], command, "{json}");
+    assert!(json["input"].is_string(), "{json}");
+    assert_eq!(keys(&json["model"]), ["context", "file", "kind", "settings"], "{json}");
+    assert!(json["model"]["settings"].is_object() && json["model"]["context"].is_u64(), "{json}");
+    assert!(json["split"].is_null() || keys(&json["split"]) == ["percent", "seed"], "{json}");
+    let got = json["parts"].as_array().unwrap_or_else(|| panic!("no parts: {json}"));
+    let names: Vec<(&str, u64)> =
+        got.iter().map(|p| (p["part"].as_str().unwrap(), p["words"].as_u64().unwrap())).collect();
+    assert_eq!(names, parts, "{json}");
+    for p in got {
+        assert_eq!(keys(p), ["ngrams", "nll", "part", "words", "zero_prob_ngrams"], "{json}");
+        assert!(p["nll"].is_f64() || p["nll"].is_null(), "{json}");
+    }
+    assert_eq!(json["tuning"].is_null(), command != "tune", "{json}");
+    if command != "train" {
+        assert!(json["training"].is_null(), "{json}");
     }
 }
