@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
-# One-time set-up of everything makemore-rs needs, from nothing but the package
-# registries. Safe to run again: when all is in place it does no network and takes
-# seconds.
+# Set-up of what makemore-rs needs, from nothing but the package registries, in three sizes:
 #
-#   1. a Python virtualenv `.venv` holding libtorch 2.13.0 (the `torch` wheel from PyPI:
-#      tch 0.26 needs exactly this version, and the libtorch download site is not reachable)
-#   2. `.libtorch`, a link to that torch package: `.cargo/config.toml` points tch at it,
-#      and the build embeds its lib/ folder as an rpath (no LD_LIBRARY_PATH needed)
-#   3. the notebook runner (nbclient, nbconvert), JupyterLab and Playwright for Python
-#      in the same virtualenv
-#   4. Chromium for the browser tests (apt-get, as root on Debian/Ubuntu; otherwise it
-#      says what to install) and the lld linker for the notebook kernel (apt-get too)
-#   5. evcxr_jupyter (cargo install, ~10 minutes once) and a project-local kernelspec
-#   6. a release build of the library and the `makemore` binary
+#   scripts/setup.sh cli        libtorch and the `makemore` binary                      (make cli)
+#   scripts/setup.sh [lecture]  + the notebook runner, JupyterLab, lld, the Rust kernel  (make lecture, make lab)
+#   scripts/setup.sh test       + Playwright and Chromium for the browser tests          (make test)
+#
+# Steps that do not depend on each other run side by side, each with its log in
+# target/setup/STEP.log and one line when it starts and ends:
+#   torch   pip: libtorch 2.13.0 (the `torch` wheel) into .venv; then `.libtorch` links to it
+#   build   cargo build --release: the library and the `makemore` binary      (after torch)
+#   python  pip: nbclient, nbconvert, JupyterLab (and Playwright) into .venv    (after torch)
+#   system  apt-get: lld (and Chromium), as root on Debian/Ubuntu; elsewhere it says what to install
+#   evcxr   cargo install evcxr_jupyter (the Rust Jupyter kernel; minutes, once); then its kernelspec
+# Safe to run again: what is in place is checked in about a second, with no network.
 #
 # Variables: PYTHON (default python3); MAKEMORE_FULL_TORCH=1 for the full 4.7 GB torch
-# install that also imports in Python (needed only for the PyTorch benchmarks);
-# TORCH_DIR=<site-packages>/torch to use a torch 2.13.0 you already have (e.g. conda's);
-# MAKEMORE_CHROMIUM=<binary> to run the browser tests on a Chromium installed elsewhere.
+# install that also imports in Python; TORCH_DIR=<site-packages>/torch to use a torch 2.13.0
+# you already have (e.g. conda's); MAKEMORE_CHROMIUM=<binary> for a Chromium installed
+# elsewhere; CARGO_INSTALL_ROOT to put evcxr_jupyter somewhere else than ~/.cargo/bin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
+source scripts/jobs.sh
+
+mode=${1:-lecture}
+case "$mode" in cli | lecture | test) ;; *) die "usage: scripts/setup.sh [cli|lecture|test]" ;; esac
 
 PYTHON=${PYTHON:-python3}
 TORCH_PIN=2.13.0              # what tch 0.26 expects (tests check this against torch-sys)
@@ -30,13 +34,29 @@ EVCXR_PIN=0.22.0
 JUPYTERLAB_PIN=4.6.6
 PLAYWRIGHT_PIN=1.65.2         # drives the system's Chromium (its own browser download is not used)
 KERNEL_NAME=makemore-rust
+# evcxr_jupyter is built with opt-level 1 instead of cargo install's 3: it compiles in about
+# half the CPU time, and a notebook cell takes as long (rustc, not the kernel, does the work).
+EVCXR_BUILD_ENV=(CARGO_PROFILE_RELEASE_OPT_LEVEL=1)
 
+# --- what this machine must have ---------------------------------------------------
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 is not installed: $2"; }
-need "$PYTHON" "install Python 3.9 or newer (e.g. apt-get install python3 python3-venv)"
+[ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] \
+    || die "this is $(uname -s) $(uname -m): libtorch from PyPI's torch wheel is used here, and that needs Linux on x86-64"
+glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')
+printf '%s\n' 2.28 "${glibc:-0}" | sort -V -C \
+    || die "glibc ${glibc:-unknown}: the torch $TORCH_PIN wheel needs glibc 2.28 or newer (Debian 10, Ubuntu 18.10, RHEL 8 or later)"
+need "$PYTHON" "install Python 3.10 or newer (e.g. apt-get install python3 python3-venv), or set PYTHON=/path/to/python3.X"
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+    || die "$PYTHON is Python $("$PYTHON" -c 'import platform; print(platform.python_version())'); torch $TORCH_PIN and JupyterLab need 3.10 or newer: set PYTHON=/path/to/python3.X"
+if [ -x .venv/bin/python ] && ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+    die ".venv was made by Python $(.venv/bin/python -c 'import platform; print(platform.python_version())'), older than 3.10: remove it (rm -rf .venv) and run this again"
+fi
 need cargo "install Rust with rustup (https://rustup.rs)"
+rust=$(rustc --version | awk '{print $2}')
+printf '%s\n' 1.85 "$rust" | sort -V -C || die "Rust $rust: the crate is edition 2024, which needs Rust 1.85 or newer (rustup update)"
 need c++ "install a C++ compiler (e.g. apt-get install g++): tch builds a small C++ glue library"
 
-# --- 1. virtualenv with libtorch -------------------------------------------------
+# --- in place already? (checked without network) -----------------------------------
 torch_dir() {
     if [ -n "${TORCH_DIR:-}" ]; then echo "$TORCH_DIR"; else ls -d .venv/lib/python3*/site-packages/torch 2>/dev/null | head -n1; fi
 }
@@ -44,107 +64,112 @@ torch_version() {
     local d; d=$(torch_dir)
     [ -n "$d" ] && sed -n "s/^__version__ = '\([0-9.]*\).*/\1/p" "$d/version.py" 2>/dev/null
 }
-if [ ! -x .venv/bin/python ]; then
-    "$PYTHON" -m venv .venv || die "could not create a virtualenv (apt-get install python3-venv?)"
-fi
-if [ -n "${TORCH_DIR:-}" ]; then
-    [ "$(torch_version)" = "$TORCH_PIN" ] || die "TORCH_DIR=$TORCH_DIR does not hold torch $TORCH_PIN"
-    ok "torch $TORCH_PIN from TORCH_DIR"
-elif [ "$(torch_version)" != "$TORCH_PIN" ] || [ ! -e "$(torch_dir)/lib/libtorch_cpu.so" ]; then
-    free_gb=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
-    [ "$free_gb" -ge 3 ] || die "only ${free_gb} GB free here; libtorch needs about 3 GB (1.3 GB installed)"
-    step "installing torch $TORCH_PIN from PyPI into .venv (about 1.3 GB; a few minutes)"
-    if [ "${MAKEMORE_FULL_TORCH:-0}" = 1 ]; then
-        .venv/bin/pip install --progress-bar off "torch==$TORCH_PIN"
-    else
-        # Only what libtorch_cpu needs: tch never imports the Python package.
-        .venv/bin/pip install --progress-bar off --no-deps "torch==$TORCH_PIN" \
-            "nvidia-cuda-runtime==$CUDA_RUNTIME_PIN" "nvidia-cuda-cupti==$CUDA_CUPTI_PIN"
-    fi
-    [ "$(torch_version)" = "$TORCH_PIN" ] || die "torch $TORCH_PIN did not install into .venv"
-else
-    ok "torch $TORCH_PIN in .venv"
-fi
-
-# --- 2. the link tch builds against ----------------------------------------------
-target=$(torch_dir)
-if [ "$(readlink .libtorch 2>/dev/null)" != "$target" ]; then
-    ln -sfn "$target" .libtorch
-    step "linked .libtorch -> $target"
-fi
-
-# --- 3. notebook runner, JupyterLab, Playwright ------------------------------------
-if ! .venv/bin/python -c "import nbclient, nbformat, nbconvert" 2>/dev/null; then
-    step "installing nbclient and nbconvert (run notebooks headless, write HTML)"
-    .venv/bin/pip install --progress-bar off --no-warn-conflicts nbclient==0.10.2 nbformat==5.10.4 \
-        jupyter_client==8.6.3 nbconvert==7.17.2
-else
-    ok "nbclient"
-fi
-# pinned versions, checked without importing (quick when they are in place)
-pinned() {
+torch_ready() { [ "$(torch_version)" = "$TORCH_PIN" ] && [ -e "$(torch_dir)/lib/libtorch_cpu.so" ]; }
+pinned() {   # pinned NAME==VERSION...: all installed in .venv, checked without importing them
     .venv/bin/python - "$@" <<'PY' 2>/dev/null
 import sys
 from importlib.metadata import version
 sys.exit(0 if all(version(n) == v for n, v in (a.split("==") for a in sys.argv[1:])) else 1)
 PY
 }
-if ! pinned "jupyterlab==$JUPYTERLAB_PIN" "playwright==$PLAYWRIGHT_PIN"; then
-    step "installing JupyterLab $JUPYTERLAB_PIN and Playwright $PLAYWRIGHT_PIN (make lab, and the browser tests)"
-    .venv/bin/pip install --progress-bar off --no-warn-conflicts "jupyterlab==$JUPYTERLAB_PIN" "playwright==$PLAYWRIGHT_PIN"
-else
-    ok "JupyterLab $JUPYTERLAB_PIN, Playwright $PLAYWRIGHT_PIN"
-fi
-
-# --- 4. system packages: Chromium (browser tests), lld (faster notebook cells) ---------
-# From apt, as root on Debian or Ubuntu; anywhere else set-up says what to install.
-apt_install() {   # apt_install PACKAGE...: refresh the package lists only if needed
-    if ! apt-cache show "$@" >/dev/null 2>&1; then
-        apt-get update -qq
+link_libtorch() {
+    local target; target=$(torch_dir)
+    if [ "$(readlink .libtorch 2>/dev/null)" != "$target" ]; then
+        ln -sfn "$target" .libtorch
+        say "linked .libtorch -> $target"
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+
+python_pins=()
+[ "$mode" = cli ] || python_pins+=(nbclient==0.10.2 nbformat==5.10.4 nbconvert==7.17.2 "jupyterlab==$JUPYTERLAB_PIN")
+[ "$mode" = test ] && python_pins+=("playwright==$PLAYWRIGHT_PIN")
+
 can_apt=0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && grep -qiE '^(ID|ID_LIKE)=.*(debian|ubuntu)' /etc/os-release 2>/dev/null; then
     can_apt=1
 fi
+apt_packages=()
+if [ "$mode" != cli ] && ! command -v ld.lld >/dev/null; then
+    if [ "$can_apt" = 1 ]; then apt_packages+=(lld); else
+        printf 'warning: %s\n' "lld is not installed: notebook cells link with the system linker, slower." \
+            "  Install it (apt-get install lld, dnf install lld) for faster cells." >&2
+    fi
+fi
 chromium=${MAKEMORE_CHROMIUM:-}
-if [ -z "$chromium" ]; then
+if [ "$mode" = test ] && [ -z "$chromium" ]; then
     for c in /usr/bin/chromium /usr/bin/chromium-browser; do [ -x "$c" ] && chromium=$c && break; done
-fi
-if [ -n "$chromium" ] && [ -x "$chromium" ]; then
-    ok "Chromium ($chromium)"
-elif [ "$can_apt" = 1 ]; then
-    step "installing chromium (apt-get; the browser tests drive it headless)"
-    apt_install chromium
-    ok "Chromium (/usr/bin/chromium)"
-else
-    printf 'warning: %s\n' "no Chromium for the browser tests (make test). Install it, e.g. as root:" \
-        "  apt-get install chromium      (Debian; on Ubuntu use a non-snap Chromium or Google Chrome)" \
-        "  or set MAKEMORE_CHROMIUM=/path/to/chromium. make lecture and make lab do not need it." >&2
-fi
-if command -v ld.lld >/dev/null; then
-    ok "lld ($(command -v ld.lld))"
-elif [ "$can_apt" = 1 ]; then
-    step "installing lld (apt-get; the notebook kernel links each cell with it, faster than ld)"
-    apt_install lld
-    ok "lld"
-else
-    printf 'warning: %s\n' "lld is not installed: notebook cells link with the system linker, slower." \
-        "  Install it (apt-get install lld, dnf install lld, brew install llvm) for faster cells." >&2
+    if [ -z "$chromium" ]; then
+        if [ "$can_apt" = 1 ]; then apt_packages+=(chromium); else
+            printf 'warning: %s\n' "no Chromium for the browser tests. Install it, e.g. as root:" \
+                "  apt-get install chromium      (Debian; on Ubuntu use a non-snap Chromium or Google Chrome)" \
+                "  or set MAKEMORE_CHROMIUM=/path/to/chromium. make lecture and make lab do not need it." >&2
+        fi
+    fi
 fi
 
-# --- 5. the Rust Jupyter kernel ----------------------------------------------------
-if ! cargo install --list | grep -q "^evcxr_jupyter v$EVCXR_PIN:"; then
-    step "installing evcxr_jupyter $EVCXR_PIN (cargo install; about 10 minutes, once)"
-    cargo install evcxr_jupyter --version "$EVCXR_PIN" --locked
-else
-    ok "evcxr_jupyter $EVCXR_PIN"
-fi
-scripts/write-kernelspec.sh "$KERNEL_NAME"
-mkdir -p target/evcxr/checks   # the kernel's build folders (evcxr.toml in notebooks/ and scripts/notebook-checks/)
+evcxr_ready() {   # (the list read whole first: grep -q stopping early would fail the pipe)
+    local installed; installed=$(cargo install --list 2>/dev/null) || return 1
+    grep -q "^evcxr_jupyter v$EVCXR_PIN:" <<<"$installed"
+}
+want_evcxr=0
+[ "$mode" != cli ] && ! evcxr_ready && want_evcxr=1
 
-# --- 6. build --------------------------------------------------------------------
-step "building makemore (release; the first build compiles libtorch's glue, ~2-4 minutes)"
-cargo build --release --quiet
-ok "set-up complete"
+# --- the steps -----------------------------------------------------------------------
+make_venv() { [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv || die "could not create a virtualenv (apt-get install python3-venv?)"; }
+pip=(.venv/bin/python -m pip install --progress-bar off --no-warn-conflicts)
+
+if [ "$want_evcxr" = 1 ]; then
+    job_start evcxr "cargo install evcxr_jupyter $EVCXR_PIN (the Rust Jupyter kernel; the longest step, once)" \
+        env "${EVCXR_BUILD_ENV[@]}" cargo install evcxr_jupyter --version "$EVCXR_PIN" --locked
+fi
+if [ ${#apt_packages[@]} -gt 0 ]; then
+    # refresh the package lists only if apt does not know the packages yet
+    job_start system "apt-get install ${apt_packages[*]}" bash -c \
+        'apt-cache show "$@" >/dev/null 2>&1 || apt-get update -qq
+         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"' apt "${apt_packages[@]}"
+fi
+
+after_torch() {   # what needs libtorch in place
+    make_venv
+    link_libtorch
+    job_start build "cargo build --release (the library and the makemore binary)" cargo build --release
+    if [ ${#python_pins[@]} -eq 0 ]; then :
+    elif pinned "${python_pins[@]}"; then say "ok    python: ${python_pins[*]} (in place)"
+    else job_start python "pip install ${python_pins[*]}" "${pip[@]}" "${python_pins[@]}"
+    fi
+}
+[ "$want_evcxr" = 1 ] || [ "$mode" = cli ] || say "ok    evcxr_jupyter $EVCXR_PIN (in place)"
+
+if [ -n "${TORCH_DIR:-}" ]; then
+    torch_ready || die "TORCH_DIR=$TORCH_DIR does not hold torch $TORCH_PIN"
+    after_torch
+elif torch_ready; then
+    say "ok    torch $TORCH_PIN in .venv (in place)"
+    after_torch
+else
+    free_gb=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
+    need_gb=3; [ "$mode" = cli ] || need_gb=4   # .venv, target/, and evcxr's build while it runs
+    [ "$free_gb" -ge "$need_gb" ] || die "only ${free_gb} GB free here; set-up needs about $need_gb GB (see README.md, Requirements)"
+    # Only what libtorch_cpu needs (tch never imports the Python package), unless asked for all.
+    packages=(--no-deps "torch==$TORCH_PIN" "nvidia-cuda-runtime==$CUDA_RUNTIME_PIN" "nvidia-cuda-cupti==$CUDA_CUPTI_PIN")
+    size="libtorch only, 1.3 GB"
+    [ "${MAKEMORE_FULL_TORCH:-0}" = 1 ] && packages=("torch==$TORCH_PIN") && size="all of it, 4.7 GB"
+    job_start torch "pip install torch==$TORCH_PIN into .venv ($size)" \
+        bash -c '{ [ -x .venv/bin/python ] || "$0" -m venv .venv; } && "$@"' "$PYTHON" "${pip[@]}" "${packages[@]}"
+fi
+
+while jobs_running; do
+    job_next
+    case "$JOB_ENDED" in
+    torch)
+        torch_ready || die "torch $TORCH_PIN did not install into .venv (see $JOBS_DIR/torch.log)"
+        after_torch ;;
+    evcxr)
+        evcxr_ready || die "evcxr_jupyter $EVCXR_PIN did not install (see $JOBS_DIR/evcxr.log)" ;;
+    esac
+done
+if [ "$mode" != cli ]; then
+    scripts/write-kernelspec.sh "$KERNEL_NAME"   # gives the kernel libtorch (rewritten only if it changed)
+    mkdir -p target/evcxr/checks   # the kernel's build folders (evcxr.toml in notebooks/ and scripts/notebook-checks/)
+fi
+say "set-up ($mode) complete"

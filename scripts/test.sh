@@ -1,40 +1,63 @@
 #!/usr/bin/env bash
-# All the tests: the library's unit and doc tests, the reference tests against
-# PyTorch's numbers, the CLI tests, and the notebooks run in JupyterLab in headless
-# Chromium, as a learner runs them.
+# The tests, in two halves (make test runs both; each prints its stages' times at the end):
+#
+#   scripts/test.sh rust      the cargo tests (unit, doc, reference against PyTorch, CLI, README),
+#                             the reference tests again with scalar kernels and one thread,
+#                             and the example crate that uses the library from outside (make test-rust)
+#   scripts/test.sh browser   the explorer page and the inline figures in headless Chromium, every
+#                             notebook in notebooks/ in JupyterLab (Run All Cells), and the
+#                             notebooks that must fail                             (make test-browser)
+#   scripts/test.sh [all]     both                                                        (make test)
+#
+# Run scripts/setup.sh first (`make test` does: set-up `test`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
+source scripts/stages.sh
 checks=scripts/notebook-checks
 
-step "cargo test (release profile: the same build as the CLI)"
-cargo test --release --workspace
-# PyTorch's float32 results depend on the CPU (vendor, vector width, thread count): the
-# reference tests must pass under the same tolerance policy (docs/tolerances.md) with
-# libtorch's scalar kernels and with one thread too.
-step "reference tests with scalar kernels (ATEN_CPU_CAPABILITY=default)"
-# (the fast-training comparison is skipped here: its one-hot training repeats the other test's)
-ATEN_CPU_CAPABILITY=default cargo test --release --test reference --test exercises -- --skip training_through_the_counts
-# (the MLP: the split, the parameters at init, the initial loss, autograd against the
-# written-out backward; its 200,000-step comparisons ran once above, docs/tolerances.md)
-ATEN_CPU_CAPABILITY=default cargo test --release --test mlp -- split parameters initial written_out
-step "reference tests with one thread (OMP_NUM_THREADS=1)"
-OMP_NUM_THREADS=1 MAKEMORE_EXPECT_THREADS=1 cargo test --release --test reference --test exercises -- --skip training_through_the_counts
-OMP_NUM_THREADS=1 cargo test --release --test mlp -- split parameters initial written_out
+half=${1:-all}
+case "$half" in rust | browser | all) ;; *) die "usage: scripts/test.sh [rust|browser|all]" ;; esac
 
-step "the explorer page in headless Chromium (hover, rows, smoothing and NLL, sampling, keyboard, XSS, non-ASCII)"
-.venv/bin/python scripts/browser/test_explorer.py
-step "figures inline in JupyterLab (HTML with the SVG inline plus PNG; hover; the explorer inline; untrusted copies)"
-.venv/bin/python scripts/browser/test_inline_display.py
+if [ "$half" != browser ]; then
+    stage "cargo test (release profile: the same build as the CLI)" \
+        cargo test --release --workspace
+    # PyTorch's float32 results depend on the CPU (vendor, vector width, thread count): the
+    # reference tests must pass under the same tolerance policy (docs/tolerances.md) with
+    # libtorch's scalar kernels and with one thread too.
+    # (the fast-training comparison is skipped here: its one-hot training repeats the other test's)
+    stage "reference tests with scalar kernels (ATEN_CPU_CAPABILITY=default)" \
+        env ATEN_CPU_CAPABILITY=default cargo test --release --test reference --test exercises -- --skip training_through_the_counts
+    stage "reference tests with one thread (OMP_NUM_THREADS=1)" \
+        env OMP_NUM_THREADS=1 MAKEMORE_EXPECT_THREADS=1 cargo test --release --test reference --test exercises -- --skip training_through_the_counts
+    # The MLP under both: the split, the parameters at init, the initial loss, autograd against
+    # the written-out backward (its 200,000-step comparisons ran once above: docs/tolerances.md).
+    stage "the MLP's reference tests with scalar kernels and with one thread" \
+        sh -c 'ATEN_CPU_CAPABILITY=default cargo test --release --test mlp -- split parameters initial written_out &&
+               OMP_NUM_THREADS=1 cargo test --release --test mlp -- split parameters initial written_out'
+    # A crate of its own (its own workspace and lock file) that depends on makemore by path,
+    # as a user's would: its binary must find libtorch with no LD_LIBRARY_PATH.
+    stage "the library from your own crate (examples/own-crate: the README's example)" \
+        env -u LD_LIBRARY_PATH cargo test --release --manifest-path examples/own-crate/Cargo.toml --target-dir target
+fi
 
-step "notebooks in JupyterLab (headless Chromium): Run All Cells; kernel, errors, figures, heatmap hover; screenshots in out/jupyterlab/ (the first run compiles tch for the kernel: ~3 min)"
-.venv/bin/python scripts/browser/jupyterlab.py notebooks/lecture.ipynb
-
-step "the JupyterLab test must fail on a compile error, a ? error, a panic, a heatmap drawn as <img>, a cut-off figure"
-.venv/bin/python scripts/browser/jupyterlab.py --expect-failure --hover heatmap-img.ipynb --out target/notebook-checks/jupyterlab \
-    $checks/compile-error.ipynb $checks/user-error.ipynb $checks/panicking-cell.ipynb $checks/heatmap-img.ipynb $checks/wide-figure.ipynb
-step "... and pass an inline heatmap whose cells show their count on hover"
-.venv/bin/python scripts/browser/jupyterlab.py --hover heatmap-html.ipynb --out target/notebook-checks/jupyterlab $checks/heatmap-html.ipynb
-
-step "the headless runner of make lecture must fail a notebook with a panicking cell"
-.venv/bin/python scripts/run-notebooks.py --expect-failure --out target/notebook-checks $checks/panicking-cell.ipynb
+if [ "$half" != rust ]; then
+    stage "the committed notebooks' outputs are up to date (no kernel: the source hashes; make notebooks rewrites them)" \
+        sh -c '.venv/bin/python scripts/run-notebooks.py --check-outputs notebooks/*.ipynb &&
+               .venv/bin/python scripts/run-notebooks.py --check-outputs --expect-failure scripts/notebook-checks/stale-outputs.ipynb'
+    stage "the explorer page in headless Chromium (hover, rows, smoothing and NLL, sampling, keyboard, XSS, non-ASCII)" \
+        .venv/bin/python scripts/browser/test_explorer.py
+    stage "figures inline in JupyterLab (HTML with the SVG inline plus PNG; hover; the explorer inline; untrusted copies)" \
+        .venv/bin/python scripts/browser/test_inline_display.py
+    # every notebook in notebooks/ (the first run compiles tch for the kernel: ~3 min)
+    stage "notebooks in JupyterLab, headless: Run All Cells; kernel, errors, figures, heatmap hover (screenshots in out/jupyterlab/)" \
+        .venv/bin/python scripts/browser/jupyterlab.py notebooks/*.ipynb
+    stage "JupyterLab test must fail: a compile error, a ? error, a panic, a heatmap as <img>, a cut-off figure" \
+        .venv/bin/python scripts/browser/jupyterlab.py --expect-failure --hover heatmap-img.ipynb --out target/notebook-checks/jupyterlab \
+        $checks/compile-error.ipynb $checks/user-error.ipynb $checks/panicking-cell.ipynb $checks/heatmap-img.ipynb $checks/wide-figure.ipynb
+    stage "... and pass an inline heatmap whose cells show their count on hover" \
+        .venv/bin/python scripts/browser/jupyterlab.py --hover heatmap-html.ipynb --out target/notebook-checks/jupyterlab $checks/heatmap-html.ipynb
+    stage "the headless runner of make lecture must fail a notebook with a panicking cell" \
+        .venv/bin/python scripts/run-notebooks.py --expect-failure --out target/notebook-checks $checks/panicking-cell.ipynb
+fi
+stages_report "make test ($half)"

@@ -47,7 +47,7 @@ fn main() -> anyhow::Result<()> {
     });
 
     let examples = Examples::new(&words, &vocab)?;
-    let mut net = NeuralBigram::new(&vocab, LECTURE_SEED);
+    let mut net = NeuralModel::bigram(&vocab, LECTURE_SEED);
     keep_freed_memory_for_reuse(); // as the one-hot training does
     time("one step: lecture one-hot", 10, || {
         net.step(&examples, 50.0, 0.01).unwrap();
@@ -57,13 +57,13 @@ fn main() -> anyhow::Result<()> {
         [("100 steps: one-hot", Method::OneHot), ("100 steps: through the counts", Method::ExactGradient)]
     {
         time(case, 3, || {
-            let mut net = NeuralBigram::new(&vocab, LECTURE_SEED);
+            let mut net = NeuralModel::bigram(&vocab, LECTURE_SEED);
             let cfg = TrainConfig { steps: 100, method, ..Default::default() };
             net.train(&words, cfg).unwrap();
         });
     }
 
-    let model = CountsModel::fit(&words, 1.0)?;
+    let model = CountsModel::bigram(&words, 1.0)?;
     for n in [1_000, 10_000] {
         time(&format!("sample {n}: lecture loop"), 3, || {
             sample(&model, n, LECTURE_SEED).unwrap();
@@ -90,7 +90,7 @@ fn main() -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("makemore-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("counts.safetensors");
-    save_model(&CountsModel::fit(&words, 1.0)?, &path)?;
+    save_model(&CountsModel::bigram(&words, 1.0)?, &path)?;
     let exe = env!("CARGO_BIN_EXE_makemore");
     time("start-up: process start to first tensor op", 10, || {
         let out = Command::new(exe).args(["sample", "--num", "1", "--model"]).arg(&path).output().unwrap();

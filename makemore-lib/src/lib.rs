@@ -13,19 +13,19 @@
 //! | `stoi`, `itos` | [`Vocab`] |
 //! | `N[ix1, ix2] += 1` | [`BigramCounts::from_words_loop`] (and the fast [`BigramCounts::from_words`]) |
 //! | `plt.imshow(N, cmap='Blues')` with labels | [`Heatmap::counts`] |
-//! | `P = (N+1).float(); P /= P.sum(1, keepdims=True)` | [`normalize_rows`], [`CountsModel`] |
+//! | `P = (N+1).float(); P /= P.sum(1, keepdims=True)` | [`normalize_rows`], [`CountsModel::bigram`], [`LanguageModel::probs_matrix`] |
 //! | the `keepdim=False` bug | [`normalize_rows_keepdim_bug`] |
 //! | `g = torch.Generator().manual_seed(2147483647)` | [`seed`], [`LECTURE_SEED`] |
 //! | `torch.multinomial` sampling loop | [`sample()`] (any model, through [`LanguageModel`]) |
 //! | `log_likelihood += torch.log(prob)` | [`nll_loop`], [`evaluate`], [`word_nll`] |
-//! | `xs`, `ys`, `W = torch.randn(...)`, one-hot, softmax | [`Examples`], [`NeuralBigram::forward`], [`NeuralBigram::loss`] |
-//! | `W.grad = None`, `loss.backward()`, `W.data += -50 * W.grad` | [`descend`], [`NeuralBigram::train`] |
+//! | `xs`, `ys`, `W = torch.randn(...)`, one-hot, softmax | [`Examples`], [`NeuralModel::bigram`], [`NeuralModel::forward`], [`NeuralModel::loss`] |
+//! | `W.grad = None`, `loss.backward()`, `W.data += -50 * W.grad` | [`descend`], [`NeuralModel::train`] |
 //! | the same training in closed form from the counts, O(V²) a step | [`Method::ExactGradient`], [`ExactGradient`] |
 //! | many names at once | [`sample_fast`] |
-//! | E01 trigrams and longer contexts | [`NgramModel`], [`NeuralNgram`], [`NgramTable`] |
+//! | E01 trigrams and longer contexts | [`CountsModel::fit`], [`NeuralModel::new`] (any context), [`NgramTable`] |
 //! | E02 train/dev/test splits | [`Split`] |
 //! | E03 tuning on dev | [`tune()`], [`Figure::tuning`] |
-//! | E04 index instead of one-hot, E05 cross-entropy | [`NeuralBigram::loss_indexed`], [`NeuralBigram::loss_cross_entropy`] |
+//! | E04 index instead of one-hot, E05 cross-entropy | [`NeuralModel::loss_indexed`], [`NeuralModel::loss_cross_entropy`] |
 //! | any model from a description (one variant per kind; a kind is one file) | [`ModelSpec`], [`ModelKind`], [`fit()`] |
 //! | saving and loading | [`save_model`], [`load_model`] |
 //! | lecture 2: `random.seed(42); random.shuffle(words)`, `n1 = int(0.8*len(words))` | [`Split::apply`], [`PyRandom`] |
@@ -38,7 +38,7 @@
 //! ```
 //! use makemore::{CountsModel, WordList, evaluate, sample, LECTURE_SEED};
 //! let words = WordList::parse("emma\nolivia\nava\nisabella\nsophia", "names")?;
-//! let model = CountsModel::fit(&words, 1.0)?;
+//! let model = CountsModel::bigram(&words, 1.0)?;
 //! let names = sample(&model, 3, LECTURE_SEED)?;
 //! assert_eq!(names.len(), 3);
 //! let eval = evaluate(&model, &words)?;
@@ -51,6 +51,9 @@
 //   data → counting → models → using → drawing
 // The folders are private: every public item has one path, `makemore::Item`.
 mod allocator;
+/// Checking a notebook's numbers against PyTorch's, one line each: `check::close(got, want,
+/// Bound::…)`. Under everything, like `error`: it uses only tch.
+pub mod check;
 mod counting;
 mod data;
 mod drawing;
@@ -84,15 +87,13 @@ pub use error::{Error, Result};
 pub use item::Item;
 pub use models::ExactGradient;
 pub use models::counts::{
-    CountsModel, DEFAULT_SMOOTHING, NgramConfig, NgramModel, SMOOTHING_RANGE, normalize_rows,
-    normalize_rows_keepdim_bug,
+    CountsModel, DEFAULT_SMOOTHING, NgramConfig, SMOOTHING_RANGE, normalize_rows, normalize_rows_keepdim_bug,
 };
 pub use models::file::{load as load_model, save as save_model};
-pub use models::kind::{LanguageModel, ModelKind};
+pub use models::kind::{LanguageModel, ModelKind, OnStep};
 pub use models::mlp::{MAX_BATCH_CELLS, MAX_PARAMETERS, MAX_STEPS as MLP_MAX_STEPS, Mlp, MlpConfig};
 pub use models::neural::{
-    Examples, MAX_ONE_HOT_CELLS, Method, NeuralBigram, NeuralConfig, NeuralNgram, TrainConfig, descend, forward, nll,
-    one_hot, train_network,
+    Examples, MAX_ONE_HOT_CELLS, Method, NeuralConfig, NeuralModel, TrainConfig, descend, forward, nll, one_hot,
 };
 pub use models::registry::{ModelSpec, fit, fit_with};
 pub use models::stored::{
@@ -104,4 +105,4 @@ pub use tch;
 pub use using::eval::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
 pub use using::progress::TrainingProgress;
 pub use using::sample::{MAX_WORD_CHARS, draw, sample, sample_fast, sample_one};
-pub use using::tune::{TuneRow, Tuning, tune};
+pub use using::tune::{TuneRow, Tuning, check_tune_values, tune};

@@ -5,16 +5,18 @@
 //! their defaults and checks are the library's.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use makemore::{
-    BigramFigure, Evaluation, Figure, Heatmap, MAX_CONTEXT, MAX_WORD_CHARS, MlpConfig, ModelKind, ModelSpec,
-    NeuralConfig, NgramConfig, Split, Splits, TrainingProgress, Vocab, WordList, check_writable, evaluate, fit,
-    fit_with, load_model, not_the_input, parse_seed, sample, sample_fast, save_model, tune,
+    BigramFigure, Evaluation, Figure, Heatmap, LanguageModel, MAX_CONTEXT, MAX_WORD_CHARS, MlpConfig, ModelKind,
+    ModelSpec, NeuralConfig, NgramConfig, Split, Splits, TrainingProgress, Vocab, WordList, check_tune_values,
+    check_writable, evaluate, fit, fit_with, load_model, not_the_input, parse_seed, sample, sample_fast, save_model,
+    tune,
 };
+use serde_json::{Value, json};
 
 /// Make more of whatever word list you give it: character-level language models from
 /// Karpathy's makemore lectures (bigram counts and a one-layer network, and their n-gram
@@ -45,8 +47,9 @@ enum Command {
 /// Which model: its kind and context (train and tune), and every kind's flags.
 #[derive(clap::Args)]
 struct ModelArgs {
-    /// Which model.
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(ModelSpec::NAMES.iter().copied()))]
+    /// Which kind of model (karpathy/makemore's `--type` is the same flag).
+    #[arg(long, visible_alias = "type", value_name = "KIND",
+          value_parser = clap::builder::PossibleValuesParser::new(ModelSpec::NAMES.iter().copied()))]
     model: String,
     /// How many previous characters predict the next (1: bigram, 2: trigram, ...);
     /// by default the kind's own (1 for counts and neural, 3 for mlp).
@@ -92,6 +95,7 @@ impl KindFlags {
 impl ModelArgs {
     /// The spec of the kind asked for; `typed` are the long flags on the command line,
     /// refused when they belong to another kind.
+    /// Its values checked before any work (a value error, exit code 2).
     fn spec(self, typed: &[String]) -> Result<ModelSpec> {
         let specs = self.kinds.specs(typed);
         let spec = match specs.iter().find(|s| s.name() == self.model) {
@@ -99,18 +103,21 @@ impl ModelArgs {
             None => ModelSpec::named(&self.model)?,
         };
         spec.refuse_foreign_flags(typed, &specs)?;
-        Ok(match self.context {
+        let spec = match self.context {
             Some(n) => spec.with_context_len(n as usize),
             None => spec,
-        })
+        };
+        spec.validate().map_err(value_error)?;
+        Ok(spec)
     }
 }
 
 /// Splitting the words into train/dev/test (exercise E02).
 #[derive(clap::Args, Clone)]
 struct SplitArgs {
-    /// Split the words into train/dev/test percentages, e.g. 80/10/10: train on the first
-    /// part only, and report the loss of each part.
+    /// Split the words into train/dev/test percentages, e.g. 80/10/10 (shuffled with
+    /// --split-seed), and report the loss of each part. train fits on the train part only;
+    /// eval scores the same three parts as a train with the same percentages and seed.
     #[arg(long)]
     split: Option<Split>,
     /// Seed for shuffling the words before splitting.
@@ -125,26 +132,37 @@ impl SplitArgs {
             None => None,
         })
     }
+
+    fn json(&self) -> Value {
+        self.split.map_or(Value::Null, |s| split_json(s, self.split_seed))
+    }
+}
+
+fn split_json(split: Split, seed: u64) -> Value {
+    json!({ "percent": split.percent, "seed": seed })
 }
 
 #[derive(clap::Args)]
 struct TrainArgs {
-    /// Word list to train on.
+    /// Word list to train on (`-`: standard input).
     #[arg(long)]
     input: PathBuf,
     #[command(flatten)]
     model: ModelArgs,
     #[command(flatten)]
     split: SplitArgs,
-    /// Where to write the model (safetensors).
+    /// Where to write the model (safetensors: a file, not `-`).
     #[arg(long)]
     out: PathBuf,
+    /// Print one JSON object (the shape the README describes) instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
 struct SampleArgs {
-    /// A model written by `makemore train`.
-    #[arg(long)]
+    /// A model file written by `makemore train --out FILE`.
+    #[arg(long, value_name = "FILE")]
     model: PathBuf,
     /// How many words to make.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_negative_numbers = true)]
@@ -161,28 +179,28 @@ struct SampleArgs {
 
 #[derive(clap::Args)]
 struct EvalArgs {
-    /// A model written by `makemore train`.
-    #[arg(long)]
+    /// A model file written by `makemore train --out FILE`.
+    #[arg(long, value_name = "FILE")]
     model: PathBuf,
-    /// Word list to score.
+    /// Word list to score (`-`: standard input).
     #[arg(long)]
     input: PathBuf,
     #[command(flatten)]
     split: SplitArgs,
-    /// Print one JSON object instead of text.
+    /// Print one JSON object (the shape the README describes) instead of text.
     #[arg(long)]
     json: bool,
 }
 
 #[derive(clap::Args)]
 struct TuneArgs {
-    /// Word list to split and tune on.
+    /// Word list to split and tune on (`-`: standard input).
     #[arg(long)]
     input: PathBuf,
     #[command(flatten)]
     model: ModelArgs,
-    /// The strengths to try, comma-separated (each finite and 0 or more): the smoothing
-    /// of a counts model, the regularization of a neural one (in place of --smoothing or --reg).
+    /// The strengths to try, comma-separated, in place of --smoothing (counts: each 0, or
+    /// 1e-6 to 1e6) or --reg (neural: each finite, 0 or more). All are checked before tuning.
     #[arg(long, value_delimiter = ',', required = true, allow_negative_numbers = true)]
     values: Vec<f64>,
     /// Train/dev/test percentages.
@@ -194,11 +212,14 @@ struct TuneArgs {
     /// Also draw train and dev loss against the strength: FILE.svg or FILE.png.
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// Print one JSON object (the shape the README describes) instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
 struct HeatmapArgs {
-    /// Word list whose bigrams to count.
+    /// Word list whose bigrams to count (`-`: standard input).
     #[arg(long)]
     input: PathBuf,
     /// Output figure: FILE.svg or FILE.png (SVG cells show a tooltip on hover), or FILE.html:
@@ -215,7 +236,10 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("makemore: internal error: {info}");
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e),
+    };
     // the long flags typed (clap has checked them): a kind refuses another kind's flags
     let typed: Vec<String> = std::env::args()
         .skip(1)
@@ -232,9 +256,76 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("makemore: error: {e:#}");
-            ExitCode::FAILURE
+            if e.is::<ValueError>() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
+}
+
+/// A flag's value out of its range: one line and exit code 2, like the parser's own.
+#[derive(Debug)]
+struct ValueError(String);
+
+impl std::fmt::Display for ValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+/// The library's refusal of a hyper-parameter, naming the flag that set it.
+fn value_error(e: makemore::Error) -> anyhow::Error {
+    const FLAGS: [(&str, &str); 4] =
+        [("smoothing", "--smoothing"), ("steps", "--steps"), ("learning rate", "--lr"), ("regularization", "--reg")];
+    let text = match &e {
+        makemore::Error::BadParameter { name, value, expected } => match FLAGS.iter().find(|(n, _)| n == name) {
+            Some((_, flag)) => format!("invalid {flag} {value}: {expected}"),
+            None => e.to_string(),
+        },
+        _ => e.to_string(),
+    };
+    ValueError(text).into()
+}
+
+/// The argument parser's errors: a value that does not parse or is out of range is one
+/// line naming the flag and what it takes; the rest (an unknown or missing flag, help)
+/// as clap prints them. Exit code 2 (0 for help and version).
+fn clap_error(e: clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(e.kind(), ErrorKind::InvalidValue | ErrorKind::ValueValidation) {
+        let _ = e.print();
+        return ExitCode::from(e.exit_code() as u8);
+    }
+    let text = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        _ => String::new(),
+    };
+    let flag = text(ContextKind::InvalidArg).split([' ', '=']).next().unwrap_or_default().to_string();
+    let value = text(ContextKind::InvalidValue);
+    let why = match std::error::Error::source(&e) {
+        // the library's "invalid split 80/10/20: ..." says again what this line says
+        Some(source) => {
+            let why = source.to_string();
+            match why.strip_prefix(&format!("invalid {} {value}: ", flag.trim_start_matches('-'))) {
+                Some(rest) => rest.to_string(),
+                None => why,
+            }
+        }
+        None => format!("must be one of {}", text(ContextKind::ValidValue)),
+    };
+    let hint = if flag == "--model" && ModelSpec::named(&value).is_err() && value.contains(['.', '/']) {
+        " (train and tune take a model kind; `makemore sample` and `makemore eval` read model files)"
+    } else {
+        ""
+    };
+    eprintln!("makemore: error: invalid {flag} '{value}': {why}{hint}");
+    ExitCode::from(2)
+}
+
+/// "1 word", "2 words".
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// "bigrams", "trigrams", "4-grams", ... for a context length.
@@ -246,23 +337,127 @@ fn ngrams(context: usize) -> String {
     }
 }
 
+/// The word list at `path` (`-`: standard input), with a note on stderr when
+/// whitespace was stripped from some lines.
+fn read_words(path: &Path) -> Result<WordList> {
+    let words = if path == Path::new("-") {
+        WordList::from_reader(std::io::stdin().lock(), "<stdin>")?
+    } else {
+        WordList::read(path)?
+    };
+    if let Some(&first) = words.stripped().first() {
+        eprintln!(
+            "makemore: note: stripped leading/trailing whitespace from {} of {} (the first: line {first})",
+            plural(words.stripped().len(), "line", "lines"),
+            words.origin()
+        );
+    }
+    Ok(words)
+}
+
+/// Refuse `-` for an output that is a file (a model, a figure): stdout is for results.
+fn not_stdout(flag: &str, out: &Path, what: &str) -> Result<()> {
+    if out == Path::new("-") {
+        return Err(ValueError(format!("invalid {flag} '-': {what} is written to a file; give a file name")).into());
+    }
+    Ok(())
+}
+
+/// The output checks of a file written from `input`.
+fn check_output(flag: &str, out: &Path, input: &Path, what: &str) -> Result<()> {
+    not_stdout(flag, out, what)?;
+    check_writable(out)?;
+    if input != Path::new("-") {
+        not_the_input(flag, out, input)?;
+    }
+    Ok(())
+}
+
+/// Load the model file of `--model`; a kind's name in its place gets a hint.
+fn load_model_file(path: &Path, command: &str) -> Result<Box<dyn LanguageModel>> {
+    let name = path.to_string_lossy();
+    if !path.exists() && ModelSpec::named(&name).is_ok() {
+        return Err(ValueError(format!(
+            "invalid --model '{name}': '{name}' is a model kind; {command} reads a model file written by \
+             `makemore train --out FILE`"
+        ))
+        .into());
+    }
+    Ok(load_model(path)?)
+}
+
+/// One part's result as `--json` reports it.
+fn part_json(name: &str, e: &Evaluation) -> Value {
+    let nll = if e.nll.is_finite() { json!(e.nll) } else { Value::Null };
+    json!({ "part": name, "words": e.words, "ngrams": e.ngrams, "nll": nll, "zero_prob_ngrams": e.zero_prob })
+}
+
+/// The one `--json` shape of train, eval and tune (the README describes it).
+struct Report<'a> {
+    command: &'a str,
+    input: &'a Path,
+    kind: &'a str,
+    context: usize,
+    settings: Value,
+    file: Option<&'a Path>,
+    split: Value,
+    parts: Vec<(&'a str, Evaluation)>,
+    training: Value,
+    tuning: Value,
+}
+
+impl Report<'_> {
+    fn print(&self) {
+        let parts: Vec<Value> = self.parts.iter().map(|(name, e)| part_json(name, e)).collect();
+        let report = json!({
+            "command": self.command,
+            "input": self.input.display().to_string(),
+            "model": {
+                "kind": self.kind,
+                "context": self.context,
+                "settings": self.settings,
+                "file": self.file.map(|f| f.display().to_string()),
+            },
+            "split": self.split,
+            "parts": parts,
+            "training": self.training,
+            "tuning": self.tuning,
+        });
+        println!("{report}");
+    }
+}
+
+/// The text line of one part: "train nll 2.454577  (228146 n-grams of 32033 words)".
+fn part_text(name: &str, e: &Evaluation) {
+    let name = if name == "all" { String::new() } else { format!("{name:<5} ") };
+    println!(
+        "{name}nll {:.6}  ({} of {})",
+        e.nll,
+        plural(e.ngrams, "n-gram", "n-grams"),
+        plural(e.words, "word", "words")
+    );
+    if e.zero_prob > 0 {
+        let verb = if e.zero_prob == 1 { "has" } else { "have" };
+        println!("{name}{} of them {verb} probability 0 under this model (train with smoothing > 0)", e.zero_prob);
+    }
+}
+
 fn train(args: TrainArgs, typed: &[String]) -> Result<()> {
-    check_writable(&args.out)?;
-    not_the_input("--out", &args.out, &args.input)?;
+    check_output("--out", &args.out, &args.input, "a model")?;
     let spec = args.model.spec(typed)?;
-    spec.validate()?;
-    let all = WordList::read(&args.input)?;
+    let all = read_words(&args.input)?;
     // the vocabulary of all the words, so that dev and test words can be scored
     let vocab = Vocab::from_words(&all)?;
     let splits = args.split.apply(&all)?;
     let words = splits.as_ref().map_or(&all, |s| &s.train);
     let what = format!(
-        "{} {} of {} words ({} tokens)",
+        "{} {} of {} ({} tokens)",
         words.num_examples(),
         ngrams(spec.context_len()),
-        words.len(),
+        plural(words.len(), "word", "words"),
         vocab.len()
     );
+    let mut training = Value::Null;
     let model = match spec.steps() {
         None => {
             let model = fit(&spec, words, &vocab)?;
@@ -278,18 +473,46 @@ fn train(args: TrainArgs, typed: &[String]) -> Result<()> {
                 last = loss;
             })?;
             progress.finish();
-            eprintln!("final loss {last:.4}");
+            // the trained weights' loss, measured: the data's NLL (what eval reports) plus
+            // the regularization term
+            let nll = evaluate(&*model, words)?.nll;
+            let penalty = spec.penalty(&*model)?;
+            eprintln!(
+                "final loss {:.4} = nll {nll:.4} + regularization {penalty:.4} (of the trained weights; eval reports the nll)",
+                nll + penalty
+            );
+            training = json!({ "steps": steps, "last_step_loss": last, "loss": nll + penalty, "nll": nll, "penalty": penalty });
             model
         }
     };
-    if let Some(splits) = &splits {
-        for (name, part) in parts(splits) {
-            let e = evaluate(&*model, part)?;
-            eprintln!("{name:<5} nll {:.6}  ({} words)", e.nll, e.words);
+    let parts: Vec<(&str, Evaluation)> = match &splits {
+        Some(splits) => {
+            parts(splits).into_iter().map(|(n, p)| Ok((n, evaluate(&*model, p)?))).collect::<Result<_>>()?
         }
-    }
+        None if args.json => vec![("all", evaluate(&*model, &all)?)],
+        None => Vec::new(),
+    };
     save_model(&*model, &args.out)?;
     eprintln!("saved {} model to {}", model.kind(), args.out.display());
+    if args.json {
+        Report {
+            command: "train",
+            input: &args.input,
+            kind: spec.name(),
+            context: spec.context_len(),
+            settings: spec.settings(),
+            file: Some(&args.out),
+            split: args.split.json(),
+            parts,
+            training,
+            tuning: Value::Null,
+        }
+        .print();
+    } else {
+        for (name, e) in &parts {
+            part_text(name, e);
+        }
+    }
     Ok(())
 }
 
@@ -298,7 +521,7 @@ fn parts(s: &Splits) -> [(&'static str, &WordList); 3] {
 }
 
 fn sample_words(args: SampleArgs) -> Result<()> {
-    let model = load_model(&args.model)?;
+    let model = load_model_file(&args.model, "sample")?;
     let words = if args.fast {
         sample_fast(&*model, args.num as usize, args.seed)?
     } else {
@@ -315,49 +538,45 @@ fn sample_words(args: SampleArgs) -> Result<()> {
     }
     let cut = words.iter().filter(|w| w.chars().count() == MAX_WORD_CHARS).count();
     if cut > 0 {
-        eprintln!("makemore: note: {cut} of the words reached {MAX_WORD_CHARS} characters and were cut there");
+        let verb = if cut == 1 { "was" } else { "were" };
+        eprintln!("makemore: note: {cut} of the words reached {MAX_WORD_CHARS} characters and {verb} cut there");
     }
     Ok(())
 }
 
+/// What a model file records of its kind's settings (e.g. the smoothing), numbers as numbers.
+fn file_settings(model: &dyn LanguageModel) -> Value {
+    let meta = model.stored().meta;
+    let map = meta.into_iter().map(|(k, v)| (k.to_string(), v.parse::<f64>().map_or_else(|_| json!(v), |x| json!(x))));
+    Value::Object(map.collect())
+}
+
 fn eval(args: EvalArgs) -> Result<()> {
-    let model = load_model(&args.model)?;
-    let words = WordList::read(&args.input)?;
-    let report = |e: Evaluation| {
-        let nll = if e.nll.is_finite() { serde_json::json!(e.nll) } else { serde_json::Value::Null };
-        serde_json::json!({ "nll": nll, "n": e.ngrams, "words": e.words, "zero_prob_bigrams": e.zero_prob })
-    };
-    let text = |name: &str, e: Evaluation| {
-        println!("{name}nll {:.6}  ({} n-grams of {} words)", e.nll, e.ngrams, e.words);
-        if e.zero_prob > 0 {
-            println!("{name}{} of them have probability 0 under this model (train with smoothing > 0)", e.zero_prob);
-        }
-    };
-    let mut json = serde_json::json!({ "model": model.kind(), "context": model.context_len() });
-    match args.split.apply(&words)? {
-        None => {
-            let e = evaluate(&*model, &words)?;
-            if args.json {
-                let mut one = report(e);
-                one["model"] = json["model"].take();
-                one["context"] = json["context"].take();
-                println!("{one}");
-            } else {
-                text("", e);
-            }
-        }
+    let model = load_model_file(&args.model, "eval")?;
+    let words = read_words(&args.input)?;
+    let parts: Vec<(&str, Evaluation)> = match args.split.apply(&words)? {
+        None => vec![("all", evaluate(&*model, &words)?)],
         Some(splits) => {
-            for (name, part) in parts(&splits) {
-                let e = evaluate(&*model, part)?;
-                if args.json {
-                    json[name] = report(e);
-                } else {
-                    text(&format!("{name:<5} "), e);
-                }
-            }
-            if args.json {
-                println!("{json}");
-            }
+            parts(&splits).into_iter().map(|(n, p)| Ok((n, evaluate(&*model, p)?))).collect::<Result<_>>()?
+        }
+    };
+    if args.json {
+        Report {
+            command: "eval",
+            input: &args.input,
+            kind: model.kind(),
+            context: model.context_len(),
+            settings: file_settings(&*model),
+            file: Some(&args.model),
+            split: args.split.json(),
+            parts,
+            training: Value::Null,
+            tuning: Value::Null,
+        }
+        .print();
+    } else {
+        for (name, e) in &parts {
+            part_text(name, e);
         }
     }
     Ok(())
@@ -365,13 +584,12 @@ fn eval(args: EvalArgs) -> Result<()> {
 
 fn tune_values(args: TuneArgs, typed: &[String]) -> Result<()> {
     if let Some(plot) = &args.plot {
-        check_writable(plot)?;
-        not_the_input("--plot", plot, &args.input)?;
+        check_output("--plot", plot, &args.input, "a plot")?;
         Heatmap::check_path(plot)?;
     }
     let spec = args.model.spec(typed)?;
-    spec.validate()?;
-    let words = WordList::read(&args.input)?;
+    check_tune_values(&spec, &args.values).map_err(|e| ValueError(format!("invalid --values: {e}")))?;
+    let words = read_words(&args.input)?;
     let vocab = Vocab::from_words(&words)?;
     let splits = args.split.apply(&words, args.split_seed)?;
     let what = spec.tuned();
@@ -382,12 +600,37 @@ fn tune_values(args: TuneArgs, typed: &[String]) -> Result<()> {
         splits.test.len()
     );
     let t = tune(&splits, &vocab, &spec, &args.values)?;
-    println!("{what:>14}  {:>10}  {:>10}", "train nll", "dev nll");
-    for (i, row) in t.rows.iter().enumerate() {
-        let mark = if i == t.best { "  <- lowest dev loss" } else { "" };
-        println!("{:>14}  {:>10.5}  {:>10.5}{mark}", row.value, row.train, row.dev);
+    let chosen = t.rows[t.best].value;
+    if args.json {
+        let rows: Vec<Value> = t
+            .rows
+            .iter()
+            .map(|r| {
+                let finite = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+                json!({ "value": r.value, "train_nll": finite(r.train), "dev_nll": finite(r.dev) })
+            })
+            .collect();
+        Report {
+            command: "tune",
+            input: &args.input,
+            kind: spec.name(),
+            context: spec.context_len(),
+            settings: spec.clone().with_tuned(chosen).settings(),
+            file: None,
+            split: split_json(args.split, args.split_seed),
+            parts: ["train", "dev", "test"].into_iter().zip(t.chosen).collect(),
+            training: Value::Null,
+            tuning: json!({ "tuned": what, "values": rows, "chosen": chosen }),
+        }
+        .print();
+    } else {
+        println!("{what:>14}  {:>10}  {:>10}", "train nll", "dev nll");
+        for (i, row) in t.rows.iter().enumerate() {
+            let mark = if i == t.best { "  <- lowest dev loss" } else { "" };
+            println!("{:>14}  {:>10.5}  {:>10.5}{mark}", row.value, row.train, row.dev);
+        }
+        println!("chosen {what} {chosen}: test nll {:.5}", t.test);
     }
-    println!("chosen {what} {}: test nll {:.5}", t.rows[t.best].value, t.test);
     if let Some(plot) = &args.plot {
         Figure::tuning(&t)?.save(plot)?;
         eprintln!("wrote {}", plot.display());
@@ -396,10 +639,9 @@ fn tune_values(args: TuneArgs, typed: &[String]) -> Result<()> {
 }
 
 fn heatmap(args: HeatmapArgs) -> Result<()> {
-    check_writable(&args.out)?;
-    not_the_input("--out", &args.out, &args.input)?;
+    check_output("--out", &args.out, &args.input, "a figure")?;
     args.figure.check(&args.out)?;
-    let words = WordList::read(&args.input)?;
+    let words = read_words(&args.input)?;
     let title = args.input.file_name().map_or_else(|| args.input.display().to_string(), |n| n.to_string_lossy().into());
     args.figure.draw(&words, &args.out, &title)?;
     eprintln!("wrote {}", args.out.display());

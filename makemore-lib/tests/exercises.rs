@@ -21,7 +21,7 @@ fn trigram_nll_equals_pytorch() {
             for t in r["trigram_nll"].as_array().unwrap() {
                 let (k, want) = (t["smoothing"].as_f64().unwrap(), t["avg_exact"].as_f64().unwrap());
                 let vocab = Vocab::from_words(&words).unwrap();
-                let m = NgramModel::fit(&words, &vocab, NgramConfig { context_len: 2, smoothing: k }).unwrap();
+                let m = CountsModel::fit(&words, &vocab, NgramConfig { context_len: 2, smoothing: k }).unwrap();
                 let e = evaluate(&m, &words).unwrap();
                 assert_eq!(e.ngrams as u64, t["n"].as_u64().unwrap());
                 let tol = count_model_nll_tol(m.vocab().len(), e.ngrams, want);
@@ -45,7 +45,7 @@ fn ngram_counts_sum_to_the_number_of_ngrams() {
     let words = names();
     let chars: usize = words.iter().map(|w| w.chars().count()).sum();
     for context in 1..=4 {
-        let m = NgramModel::fit(
+        let m = CountsModel::fit(
             &words,
             &Vocab::from_words(&words).unwrap(),
             NgramConfig { context_len: context, smoothing: 1.0 },
@@ -55,7 +55,7 @@ fn ngram_counts_sum_to_the_number_of_ngrams() {
         assert_eq!(evaluate(&m, &words).unwrap().ngrams, chars + words.len());
     }
     let m =
-        NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), NgramConfig { context_len: 2, smoothing: 0.0 })
+        CountsModel::fit(&words, &Vocab::from_words(&words).unwrap(), NgramConfig { context_len: 2, smoothing: 0.0 })
             .unwrap();
     assert_eq!(m.count("..", 'a'), 4410); // as the bigram '.a': a trigram '..a' starts each name
     assert!(m.table().len() < 27 * 27);
@@ -66,7 +66,7 @@ fn bigram_as_ngram_equals_the_lecture_model() {
     let _rng = rng_lock();
     let words = names();
     let m =
-        NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), NgramConfig { context_len: 1, smoothing: 1.0 })
+        CountsModel::fit(&words, &Vocab::from_words(&words).unwrap(), NgramConfig { context_len: 1, smoothing: 1.0 })
             .unwrap();
     let nll = evaluate(&m, &words).unwrap().nll;
     for r in reference_sets("names-reference.json") {
@@ -89,7 +89,7 @@ fn large_vocabulary_long_context_stays_small() {
         .collect();
     let words = WordList::parse(&text, "greek").unwrap();
     let m =
-        NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), NgramConfig { context_len: 3, smoothing: 0.1 })
+        CountsModel::fit(&words, &Vocab::from_words(&words).unwrap(), NgramConfig { context_len: 3, smoothing: 0.1 })
             .unwrap();
     assert!(m.vocab().len() > 50);
     assert!(m.table().len() <= 3000 * 7);

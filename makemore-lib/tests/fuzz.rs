@@ -263,20 +263,20 @@ fn quiet_panics_on_fuzz_threads() {
 fn good_files(words: &WordList, dir: &std::path::Path) -> Vec<(&'static str, Vec<u8>)> {
     let _rng = rng_lock();
     let vocab = Vocab::from_words(words).unwrap();
-    let mut nn = NeuralBigram::new(&vocab, 1);
+    let mut nn = NeuralModel::bigram(&vocab, 1);
     let cfg = TrainConfig { steps: 5, lr: 10.0, reg: 0.01, method: Method::ExactGradient };
     nn.train(words, cfg).unwrap();
-    let mut nn3 = NeuralNgram::new(&vocab, 2, 1).unwrap();
+    let mut nn3 = NeuralModel::new(&vocab, 2, 1).unwrap();
     nn3.train(words, TrainConfig { method: Method::OneHot, ..cfg }).unwrap();
     let mlp_cfg = MlpConfig { context_len: 2, embedding: 2, hidden: 3, batch: 4, steps: 5, ..MlpConfig::DEFAULT };
     let mut mlp = Mlp::new(&vocab, &mlp_cfg).unwrap();
     mlp.train(words, &mlp_cfg).unwrap();
     let models: [(&str, Box<dyn LanguageModel>); 5] = [
-        ("counts", Box::new(CountsModel::fit(words, 0.5).unwrap())),
+        ("counts", Box::new(CountsModel::bigram(words, 0.5).unwrap())),
         ("neural", Box::new(nn)),
         (
             "counts context 2",
-            Box::new(NgramModel::fit(words, &vocab, NgramConfig { context_len: 2, smoothing: 0.0 }).unwrap()),
+            Box::new(CountsModel::fit(words, &vocab, NgramConfig { context_len: 2, smoothing: 0.0 }).unwrap()),
         ),
         ("neural context 2", Box::new(nn3)),
         ("mlp context 2", Box::new(mlp)),
@@ -354,7 +354,7 @@ fn samplers_terminate_and_use_only_the_vocabulary() {
             let vocab = Vocab::from_words(&words).unwrap();
             if !neural && context == 1 {
                 let _rng = rng_lock();
-                let m = CountsModel::fit(&words, k).unwrap();
+                let m = CountsModel::bigram(&words, k).unwrap();
                 for w in sample_fast(&m, 50, 11).unwrap() {
                     prop_assert!(w.chars().all(|c| c != BOUNDARY && vocab.stoi(c).is_some()), "fast sampled {w:?}");
                     prop_assert!(w.chars().count() <= MAX_WORD_CHARS, "fast sampled over the cap");
@@ -367,15 +367,15 @@ fn samplers_terminate_and_use_only_the_vocabulary() {
                 let cfg = TrainConfig { steps: 3, lr: 5.0, reg: 0.01, method: Method::OneHot };
                 let counts = NgramConfig { context_len: context, smoothing: k };
                 match (neural, context) {
-                    (false, 1) => Box::new(CountsModel::fit(&list, k).unwrap()),
-                    (false, _) => Box::new(NgramModel::fit(&list, &vocab, counts).unwrap()),
+                    (false, 1) => Box::new(CountsModel::bigram(&list, k).unwrap()),
+                    (false, _) => Box::new(CountsModel::fit(&list, &vocab, counts).unwrap()),
                     (true, 1) => {
-                        let mut m = NeuralBigram::new(&vocab, 3);
+                        let mut m = NeuralModel::bigram(&vocab, 3);
                         m.train(&list, cfg).unwrap();
                         Box::new(m)
                     }
                     (true, c) => {
-                        let mut m = NeuralNgram::new(&vocab, c, 3).unwrap();
+                        let mut m = NeuralModel::new(&vocab, c, 3).unwrap();
                         m.train(&list, cfg).unwrap();
                         Box::new(m)
                     }

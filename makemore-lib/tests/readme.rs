@@ -120,3 +120,16 @@ fn readme_limits_are_the_library_constants() {
         assert_eq!(cells[2], value, "README limit {constant}: {row}");
     }
 }
+
+/// The README's library example is examples/own-crate/src/main.rs, word for word: `make test`
+/// builds and runs that crate, so the example compiles and prints what it should.
+#[test]
+fn readme_library_example_is_the_example_crate() {
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = &readme[readme.find("\n## The library\n").expect("README has a section `## The library`")..];
+    let start = section.find("```rust\n").expect("a rust block in `## The library`") + "```rust\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    let main = std::fs::read_to_string(root.join("examples/own-crate/src/main.rs")).unwrap();
+    assert_eq!(block, main, "README's library example and examples/own-crate/src/main.rs differ");
+}

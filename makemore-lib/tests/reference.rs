@@ -171,8 +171,8 @@ fn rand_then_multinomial() {
 #[test]
 fn smoothed_probabilities_are_bit_exact() {
     each_case(|r, words, _| {
-        let model = CountsModel::fit(words, 1.0).unwrap();
-        let (got, want) = (float_rows(model.p()), f64_rows(&r["P_smoothed"]));
+        let model = CountsModel::bigram(words, 1.0).unwrap();
+        let (got, want) = (float_rows(&model.probs_matrix().unwrap()), f64_rows(&r["P_smoothed"]));
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
             assert_close(
                 &format!("P[{i}]"),
@@ -210,7 +210,7 @@ fn keepdim_bug_breaks_row_sums() {
 fn counts_samples_equal_pytorch() {
     let _rng = rng_lock();
     each_case(|r, words, _| {
-        let model = CountsModel::fit(words, 1.0).unwrap();
+        let model = CountsModel::bigram(words, 1.0).unwrap();
         assert_eq!(sample(&model, 20, LECTURE_SEED).unwrap(), names_without_end(&r["samples20_counts_smoothed"]));
     });
 }
@@ -220,7 +220,7 @@ fn negative_log_likelihood_loop_and_vectorised() {
     let mut native = 0;
     each_case(|r, words, _| {
         for (key, k) in [("nll_smoothed", 1.0), ("nll_unsmoothed", 0.0)] {
-            let model = CountsModel::fit(words, k).unwrap();
+            let model = CountsModel::bigram(words, k).unwrap();
             let looped = nll_loop(&model, words).unwrap();
             let want = &r[key];
             let n = r["n_examples"].as_u64().unwrap();
@@ -280,21 +280,21 @@ fn negative_log_likelihood_loop_and_vectorised() {
 #[test]
 fn andrejq_is_infinitely_unlikely_without_smoothing() {
     let (_, words) = case(0);
-    let raw = CountsModel::fit(&words, 0.0).unwrap();
+    let raw = CountsModel::bigram(&words, 0.0).unwrap();
     let (bigrams, nll) = word_nll(&raw, "andrejq").unwrap();
     assert_eq!(bigrams.len(), 8);
     let jq = &bigrams[6];
     assert_eq!((jq.from, jq.to, jq.prob), ('j', 'q', 0.0));
     assert!(nll.is_infinite());
-    let smoothed = CountsModel::fit(&words, 1.0).unwrap();
+    let smoothed = CountsModel::bigram(&words, 1.0).unwrap();
     let (_, nll) = word_nll(&smoothed, "andrejq").unwrap();
     assert!(nll.is_finite() && nll > 3.0, "smoothed nll {nll}");
 }
 
 /// The lecture's training: W seeded, 200 steps at learning rate 50 and regularization
 /// 0.01. Returns the losses, W, and the model.
-fn train_200(vocab: &Vocab, words: &WordList, method: Method) -> (Vec<f64>, Vec<Vec<f64>>, NeuralBigram) {
-    let mut model = NeuralBigram::new(vocab, LECTURE_SEED);
+fn train_200(vocab: &Vocab, words: &WordList, method: Method) -> (Vec<f64>, Vec<Vec<f64>>, NeuralModel) {
+    let mut model = NeuralModel::bigram(vocab, LECTURE_SEED);
     let cfg = TrainConfig { steps: 200, lr: 50.0, reg: 0.01, method };
     let losses = model.train(words, cfg).unwrap().iter().map(|&l| l as f64).collect();
     let w = float_rows(&model.w().detach());
@@ -369,7 +369,7 @@ fn index_and_cross_entropy_losses_equal_the_one_hot_loss() {
     let _rng = rng_lock();
     each_list(|_, words, vocab| {
         let examples = Examples::new(words, vocab).unwrap();
-        let net = NeuralBigram::new(vocab, LECTURE_SEED);
+        let net = NeuralModel::bigram(vocab, LECTURE_SEED);
         let (xs, ys) = (&examples.xs, &examples.ys);
         let one_hot = net.loss(xs, ys, 0.01).unwrap();
         let grad = float_rows(&net.gradient(&one_hot).unwrap());

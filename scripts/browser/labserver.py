@@ -2,7 +2,7 @@
 project-local Jupyter folders and the settings a test run needs.
 
     with LabServer(root) as lab:
-        lab.url("lab/tree/notebooks/lecture.ipynb")
+        lab.url("lab/tree/notebooks/part1_bigrams.ipynb")
         lab.shutdown_kernels()
 
 `serve_dir` serves another folder than the project (a test's own notebooks), `data_dir`

@@ -28,10 +28,16 @@ pub fn read_limited(path: impl AsRef<Path>, limit: u64) -> Result<Vec<u8>> {
     }
     let read_err = |io| Error::Read { path: path.into(), io };
     let file = open_without_waiting(path).map_err(read_err)?;
+    read_limited_from(file, limit, &path.display().to_string())
+}
+
+/// The bytes `reader` gives (standard input, say), refusing more than `limit` after
+/// reading at most one byte past it; `origin` names it in errors.
+pub(crate) fn read_limited_from(reader: impl Read, limit: u64, origin: &str) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(read_err)?;
+    reader.take(limit + 1).read_to_end(&mut bytes).map_err(|io| Error::Read { path: origin.into(), io })?;
     if bytes.len() as u64 > limit {
-        return Err(Error::InputTooLarge { path: path.into(), limit });
+        return Err(Error::InputTooLarge { path: origin.into(), limit });
     }
     Ok(bytes)
 }

@@ -4,6 +4,10 @@
 //! wrong answer would otherwise follow):
 //! - lines end in `\n` or `\r\n`; a UTF-8 byte-order mark at the start is ignored;
 //! - empty lines are skipped (a trailing newline, or a blank line between words);
+//! - leading and trailing whitespace is stripped, as karpathy/makemore's `w.strip()`
+//!   does ([`WordList::stripped`] counts the lines it changed, so a caller can say so);
+//! - characters are taken as they are: `Emma` and `emma` are different words, `E` and `e`
+//!   different tokens;
 //! - a line of only whitespace, a word containing '.', a control character or a Unicode
 //!   noncharacter (U+FFFE, U+FFFF, ...: XML, so SVG, forbids them) is an error naming the
 //!   line; inner spaces are kept as ordinary characters;
@@ -13,7 +17,7 @@
 use std::ops::Deref;
 use std::path::Path;
 
-use crate::data::input::read_limited;
+use crate::data::input::{read_limited, read_limited_from};
 use crate::error::{Error, Result, shorten};
 
 /// The start/end token. Words may not contain it.
@@ -38,6 +42,7 @@ pub struct WordList {
     origin: String,
     words: Vec<String>,
     lines: Vec<usize>,
+    stripped: Vec<usize>,
 }
 
 impl WordList {
@@ -51,8 +56,25 @@ impl WordList {
     pub fn read(path: impl AsRef<Path>) -> Result<WordList> {
         let path = path.as_ref();
         let bytes = read_limited(path, MAX_INPUT_BYTES)?;
-        let text = utf8_or_line_error(&bytes, &path.display().to_string())?;
-        WordList::parse(text, &format!("'{}'", path.display()))
+        WordList::from_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// Read a word list from `reader` (standard input, say) up to [`MAX_INPUT_BYTES`];
+    /// `origin` names it in error messages.
+    ///
+    /// ```
+    /// let words = makemore::WordList::from_reader(&b"emma\nava\n"[..], "stdin")?;
+    /// assert_eq!(words.len(), 2);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn from_reader(reader: impl std::io::Read, origin: &str) -> Result<WordList> {
+        let bytes = read_limited_from(reader, MAX_INPUT_BYTES, origin)?;
+        WordList::from_bytes(&bytes, origin)
+    }
+
+    fn from_bytes(bytes: &[u8], origin: &str) -> Result<WordList> {
+        let text = utf8_or_line_error(bytes, origin)?;
+        WordList::parse(text, &format!("'{origin}'"))
     }
 
     /// Parse words from text; `origin` names the source in error messages.
@@ -63,12 +85,20 @@ impl WordList {
     /// ```
     pub fn parse(text: &str, origin: &str) -> Result<WordList> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut list = WordList { origin: origin.to_string(), words: Vec::new(), lines: Vec::new() };
+        let mut list =
+            WordList { origin: origin.to_string(), words: Vec::new(), lines: Vec::new(), stripped: Vec::new() };
         for (i, line) in text.split('\n').enumerate() {
             let line_no = i + 1;
-            let word = line.strip_suffix('\r').unwrap_or(line);
-            if word.is_empty() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.is_empty() {
                 continue;
+            }
+            if line.trim().is_empty() {
+                return Err(Error::WhitespaceLine { origin: list.origin, line: line_no });
+            }
+            let word = line.trim();
+            if word.len() != line.len() {
+                list.stripped.push(line_no);
             }
             list.check_word(word, line_no)?;
             list.words.push(word.to_string());
@@ -82,9 +112,6 @@ impl WordList {
 
     fn check_word(&self, word: &str, line: usize) -> Result<()> {
         let origin = || self.origin.clone();
-        if word.trim().is_empty() {
-            return Err(Error::WhitespaceLine { origin: origin(), line });
-        }
         if word.contains(BOUNDARY) {
             return Err(Error::BoundaryInWord { origin: origin(), line, word: shorten(word) });
         }
@@ -108,6 +135,17 @@ impl WordList {
         &self.origin
     }
 
+    /// The lines (1-based) whose leading or trailing whitespace was stripped.
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("emma \n ava\nmia\n", "names")?;
+    /// assert_eq!((&words[..2], words.stripped()), (&["emma".to_string(), "ava".to_string()][..], &[1, 2][..]));
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn stripped(&self) -> &[usize] {
+        &self.stripped
+    }
+
     /// The words at `indices` (in that order), keeping their line numbers.
     ///
     /// ```
@@ -121,6 +159,7 @@ impl WordList {
             origin: origin.to_string(),
             words: indices.iter().map(|&i| self.words[i].clone()).collect(),
             lines: indices.iter().map(|&i| self.lines[i]).collect(),
+            stripped: Vec::new(),
         }
     }
 

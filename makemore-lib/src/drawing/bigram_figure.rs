@@ -12,7 +12,7 @@ use crate::drawing::explorer::{Explorer, View as ExplorerView, is_page};
 use crate::drawing::figure::Figure;
 use crate::drawing::heatmap::Heatmap;
 use crate::error::{Error, Result};
-use crate::models::counts::{CountsModel, DEFAULT_SMOOTHING};
+use crate::models::counts::{CountsModel, DEFAULT_SMOOTHING, NgramConfig};
 
 /// What the cells of the grid show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -108,14 +108,14 @@ impl BigramFigure {
         if self.row.is_none() {
             Heatmap::check_side(vocab.len())?; // before counting anything
         }
-        let counts = BigramCounts::from_words(words, &vocab)?;
+        let bigram = |smoothing| CountsModel::fit(words, &vocab, NgramConfig { context_len: 1, smoothing });
         if let Some(ch) = self.row {
-            let model = CountsModel::new(counts, self.smoothing.unwrap_or(Self::ROW_SMOOTHING))?;
+            let model = bigram(self.smoothing.unwrap_or(Self::ROW_SMOOTHING))?;
             return Figure::next_char(&model, ch)?.save(out);
         }
         let map = match self.view {
-            CellView::Counts => Heatmap::counts(&counts)?,
-            CellView::Probs => Heatmap::probs(&CountsModel::new(counts, self.smoothing.unwrap_or(DEFAULT_SMOOTHING))?)?,
+            CellView::Counts => Heatmap::counts(&BigramCounts::from_words(words, &vocab)?)?,
+            CellView::Probs => Heatmap::probs(&bigram(self.smoothing.unwrap_or(DEFAULT_SMOOTHING))?)?,
         };
         let map = if self.log_scale { map.log_scale() } else { map };
         map.save(out)

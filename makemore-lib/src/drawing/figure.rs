@@ -52,7 +52,7 @@ impl Figure {
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab\nac", "w")?;
-    /// let model = makemore::CountsModel::fit(&words, 0.0)?;
+    /// let model = makemore::CountsModel::bigram(&words, 0.0)?;
     /// let fig = makemore::Figure::next_char(&model, 'a')?;
     /// assert!(fig.svg()?.contains("what comes after &apos;a&apos;")); // SVG escapes the quotes
     /// assert!(makemore::Figure::next_char(&model, 'z').is_err());
@@ -75,11 +75,13 @@ impl Figure {
     /// the chosen one marked.
     ///
     /// ```
+    /// let e = |nll| makemore::Evaluation { nll, ngrams: 10, words: 2, zero_prob: 0 };
     /// let t = makemore::Tuning {
     ///     what: "smoothing",
     ///     rows: vec![makemore::TuneRow { value: 0.1, train: 2.0, dev: 2.2 }, makemore::TuneRow { value: 1.0, train: 2.1, dev: 2.15 }],
     ///     best: 1,
     ///     test: 2.16,
+    ///     chosen: [e(2.1), e(2.15), e(2.16)],
     /// };
     /// assert!(makemore::Figure::tuning(&t)?.svg()?.contains("dev"));
     /// # Ok::<(), makemore::Error>(())

@@ -1,8 +1,9 @@
 //! The counts kind: count what follows each context of `context_len` characters, add a
 //! smoothing `k` to every count and normalize each row, `P(y | ctx) = (c + k) / (Σc + k·V)`.
-//! The lecture's first model is context 1 ([`CountsModel`], whose `P` is the lecture's
-//! V×V matrix); longer contexts (exercise E01) are counted in an [`NgramTable`] that
-//! keeps only the contexts that occur ([`NgramModel`]).
+//! One type, [`CountsModel`], for every context: the lecture's first model is context 1
+//! (its `P` the lecture's V×V matrix, [`LanguageModel::probs_matrix`]); longer contexts are
+//! exercise E01. The counts are kept in an [`NgramTable`], which holds only the contexts
+//! that occur.
 
 use tch::{Kind as DType, Tensor};
 
@@ -11,8 +12,8 @@ use crate::counting::ngrams::{NgramTable, check_context_len, shift};
 use crate::counting::reachable::check_can_end;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
-use crate::error::{Error, Result, check_nonnegative, show};
-use crate::models::kind::{LanguageModel, ModelKind, count_contexts};
+use crate::error::{Error, Result, show};
+use crate::models::kind::{LanguageModel, ModelKind, OnStep, check_bigram, count_contexts};
 use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
 
 /// The counts kind's hyper-parameters: the context length and the smoothing `k`. Its
@@ -61,47 +62,43 @@ impl ModelKind for NgramConfig {
     fn summary(&self) -> String {
         format!("smoothing {}", self.smoothing)
     }
+    fn settings(&self) -> serde_json::Value {
+        serde_json::json!({ "smoothing": self.smoothing })
+    }
     fn validate(&self) -> Result<()> {
         check_context_len(self.context_len)?;
         check_smoothing(self.smoothing)?;
         Ok(())
     }
-    /// Context 1 gives the lecture's [`CountsModel`], longer contexts an [`NgramModel`].
-    fn fit(&self, words: &WordList, vocab: &Vocab, _: &mut dyn FnMut(usize, f32)) -> Result<Box<dyn LanguageModel>> {
-        Ok(match self.context_len {
-            1 => Box::new(CountsModel::new(BigramCounts::from_words(words, vocab)?, self.smoothing)?),
-            _ => Box::new(NgramModel::fit(words, vocab, *self)?),
-        })
+    fn fit(&self, words: &WordList, vocab: &Vocab, _: OnStep) -> Result<Box<dyn LanguageModel>> {
+        Ok(Box::new(CountsModel::fit(words, vocab, *self)?))
     }
     /// `smoothing`, and `N` (V×V) for context 1, `contexts` (C×n) and `N` (C×V) for longer ones.
     fn load(file: &StoredFile) -> Result<Box<dyn LanguageModel>> {
         let (vocab, v, n) = (file.vocab(), file.vocab().len(), file.context_len());
-        // a count above i32::MAX would not survive the int32 tensors counts are kept in
+        // the counts are u32 and the lecture's `N` int32: a count above i32::MAX fits neither
         let counts_ok = |c: &[i64]| c.iter().all(|&c| (0..=i32::MAX as i64).contains(&c));
-        let smoothing = || file.meta_f64("smoothing");
-        if n == 1 {
+        let to_u32 = |c: &[i64]| c.iter().map(|&x| x as u32).collect::<Vec<u32>>();
+        let rows: Vec<(Vec<u32>, Vec<u32>)> = if n == 1 {
+            // the lecture's dense V×V `N`: row `i` follows token `i`; rows of zeros were never seen
             file.expect_tensors(&["N"])?;
             let (counts, _) = file.ints("N", &[Some(v), Some(v)])?;
             if !counts_ok(&counts) {
                 return Err(file.bad("its counts are negative or too large"));
             }
-            let counts = BigramCounts::from_tensor(vocab, Tensor::from_slice(&counts).view([v as i64, v as i64]))
-                .map_err(|e| file.bad(e))?;
-            return Ok(Box::new(CountsModel::new(counts, smoothing()?).map_err(|e| file.bad(e))?));
-        }
-        file.expect_tensors(&["N", "contexts"])?;
-        let (contexts, shape) = file.ints("contexts", &[None, Some(n)])?;
-        let (counts, _) = file.ints("N", &[Some(shape[0]), Some(v)])?;
-        if !counts_ok(&counts) || !counts_ok(&contexts) {
-            return Err(file.bad("its contexts or counts are negative or too large"));
-        }
-        let rows = contexts
-            .chunks(n)
-            .zip(counts.chunks(v))
-            .map(|(c, r)| (c.iter().map(|&t| t as u32).collect(), r.iter().map(|&x| x as u32).collect()))
-            .collect();
+            let seen = counts.chunks(v).enumerate().filter(|(_, r)| r.iter().any(|&c| c > 0));
+            seen.map(|(i, r)| (vec![i as u32], to_u32(r))).collect()
+        } else {
+            file.expect_tensors(&["N", "contexts"])?;
+            let (contexts, shape) = file.ints("contexts", &[None, Some(n)])?;
+            let (counts, _) = file.ints("N", &[Some(shape[0]), Some(v)])?;
+            if !counts_ok(&counts) || !counts_ok(&contexts) {
+                return Err(file.bad("its contexts or counts are negative or too large"));
+            }
+            contexts.chunks(n).zip(counts.chunks(v)).map(|(c, r)| (to_u32(c), to_u32(r))).collect()
+        };
         let table = NgramTable::from_rows(v, n, rows).map_err(|e| file.bad(e))?;
-        Ok(Box::new(NgramModel::new(vocab, table, smoothing()?).map_err(|e| file.bad(e))?))
+        Ok(Box::new(CountsModel::new(vocab, table, file.meta_f64("smoothing")?).map_err(|e| file.bad(e))?))
     }
 }
 
@@ -151,7 +148,7 @@ pub const SMOOTHING_RANGE: (f64, f64) = (1e-6, 1e6);
 
 /// Check a smoothing against [`SMOOTHING_RANGE`].
 pub(crate) fn check_smoothing(k: f64) -> Result<f64> {
-    let k = check_nonnegative("smoothing", k)?;
+    // NaN is in no range, so it is refused too
     if k != 0.0 && !(SMOOTHING_RANGE.0..=SMOOTHING_RANGE.1).contains(&k) {
         return Err(Error::BadParameter {
             name: "smoothing",
@@ -162,157 +159,75 @@ pub(crate) fn check_smoothing(k: f64) -> Result<f64> {
     Ok(k)
 }
 
-/// The counting model: bigram counts plus smoothing `k`, normalized into `P`.
+/// The counts model: for each context seen in training, the counts of the next token,
+/// smoothed by `k` and normalized: `P(y | ctx) = (c + k) / (Σc + k·V)`. A context never
+/// seen is uniform when smoothing (it has only the `k`s), and all zeros without. Context 1
+/// is the lecture's bigram model, `P = (N + k) / N.sum(1, keepdim=True)`.
 ///
 /// ```
-/// use makemore::{CountsModel, Item, LanguageModel};
+/// use makemore::{CountsModel, LanguageModel, Item};
 /// let words = makemore::WordList::parse("ab\nab", "w")?;
-/// let model = CountsModel::fit(&words, 0.0)?;
-/// assert_eq!(model.p().get(1).get(2).item(), 1.0); // 'a' is always followed by 'b'
+/// let model = CountsModel::bigram(&words, 0.0)?;
+/// assert_eq!(model.probs_matrix()?.get(1).get(2).item(), 1.0); // 'a' is always followed by 'b'
 /// # Ok::<(), makemore::Error>(())
 /// ```
-#[derive(Debug)]
-pub struct CountsModel {
-    counts: BigramCounts,
-    smoothing: f64,
-    p: Tensor,
-}
-
-impl CountsModel {
-    /// Count the bigrams of `words` (with their own vocabulary) and normalize with
-    /// smoothing `k`: 0 (the raw frequencies) or from 1e-6 to 1e6 ([`SMOOTHING_RANGE`];
-    /// the lecture uses 1).
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// assert!(makemore::CountsModel::fit(&words, -1.0).is_err());
-    /// assert!(makemore::CountsModel::fit(&words, f64::NAN).is_err());
-    /// assert!(makemore::CountsModel::fit(&words, 1e38).is_err());
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn fit(words: &WordList, smoothing: f64) -> Result<CountsModel> {
-        let vocab = Vocab::from_words(words)?;
-        CountsModel::new(BigramCounts::from_words(words, &vocab)?, smoothing)
-    }
-
-    /// A model from counts already made. Without smoothing, every row must have a count
-    /// (else it has no probabilities), and a word must be able to end.
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
-    /// let model = makemore::CountsModel::new(counts, 1.0)?;
-    /// assert_eq!(model.smoothing(), 1.0);
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn new(counts: BigramCounts, smoothing: f64) -> Result<CountsModel> {
-        let smoothing = check_smoothing(smoothing)?;
-        if smoothing == 0.0 {
-            let rows = counts.to_rows();
-            if let Some(i) = rows.iter().position(|row| row.iter().all(|&c| c == 0)) {
-                let ch = counts.vocab().itos(i);
-                return Err(Error::BadCounts(format!(
-                    "nothing ever follows {ch:?}, so its row has no probabilities without smoothing (use smoothing > 0)"
-                )));
-            }
-            let next =
-                |ctx: &[u32]| (0..rows.len() as u32).filter(|&j| rows[ctx[0] as usize][j as usize] > 0).collect();
-            check_can_end(1, next)?;
-        }
-        let p = normalize_rows(counts.n(), smoothing);
-        Ok(CountsModel { counts, smoothing, p })
-    }
-
-    /// The counts behind the model.
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let model = makemore::CountsModel::fit(&words, 1.0)?;
-    /// assert_eq!(model.counts().total(), 3);
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn counts(&self) -> &BigramCounts {
-        &self.counts
-    }
-
-    /// The smoothing `k` added to every count.
-    pub fn smoothing(&self) -> f64 {
-        self.smoothing
-    }
-
-    /// The lecture's `P`: V×V float32, row `i` the distribution after token `i`.
-    pub fn p(&self) -> &Tensor {
-        &self.p
-    }
-}
-
-impl LanguageModel for CountsModel {
-    fn vocab(&self) -> &Vocab {
-        self.counts.vocab()
-    }
-    fn context_len(&self) -> usize {
-        1
-    }
-    fn kind(&self) -> &'static str {
-        NgramConfig::NAME
-    }
-    /// Rows of `P`.
-    fn probs(&self, contexts: &[i64]) -> Result<Tensor> {
-        count_contexts(contexts, 1, self.vocab().len())?;
-        Ok(self.p.f_index_select(0, &Tensor::from_slice(contexts))?)
-    }
-    fn stored(&self) -> Stored {
-        let v = self.vocab().len();
-        let n = Vec::<i64>::try_from(&self.counts.n().to_kind(DType::Int64).flatten(0, 1)).unwrap_or_default();
-        let n = StoredTensor { name: "N", shape: vec![v, v], data: StoredData::Ints(n) };
-        Stored { meta: vec![("smoothing", self.smoothing.to_string())], tensors: vec![n] }
-    }
-}
-
-/// An n-gram counts model: for each context seen in training, the counts of the next
-/// token, smoothed by `k` and normalized: `P(y | ctx) = (c + k) / (Σc + k·V)`. A context
-/// never seen is uniform when smoothing (it has only the `k`s), and all zeros without.
 ///
 /// ```
-/// use makemore::{NgramConfig, NgramModel, Vocab, WordList, evaluate};
+/// use makemore::{CountsModel, NgramConfig, Vocab, WordList, evaluate};
 /// let words = WordList::parse("ab", "w")?;
-/// let m = NgramModel::fit(&words, &Vocab::from_words(&words)?, NgramConfig { context_len: 2, smoothing: 0.0 })?;
+/// let m = CountsModel::fit(&words, &Vocab::from_words(&words)?, NgramConfig { context_len: 2, smoothing: 0.0 })?;
 /// let e = evaluate(&m, &WordList::parse("ba", "test")?)?; // ".b" was never seen
 /// assert!(e.nll.is_infinite() && e.zero_prob == 3);
 /// # Ok::<(), makemore::Error>(())
 /// ```
 ///
 /// ```
-/// use makemore::{NgramConfig, NgramModel, Vocab, WordList};
+/// use makemore::{CountsModel, NgramConfig, Vocab, WordList};
 /// let words = WordList::parse("emma\nava", "names")?;
-/// let trigram = NgramModel::fit(&words, &Vocab::from_words(&words)?, NgramConfig { context_len: 2, smoothing: 0.0 })?;
+/// let trigram = CountsModel::fit(&words, &Vocab::from_words(&words)?, NgramConfig { context_len: 2, smoothing: 0.0 })?;
 /// assert_eq!(trigram.count("em", 'm'), 1);
 /// assert_eq!(trigram.count("..", 'e'), 1);
 /// assert_eq!(trigram.table().total(), 9);
 /// # Ok::<(), makemore::Error>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct NgramModel {
+pub struct CountsModel {
     vocab: Vocab,
     smoothing: f64,
     table: NgramTable,
 }
 
-impl NgramModel {
+impl CountsModel {
+    /// The lecture's model: count the bigrams of `words` (with their own vocabulary) and
+    /// normalize with smoothing `k`: 0 (the raw frequencies) or from 1e-6 to 1e6
+    /// ([`SMOOTHING_RANGE`]; the lecture uses 1).
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab", "w")?;
+    /// assert_eq!(makemore::CountsModel::bigram(&words, 1.0)?.table().total(), 3);
+    /// assert!(makemore::CountsModel::bigram(&words, -1.0).is_err());
+    /// assert!(makemore::CountsModel::bigram(&words, f64::NAN).is_err());
+    /// assert!(makemore::CountsModel::bigram(&words, 1e38).is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn bigram(words: &WordList, smoothing: f64) -> Result<CountsModel> {
+        CountsModel::fit(words, &Vocab::from_words(words)?, NgramConfig { context_len: 1, smoothing })
+    }
+
     /// Count the n-grams of `words` with the vocabulary's indices (e.g. that of all the
     /// words, when fitting on a split).
     ///
     /// ```
-    /// use makemore::{NgramConfig, NgramModel, Vocab, WordList};
+    /// use makemore::{CountsModel, NgramConfig, Vocab, WordList};
     /// let words = WordList::parse("ab", "w")?;
     /// let vocab = Vocab::from_words(&words)?;
-    /// assert!(NgramModel::fit(&words, &vocab, NgramConfig { context_len: 0, smoothing: 1.0 }).is_err());
-    /// assert!(NgramModel::fit(&words, &vocab, NgramConfig { context_len: 2, smoothing: -1.0 }).is_err());
+    /// assert!(CountsModel::fit(&words, &vocab, NgramConfig { context_len: 0, smoothing: 1.0 }).is_err());
+    /// assert!(CountsModel::fit(&words, &vocab, NgramConfig { context_len: 2, smoothing: -1.0 }).is_err());
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn fit(words: &WordList, vocab: &Vocab, cfg: NgramConfig) -> Result<NgramModel> {
+    pub fn fit(words: &WordList, vocab: &Vocab, cfg: NgramConfig) -> Result<CountsModel> {
         cfg.validate()?;
-        NgramModel::new(vocab, NgramTable::from_words(words, vocab, cfg.context_len)?, cfg.smoothing)
+        CountsModel::new(vocab, NgramTable::from_words(words, vocab, cfg.context_len)?, cfg.smoothing)
     }
 
     /// A model from a count table (as read from a model file). Without smoothing, a
@@ -320,18 +235,18 @@ impl NgramModel {
     /// row, would have no probabilities: refused, as is a table that can never end a word.
     ///
     /// ```
-    /// use makemore::{NgramTable, NgramModel, Vocab};
+    /// use makemore::{CountsModel, NgramTable, Vocab};
     /// let vocab = Vocab::from_itos(vec!['.', 'a'])?;
     /// let rows = vec![(vec![0, 0], vec![0, 3]), (vec![0, 1], vec![3, 0])];
-    /// let m = NgramModel::new(&vocab, NgramTable::from_rows(2, 2, rows)?, 1.0)?;
+    /// let m = CountsModel::new(&vocab, NgramTable::from_rows(2, 2, rows)?, 1.0)?;
     /// assert_eq!(m.count("..", 'a'), 3);
     /// // without smoothing, ".a" leads to "aa" after 'a', which has no counts... here it never does:
     /// let loops = vec![(vec![0, 0], vec![0, 3]), (vec![0, 1], vec![0, 3]), (vec![1, 1], vec![0, 3])];
-    /// let err = NgramModel::new(&vocab, NgramTable::from_rows(2, 2, loops)?, 0.0).unwrap_err();
+    /// let err = CountsModel::new(&vocab, NgramTable::from_rows(2, 2, loops)?, 0.0).unwrap_err();
     /// assert!(err.to_string().contains("never end"));
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn new(vocab: &Vocab, table: NgramTable, smoothing: f64) -> Result<NgramModel> {
+    pub fn new(vocab: &Vocab, table: NgramTable, smoothing: f64) -> Result<CountsModel> {
         let smoothing = check_smoothing(smoothing)?;
         let v = vocab.len();
         if !table.is_empty() && table.row(0).len() != v {
@@ -370,7 +285,7 @@ impl NgramModel {
             };
             check_can_end(context_len, next)?;
         }
-        Ok(NgramModel { vocab: vocab.clone(), smoothing, table })
+        Ok(CountsModel { vocab: vocab.clone(), smoothing, table })
     }
 
     /// The smoothing `k`.
@@ -383,13 +298,40 @@ impl NgramModel {
         &self.table
     }
 
+    /// The lecture's `N` (V×V) of a bigram model (context 1); longer contexts are refused.
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab", "w")?;
+    /// let model = makemore::CountsModel::bigram(&words, 1.0)?;
+    /// assert_eq!(model.bigram_counts()?.get('a', 'b'), 1);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn bigram_counts(&self) -> Result<BigramCounts> {
+        check_bigram(self.context_len(), "the bigram counts N need a bigram model (context 1)")?;
+        let v = self.vocab.len() as i64;
+        let n = Tensor::from_slice(&self.dense_counts()).view([v, v]);
+        BigramCounts::from_tensor(&self.vocab, n)
+    }
+
+    /// The counts of every context the table holds, in context order, with a row of zeros
+    /// for each context it does not (V^context × V: only for context 1).
+    fn dense_counts(&self) -> Vec<i64> {
+        let v = self.vocab.len();
+        let mut n = vec![0i64; v * v];
+        for i in 0..self.table.len() {
+            let at = self.table.context_at(i)[0] as usize * v;
+            n[at..at + v].iter_mut().zip(self.table.row(i)).for_each(|(x, &c)| *x = c as i64);
+        }
+        n
+    }
+
     /// How often `next` followed the context `ctx` (a string of `context` characters,
     /// '.' for padding); 0 for anything unseen.
     ///
     /// ```
-    /// use makemore::{NgramConfig, NgramModel, Vocab, WordList};
+    /// use makemore::{CountsModel, NgramConfig, Vocab, WordList};
     /// let words = WordList::parse("abc", "w")?;
-    /// let m = NgramModel::fit(&words, &Vocab::from_words(&words)?, NgramConfig { context_len: 2, smoothing: 1.0 })?;
+    /// let m = CountsModel::fit(&words, &Vocab::from_words(&words)?, NgramConfig { context_len: 2, smoothing: 1.0 })?;
     /// assert_eq!((m.count("ab", 'c'), m.count("bc", '.'), m.count("zz", 'a')), (1, 1, 0));
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -402,7 +344,7 @@ impl NgramModel {
     }
 }
 
-impl LanguageModel for NgramModel {
+impl LanguageModel for CountsModel {
     fn vocab(&self) -> &Vocab {
         &self.vocab
     }
@@ -430,12 +372,19 @@ impl LanguageModel for NgramModel {
         // an unseen context without smoothing is all zeros: keep it 0, not 0/0
         Ok(rows.f_div(&sums.f_clamp_min(f64::from(f32::MIN_POSITIVE))?)?)
     }
+    /// Context 1: the lecture's `N`, V×V; longer contexts: the `contexts` seen, C×n, and
+    /// their counts `N`, C×V.
     fn stored(&self) -> Stored {
         let (v, n, c) = (self.vocab.len(), self.context_len(), self.table.len());
+        let meta = vec![("smoothing", self.smoothing.to_string())];
+        if n == 1 {
+            let counts = StoredTensor { name: "N", shape: vec![v, v], data: StoredData::Ints(self.dense_counts()) };
+            return Stored { meta, tensors: vec![counts] };
+        }
         let contexts = self.table.contexts().iter().map(|&t| t as i64).collect();
         let counts = (0..c).flat_map(|i| self.table.row(i).iter().map(|&x| x as i64)).collect();
         Stored {
-            meta: vec![("smoothing", self.smoothing.to_string())],
+            meta,
             tensors: vec![
                 StoredTensor { name: "contexts", shape: vec![c, n], data: StoredData::Ints(contexts) },
                 StoredTensor { name: "N", shape: vec![c, v], data: StoredData::Ints(counts) },

@@ -51,7 +51,7 @@ use crate::models::stored::{MAX_MODEL_BYTES, StoredFile, file_bytes};
 /// ```
 /// use makemore::{CountsModel, WordList, load_model, save_model};
 /// let words = WordList::parse("emma\nava", "names")?;
-/// let model = CountsModel::fit(&words, 1.0)?;
+/// let model = CountsModel::bigram(&words, 1.0)?;
 /// let path = std::env::temp_dir().join(format!("doc-model-{}.safetensors", std::process::id()));
 /// save_model(&model, &path)?;
 /// let back = load_model(&path)?;
@@ -86,7 +86,7 @@ mod tests {
     use super::*;
     use crate::data::vocab::Vocab;
     use crate::data::words::WordList;
-    use crate::models::counts::{NgramConfig, NgramModel};
+    use crate::models::counts::{CountsModel, NgramConfig};
     use crate::models::stored::{OLD_FORMAT, safetensors_bytes};
 
     /// A file as the first release wrote it: the same layout, format `makemore-bigram` version 1.
@@ -95,7 +95,7 @@ mod tests {
         let words = WordList::parse("emma\nava\nanna", "w").unwrap();
         let vocab = Vocab::from_words(&words).unwrap();
         let cfg = NgramConfig { context_len: 2, smoothing: 0.5 };
-        let model = NgramModel::fit(&words, &vocab, cfg).unwrap();
+        let model = CountsModel::fit(&words, &vocab, cfg).unwrap();
         let mut meta = serde_json::Map::new();
         meta.insert("format".into(), OLD_FORMAT.0.into());
         meta.insert("version".into(), OLD_FORMAT.1.into());

@@ -1,20 +1,21 @@
-//! Exercises E04 and E05: the neural bigram's loss without the one-hot product (an
-//! index), and through PyTorch's fused cross-entropy. Same value and gradient as the
-//! lecture's [`NeuralBigram::loss`] (to float32 rounding).
+//! Exercises E04 and E05: the network's loss without the one-hot product (an index), and
+//! through PyTorch's fused cross-entropy. Same value and gradient as the lecture's
+//! [`NeuralModel::loss`] (to float32 rounding).
 
 use tch::{Kind, Tensor};
 
 use crate::error::Result;
-use crate::models::neural::NeuralBigram;
+use crate::models::neural::NeuralModel;
 
-impl NeuralBigram {
+impl NeuralModel {
     /// Exercise E04: `one_hot(x) @ W` is just row `x` of `W`, so the logits are `W[xs]`:
-    /// an index, not an n×V matrix product. Then the lecture's exp → normalize → log → mean.
+    /// an index, not an n×V matrix product (for a longer context, the sum of the rows the
+    /// context's tokens pick). Then the lecture's exp → normalize → log → mean.
     ///
     /// ```
     /// use makemore::Item;
     /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a', 'b'])?;
-    /// let model = makemore::NeuralBigram::new(&vocab, 3);
+    /// let model = makemore::NeuralModel::bigram(&vocab, 3);
     /// let (xs, ys) = (tch::Tensor::from_slice(&[0i64, 1, 2]), tch::Tensor::from_slice(&[1i64, 2, 0]));
     /// let a = model.loss(&xs, &ys, 0.01)?.item();
     /// let b = model.loss_indexed(&xs, &ys, 0.01)?.item();
@@ -22,7 +23,7 @@ impl NeuralBigram {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn loss_indexed(&self, xs: &Tensor, ys: &Tensor, reg: f64) -> Result<Tensor> {
-        let logits = self.w().f_index_select(0, xs)?;
+        let logits = self.indexed_logits(xs)?;
         let counts = logits.f_exp()?;
         let probs = counts.f_div(&counts.f_sum_dim_intlist([1i64].as_slice(), true, None::<Kind>)?)?;
         let picked = probs.f_gather(1, &ys.f_unsqueeze(1)?, false)?;
@@ -37,7 +38,7 @@ impl NeuralBigram {
     /// ```
     /// use makemore::Item;
     /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a', 'b'])?;
-    /// let model = makemore::NeuralBigram::new(&vocab, 3);
+    /// let model = makemore::NeuralModel::bigram(&vocab, 3);
     /// let (xs, ys) = (tch::Tensor::from_slice(&[0i64, 1, 2]), tch::Tensor::from_slice(&[1i64, 2, 0]));
     /// let a = model.loss(&xs, &ys, 0.01)?.item();
     /// let b = model.loss_cross_entropy(&xs, &ys, 0.01)?.item();
@@ -45,7 +46,7 @@ impl NeuralBigram {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn loss_cross_entropy(&self, xs: &Tensor, ys: &Tensor, reg: f64) -> Result<Tensor> {
-        let logits = self.w().f_index_select(0, xs)?;
+        let logits = self.indexed_logits(xs)?;
         let cross_entropy =
             logits.f_log_softmax(-1, Kind::Float)?.f_nll_loss::<Tensor>(ys, None, tch::Reduction::Mean, -100)?;
         Ok(cross_entropy.f_add(&self.regularization(reg)?)?)

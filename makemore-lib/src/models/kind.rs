@@ -20,7 +20,7 @@ use crate::models::stored::{Stored, StoredFile};
 /// ```
 /// use makemore::{CountsModel, LanguageModel, Item};
 /// let words = makemore::WordList::parse("ab", "w")?;
-/// let model = CountsModel::fit(&words, 1.0)?;
+/// let model = CountsModel::bigram(&words, 1.0)?;
 /// let p = model.next_probs(&[0])?; // what follows the start token '.'
 /// assert!((p.sum(tch::Kind::Float).item() - 1.0).abs() < 1e-6);
 /// # Ok::<(), makemore::Error>(())
@@ -76,7 +76,7 @@ pub(crate) fn check_bigram(context_len: usize, expected: &'static str) -> Result
 /// Check that `contexts` holds whole contexts of `context_len` indices below `v`;
 /// returns how many contexts it holds.
 pub(crate) fn count_contexts(contexts: &[i64], context_len: usize, v: usize) -> Result<usize> {
-    if !contexts.len().is_multiple_of(context_len) || contexts.iter().any(|&t| t < 0 || t as usize >= v) {
+    if contexts.len() % context_len != 0 || contexts.iter().any(|&t| t < 0 || t as usize >= v) {
         return Err(Error::BadParameter {
             name: "contexts",
             value: format!("{} indices", contexts.len()),
@@ -85,6 +85,9 @@ pub(crate) fn count_contexts(contexts: &[i64], context_len: usize, v: usize) -> 
     }
     Ok(contexts.len() / context_len)
 }
+
+/// What fitting calls after each training step with the step's number and loss (for progress).
+pub type OnStep<'a> = &'a mut dyn FnMut(usize, f32);
 
 /// A kind of model, implemented by its hyper-parameters type: everything the registry
 /// needs to fit, tune, load and offer it on the command line.
@@ -107,16 +110,19 @@ pub trait ModelKind: Debug + Clone + PartialEq + Default + clap::Args {
     fn steps(&self) -> Option<usize>;
     /// What a log line says of the fit, e.g. `"smoothing 1"`.
     fn summary(&self) -> String;
+    /// Every hyper-parameter but the context, as a JSON object (what `--json` reports
+    /// as the model's `settings`), e.g. `{"smoothing": 1.0}`.
+    fn settings(&self) -> serde_json::Value;
+    /// The part of the training loss that is not the data's NLL (a regularization term),
+    /// for `model` as fitted with these hyper-parameters: 0 for kinds without one.
+    fn penalty(&self, _model: &dyn LanguageModel) -> Result<f64> {
+        Ok(0.0)
+    }
     /// Refuse hyper-parameters that cannot make a model, before any work.
     fn validate(&self) -> Result<()>;
     /// Fit a model on `words` with the vocabulary `vocab`, calling `on_step(step, loss)`
     /// after each training step.
-    fn fit(
-        &self,
-        words: &WordList,
-        vocab: &Vocab,
-        on_step: &mut dyn FnMut(usize, f32),
-    ) -> Result<Box<dyn LanguageModel>>;
+    fn fit(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>>;
     /// The model a file holds (its kind is this one); every refusal through
     /// [`StoredFile::bad`].
     fn load(file: &StoredFile) -> Result<Box<dyn LanguageModel>>;

@@ -28,7 +28,7 @@ use crate::counting::ngrams::check_context_len;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, check_positive, show};
-use crate::models::kind::{LanguageModel, ModelKind, count_contexts};
+use crate::models::kind::{LanguageModel, ModelKind, OnStep, count_contexts};
 use crate::models::neural::Examples;
 use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
 use crate::rng::{LECTURE_SEED, seed};
@@ -521,17 +521,18 @@ impl ModelKind for MlpConfig {
             self.decay_at.unwrap_or(self.steps / 2)
         )
     }
+    fn settings(&self) -> serde_json::Value {
+        serde_json::json!({
+            "embedding": self.embedding, "hidden": self.hidden, "batch": self.batch, "steps": self.steps,
+            "lr": self.lr, "decay_at": self.decay_at.unwrap_or(self.steps / 2), "seed": self.seed,
+        })
+    }
     fn validate(&self) -> Result<()> {
         MlpConfig::validate(self)
     }
     /// Seed, draw the parameters ([`Mlp::new`]), and train on the examples of `words`
     /// ([`Mlp::train_examples`]).
-    fn fit(
-        &self,
-        words: &WordList,
-        vocab: &Vocab,
-        on_step: &mut dyn FnMut(usize, f32),
-    ) -> Result<Box<dyn LanguageModel>> {
+    fn fit(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>> {
         let mut mlp = Mlp::new(vocab, self)?;
         let examples = Examples::with_context(words, vocab, self.context_len)?;
         mlp.train_examples(&examples, self, on_step)?;

@@ -1,20 +1,21 @@
 //! The neural kind: one linear layer, `probs = softmax(one_hot(x) @ W)`, trained by
 //! gradient descent on the average NLL plus `reg·mean(W²)`. The lecture's second model
-//! is context 1 ([`NeuralBigram`], V×V weights); longer contexts (exercise E01) give each
-//! position its own V×V block ([`NeuralNgram`], (context·V)×V weights).
+//! is context 1 (V×V weights); longer contexts (exercise E01) give each position its own
+//! V×V block ((context·V)×V weights). One type, [`NeuralModel`], holds either.
 //!
 //! A training step is written the way tch's examples write one: forward, `zero_grad`,
-//! `backward`, then the update under `no_grad`. Both networks share it ([`train_network`]).
+//! `backward`, then the update under `no_grad` ([`descend`]).
 
 use tch::{Device, Kind as DType, Tensor};
 
 use crate::allocator::keep_freed_memory_for_reuse;
 use crate::counting::ngrams::{MAX_TABLE_CELLS, NgramTable, check_context_len, for_each_ngram};
+use crate::data::vocab::MAX_VOCAB;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, check_nonnegative, check_positive};
-use crate::models::exact_gradient::{ExactGradient, weight_rows};
-use crate::models::kind::{LanguageModel, ModelKind, count_contexts};
+use crate::models::exact_gradient::ExactGradient;
+use crate::models::kind::{LanguageModel, ModelKind, OnStep, count_contexts};
 use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
 use crate::rng::{self, LECTURE_SEED, parse_seed};
 
@@ -69,6 +70,28 @@ impl ModelKind for NeuralConfig {
     fn summary(&self) -> String {
         format!("{} steps at learning rate {}, regularization {}", self.train.steps, self.train.lr, self.train.reg)
     }
+    fn settings(&self) -> serde_json::Value {
+        let method = match self.train.method {
+            Method::ExactGradient => "exact-gradient",
+            Method::OneHot => "one-hot",
+        };
+        let t = &self.train;
+        serde_json::json!({ "steps": t.steps, "lr": t.lr, "reg": t.reg, "method": method, "seed": self.seed })
+    }
+    /// `reg·mean(W²)` of the model's weights, in float64.
+    fn penalty(&self, model: &dyn LanguageModel) -> Result<f64> {
+        let stored = model.stored();
+        let w = stored.tensors.iter().find(|t| t.name == "W").map(|t| &t.data);
+        let Some(StoredData::Floats(w)) = w else {
+            return Err(Error::BadParameter {
+                name: "model",
+                value: model.kind().into(),
+                expected: "must be a network",
+            });
+        };
+        let mean_sq = w.iter().map(|&x| x as f64 * x as f64).sum::<f64>() / w.len().max(1) as f64;
+        Ok(self.train.reg * mean_sq)
+    }
     /// Also refuses [`Method::OneHot`] beyond context 1: the one-hot inputs are the
     /// lecture's bigram path, and longer contexts train from the counts.
     fn validate(&self) -> Result<()> {
@@ -83,35 +106,18 @@ impl ModelKind for NeuralConfig {
         }
         Ok(())
     }
-    /// Context 1 gives the lecture's [`NeuralBigram`], longer contexts a [`NeuralNgram`].
-    fn fit(
-        &self,
-        words: &WordList,
-        vocab: &Vocab,
-        on_step: &mut dyn FnMut(usize, f32),
-    ) -> Result<Box<dyn LanguageModel>> {
-        Ok(match self.context_len {
-            1 => {
-                let mut net = NeuralBigram::new(vocab, self.seed);
-                net.train_with(words, self.train, on_step)?;
-                Box::new(net)
-            }
-            n => {
-                let mut net = NeuralNgram::new(vocab, n, self.seed)?;
-                net.train_with(words, self.train, on_step)?;
-                Box::new(net)
-            }
-        })
+
+    fn fit(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>> {
+        let mut net = NeuralModel::new(vocab, self.context_len, self.seed)?;
+        net.train_with(words, self.train, on_step)?;
+        Ok(Box::new(net))
     }
-    /// `W`: V×V for context 1, (n·V)×V for longer ones.
+    /// `W`: (n·V)×V (V×V for the lecture's context 1).
     fn load(file: &StoredFile) -> Result<Box<dyn LanguageModel>> {
         let (vocab, v, n) = (file.vocab(), file.vocab().len(), file.context_len());
         file.expect_tensors(&["W"])?;
         let w = file.floats("W", &[Some(n * v), Some(v)])?;
-        Ok(match n {
-            1 => Box::new(NeuralBigram::from_weights(vocab, w).map_err(|e| file.bad(e))?),
-            n => Box::new(NeuralNgram::from_weights(vocab, n, w).map_err(|e| file.bad(e))?),
-        })
+        Ok(Box::new(NeuralModel::from_weights(vocab, n, w).map_err(|e| file.bad(e))?))
     }
 }
 
@@ -289,9 +295,15 @@ pub fn one_hot(xs: &Tensor, v: usize) -> Result<Tensor> {
         return Ok(xs.f_one_hot(v)?.f_to_kind(DType::Float)?);
     }
     let (n, context) = (xs.size()[0], xs.size()[1]);
-    let offsets = Tensor::f_arange(context, (DType::Int64, Device::Cpu))?.f_mul_scalar(v)?;
-    let columns = xs.f_add(&offsets)?;
+    let columns = weight_rows_of(xs, v)?;
     Ok(Tensor::f_zeros([n, context * v], (DType::Float, Device::Cpu))?.f_scatter_value(1, &columns, 1.0)?)
+}
+
+/// For n × context inputs, the rows of `W` each picks (as `exact_gradient`'s `weight_rows`: token `t` at
+/// position `k` picks row `k·V + t`), which are also the columns of its one-hot input.
+fn weight_rows_of(xs: &Tensor, v: i64) -> Result<Tensor> {
+    let offsets = Tensor::f_arange(xs.size()[1], (DType::Int64, Device::Cpu))?.f_mul_scalar(v)?;
+    Ok(xs.f_add(&offsets)?)
 }
 
 /// The forward pass on encoded inputs: `logits = xenc @ W`, `counts = logits.exp()`,
@@ -348,78 +360,6 @@ pub fn descend(w: &mut Tensor, loss: &Tensor, lr: f64) -> Result<()> {
 /// 228,146 × 27, about 6 million).
 pub const MAX_ONE_HOT_CELLS: usize = 1 << 28;
 
-/// Train the weights `w` of a network over `context` previous tokens on `words`, with
-/// [`TrainConfig::method`]; calls `on_step(step, loss)` after each step and returns every
-/// step's loss. Shared by both networks.
-///
-/// - [`Method::OneHot`]: the lecture's loop. The inputs are one-hot encoded once (the
-///   lecture re-encodes them every step; the numbers are equal), at most
-///   [`MAX_ONE_HOT_CELLS`] values, and glibc is told to keep the step's large temporaries
-///   ([`keep_freed_memory_for_reuse`]).
-/// - [`Method::ExactGradient`]: the words are counted once into a [`NgramTable`] table,
-///   `W` is copied out once, stepped in plain Rust, and copied back at the end.
-///
-/// ```
-/// use makemore::{TrainConfig, Vocab, WordList, train_network};
-/// let words = WordList::parse("ab\nb", "w")?;
-/// let vocab = Vocab::from_words(&words)?;
-/// let mut w = tch::Tensor::zeros([3, 3], (tch::Kind::Float, tch::Device::Cpu)).set_requires_grad(true);
-/// let losses = train_network(&mut w, &vocab, 1, &words, TrainConfig { steps: 2, ..Default::default() }, |_, _| {})?;
-/// assert!((losses[0] - 3f32.ln()).abs() < 1e-6 && losses[1] < losses[0]);
-/// # Ok::<(), makemore::Error>(())
-/// ```
-pub fn train_network(
-    w: &mut Tensor,
-    vocab: &Vocab,
-    context: usize,
-    words: &WordList,
-    cfg: TrainConfig,
-    mut on_step: impl FnMut(usize, f32),
-) -> Result<Vec<f32>> {
-    cfg.validate()?;
-    let mut losses = Vec::with_capacity(cfg.steps);
-    let mut record = |k: usize, loss: f32| -> Result<()> {
-        if !loss.is_finite() {
-            return Err(Error::Diverged { step: k + 1, loss });
-        }
-        on_step(k, loss);
-        losses.push(loss);
-        Ok(())
-    };
-    match cfg.method {
-        Method::OneHot => {
-            let cells = words.num_examples().saturating_mul(context * vocab.len());
-            if cells > MAX_ONE_HOT_CELLS {
-                return Err(Error::TooLarge(format!(
-                    "one-hot inputs of {} examples × {} columns are more than {MAX_ONE_HOT_CELLS} floats \
-                     (train with Method::ExactGradient, which needs no one-hot inputs)",
-                    words.num_examples(),
-                    context * vocab.len()
-                )));
-            }
-            keep_freed_memory_for_reuse();
-            let examples = Examples::with_context(words, vocab, context)?;
-            let xenc = one_hot(&examples.xs, vocab.len())?;
-            for k in 0..cfg.steps {
-                let probs = forward(&xenc, w)?;
-                let loss = nll(&probs, &examples.ys, w, cfg.reg)?;
-                descend(w, &loss, cfg.lr)?;
-                record(k, loss.f_double_value(&[])? as f32)?;
-            }
-        }
-        Method::ExactGradient => {
-            let exact = ExactGradient::new(&NgramTable::from_words(words, vocab, context)?, vocab.len());
-            let shape = w.size();
-            let mut values = Vec::<f32>::try_from(&w.f_detach()?.f_flatten(0, -1)?)?;
-            for k in 0..cfg.steps {
-                record(k, exact.step(&mut values, cfg.lr, cfg.reg))?;
-            }
-            *w = Tensor::from_slice(&values).f_view(shape.as_slice())?.set_requires_grad(true);
-        }
-    }
-    Ok(losses)
-}
-
 /// The largest weight the lecture's bigram may hold: its softmax exponentiates `W`
 /// directly, and `exp(88.7)` is float32's limit; `exp(60)·V` stays far inside it.
 pub(crate) const MAX_WEIGHT: f64 = 60.0;
@@ -428,12 +368,26 @@ pub(crate) const MAX_WEIGHT: f64 = 60.0;
 /// (at most 64) rows, which stay finite far below float32's 3.4e38.
 pub(crate) const MAX_NGRAM_WEIGHT: f64 = 1e30;
 
+// A bigram network of the largest vocabulary is within the size limit: `bigram` need not check.
+const _: () = assert!(MAX_VOCAB * MAX_VOCAB <= MAX_TABLE_CELLS);
+
+fn check_size(context: usize, v: usize) -> Result<()> {
+    check_context_len(context)?;
+    if context * v * v > MAX_TABLE_CELLS {
+        return Err(Error::TooLarge(format!(
+            "a network over {context} tokens of a {v}-token vocabulary needs {} weights, more than {MAX_TABLE_CELLS}",
+            context * v * v
+        )));
+    }
+    Ok(())
+}
+
 /// Check weights for a network over `context` tokens: the shape, finite values, and a
 /// softmax that float32 can compute. The bigram's written-out softmax `exp(W)/Σexp(W)`
 /// needs every weight at most [`MAX_WEIGHT`] (no overflow) and in every row one weight at
-/// least `-MAX_WEIGHT` (so the sum does not underflow to 0); the n-gram network uses the
-/// stable softmax and needs only logits that stay finite.
-pub(crate) fn check_weights(w: &Tensor, context: usize, v: usize) -> Result<Tensor> {
+/// least `-MAX_WEIGHT` (so the sum does not underflow to 0); longer contexts use the
+/// stable softmax and need only logits that stay finite.
+fn check_weights(w: &Tensor, context: usize, v: usize) -> Result<Tensor> {
     let want = [(context * v) as i64, v as i64];
     if w.size() != want {
         return Err(Error::BadWeights(format!("they are {:?}, context {context} needs {want:?}", w.size())));
@@ -465,55 +419,83 @@ pub(crate) fn check_weights(w: &Tensor, context: usize, v: usize) -> Result<Tens
     Ok(w)
 }
 
-/// The neural bigram: a V×V weight matrix `W`, read as log-counts.
+/// The neural model: one linear layer over `context` previous characters, its weights `W`
+/// read as log-counts. The lecture's network is context 1 (`W` is V×V); a longer context
+/// gives each position its own V×V block (`W` is (context·V)×V, exercise E01).
 ///
 /// ```
-/// use makemore::{NeuralBigram, TrainConfig, Vocab, WordList};
+/// use makemore::{NeuralModel, TrainConfig, Vocab, WordList};
 /// let words = WordList::parse("ab\nab\nb", "w")?;
 /// let vocab = Vocab::from_words(&words)?;
-/// let mut model = NeuralBigram::new(&vocab, makemore::LECTURE_SEED);
+/// let mut model = NeuralModel::bigram(&vocab, makemore::LECTURE_SEED);
 /// let losses = model.train(&words, TrainConfig { steps: 20, lr: 10.0, reg: 0.0, ..Default::default() })?;
 /// assert!(losses[19] < losses[0]);
+///
+/// let words = WordList::parse(&"abc\nabd\n".repeat(5), "w")?;
+/// let mut trigram = NeuralModel::new(&Vocab::from_words(&words)?, 2, 1)?;
+/// let losses = trigram.train(&words, TrainConfig { steps: 30, lr: 5.0, reg: 0.0, ..Default::default() })?;
+/// assert!(losses[29] < losses[0]);
 /// # Ok::<(), makemore::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct NeuralBigram {
+pub struct NeuralModel {
     vocab: Vocab,
+    context: usize,
     w: Tensor,
 }
 
-impl NeuralBigram {
-    /// `W = torch.randn((V, V), generator=g, requires_grad=True)` after seeding with `seed`.
+impl NeuralModel {
+    /// The lecture's network: `W = torch.randn((V, V), generator=g, requires_grad=True)`
+    /// after seeding with `seed` (context 1).
     ///
     /// ```
     /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
-    /// let model = makemore::NeuralBigram::new(&vocab, 42);
+    /// let model = makemore::NeuralModel::bigram(&vocab, 42);
     /// assert_eq!(model.w().size(), [2, 2]);
     /// assert!(model.w().requires_grad());
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn new(vocab: &Vocab, seed: i64) -> NeuralBigram {
-        rng::seed(seed);
-        let v = vocab.len() as i64;
-        let w = Tensor::randn([v, v], (DType::Float, Device::Cpu)).set_requires_grad(true);
-        NeuralBigram { vocab: vocab.clone(), w }
+    pub fn bigram(vocab: &Vocab, seed: i64) -> NeuralModel {
+        NeuralModel::random(vocab, 1, seed)
     }
 
-    /// A model from given weights (V×V, finite, softmax computable), e.g. read back from a file.
+    /// `W = randn((context·V, V))` after seeding with `seed`.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a', 'b'])?;
+    /// assert_eq!(makemore::NeuralModel::new(&vocab, 2, 1)?.w().size(), [6, 3]);
+    /// assert!(makemore::NeuralModel::new(&vocab, 0, 1).is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn new(vocab: &Vocab, context: usize, seed: i64) -> Result<NeuralModel> {
+        check_size(context, vocab.len())?;
+        Ok(NeuralModel::random(vocab, context, seed))
+    }
+
+    fn random(vocab: &Vocab, context: usize, seed: i64) -> NeuralModel {
+        rng::seed(seed);
+        let v = vocab.len() as i64;
+        let w = Tensor::randn([context as i64 * v, v], (DType::Float, Device::Cpu)).set_requires_grad(true);
+        NeuralModel { vocab: vocab.clone(), context, w }
+    }
+
+    /// A model from given weights, e.g. read back from a file: (context·V)×V, finite, and
+    /// a softmax float32 can compute (see [`MAX_WEIGHT`] for the lecture's context 1).
     ///
     /// ```
     /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
-    /// let w = tch::Tensor::zeros([2, 2], (tch::Kind::Float, tch::Device::Cpu));
-    /// assert!(makemore::NeuralBigram::from_weights(&vocab, w).is_ok());
-    /// let w = tch::Tensor::zeros([3, 2], (tch::Kind::Float, tch::Device::Cpu));
-    /// assert!(makemore::NeuralBigram::from_weights(&vocab, w).is_err());
+    /// let zeros = |rows| tch::Tensor::zeros([rows, 2], (tch::Kind::Float, tch::Device::Cpu));
+    /// assert!(makemore::NeuralModel::from_weights(&vocab, 1, zeros(2)).is_ok());
+    /// assert!(makemore::NeuralModel::from_weights(&vocab, 2, zeros(4)).is_ok());
+    /// assert!(makemore::NeuralModel::from_weights(&vocab, 2, zeros(3)).is_err());
     /// let w = tch::Tensor::full([2, 2], -200.0, (tch::Kind::Float, tch::Device::Cpu));
-    /// assert!(makemore::NeuralBigram::from_weights(&vocab, w).is_err()); // exp underflows
+    /// assert!(makemore::NeuralModel::from_weights(&vocab, 1, w).is_err()); // exp underflows
     /// # Ok::<(), makemore::Error>(())
     /// ```
-    pub fn from_weights(vocab: &Vocab, w: Tensor) -> Result<NeuralBigram> {
-        let w = check_weights(&w, 1, vocab.len())?;
-        Ok(NeuralBigram { vocab: vocab.clone(), w: w.set_requires_grad(true) })
+    pub fn from_weights(vocab: &Vocab, context: usize, w: Tensor) -> Result<NeuralModel> {
+        check_size(context, vocab.len())?;
+        let w = check_weights(&w, context, vocab.len())?;
+        Ok(NeuralModel { vocab: vocab.clone(), context, w: w.set_requires_grad(true) })
     }
 
     /// The weights `W`.
@@ -521,11 +503,12 @@ impl NeuralBigram {
         &self.w
     }
 
-    /// The lecture's `xenc = F.one_hot(xs, num_classes=V).float()`.
+    /// The lecture's `xenc = F.one_hot(xs, num_classes=V).float()` ([`one_hot`]; inputs of
+    /// n, or n × context).
     ///
     /// ```
     /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a', 'b'])?;
-    /// let model = makemore::NeuralBigram::new(&vocab, 1);
+    /// let model = makemore::NeuralModel::bigram(&vocab, 1);
     /// let xenc = model.one_hot(&tch::Tensor::from_slice(&[2i64]))?;
     /// assert_eq!(Vec::<f32>::try_from(&xenc.get(0)).unwrap(), [0.0, 0.0, 1.0]);
     /// # Ok::<(), makemore::Error>(())
@@ -539,9 +522,11 @@ impl NeuralBigram {
     ///
     /// ```
     /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
-    /// let model = makemore::NeuralBigram::new(&vocab, 1);
-    /// let probs = model.forward(&tch::Tensor::from_slice(&[0i64, 1, 1]))?;
-    /// assert_eq!(probs.size(), [3, 2]);
+    /// let model = makemore::NeuralModel::bigram(&vocab, 1);
+    /// assert_eq!(model.forward(&tch::Tensor::from_slice(&[0i64, 1, 1]))?.size(), [3, 2]);
+    /// let trigram = makemore::NeuralModel::new(&vocab, 2, 1)?;
+    /// let xs = tch::Tensor::from_slice(&[0i64, 1]).view([1, 2]);
+    /// assert_eq!(trigram.forward(&xs)?.size(), [1, 2]);
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn forward(&self, xs: &Tensor) -> Result<Tensor> {
@@ -554,7 +539,7 @@ impl NeuralBigram {
     /// use makemore::Item;
     /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
     /// let w = tch::Tensor::zeros([2, 2], (tch::Kind::Float, tch::Device::Cpu));
-    /// let model = makemore::NeuralBigram::from_weights(&vocab, w)?;
+    /// let model = makemore::NeuralModel::from_weights(&vocab, 1, w)?;
     /// let xs = tch::Tensor::from_slice(&[0i64]);
     /// let ys = tch::Tensor::from_slice(&[1i64]);
     /// let loss = model.loss(&xs, &ys, 0.01)?.item();
@@ -569,7 +554,7 @@ impl NeuralBigram {
     ///
     /// ```
     /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
-    /// let model = makemore::NeuralBigram::new(&vocab, 3);
+    /// let model = makemore::NeuralModel::bigram(&vocab, 3);
     /// let (xs, ys) = (tch::Tensor::from_slice(&[0i64]), tch::Tensor::from_slice(&[1i64]));
     /// let g = model.gradient(&model.loss(&xs, &ys, 0.0)?)?;
     /// assert_eq!(g.size(), [2, 2]);
@@ -584,11 +569,11 @@ impl NeuralBigram {
     /// `W += -lr * W.grad`. Returns the loss before the update.
     ///
     /// ```
-    /// use makemore::{Examples, NeuralBigram, Vocab, WordList};
+    /// use makemore::{Examples, NeuralModel, Vocab, WordList};
     /// let words = WordList::parse("ab", "w")?;
     /// let vocab = Vocab::from_words(&words)?;
     /// let ex = Examples::new(&words, &vocab)?;
-    /// let mut model = NeuralBigram::new(&vocab, 1);
+    /// let mut model = NeuralModel::bigram(&vocab, 1);
     /// let first = model.step(&ex, 10.0, 0.0)?;
     /// assert!(model.step(&ex, 10.0, 0.0)? < first);
     /// # Ok::<(), makemore::Error>(())
@@ -599,180 +584,52 @@ impl NeuralBigram {
         Ok(loss.f_double_value(&[])? as f32)
     }
 
-    /// Train on `words` for `cfg.steps` steps ([`train_network`]); returns every step's loss.
-    ///
-    /// ```
-    /// use makemore::{NeuralBigram, TrainConfig, Vocab, WordList};
-    /// let words = WordList::parse("ab", "w")?;
-    /// let mut model = NeuralBigram::new(&Vocab::from_words(&words)?, 1);
-    /// assert_eq!(model.train(&words, TrainConfig { steps: 3, ..Default::default() })?.len(), 3);
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn train(&mut self, words: &WordList, cfg: TrainConfig) -> Result<Vec<f32>> {
-        self.train_with(words, cfg, |_, _| {})
-    }
-
-    /// [`train`](Self::train), calling `on_step(step, loss)` after each step (for progress).
-    ///
-    /// ```
-    /// use makemore::{NeuralBigram, TrainConfig, Vocab, WordList};
-    /// let words = WordList::parse("ab", "w")?;
-    /// let mut model = NeuralBigram::new(&Vocab::from_words(&words)?, 1);
-    /// let mut seen = 0;
-    /// model.train_with(&words, TrainConfig { steps: 3, ..Default::default() }, |_, _| seen += 1)?;
-    /// assert_eq!(seen, 3);
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn train_with(
-        &mut self,
-        words: &WordList,
-        cfg: TrainConfig,
-        on_step: impl FnMut(usize, f32),
-    ) -> Result<Vec<f32>> {
-        train_network(&mut self.w, &self.vocab, 1, words, cfg, on_step)
-    }
-}
-
-impl LanguageModel for NeuralBigram {
-    fn vocab(&self) -> &Vocab {
-        &self.vocab
-    }
-    fn context_len(&self) -> usize {
-        1
-    }
-    fn kind(&self) -> &'static str {
-        NeuralConfig::NAME
-    }
-    /// The lecture's sampling: `one_hot(contexts) @ W`, exponentiate, normalize.
-    fn probs(&self, contexts: &[i64]) -> Result<Tensor> {
-        count_contexts(contexts, 1, self.vocab.len())?;
-        tch::no_grad(|| self.forward(&Tensor::from_slice(contexts)))
-    }
-    /// `log_softmax(W[contexts])`: the same values as `log(probs)` where those are
-    /// representable, and finite where `probs` underflows.
-    fn log_probs(&self, contexts: &[i64]) -> Result<Tensor> {
-        count_contexts(contexts, 1, self.vocab.len())?;
-        let logits = tch::no_grad(|| self.w.f_index_select(0, &Tensor::from_slice(contexts)))?;
-        Ok(logits.f_log_softmax(1, DType::Float)?)
-    }
-    fn stored(&self) -> Stored {
-        stored_weights(&self.w)
-    }
-}
-
-/// A one-layer network over `context` previous characters: `W` is (context·V)×V.
-///
-/// ```
-/// use makemore::{NeuralNgram, TrainConfig, Vocab, WordList};
-/// let words = WordList::parse(&"abc\nabd\n".repeat(5), "w")?;
-/// let mut net = NeuralNgram::new(&Vocab::from_words(&words)?, 2, 1)?;
-/// let losses = net.train(&words, TrainConfig { steps: 30, lr: 5.0, reg: 0.0, ..Default::default() })?;
-/// assert!(losses[29] < losses[0]);
-/// # Ok::<(), makemore::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct NeuralNgram {
-    vocab: Vocab,
-    context: usize,
-    w: Tensor,
-}
-
-fn check_size(context: usize, v: usize) -> Result<()> {
-    check_context_len(context)?;
-    if context * v * v > MAX_TABLE_CELLS {
-        return Err(Error::TooLarge(format!(
-            "a network over {context} tokens of a {v}-token vocabulary needs {} weights, more than {MAX_TABLE_CELLS}",
-            context * v * v
-        )));
-    }
-    Ok(())
-}
-
-impl NeuralNgram {
-    /// `W = randn((context·V, V))` after seeding with `seed`.
-    ///
-    /// ```
-    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a', 'b'])?;
-    /// assert_eq!(makemore::NeuralNgram::new(&vocab, 2, 1)?.w().size(), [6, 3]);
-    /// assert!(makemore::NeuralNgram::new(&vocab, 0, 1).is_err());
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn new(vocab: &Vocab, context: usize, seed: i64) -> Result<NeuralNgram> {
-        check_size(context, vocab.len())?;
-        rng::seed(seed);
-        let v = vocab.len() as i64;
-        let w = Tensor::f_randn([context as i64 * v, v], (DType::Float, Device::Cpu))?.set_requires_grad(true);
-        Ok(NeuralNgram { vocab: vocab.clone(), context, w })
-    }
-
-    /// From stored weights ((context·V)×V, finite, at most 1e30 in size).
-    ///
-    /// ```
-    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
-    /// let w = tch::Tensor::zeros([4, 2], (tch::Kind::Float, tch::Device::Cpu));
-    /// assert!(makemore::NeuralNgram::from_weights(&vocab, 2, w).is_ok());
-    /// let w = tch::Tensor::zeros([3, 2], (tch::Kind::Float, tch::Device::Cpu));
-    /// assert!(makemore::NeuralNgram::from_weights(&vocab, 2, w).is_err());
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn from_weights(vocab: &Vocab, context: usize, w: Tensor) -> Result<NeuralNgram> {
-        check_size(context, vocab.len())?;
-        let w = check_weights(&w, context, vocab.len())?;
-        Ok(NeuralNgram { vocab: vocab.clone(), context, w: w.set_requires_grad(true) })
-    }
-
-    /// The weights.
-    pub fn w(&self) -> &Tensor {
-        &self.w
-    }
-
-    /// The lecture's forward pass on n × context inputs: one-hot, `@ W`, exp, normalize.
-    ///
-    /// ```
-    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
-    /// let net = makemore::NeuralNgram::new(&vocab, 2, 1)?;
-    /// let xs = tch::Tensor::from_slice(&[0i64, 1]).view([1, 2]);
-    /// assert_eq!(net.forward(&xs)?.size(), [1, 2]);
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        forward(&one_hot(xs, self.vocab.len())?, &self.w)
-    }
-
-    /// The logits of contexts (C × context indices): the sum of the rows of `W` each
-    /// picks, by index (exercise E04: no one-hot product).
-    fn logits(&self, contexts: &[i64]) -> Result<Tensor> {
+    /// The logits of n × context inputs by index, without the one-hot product (exercise
+    /// E04): the sum of the rows of `W` each input picks; for context 1 (inputs of n),
+    /// just `W[xs]`.
+    pub(crate) fn indexed_logits(&self, xs: &Tensor) -> Result<Tensor> {
+        if self.context == 1 {
+            return Ok(self.w.f_index_select(0, &xs.f_flatten(0, -1)?)?);
+        }
         let v = self.vocab.len() as i64;
-        let rows: Vec<i64> = contexts
-            .chunks(self.context)
-            .flat_map(|ctx| weight_rows(ctx.iter().map(|&t| t as usize), v as usize).map(|r| r as i64))
-            .collect();
-        let picked = self.w.f_index_select(0, &Tensor::from_slice(&rows))?;
+        let rows = weight_rows_of(&xs.f_view([-1, self.context as i64])?, v)?;
+        let picked = self.w.f_index_select(0, &rows.f_flatten(0, -1)?)?;
         Ok(picked.f_view([-1, self.context as i64, v])?.f_sum_dim_intlist([1i64].as_slice(), false, None::<DType>)?)
     }
 
-    /// Full-batch gradient descent on `words` ([`train_network`]); returns every step's loss.
+    /// Full-batch gradient descent on `words` for `cfg.steps` steps; returns every step's
+    /// loss.
     ///
     /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let mut net = makemore::NeuralNgram::new(&makemore::Vocab::from_words(&words)?, 2, 1)?;
-    /// let cfg = makemore::TrainConfig { lr: f64::NAN, ..Default::default() };
-    /// assert!(net.train(&words, cfg).is_err());
+    /// use makemore::{NeuralModel, TrainConfig, Vocab, WordList};
+    /// let words = WordList::parse("ab", "w")?;
+    /// let mut model = NeuralModel::bigram(&Vocab::from_words(&words)?, 1);
+    /// assert_eq!(model.train(&words, TrainConfig { steps: 3, ..Default::default() })?.len(), 3);
+    /// let cfg = TrainConfig { lr: f64::NAN, ..Default::default() };
+    /// assert!(model.train(&words, cfg).is_err());
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn train(&mut self, words: &WordList, cfg: TrainConfig) -> Result<Vec<f32>> {
         self.train_with(words, cfg, |_, _| {})
     }
 
-    /// [`train`](Self::train), calling `on_step(step, loss)` after each step.
+    /// [`train`](Self::train) with [`TrainConfig::method`], calling `on_step(step, loss)`
+    /// after each step (for progress).
+    ///
+    /// - [`Method::OneHot`]: the lecture's loop. The inputs are one-hot encoded once (the
+    ///   lecture re-encodes them every step; the numbers are equal), at most
+    ///   [`MAX_ONE_HOT_CELLS`] values, and glibc is told to keep the step's large temporaries
+    ///   ([`keep_freed_memory_for_reuse`]).
+    /// - [`Method::ExactGradient`]: the words are counted once into a [`NgramTable`] table,
+    ///   `W` is copied out once, stepped in plain Rust, and copied back at the end.
     ///
     /// ```
-    /// use makemore::{Method, NeuralNgram, TrainConfig, Vocab, WordList};
+    /// use makemore::{Method, NeuralModel, TrainConfig, Vocab, WordList};
     /// let words = WordList::parse("abc\nabd", "w")?;
     /// let vocab = Vocab::from_words(&words)?;
     /// let mut last = [0.0; 2];
     /// for (i, method) in [Method::OneHot, Method::ExactGradient].into_iter().enumerate() {
-    ///     let mut net = NeuralNgram::new(&vocab, 2, 5)?;
+    ///     let mut net = NeuralModel::new(&vocab, 2, 5)?;
     ///     net.train_with(&words, TrainConfig { steps: 5, method, ..Default::default() }, |_, loss| last[i] = loss)?;
     /// }
     /// assert!((last[0] - last[1]).abs() < 1e-5); // autograd and the closed form agree
@@ -782,13 +639,55 @@ impl NeuralNgram {
         &mut self,
         words: &WordList,
         cfg: TrainConfig,
-        on_step: impl FnMut(usize, f32),
+        mut on_step: impl FnMut(usize, f32),
     ) -> Result<Vec<f32>> {
-        train_network(&mut self.w, &self.vocab, self.context, words, cfg, on_step)
+        cfg.validate()?;
+        let (vocab, context, w) = (&self.vocab, self.context, &mut self.w);
+        let mut losses = Vec::with_capacity(cfg.steps);
+        let mut record = |k: usize, loss: f32| -> Result<()> {
+            if !loss.is_finite() {
+                return Err(Error::Diverged { step: k + 1, loss });
+            }
+            on_step(k, loss);
+            losses.push(loss);
+            Ok(())
+        };
+        match cfg.method {
+            Method::OneHot => {
+                let cells = words.num_examples().saturating_mul(context * vocab.len());
+                if cells > MAX_ONE_HOT_CELLS {
+                    return Err(Error::TooLarge(format!(
+                        "one-hot inputs of {} examples × {} columns are more than {MAX_ONE_HOT_CELLS} floats \
+                         (train with Method::ExactGradient, which needs no one-hot inputs)",
+                        words.num_examples(),
+                        context * vocab.len()
+                    )));
+                }
+                keep_freed_memory_for_reuse();
+                let examples = Examples::with_context(words, vocab, context)?;
+                let xenc = one_hot(&examples.xs, vocab.len())?;
+                for k in 0..cfg.steps {
+                    let probs = forward(&xenc, w)?;
+                    let loss = nll(&probs, &examples.ys, w, cfg.reg)?;
+                    descend(w, &loss, cfg.lr)?;
+                    record(k, loss.f_double_value(&[])? as f32)?;
+                }
+            }
+            Method::ExactGradient => {
+                let exact = ExactGradient::new(&NgramTable::from_words(words, vocab, context)?, vocab.len());
+                let shape = w.size();
+                let mut values = Vec::<f32>::try_from(&w.f_detach()?.f_flatten(0, -1)?)?;
+                for k in 0..cfg.steps {
+                    record(k, exact.step(&mut values, cfg.lr, cfg.reg))?;
+                }
+                *w = Tensor::from_slice(&values).f_view(shape.as_slice())?.set_requires_grad(true);
+            }
+        }
+        Ok(losses)
     }
 }
 
-impl LanguageModel for NeuralNgram {
+impl LanguageModel for NeuralModel {
     fn vocab(&self) -> &Vocab {
         &self.vocab
     }
@@ -798,23 +697,27 @@ impl LanguageModel for NeuralNgram {
     fn kind(&self) -> &'static str {
         NeuralConfig::NAME
     }
-    /// `softmax(logits)`, the stable softmax.
+    /// Context 1, as the lecture samples: `one_hot(contexts) @ W`, exponentiate,
+    /// normalize. Longer contexts: `softmax` of the indexed logits, the stable softmax.
     fn probs(&self, contexts: &[i64]) -> Result<Tensor> {
         count_contexts(contexts, self.context, self.vocab.len())?;
-        tch::no_grad(|| Ok(self.logits(contexts)?.f_softmax(1, DType::Float)?))
+        let xs = Tensor::from_slice(contexts);
+        if self.context == 1 {
+            return tch::no_grad(|| self.forward(&xs));
+        }
+        tch::no_grad(|| Ok(self.indexed_logits(&xs)?.f_softmax(1, DType::Float)?))
     }
+    /// `log_softmax` of the indexed logits (`W[contexts]` for context 1): the same values
+    /// as `log(probs)` where those are representable, and finite where `probs` underflows.
     fn log_probs(&self, contexts: &[i64]) -> Result<Tensor> {
         count_contexts(contexts, self.context, self.vocab.len())?;
-        tch::no_grad(|| Ok(self.logits(contexts)?.f_log_softmax(1, DType::Float)?))
+        let logits = tch::no_grad(|| self.indexed_logits(&Tensor::from_slice(contexts)))?;
+        Ok(logits.f_log_softmax(1, DType::Float)?)
     }
+    /// Its weights `W`, float32, as they are shaped.
     fn stored(&self) -> Stored {
-        stored_weights(&self.w)
+        let shape = self.w.size().iter().map(|&d| d as usize).collect();
+        let values = Vec::<f32>::try_from(&self.w.detach().flatten(0, -1)).unwrap_or_default();
+        Stored { meta: vec![], tensors: vec![StoredTensor { name: "W", shape, data: StoredData::Floats(values) }] }
     }
-}
-
-/// What a model file stores of a network: its weights `W`, float32, as they are shaped.
-fn stored_weights(w: &Tensor) -> Stored {
-    let shape = w.size().iter().map(|&d| d as usize).collect();
-    let values = Vec::<f32>::try_from(&w.detach().flatten(0, -1)).unwrap_or_default();
-    Stored { meta: vec![], tensors: vec![StoredTensor { name: "W", shape, data: StoredData::Floats(values) }] }
 }

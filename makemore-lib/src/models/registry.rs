@@ -5,7 +5,7 @@
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result};
-use crate::models::kind::{LanguageModel, ModelKind};
+use crate::models::kind::{LanguageModel, ModelKind, OnStep};
 use crate::models::stored::StoredFile;
 use crate::models::{counts, mlp, neural};
 
@@ -81,6 +81,16 @@ macro_rules! kinds {
                 match self { $(ModelSpec::$variant(c) => c.summary()),* }
             }
 
+            /// The kind's hyper-parameters but the context, as a JSON object.
+            pub fn settings(&self) -> serde_json::Value {
+                match self { $(ModelSpec::$variant(c) => c.settings()),* }
+            }
+
+            /// The regularization term of `model`'s training loss (0 for kinds without one).
+            pub fn penalty(&self, model: &dyn LanguageModel) -> Result<f64> {
+                match self { $(ModelSpec::$variant(c) => c.penalty(model)),* }
+            }
+
             /// Refuse hyper-parameters that cannot make a model.
             pub fn validate(&self) -> Result<()> {
                 match self { $(ModelSpec::$variant(c) => c.validate()),* }
@@ -96,12 +106,7 @@ macro_rules! kinds {
                 }),* }
             }
 
-            fn fit_dyn(
-                &self,
-                words: &WordList,
-                vocab: &Vocab,
-                on_step: &mut dyn FnMut(usize, f32),
-            ) -> Result<Box<dyn LanguageModel>> {
+            fn fit_dyn(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>> {
                 match self { $(ModelSpec::$variant(c) => c.fit(words, vocab, on_step)),* }
             }
         }

@@ -30,7 +30,7 @@ pub struct LoopNll {
 ///
 /// ```
 /// let words = makemore::WordList::parse("ab", "w")?;
-/// let model = makemore::CountsModel::fit(&words, 0.0)?;
+/// let model = makemore::CountsModel::bigram(&words, 0.0)?;
 /// let nll = makemore::nll_loop(&model, &words)?;
 /// assert_eq!((nll.total, nll.n), (0.0, 3)); // every bigram had probability 1
 /// # Ok::<(), makemore::Error>(())
@@ -70,7 +70,7 @@ pub struct Evaluation {
 /// ```
 /// use makemore::{CountsModel, WordList, evaluate};
 /// let train = WordList::parse("ab\nab\nb", "train")?;
-/// let model = CountsModel::fit(&train, 0.0)?;
+/// let model = CountsModel::bigram(&train, 0.0)?;
 /// let eval = evaluate(&model, &WordList::parse("ab", "test")?)?;
 /// assert_eq!((eval.ngrams, eval.zero_prob), (3, 0));
 /// // P(.→a) = 2/3, P(a→b) = 1, P(b→.) = 1
@@ -123,7 +123,7 @@ pub struct ScoredBigram {
 ///
 /// ```
 /// let words = makemore::WordList::parse("ab", "w")?;
-/// let model = makemore::CountsModel::fit(&words, 0.0)?;
+/// let model = makemore::CountsModel::bigram(&words, 0.0)?;
 /// let (bigrams, nll) = makemore::word_nll(&model, "ab")?;
 /// assert_eq!(bigrams.len(), 3);
 /// assert_eq!(nll, 0.0);

@@ -55,12 +55,12 @@ impl TrainingProgress {
             self.recent.push(loss);
         }
         self.sum += loss as f64;
-        if (k + 1).is_multiple_of((self.steps / 10).max(1)) || k == 0 {
+        if (k + 1) % (self.steps / 10).max(1) == 0 || k == 0 {
             let width = self.steps.to_string().len();
             let line = format!("step {:>width$}/{}  loss {loss:.4}", k + 1, self.steps);
             if self.bar.is_hidden() { eprintln!("{line}") } else { self.bar.println(line) }
         }
-        if (k + 1).is_multiple_of(UPDATE_EVERY) {
+        if (k + 1) % UPDATE_EVERY == 0 {
             self.bar.set_message(format!("{:.4}", self.running_loss()));
             self.bar.set_position(k as u64 + 1);
         }

@@ -40,7 +40,7 @@ pub fn draw(p: &Tensor) -> Result<i64> {
 ///
 /// ```
 /// let words = makemore::WordList::parse("ab\nba", "w")?;
-/// let model = makemore::CountsModel::fit(&words, 0.0)?;
+/// let model = makemore::CountsModel::bigram(&words, 0.0)?;
 /// let names = makemore::sample(&model, 5, makemore::LECTURE_SEED)?;
 /// assert_eq!(names.len(), 5);
 /// // after 'a' comes 'b' or the end, after 'b' comes 'a' or the end
@@ -57,7 +57,7 @@ pub fn sample<M: LanguageModel + ?Sized>(model: &M, num: usize, seed: i64) -> Re
 ///
 /// ```
 /// let words = makemore::WordList::parse("ab", "w")?;
-/// let model = makemore::CountsModel::fit(&words, 0.0)?;
+/// let model = makemore::CountsModel::bigram(&words, 0.0)?;
 /// assert_eq!(makemore::sample_one(&model)?, "ab");
 /// # Ok::<(), makemore::Error>(())
 /// ```
@@ -104,7 +104,7 @@ impl<M: LanguageModel + ?Sized> Sampler<'_, M> {
 ///
 /// ```
 /// let words = makemore::WordList::parse("ab\nba", "w")?;
-/// let model = makemore::CountsModel::fit(&words, 0.0)?;
+/// let model = makemore::CountsModel::bigram(&words, 0.0)?;
 /// let names = makemore::sample_fast(&model, 100, 7)?;
 /// assert_eq!(names.len(), 100);
 /// assert!(names.iter().all(|n| !n.is_empty() && !n.contains("aa") && !n.contains("bb")));

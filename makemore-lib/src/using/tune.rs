@@ -3,9 +3,9 @@
 
 use crate::data::split::Splits;
 use crate::data::vocab::Vocab;
-use crate::error::{Error, Result, show};
+use crate::error::{Error, Result};
 use crate::models::registry::{ModelSpec, fit};
-use crate::using::eval::evaluate;
+use crate::using::eval::{Evaluation, evaluate};
 
 /// One tried value: its train and dev loss.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,6 +30,30 @@ pub struct Tuning {
     pub best: usize,
     /// Test loss of the chosen model.
     pub test: f64,
+    /// The chosen model on the train, dev and test splits.
+    pub chosen: [Evaluation; 3],
+}
+
+/// Refuse the values to try before any work: each must make a valid `spec` as its tuned
+/// hyper-parameter ([`ModelSpec::with_tuned`], then [`ModelSpec::validate`]: the
+/// smoothing of counts is 0 or 1e-6 to 1e6, a regularization finite and 0 or more), and
+/// there must be at least one.
+///
+/// ```
+/// use makemore::{ModelSpec, check_tune_values};
+/// assert!(check_tune_values(&ModelSpec::default(), &[0.0, 0.1, 1.0]).is_ok());
+/// let err = check_tune_values(&ModelSpec::default(), &[1.0, 1e-9]).unwrap_err();
+/// assert!(err.to_string().contains("1e-9"));
+/// assert!(check_tune_values(&ModelSpec::default(), &[]).is_err());
+/// ```
+pub fn check_tune_values(spec: &ModelSpec, values: &[f64]) -> Result<()> {
+    if values.is_empty() {
+        return Err(Error::BadParameter { name: "values", value: "none".into(), expected: "give at least one value" });
+    }
+    for &value in values {
+        spec.clone().with_tuned(value).validate()?;
+    }
+    Ok(())
 }
 
 /// Fit one model per value on the train split (the value as `spec`'s tuned
@@ -47,13 +71,7 @@ pub struct Tuning {
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn tune(splits: &Splits, vocab: &Vocab, spec: &ModelSpec, values: &[f64]) -> Result<Tuning> {
-    if let Some(&v) = values.iter().find(|v| !v.is_finite() || **v < 0.0) {
-        return Err(Error::BadParameter {
-            name: "value",
-            value: format!("{} in the values to try", show(v)),
-            expected: "each must be a finite number, 0 or more",
-        });
-    }
+    check_tune_values(spec, values)?;
     let mut rows = Vec::new();
     let mut models = Vec::new();
     for &value in values {
@@ -62,11 +80,8 @@ pub fn tune(splits: &Splits, vocab: &Vocab, spec: &ModelSpec, values: &[f64]) ->
         rows.push(TuneRow { value, train: evaluate(&*m, &splits.train)?.nll, dev: evaluate(&*m, &splits.dev)?.nll });
         models.push(m);
     }
-    let best = (0..rows.len()).min_by(|&a, &b| rows[a].dev.total_cmp(&rows[b].dev)).ok_or(Error::BadParameter {
-        name: "values",
-        value: "none".into(),
-        expected: "give at least one value",
-    })?;
-    let test = evaluate(&*models[best], &splits.test)?.nll;
-    Ok(Tuning { what: spec.tuned(), rows, best, test })
+    let best = (0..rows.len()).min_by(|&a, &b| rows[a].dev.total_cmp(&rows[b].dev)).unwrap_or(0);
+    let m = &*models[best];
+    let chosen = [evaluate(m, &splits.train)?, evaluate(m, &splits.dev)?, evaluate(m, &splits.test)?];
+    Ok(Tuning { what: spec.tuned(), rows, best, test: chosen[2].nll, chosen })
 }
