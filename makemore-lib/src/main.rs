@@ -275,8 +275,15 @@ impl std::error::Error for ValueError {}
 
 /// The library's refusal of a hyper-parameter, naming the flag that set it.
 fn value_error(e: makemore::Error) -> anyhow::Error {
-    const FLAGS: [(&str, &str); 4] =
-        [("smoothing", "--smoothing"), ("steps", "--steps"), ("learning rate", "--lr"), ("regularization", "--reg")];
+    const FLAGS: [(&str, &str); 7] = [
+        ("smoothing", "--smoothing"),
+        ("steps", "--steps"),
+        ("learning rate", "--lr"),
+        ("regularization", "--reg"),
+        ("embedding", "--embedding"),
+        ("hidden", "--hidden"),
+        ("batch", "--batch"),
+    ];
     let text = match &e {
         makemore::Error::BadParameter { name, value, expected } => match FLAGS.iter().find(|(n, _)| n == name) {
             Some((_, flag)) => format!("invalid {flag} {value}: {expected}"),

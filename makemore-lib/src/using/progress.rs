@@ -35,9 +35,12 @@ impl TrainingProgress {
     pub fn new(steps: usize) -> TrainingProgress {
         let bar = ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template(
-            "step {pos:>7}/{len} [{bar:30}] running loss {msg} · {per_sec} · {elapsed} (eta {eta})",
+            "step {pos:>7}/{len} [{bar:30}] running loss {msg} · {rate} · {elapsed} (eta {eta})",
         )
         .expect("a valid template")
+        .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0} steps/s", state.per_sec());
+        })
         .progress_chars("=> ");
         bar.set_style(style);
         TrainingProgress { bar, steps, recent: Vec::with_capacity(WINDOW), sum: 0.0 }
