@@ -42,6 +42,7 @@
 
 pub mod allocator;
 pub mod bigram;
+pub mod check;
 pub mod contexts;
 pub mod display;
 pub mod draw;

@@ -1,0 +1,240 @@
+//! Checking a notebook's numbers against PyTorch's, one readable line per check.
+//!
+//! ```
+//! use makemore::check::{self, Bound};
+//! check::close(2.4543562, 2.4543561935424805, Bound::Ulps(1.0)); // passes
+//! ```
+//!
+//! A check that fails panics (like `assert!`), with the two numbers, their difference,
+//! the bound's name and width, and the line of the caller: in a notebook
+//! (`preserve_vars_on_panic = false`) that stops the run. Every bound is named after the
+//! computation that made the number; its derivation is here, in one place, and in
+//! `docs/tolerances.md`. No bound is a number tuned until a check passes.
+//!
+//! u = 2⁻²⁴ is float32's unit roundoff: a correctly rounded float32 operation is within
+//! u·|x| of the exact result, and one ulp of x is at most 2u·|x|.
+
+use tch::{Kind, Tensor};
+
+/// float32's unit roundoff, 2⁻²⁴.
+pub const U: f64 = 5.960_464_477_539_063e-8;
+/// float64's unit roundoff, 2⁻⁵³.
+pub const U64: f64 = 1.110_223_024_625_156_5e-16;
+
+/// How far a computed number may be from PyTorch's, named after the computation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// Bit for bit: integers, samples, draws, one correctly rounded division of exact
+    /// integers, a sequential float32 loop that no platform reorders.
+    Exact,
+    /// `n` float32 ulps of the reference value: n·2u·|want|.
+    Ulps(f64),
+    /// `ulps` float32 ulps of a number of size `of` (not of the result): roundings made
+    /// at that size, e.g. log-softmax of logits near 100 whose result is 50.
+    UlpsOf { ulps: f64, of: f64 },
+    /// A sequential float32 sum of `n` terms of one sign, each already a float32:
+    /// (n−1) additions, each within u of the partial sum: (n−1)·u·|want|.
+    Float32Sum(usize),
+    /// A float32 sum of `n` float32 logs: each log within 1 ulp of the true log (2u of
+    /// it), then (n−1) additions: (n+1)·u·|want|.
+    SumOfLogs(usize),
+    /// The sum of a row of `n` probabilities (exact value 1), each within u (one
+    /// division): a float32 sum (n−1)u, plus Σ u·p = u: n·u.
+    RowOfProbs(usize),
+    /// The sum of a softmax row over `vocab` outputs (exact value 1): per element an exp
+    /// (1 ulp: 2u), a row sum of V ((V−1)u) and a division (u): (V+3)u (as in
+    /// docs/tolerances.md).
+    SoftmaxRow { vocab: usize },
+    /// A vectorised average NLL: float32 logs within 1 ulp of the true log on either
+    /// side (2 ulps of the mean: 4u·|want|, every term of one sign), averaged over `n`
+    /// terms in float64 on both sides (2·n·u64·|want|).
+    MeanOfLogs(usize),
+    /// The average NLL of a counts model over `n` examples, computed twice (PyTorch's
+    /// float32 against ours in float32 or float64): a float32 side rounds N + k (u), sums
+    /// a row of `vocab` ((V−1)u), divides (u) and takes a float32 log (1 ulp), so each
+    /// log-probability is within (V+1)u + 2u·|log p| of exact; all of one sign, so the
+    /// mean is within (V+1)u + 2u·|want|; twice that for two sides, plus the float64
+    /// sums of `n` terms on both sides, 2·n·u64·|want|.
+    CountsNll { vocab: usize, n: usize },
+    /// One loss evaluation at a fixed W, computed two ways (one-hot, index, fused
+    /// cross-entropy, another machine): per example an exp, a row sum of `vocab`, a
+    /// division and a log, (V+3)u, then a pairwise mean of `n`, (⌈log2 n⌉+2)·u·L; both
+    /// sides: 2·((V+3)u + (⌈log2 n⌉+2)·u·|want|).
+    Loss { vocab: usize, n: usize },
+    /// The loss at `step` (0 = before any update) of a float32 training against another
+    /// one of the same network: [`Bound::Loss`] plus 2·t·δ (|∂L/∂W| summed over W is ≤ 2
+    /// per example), where δ bounds how far one step may move a weight apart (see
+    /// [`Training`]).
+    TrainingLoss { step: usize, run: Training },
+    /// A weight after `steps` updates of a float32 training against another one: t·δ.
+    /// (A softmax moves each probability by at most half the largest change of its
+    /// logits, so probabilities computed from such weights are within this too.)
+    Weights { steps: usize, run: Training },
+    /// A number the video prints with `decimals` decimals: half a unit of the last
+    /// digit, plus `ulps` float32 ulps of the value for what the video's machine may
+    /// have rounded differently.
+    Printed { decimals: i32, ulps: f64 },
+}
+
+/// A full-batch gradient-descent training, as far as its float32 error goes.
+///
+/// Each step's gradient of W\[i, j] is a reduction of the n_i examples whose input
+/// selects row i, each term of size ≤ 1/n: computed in blocks (matmul) or one by one
+/// (index backward) it is within (⌈log2 n_i⌉ + V + 3 + h − 1)·u·n_i/n of exact, where h
+/// is the number of ones in an input (1 for a one-hot, 2 for two one-hots side by side:
+/// one more addition per logit). Times the learning rate, on both sides, plus the
+/// update's own rounding (16u, a weight being below 8 in size): δ =
+/// lr·2(⌈log2 n_i⌉ + V + 2 + h)·u·n_i/n + 16u. Gradient descent on this convex loss at
+/// this step size is non-expansive, so the per-step differences add up at most
+/// linearly: t·δ after t steps. A worst case: the two vendors' trainings differ four
+/// orders of magnitude less (docs/tolerances.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Training {
+    /// the learning rate
+    pub lr: f64,
+    /// outputs of the network (the vocabulary)
+    pub vocab: usize,
+    /// examples in the batch
+    pub n: usize,
+    /// the largest number of examples sharing one input row (n_i)
+    pub per_input: usize,
+    /// ones per input (h)
+    pub hot: usize,
+}
+
+impl Training {
+    /// The training on inputs `xs` (one index per example, or `[n, h]` indices, each
+    /// selecting one row of W) towards `vocab` outputs, at learning rate `lr`.
+    pub fn new(xs: &Tensor, vocab: usize, lr: f64) -> Training {
+        let size = xs.size();
+        let n = size[0] as usize;
+        let hot = if size.len() > 1 { size[1] as usize } else { 1 };
+        let flat = xs.flatten(0, -1).to_kind(Kind::Int64);
+        let per_input = if n == 0 { 0 } else { flat.bincount::<Tensor>(None, 0).max().int64_value(&[]) as usize };
+        Training { lr, vocab, n, per_input, hot }
+    }
+
+    /// δ: how far one step may move a weight of two float32 trainings apart.
+    pub fn delta(&self) -> f64 {
+        let (ni, n, v, h) = (self.per_input as f64, self.n.max(1) as f64, self.vocab as f64, self.hot as f64);
+        let blocks = if ni > 1.0 { ni.log2().ceil() } else { 0.0 };
+        self.lr * 2.0 * (blocks + v + 2.0 + h) * U * ni / n + 16.0 * U
+    }
+
+    /// The bound on the loss at `step` (0: before any update).
+    pub fn loss_at(&self, step: usize) -> Bound {
+        Bound::TrainingLoss { step, run: *self }
+    }
+
+    /// The bound on a weight (or a probability) after `steps` updates.
+    pub fn weights_after(&self, steps: usize) -> Bound {
+        Bound::Weights { steps, run: *self }
+    }
+}
+
+fn ceil_log2(n: usize) -> f64 {
+    if n > 1 { (n as f64).log2().ceil() } else { 0.0 }
+}
+
+impl Bound {
+    /// The largest |got − want| this bound allows around `want`.
+    pub fn width(&self, want: f64) -> f64 {
+        let w = want.abs();
+        match *self {
+            Bound::Exact => 0.0,
+            Bound::Ulps(n) => n * 2.0 * U * w,
+            Bound::UlpsOf { ulps, of } => ulps * 2.0 * U * of.abs(),
+            Bound::Float32Sum(n) => n.saturating_sub(1) as f64 * U * w,
+            Bound::SumOfLogs(n) => (n as f64 + 1.0) * U * w,
+            Bound::RowOfProbs(n) => n as f64 * U,
+            Bound::SoftmaxRow { vocab } => (vocab as f64 + 3.0) * U,
+            Bound::MeanOfLogs(n) => 4.0 * U * w + 2.0 * n as f64 * U64 * w,
+            Bound::CountsNll { vocab, n } => 2.0 * ((vocab as f64 + 1.0) * U + 2.0 * U * w) + 2.0 * n as f64 * U64 * w,
+            Bound::Loss { vocab, n } => 2.0 * ((vocab as f64 + 3.0) * U + (ceil_log2(n) + 2.0) * U * w),
+            Bound::TrainingLoss { step, run } => {
+                Bound::Loss { vocab: run.vocab, n: run.n }.width(want) + 2.0 * step as f64 * run.delta()
+            }
+            Bound::Weights { steps, run } => steps as f64 * run.delta(),
+            Bound::Printed { decimals, ulps } => 0.5 * 10f64.powi(-decimals) + ulps * 2.0 * U * w,
+        }
+    }
+}
+
+/// Check that `got` is within `bound` of PyTorch's `want`; panic (stopping a notebook
+/// run) with both numbers and the bound if not.
+#[track_caller]
+pub fn close(got: impl Into<f64>, want: f64, bound: Bound) {
+    let got = got.into();
+    let width = bound.width(want);
+    let ok = match bound {
+        Bound::Exact => got == want,
+        _ => (got - want).abs() <= width,
+    };
+    assert!(
+        ok,
+        "check failed: got {got}, want {want}: difference {:.3e} is beyond {bound:?} = {width:.3e}",
+        (got - want).abs()
+    );
+}
+
+/// [`close`] for every element of a tensor (read as float64), against `want`.
+#[track_caller]
+pub fn close_all(got: &Tensor, want: &[f64], bound: Bound) {
+    let got = Vec::<f64>::try_from(got.to_kind(Kind::Double).flatten(0, -1)).expect("a numeric tensor");
+    assert_eq!(got.len(), want.len(), "check failed: {} numbers, want {}", got.len(), want.len());
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let width = bound.width(w);
+        let ok = if bound == Bound::Exact { g == w } else { (g - w).abs() <= width };
+        assert!(
+            ok,
+            "check failed at [{i}]: got {g}, want {w}: difference {:.3e} is beyond {bound:?} = {width:.3e}",
+            (g - w).abs()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_follow_their_derivations() {
+        assert_eq!(Bound::Exact.width(3.0), 0.0);
+        assert_eq!(Bound::Ulps(2.0).width(-1.0), 4.0 * U);
+        assert_eq!(Bound::UlpsOf { ulps: 4.0, of: 100.0 }.width(50.0), 800.0 * U);
+        assert_eq!(Bound::RowOfProbs(27).width(1.0), 27.0 * U);
+        assert_eq!(Bound::SoftmaxRow { vocab: 27 }.width(1.0), 30.0 * U);
+        assert_eq!(Bound::Printed { decimals: 4, ulps: 0.0 }.width(38.7856), 5e-5);
+        // the lecture's training: 228,146 examples, 'a' is the input of 33,885, lr 50
+        let run = Training { lr: 50.0, vocab: 27, n: 228146, per_input: 33885, hot: 1 };
+        let delta = 50.0 * 2.0 * (16.0 + 27.0 + 3.0) * U * 33885.0 / 228146.0 + 16.0 * U;
+        assert!((run.delta() - delta).abs() < 1e-18);
+        let fixed = 2.0 * (30.0 * U + 20.0 * U * 2.5);
+        assert!((run.loss_at(10).width(2.5) - (fixed + 20.0 * delta)).abs() < 1e-15);
+        assert_eq!(run.weights_after(200).width(1.0), 200.0 * delta);
+    }
+
+    #[test]
+    fn training_reads_its_inputs() {
+        let xs = Tensor::from_slice(&[0i64, 1, 1, 2, 1]);
+        let run = Training::new(&xs, 27, 50.0);
+        assert_eq!((run.n, run.per_input, run.hot), (5, 3, 1));
+        let pairs = Tensor::from_slice(&[0i64, 1, 1, 1, 2, 3]).view([3, 2]);
+        let run = Training::new(&pairs, 27, 30.0);
+        assert_eq!((run.n, run.per_input, run.hot), (3, 3, 2));
+    }
+
+    #[test]
+    fn close_passes_inside_and_panics_outside() {
+        close(1.0f32, 1.0 + 2.0 * U, Bound::Ulps(1.0));
+        close(2.0f64, 2.0, Bound::Exact);
+        close_all(&Tensor::from_slice(&[1.0f32, 2.0]), &[1.0, 2.0], Bound::Exact);
+        let outside = std::panic::catch_unwind(|| close(1.0f64, 1.0 + 3.0 * U, Bound::Ulps(1.0)));
+        assert!(outside.is_err());
+        let inexact = std::panic::catch_unwind(|| close(1.0f64, 1.0 + U, Bound::Exact));
+        assert!(inexact.is_err());
+        let one_off =
+            std::panic::catch_unwind(|| close_all(&Tensor::from_slice(&[1.0f32, 2.5]), &[1.0, 2.0], Bound::Ulps(1.0)));
+        assert!(one_off.is_err());
+    }
+}
