@@ -63,6 +63,7 @@ pub mod neural_ngram;
 pub mod ngram;
 pub mod output;
 mod reachable;
+pub mod reference;
 pub mod sample;
 pub mod split;
 pub mod tune;
@@ -88,6 +89,7 @@ pub use neural::{Examples, Method, NeuralBigram, TrainConfig};
 pub use neural_ngram::NeuralNgram;
 pub use ngram::{CountsConfig, NgramModel};
 pub use output::{check_writable, write_atomic};
+pub use reference::Reference;
 pub use sample::{LECTURE_SEED, MAX_WORD_CHARS, draw, sample, sample_fast, sample_one, seed};
 pub use split::{Split, Splits};
 /// The `tch` crate this library is built on, for notebooks and examples.
