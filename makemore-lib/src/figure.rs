@@ -159,7 +159,9 @@ impl Figure {
         if labels.len() != xs.len() {
             return Err(Error::Draw(format!("{} labels for {} points", labels.len(), xs.len())));
         }
-        Ok(Figure { chart: Chart::Scatter { xs: xs.to_vec(), ys: ys.to_vec(), labels: labels.to_vec(), title: title.into() } })
+        Ok(Figure {
+            chart: Chart::Scatter { xs: xs.to_vec(), ys: ys.to_vec(), labels: labels.to_vec(), title: title.into() },
+        })
     }
 
     /// The figure's size in pixels.
@@ -291,7 +293,8 @@ impl Figure {
                     .map_err(err)?;
                 chart.configure_mesh().draw().map_err(err)?;
                 let disc = blues(0.75).filled();
-                let text = TextStyle::from((FONT, 15).into_font()).color(&WHITE).pos(Pos::new(HPos::Center, VPos::Center));
+                let text =
+                    TextStyle::from((FONT, 15).into_font()).color(&WHITE).pos(Pos::new(HPos::Center, VPos::Center));
                 for ((&x, &y), label) in xs.iter().zip(ys).zip(labels) {
                     let point = EmptyElement::at((x, y))
                         + Circle::new((0, 0), POINT_RADIUS, disc)
@@ -360,7 +363,11 @@ impl Figure {
 /// Refuse points a chart cannot draw: no points, unequal lengths, a value that is not finite.
 fn check_points(xs: &[f64], ys: &[f64], what: &str) -> Result<()> {
     if xs.is_empty() || xs.len() != ys.len() {
-        return Err(Error::Draw(format!("{what} needs as many x as y values, at least one ({} and {})", xs.len(), ys.len())));
+        return Err(Error::Draw(format!(
+            "{what} needs as many x as y values, at least one ({} and {})",
+            xs.len(),
+            ys.len()
+        )));
     }
     if xs.iter().chain(ys).any(|v| !v.is_finite()) {
         return Err(Error::Draw(format!("{what} needs finite values")));

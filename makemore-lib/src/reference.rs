@@ -74,7 +74,10 @@ impl Reference {
             sets.sort();
             sets.into_iter().next().ok_or_else(|| Error::Read {
                 path: native.clone(),
-                io: std::io::Error::new(std::io::ErrorKind::NotFound, "no vendor folder holds it: run `make reference`"),
+                io: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no vendor folder holds it: run `make reference`",
+                ),
             })?
         };
         Reference::from_file(&path, path == native)
@@ -83,8 +86,11 @@ impl Reference {
     /// A fixture file; `native`: made on a CPU of this machine's vendor.
     pub fn from_file(path: &Path, native: bool) -> Result<Reference> {
         let text = std::fs::read_to_string(path).map_err(|io| Error::Read { path: path.into(), io })?;
-        let value = serde_json::from_str(&text)
-            .map_err(|e| Error::BadParameter { name: "reference", value: format!("{}: {e}", path.display()), expected: "JSON" })?;
+        let value = serde_json::from_str(&text).map_err(|e| Error::BadParameter {
+            name: "reference",
+            value: format!("{}: {e}", path.display()),
+            expected: "JSON",
+        })?;
         Ok(Reference { value, path: path.into(), native })
     }
 
@@ -98,7 +104,11 @@ impl Reference {
     /// another vendor, [`ACROSS_VENDORS`] (a training run's float32 roundings then
     /// differ, and the runs drift apart).
     pub fn same_run(&self) -> Bound {
-        if self.native { Bound::Exact } else { Bound::UlpsOf { ulps: ACROSS_VENDORS / (2.0 * crate::check::U), of: 1.0 } }
+        if self.native {
+            Bound::Exact
+        } else {
+            Bound::UlpsOf { ulps: ACROSS_VENDORS / (2.0 * crate::check::U), of: 1.0 }
+        }
     }
 
     /// The value at a dotted key, e.g. `"final.dev"` or `"losses.17"` (an array index).
@@ -127,7 +137,8 @@ impl Reference {
     #[track_caller]
     pub fn nums(&self, key: &str) -> Vec<f64> {
         let mut out = Vec::new();
-        flatten(self.get(key), &mut out).unwrap_or_else(|v| panic!("{}: {key:?} holds {v}, not a number", self.path.display()));
+        flatten(self.get(key), &mut out)
+            .unwrap_or_else(|v| panic!("{}: {key:?} holds {v}, not a number", self.path.display()));
         out
     }
 
@@ -141,7 +152,9 @@ impl Reference {
     #[track_caller]
     pub fn text(&self, key: &str) -> String {
         let v = self.get(key);
-        v.as_str().map(str::to_string).unwrap_or_else(|| panic!("{}: {key:?} is not a string: {v}", self.path.display()))
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("{}: {key:?} is not a string: {v}", self.path.display()))
     }
 
     /// An array of strings (words, names).
