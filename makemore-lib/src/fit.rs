@@ -105,5 +105,12 @@ pub fn fit_with(
             net.train_with(words, spec.train, on_step)?;
             Box::new(net)
         }
+        (ModelKind::Mlp, _) => {
+            return Err(crate::Error::BadParameter {
+                name: "kind",
+                value: "mlp".into(),
+                expected: "a ModelSpec holds no MLP settings: train an MLP with Mlp::new and Mlp::train",
+            });
+        }
     })
 }

@@ -56,12 +56,15 @@ mod indexed_loss;
 pub mod input;
 pub mod item;
 pub mod loss;
+pub mod mlp;
 pub mod model;
 pub mod model_file;
 pub mod neural;
 pub mod neural_ngram;
 pub mod ngram;
 pub mod output;
+pub mod progress;
+pub mod pyrandom;
 mod reachable;
 pub mod reference;
 pub mod sample;
@@ -81,6 +84,7 @@ pub use fit::{ModelSpec, fit, fit_with};
 pub use heatmap::{CellText, Heatmap, MAX_HEATMAP_SIDE};
 pub use item::Item;
 pub use loss::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
+pub use mlp::{Mlp, MlpConfig};
 pub use model::{
     CountsModel, DEFAULT_SMOOTHING, LanguageModel, ModelKind, SMOOTHING_RANGE, normalize_rows,
     normalize_rows_keepdim_bug,

@@ -331,7 +331,7 @@ fn train(args: TrainArgs, flags: &ArgMatches) -> Result<()> {
             eprintln!("counted {what}, smoothing {}", spec.smoothing);
             model
         }
-        ModelKind::Neural => {
+        ModelKind::Neural | ModelKind::Mlp => {
             spec.train.validate()?;
             eprintln!("training on {what}");
             let mut last = f32::NAN;

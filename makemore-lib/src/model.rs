@@ -17,6 +17,8 @@ pub enum ModelKind {
     Counts,
     /// One linear layer trained by gradient descent.
     Neural,
+    /// Lecture 2's multi-layer perceptron ([`crate::Mlp`]).
+    Mlp,
 }
 
 impl ModelKind {
@@ -29,6 +31,7 @@ impl ModelKind {
         match self {
             ModelKind::Counts => "counts",
             ModelKind::Neural => "neural",
+            ModelKind::Mlp => "mlp",
         }
     }
 }

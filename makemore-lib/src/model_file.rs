@@ -139,6 +139,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<Box<dyn LanguageModel>> {
         (ModelKind::Counts, 1) => &["N"],
         (ModelKind::Counts, _) => &["N", "contexts"],
         (ModelKind::Neural, _) => &["W"],
+        (ModelKind::Mlp, _) => return Err(bad("MLP files are not read yet".into())),
     };
     let mut names: Vec<&str> = tensors.names().into_iter().map(String::as_str).collect();
     names.sort();
@@ -198,6 +199,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<Box<dyn LanguageModel>> {
             let w = floats(tensor("W", Dtype::F32, [Some(n * v), Some(v)])?.0).view([(n * v) as i64, v as i64]);
             Box::new(NeuralNgram::from_weights(&vocab, n, w).map_err(|e| bad(e.to_string()))?)
         }
+        (ModelKind::Mlp, _) => return Err(bad("MLP files are not read yet".into())),
     };
     Ok(model)
 }

@@ -1,10 +1,7 @@
 //! Exercise E02: split the words into train, dev and test sets, reproducibly.
 
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
-
 use crate::error::{Error, Result};
+use crate::pyrandom::PyRandom;
 use crate::words::WordList;
 
 /// Percentages of the words for train, dev and test, e.g. `80/10/10`.
@@ -58,15 +55,18 @@ pub struct Splits {
 }
 
 impl Split {
-    /// Shuffle the words with a seeded ChaCha8 generator and cut them: the first
-    /// `⌊n·train%⌋` words train, up to `⌊n·(train+dev)%⌋` dev, the rest test (the
-    /// later makemore lectures' `n1 = int(0.8*n)`, `n2 = int(0.9*n)`). The same seed
-    /// gives the same split on every run and platform. Each part must get a word.
+    /// Shuffle the words as CPython's `random.seed(seed); random.shuffle(words)` does
+    /// ([`PyRandom`]) and cut them as the later makemore lectures do: the first
+    /// `n1 = int(0.8*n)` words train, up to `n2 = int(0.9*n)` dev, the rest test, with
+    /// 0.8 = train/100 and 0.9 = (train+dev)/100 as float64 products, as in Python. The
+    /// same seed gives Python's split, on every run and platform. Each part must get a word.
     ///
     /// ```
-    /// let words = makemore::WordList::parse(&"ab\n".repeat(10), "w")?;
+    /// let words = makemore::WordList::parse("a\nb\nc\nd\ne\nf\ng\nh\ni\nj", "w")?;
     /// let s = "80/10/10".parse::<makemore::Split>()?.apply(&words, 42)?;
     /// assert_eq!((s.train.len(), s.dev.len(), s.test.len()), (8, 1, 1));
+    /// // python3 -c "import random; w = list('abcdefghij'); random.seed(42); random.shuffle(w); print(w)"
+    /// assert_eq!(&s.train[..3], ["h", "d", "c"]);
     /// let few = makemore::WordList::parse("ab\nba", "w")?;
     /// assert!("80/10/10".parse::<makemore::Split>()?.apply(&few, 42).is_err());
     /// # Ok::<(), makemore::Error>(())
@@ -74,9 +74,9 @@ impl Split {
     pub fn apply(&self, words: &WordList, seed: u64) -> Result<Splits> {
         let n = words.len();
         let mut order: Vec<usize> = (0..n).collect();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-        let n1 = n * self.percent[0] as usize / 100;
-        let n2 = n * (self.percent[0] + self.percent[1]) as usize / 100;
+        PyRandom::new(seed).shuffle(&mut order);
+        let cut = |percent: u32| (percent as f64 / 100.0 * n as f64) as usize; // int(0.8*n)
+        let (n1, n2) = (cut(self.percent[0]), cut(self.percent[0] + self.percent[1]));
         if n1 == 0 || n2 == n1 || n2 == n {
             return Err(Error::BadParameter {
                 name: "split",

@@ -43,6 +43,7 @@ pub fn tuned_parameter(kind: ModelKind) -> &'static str {
     match kind {
         ModelKind::Counts => "smoothing",
         ModelKind::Neural => "regularization",
+        ModelKind::Mlp => "learning rate",
     }
 }
 
@@ -67,6 +68,7 @@ pub fn tune(splits: &Splits, vocab: &Vocab, spec: &ModelSpec, values: &[f64]) ->
         let spec = match spec.kind {
             ModelKind::Counts => ModelSpec { smoothing: value, ..*spec },
             ModelKind::Neural => ModelSpec { train: crate::TrainConfig { reg: value, ..spec.train }, ..*spec },
+            ModelKind::Mlp => *spec, // fit refuses it: a ModelSpec holds no MLP settings yet
         };
         let m = fit(&spec, &splits.train, vocab)?;
         rows.push(TuneRow { value, train: evaluate(&*m, &splits.train)?.nll, dev: evaluate(&*m, &splits.dev)?.nll });
