@@ -291,7 +291,9 @@ impl Figure {
                     .y_label_area_size(48)
                     .build_cartesian_2d(x0..x1, y0..y1)
                     .map_err(err)?;
-                chart.configure_mesh().draw().map_err(err)?;
+                // ticks like 0.2 (not 0.20000000001) and 0 (not -0.0)
+                let tick = |v: &f64| format!("{:.1}", if v.abs() < 1e-9 { 0.0 } else { *v });
+                chart.configure_mesh().x_label_formatter(&tick).y_label_formatter(&tick).draw().map_err(err)?;
                 let disc = blues(0.75).filled();
                 let text =
                     TextStyle::from((FONT, 15).into_font()).color(&WHITE).pos(Pos::new(HPos::Center, VPos::Center));
