@@ -4,20 +4,15 @@
 # Writes BENCHMARKS.md and docs/benchmarks.svg.
 #
 # The PyTorch baseline needs `import torch`, i.e. the full 4.7 GB install: it goes into
-# .venv-bench (once, a few minutes), apart from the lean libtorch in .venv.
+# .venv-bench (once, a few minutes, by scripts/pytorch-python.sh), apart from the lean
+# libtorch in .venv.
 # BENCH_PYTHON=/path/to/python uses another interpreter that has torch 2.13.0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
 mkdir -p target/bench
 
-python=${BENCH_PYTHON:-.venv-bench/bin/python}
-if ! "$python" -c "import torch" 2>/dev/null; then
-    [ -z "${BENCH_PYTHON:-}" ] || die "BENCH_PYTHON=$BENCH_PYTHON cannot import torch"
-    step "installing the full torch 2.13.0 into .venv-bench for the PyTorch baseline (4.7 GB, a few minutes)"
-    python3 -m venv .venv-bench
-    .venv-bench/bin/pip install --progress-bar off torch==2.13.0
-fi
+python=$(scripts/pytorch-python.sh --path)
 
 step "Rust: cargo bench --bench speed"
 cargo bench --quiet --bench speed | tee target/bench/rust.jsonl

@@ -3,6 +3,7 @@ as benches/speed.rs (median of several runs after a warm-up), one JSON object pe
 Needs the full torch install (it imports torch)."""
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -101,6 +102,52 @@ def sample(n):
 
 timed("sample 1000: lecture loop", 3, lambda: sample(1000))
 timed("sample 10000: lecture loop", 3, lambda: sample(10000))
+# lecture 2: the MLP, the lecture's loop (minibatches from the seeded generator, as ours)
+random.seed(42)
+shuffled = words[:]
+random.shuffle(shuffled)
+Xtr, Ytr = [], []
+for w in shuffled[:int(0.8 * len(shuffled))]:
+    context = [0] * 3
+    for ch in w + ".":
+        Xtr.append(context)
+        Ytr.append(stoi[ch])
+        context = context[1:] + [stoi[ch]]
+Xtr, Ytr = torch.tensor(Xtr), torch.tensor(Ytr)
+
+
+def mlp(steps):
+    g = torch.Generator().manual_seed(SEED)
+    C = torch.randn((27, 10), generator=g)
+    W1 = torch.randn((30, 200), generator=g)
+    b1 = torch.randn(200, generator=g)
+    W2 = torch.randn((200, 27), generator=g)
+    b2 = torch.randn(27, generator=g)
+    parameters = [C, W1, b1, W2, b2]
+    for p in parameters:
+        p.requires_grad = True
+    lossi = []
+    for i in range(steps):
+        ix = torch.randint(0, Xtr.shape[0], (32,), generator=g)
+        emb = C[Xtr[ix]]
+        h = torch.tanh(emb.view(-1, 30) @ W1 + b1)
+        logits = h @ W2 + b2
+        loss = F.cross_entropy(logits, Ytr[ix])
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        lr = 0.1 if i < steps // 2 else 0.01
+        for p in parameters:
+            p.data += -lr * p.grad
+        lossi.append(loss.item())
+    return lossi
+
+
+timed("mlp: 1000 steps", 5, lambda: mlp(1000))
+t = time.perf_counter()
+mlp(200_000)
+print(json.dumps({"case": "mlp: 200000 steps, the lecture's run", "seconds": time.perf_counter() - t, "runs": 1}), flush=True)
+
 timed(
     "start-up: process start to first tensor op",
     5,

@@ -15,8 +15,12 @@ cargo test --release --workspace
 step "reference tests with scalar kernels (ATEN_CPU_CAPABILITY=default)"
 # (the fast-training comparison is skipped here: its one-hot training repeats the other test's)
 ATEN_CPU_CAPABILITY=default cargo test --release --test reference --test exercises -- --skip training_through_the_counts
+# (the MLP: the split, the parameters at init, the initial loss, autograd against the
+# written-out backward; its 200,000-step comparisons ran once above, docs/tolerances.md)
+ATEN_CPU_CAPABILITY=default cargo test --release --test mlp -- split parameters initial written_out
 step "reference tests with one thread (OMP_NUM_THREADS=1)"
 OMP_NUM_THREADS=1 MAKEMORE_EXPECT_THREADS=1 cargo test --release --test reference --test exercises -- --skip training_through_the_counts
+OMP_NUM_THREADS=1 cargo test --release --test mlp -- split parameters initial written_out
 
 step "the explorer page in headless Chromium (hover, rows, smoothing and NLL, sampling, keyboard, XSS, non-ASCII)"
 .venv/bin/python scripts/browser/test_explorer.py

@@ -26,6 +26,13 @@ fn time(case: &str, runs: usize, mut f: impl FnMut()) {
     println!("{{\"case\": \"{case}\", \"seconds\": {:.9}, \"runs\": {runs}}}", times[runs / 2]);
 }
 
+/// Wall time of one call, for runs too long to repeat (the MLP's 200,000 steps).
+fn time_once(case: &str, f: impl FnOnce()) {
+    let t = Instant::now();
+    f();
+    println!("{{\"case\": \"{case}\", \"seconds\": {:.9}, \"runs\": 1}}", t.elapsed().as_secs_f64());
+}
+
 fn main() -> anyhow::Result<()> {
     tch::set_num_threads(THREADS);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -65,6 +72,19 @@ fn main() -> anyhow::Result<()> {
             sample_fast(&model, n, LECTURE_SEED).unwrap();
         });
     }
+
+    // lecture 2: the MLP's minibatch steps, the lecture's computation (same ATen calls)
+    let split = "80/10/10".parse::<Split>()?.apply(&words, 42)?;
+    let train = Examples::with_context(&split.train, &vocab, 3)?;
+    let cfg = MlpConfig::default();
+    time("mlp: 1000 steps", 5, || {
+        let mut mlp = Mlp::new(&vocab, &cfg).unwrap();
+        mlp.train_examples(&train, &MlpConfig { steps: 1000, ..cfg }, |_, _| {}).unwrap();
+    });
+    time_once("mlp: 200000 steps, the lecture's run", || {
+        let mut mlp = Mlp::new(&vocab, &cfg).unwrap();
+        mlp.train_examples(&train, &cfg, |_, _| {}).unwrap();
+    });
 
     // a whole process: start, load a model, first tensor op (one multinomial draw)
     let dir = std::env::temp_dir().join(format!("makemore-bench-{}", std::process::id()));

@@ -28,6 +28,11 @@
 //! | E04 index instead of one-hot, E05 cross-entropy | [`NeuralBigram::loss_indexed`], [`NeuralBigram::loss_cross_entropy`] |
 //! | any model from a description | [`ModelSpec`], [`fit()`] |
 //! | saving and loading | [`model_file::save`], [`model_file::load`] |
+//! | lecture 2: `random.seed(42); random.shuffle(words)`, `n1 = int(0.8*len(words))` | [`Split::apply`], [`pyrandom::PyRandom`] |
+//! | `build_dataset` with `block_size = 3` | [`Examples::with_context`] |
+//! | `g = torch.Generator().manual_seed(2147483647)`; `C`, `W1`, `b1`, `W2`, `b2` | [`Mlp::new`], [`MlpConfig`] |
+//! | `emb = C[X]`, `h = torch.tanh(emb.view(-1, 30) @ W1 + b1)`, `logits = h @ W2 + b2` | [`Mlp::logits`] |
+//! | `F.cross_entropy`, `loss.backward()`, `p.data += -lr * p.grad` | [`Mlp::step`], [`Mlp::train_examples`] |
 //!
 //! ```
 //! use makemore::{CountsModel, WordList, evaluate, sample, LECTURE_SEED};
