@@ -1,6 +1,8 @@
 """Run notebooks headless on the evcxr kernel and fail loudly on any error.
 
     .venv/bin/python scripts/run-notebooks.py [--out DIR] [--expect-failure] NOTEBOOK...
+    .venv/bin/python scripts/run-notebooks.py --write-back NOTEBOOK...     # make notebooks
+    .venv/bin/python scripts/run-notebooks.py --check-outputs NOTEBOOK...  # no kernel: stale outputs?
 
 Each notebook runs in its own folder, as in JupyterLab (so notebooks/evcxr.toml applies
 to the lecture: a panicking cell is an error, compiled crates are cached). A cell
@@ -14,8 +16,21 @@ kernel's start-up and the median cell time; the last line is
 
 --expect-failure inverts the verdict: the run passes only if every notebook fails
 (used to prove that a panicking cell does fail the run).
+
+Committed outputs. The notebooks are committed with their outputs, so that they read on
+GitHub without running. --write-back runs each notebook and, if it passes, writes it
+back in place with its outputs, after three changes: a figure sent both as HTML (inline
+SVG, the explorer's page) and as PNG keeps only the PNG and its text (GitHub shows PNG;
+the HTML would make the file large, and JupyterLab shows the figures again, with hover,
+when the cell runs); nbclient's timing metadata goes; and every code cell gets
+`metadata.makemore.source_chain`, a SHA-256 over the sources of that cell and of every
+code cell before it (an output depends on the cells before it too). --check-outputs,
+without a kernel, fails a notebook whose outputs are stale: a code cell without its
+hash, or whose hash no longer matches the sources, or that never ran. `make notebooks`
+writes them back; `make test` checks them.
 """
 import argparse
+import hashlib
 import os
 import sys
 import time
@@ -105,7 +120,68 @@ def run(path, out_dir):
             f.write(html)
     except ImportError:
         pass
-    return message is None, seconds, message, timing_summary(nb, seconds)
+    return message is None, seconds, message, timing_summary(nb, seconds), nb
+
+
+def source_chains(nb):
+    """For each code cell, a SHA-256 over its source and the sources of the code cells
+    before it (each prefixed with its length, so that no two cell lists collide)."""
+    h = hashlib.sha256()
+    chains = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        data = cell.source.encode("utf-8")
+        h.update(f"{len(data)}:".encode() + data)
+        chains.append(h.copy().hexdigest())
+    return chains
+
+
+def committed_copy(nb):
+    """The executed notebook as committed: PNG instead of HTML where a figure has both,
+    no timing metadata, and each code cell's source chain in its metadata."""
+    chains = iter(source_chains(nb))
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.metadata.pop("execution", None)
+        cell.metadata["makemore"] = {"source_chain": next(chains)}
+        for out in cell.get("outputs", []):
+            data = out.get("data")
+            if data and "image/png" in data and "text/html" in data:
+                del data["text/html"]
+    return nb
+
+
+def stale_cells(nb):
+    """Why each stale code cell of a committed notebook is stale (empty: up to date)."""
+    problems = []
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for i, (cell, chain) in enumerate(zip(code_cells, source_chains(nb)), 1):
+        first = next((line for line in cell.source.splitlines() if line.strip()), "")[:60]
+        stored = cell.get("metadata", {}).get("makemore", {}).get("source_chain")
+        if stored is None:
+            problems.append(f"code cell {i} `{first}`: no outputs made by `make notebooks` (no source_chain)")
+        elif stored != chain:
+            problems.append(f"code cell {i} `{first}`: its source, or a code cell's before it, changed since its outputs were made")
+        elif cell.get("execution_count") is None:
+            problems.append(f"code cell {i} `{first}`: never ran")
+    return problems
+
+
+def check_outputs(paths):
+    stale = 0
+    for path in paths:
+        problems = stale_cells(nbformat.read(path, as_version=4))
+        if problems:
+            stale += 1
+            print(f"==> {path}: outputs are stale; run `make notebooks` and commit the notebook", file=sys.stderr)
+            for p in problems[:10]:
+                print(f"  - {p}", file=sys.stderr)
+            if len(problems) > 10:
+                print(f"  - ... and {len(problems) - 10} more", file=sys.stderr)
+    print(f"notebook outputs: {len(paths) - stale} up to date, {stale} stale")
+    return 1 if stale else 0
 
 
 def main():
@@ -113,16 +189,29 @@ def main():
     parser.add_argument("notebooks", nargs="+")
     parser.add_argument("--out", default=os.path.join(ROOT, "out", "notebooks"))
     parser.add_argument("--expect-failure", action="store_true")
+    parser.add_argument("--write-back", action="store_true", help="write each passing notebook back with its outputs")
+    parser.add_argument("--check-outputs", action="store_true", help="no kernel: fail if committed outputs are stale")
     args = parser.parse_args()
+    if args.check_outputs:
+        if args.expect_failure:  # every notebook given must be found stale
+            fresh = [p for p in args.notebooks if not stale_cells(nbformat.read(p, as_version=4))]
+            for path in fresh:
+                print(f"  - {path}: found up to date, but it should be stale", file=sys.stderr)
+            print(f"notebook outputs: {len(args.notebooks) - len(fresh)} found stale as expected, {len(fresh)} not")
+            return 1 if fresh else 0
+        return check_outputs(args.notebooks)
     passed = failed = 0
     for path in args.notebooks:
         print(f"==> {path}", file=sys.stderr, flush=True)
-        ok, seconds, message, timing = run(path, args.out)
+        ok, seconds, message, timing, executed = run(path, args.out)
         if args.expect_failure:
             ok, message = (not ok), (None if not ok else "it ran to the end, but it should have failed")
         if ok:
             passed += 1
             print(f"    ok  {seconds:6.1f} s{timing}", file=sys.stderr, flush=True)
+            if args.write_back and not args.expect_failure:
+                nbformat.write(committed_copy(executed), path)
+                print(f"    outputs written back to {path} ({os.path.getsize(path) / 1e3:.0f} kB)", file=sys.stderr, flush=True)
         else:
             failed += 1
             print(f"    FAILED after {seconds:.1f} s\n{message}", file=sys.stderr, flush=True)

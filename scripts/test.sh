@@ -22,13 +22,17 @@ step "reference tests with one thread (OMP_NUM_THREADS=1)"
 OMP_NUM_THREADS=1 MAKEMORE_EXPECT_THREADS=1 cargo test --release --test reference --test exercises -- --skip training_through_the_counts
 OMP_NUM_THREADS=1 cargo test --release --test mlp -- split parameters initial written_out
 
+step "the committed notebooks' outputs are up to date (no kernel: the source hashes; make notebooks rewrites them)"
+.venv/bin/python scripts/run-notebooks.py --check-outputs notebooks/*.ipynb
+.venv/bin/python scripts/run-notebooks.py --check-outputs --expect-failure $checks/stale-outputs.ipynb
+
 step "the explorer page in headless Chromium (hover, rows, smoothing and NLL, sampling, keyboard, XSS, non-ASCII)"
 .venv/bin/python scripts/browser/test_explorer.py
 step "figures inline in JupyterLab (HTML with the SVG inline plus PNG; hover; the explorer inline; untrusted copies)"
 .venv/bin/python scripts/browser/test_inline_display.py
 
 step "notebooks in JupyterLab (headless Chromium): Run All Cells; kernel, errors, figures, heatmap hover; screenshots in out/jupyterlab/ (the first run compiles tch for the kernel: ~3 min)"
-.venv/bin/python scripts/browser/jupyterlab.py notebooks/lecture.ipynb
+.venv/bin/python scripts/browser/jupyterlab.py notebooks/*.ipynb
 
 step "the JupyterLab test must fail on a compile error, a ? error, a panic, a heatmap drawn as <img>, a cut-off figure"
 .venv/bin/python scripts/browser/jupyterlab.py --expect-failure --hover heatmap-img.ipynb --out target/notebook-checks/jupyterlab \

@@ -70,6 +70,10 @@ pub enum Bound {
     /// (A softmax moves each probability by at most half the largest change of its
     /// logits, so probabilities computed from such weights are within this too.)
     Weights { steps: usize, run: Training },
+    /// An absolute width, for a number that no rounding analysis bounds (a long training
+    /// compared with another CPU vendor's, whose runs drift apart chaotically): the
+    /// justification must be stated next to the check and in docs/tolerances.md.
+    Absolute(f64),
     /// A number the video prints with `decimals` decimals: half a unit of the last
     /// digit, plus `ulps` float32 ulps of the value for what the video's machine may
     /// have rounded differently.
@@ -155,6 +159,7 @@ impl Bound {
                 Bound::Loss { vocab: run.vocab, n: run.n }.width(want) + 2.0 * step as f64 * run.delta()
             }
             Bound::Weights { steps, run } => steps as f64 * run.delta(),
+            Bound::Absolute(width) => width,
             Bound::Printed { decimals, ulps } => 0.5 * 10f64.powi(-decimals) + ulps * 2.0 * U * w,
         }
     }
@@ -205,6 +210,7 @@ mod tests {
         assert_eq!(Bound::RowOfProbs(27).width(1.0), 27.0 * U);
         assert_eq!(Bound::SoftmaxRow { vocab: 27 }.width(1.0), 30.0 * U);
         assert_eq!(Bound::Printed { decimals: 4, ulps: 0.0 }.width(38.7856), 5e-5);
+        assert_eq!(Bound::Absolute(0.01).width(2.1), 0.01);
         // the lecture's training: 228,146 examples, 'a' is the input of 33,885, lr 50
         let run = Training { lr: 50.0, vocab: 27, n: 228146, per_input: 33885, hot: 1 };
         let delta = 50.0 * 2.0 * (16.0 + 27.0 + 3.0) * U * 33885.0 / 228146.0 + 16.0 * U;

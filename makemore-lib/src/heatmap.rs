@@ -72,6 +72,24 @@ impl Heatmap {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn counts(counts: &BigramCounts) -> Result<Heatmap> {
+        Heatmap::counts_with(counts, true)
+    }
+
+    /// The same figure, with tooltips that hold only the bigram and its count
+    /// (`n.: 6763`): the lecture's part 1 draws it before probabilities are taught.
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("emma\nava", "names")?;
+    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
+    /// let svg = makemore::Heatmap::counts_only(&counts)?.to_svg()?;
+    /// assert!(svg.contains("<title>mm: 1</title>") && !svg.contains("P = "));
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn counts_only(counts: &BigramCounts) -> Result<Heatmap> {
+        Heatmap::counts_with(counts, false)
+    }
+
+    fn counts_with(counts: &BigramCounts, probabilities: bool) -> Result<Heatmap> {
         Heatmap::check_side(counts.vocab().len())?;
         let rows = counts.to_rows();
         let chars = counts.vocab().chars();
@@ -81,7 +99,11 @@ impl Heatmap {
             for (j, &c) in row.iter().enumerate() {
                 let bigram = format!("{}{}", chars[i], chars[j]);
                 let p = if total > 0 { c as f64 / total as f64 } else { 0.0 };
-                let tip = format!("{bigram}: {c} of {total} after '{}' (P = {p:.4})", chars[i]);
+                let tip = if probabilities {
+                    format!("{bigram}: {c} of {total} after '{}' (P = {p:.4})", chars[i])
+                } else {
+                    format!("{bigram}: {c}")
+                };
                 map.push(c as f64, vec![bigram, c.to_string()], tip);
             }
         }

@@ -14,7 +14,7 @@ check:
   - every figure the kernel sent (image/png, image/svg+xml, or HTML holding <svg> or
     <img>) is drawn: an <img> loaded with a non-zero natural size, an inline <svg>,
     visible, with non-zero size, and not wider than its output area (nothing cut off);
-  - with --hover NAME (default: lecture.ipynb): the bigram heatmap is an inline
+  - with --hover NAME (default: part1_bigrams.ipynb): the bigram heatmap is an inline
     <svg>; hovering its n -> . cell shows a tooltip (<title>) holding 6763 and changes the
     cell's style (a CSS :hover rule). A heatmap drawn through an <img> fails: it has no
     tooltips at all;
@@ -47,7 +47,7 @@ from chromium import launch  # noqa: E402
 from labserver import LabServer  # noqa: E402
 
 KERNEL_DISPLAY_NAME = "Rust (makemore)"
-DEFAULT_HOVER = ["lecture.ipynb"]
+DEFAULT_HOVER = ["part1_bigrams.ipynb"]
 # The heatmap cell to hover: bigram n -> . and its count in names.txt.
 HOVER_FROM, HOVER_TO, HOVER_COUNT = "n", ".", "6763"
 KERNEL_START_TIMEOUT = 900

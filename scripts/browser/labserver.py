@@ -2,7 +2,7 @@
 project-local Jupyter folders and the settings a test run needs.
 
     with LabServer(root) as lab:
-        lab.url("lab/tree/notebooks/lecture.ipynb")
+        lab.url("lab/tree/notebooks/part1_bigrams.ipynb")
         lab.shutdown_kernels()
 
 Its own Jupyter folders live in target/jupyter-test/ (runtime, config, lab settings,
