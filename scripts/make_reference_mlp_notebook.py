@@ -3,7 +3,7 @@ which the lecture's own reference (scripts/make_reference_mlp.py: the lecture's 
 model) does not hold: E01's tuning runs, E02's training from a small initialization, E03's direct
 connections, and the video's first loss on the first 32 examples.
 
-    .venv-bench/bin/python scripts/make_reference_mlp_notebook.py [WORDS.txt OUT.json]
+    scripts/pytorch-python.sh scripts/make_reference_mlp_notebook.py [WORDS.txt OUT.json]   # or make reference
 
 With no arguments: data/names.txt to makemore-lib/tests/fixtures/<vendor>/names-mlp-notebook.json.
 Every run is the lecture's loop with the seeds of make_reference_mlp.py: a fresh generator seeded
