@@ -104,16 +104,18 @@ impl Reference {
     }
 
     /// Made where the same libtorch calls give the same bits: the same CPU model (the
-    /// fixture's `cpu_model`, when it records one) and the same CPU capability
-    /// (`ATEN_CPU_CAPABILITY` unset, or the one the fixture recorded). The thread count
-    /// does not matter for these small tensors (measured: one thread and two give the
-    /// same 200,000 steps).
+    /// fixture's `cpu_model`, when it records one), the same CPU capability
+    /// (`ATEN_CPU_CAPABILITY` unset, or the one the fixture recorded) and the same number of
+    /// libtorch threads (some kernels split their work by it: the lecture's small network
+    /// trains differently with one thread and with two from its 5th step).
     fn same_machine(&self) -> bool {
         let model = self.value.get("cpu_model").and_then(Value::as_str);
         let capability = std::env::var("ATEN_CPU_CAPABILITY").ok();
         let recorded = self.value.get("torch_cpu_capability").and_then(Value::as_str);
+        let threads = self.value.get("torch_num_threads").and_then(Value::as_i64);
         model.is_none_or(|m| Some(m) == machine_model().as_deref())
             && capability.is_none_or(|c| recorded.is_none_or(|r| r.eq_ignore_ascii_case(&c)))
+            && threads.is_none_or(|t| t == tch::get_num_threads() as i64)
     }
 
     /// Was the fixture made on a machine like this one (see [`Reference::load`])?

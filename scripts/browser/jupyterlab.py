@@ -266,6 +266,19 @@ INFO_JS = """() => {
 }"""
 
 
+def hover_marked(page):
+    """Move the pointer onto the marked element: its styles before and during, and the
+    tooltip the browser shows there."""
+    page.locator("[data-jupyterlab-test-hover]").scroll_into_view_if_needed()
+    page.mouse.move(5, 5)
+    time.sleep(0.3)
+    before = page.evaluate(HOVER_STYLE_JS)
+    page.mouse.move(before["x"], before["y"])
+    time.sleep(0.4)
+    during = page.evaluate(HOVER_STYLE_JS)
+    return before, during, page.evaluate(TOOLTIP_JS, [during["x"], during["y"]])
+
+
 def hover_check(page):
     """Problems with hovering the heatmap's n -> . cell (empty if it works)."""
     found = page.evaluate(FIND_HEATMAP_JS, [HOVER_FROM, HOVER_TO, HOVER_COUNT])
@@ -277,15 +290,8 @@ def hover_check(page):
         ]
     if found["kind"] == "none":
         return [f"no heatmap found: no output with a {HOVER_FROM}{HOVER_TO} cell or a <title> holding {HOVER_COUNT}"]
-    page.locator("[data-jupyterlab-test-hover]").scroll_into_view_if_needed()
-    page.mouse.move(5, 5)
-    time.sleep(0.3)
-    before = page.evaluate(HOVER_STYLE_JS)
-    page.mouse.move(before["x"], before["y"])
-    time.sleep(0.4)
-    during = page.evaluate(HOVER_STYLE_JS)
+    before, during, tip = hover_marked(page)
     problems = []
-    tip = page.evaluate(TOOLTIP_JS, [during["x"], during["y"]])
     if not tip["tooltip"] or HOVER_COUNT not in tip["tooltip"]:
         problems.append(
             f"hovering the {HOVER_FROM}{HOVER_TO} cell shows tooltip {tip['tooltip']!r} (element under the "
@@ -324,14 +330,7 @@ def tooltip_check(page, prefix):
     """Problems with hovering the shape whose tooltip starts with `prefix` (empty if it works)."""
     if not page.evaluate(FIND_TOOLTIP_JS, prefix):
         return [f"no inline <svg> shape has a tooltip starting with {prefix!r} (metadata makemore_check.hover_tooltips)"]
-    page.locator("[data-jupyterlab-test-hover]").scroll_into_view_if_needed()
-    page.mouse.move(5, 5)
-    time.sleep(0.3)
-    before = page.evaluate(HOVER_STYLE_JS)
-    page.mouse.move(before["x"], before["y"])
-    time.sleep(0.4)
-    during = page.evaluate(HOVER_STYLE_JS)
-    tip = page.evaluate(TOOLTIP_JS, [during["x"], during["y"]])
+    before, during, tip = hover_marked(page)
     problems = []
     if not (tip["tooltip"] or "").startswith(prefix):
         problems.append(f"hovering the shape titled {prefix!r}... shows tooltip {tip['tooltip']!r} (under the pointer: <{tip['top']}>)")
