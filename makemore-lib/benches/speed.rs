@@ -90,7 +90,7 @@ fn main() -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("makemore-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("counts.safetensors");
-    model_file::save(&CountsModel::fit(&words, 1.0)?, &path)?;
+    save_model(&CountsModel::fit(&words, 1.0)?, &path)?;
     let exe = env!("CARGO_BIN_EXE_makemore");
     time("start-up: process start to first tensor op", 10, || {
         let out = Command::new(exe).args(["sample", "--num", "1", "--model"]).arg(&path).output().unwrap();

@@ -19,20 +19,21 @@
 //! | `torch.multinomial` sampling loop | [`sample()`] (any model, through [`LanguageModel`]) |
 //! | `log_likelihood += torch.log(prob)` | [`nll_loop`], [`evaluate`], [`word_nll`] |
 //! | `xs`, `ys`, `W = torch.randn(...)`, one-hot, softmax | [`Examples`], [`NeuralBigram::forward`], [`NeuralBigram::loss`] |
-//! | `W.grad = None`, `loss.backward()`, `W.data += -50 * W.grad` | [`neural::descend`], [`NeuralBigram::train`] |
+//! | `W.grad = None`, `loss.backward()`, `W.data += -50 * W.grad` | [`descend`], [`NeuralBigram::train`] |
 //! | the same training in closed form from the counts, O(V²) a step | [`Method::ExactGradient`], [`ExactGradient`] |
 //! | many names at once | [`sample_fast`] |
-//! | E01 trigrams and longer contexts | [`NgramModel`], [`NeuralNgram`], [`ContextCounts`] |
+//! | E01 trigrams and longer contexts | [`NgramModel`], [`NeuralNgram`], [`NgramTable`] |
 //! | E02 train/dev/test splits | [`Split`] |
 //! | E03 tuning on dev | [`tune()`], [`Figure::tuning`] |
 //! | E04 index instead of one-hot, E05 cross-entropy | [`NeuralBigram::loss_indexed`], [`NeuralBigram::loss_cross_entropy`] |
-//! | any model from a description | [`ModelSpec`], [`fit()`] |
-//! | saving and loading | [`model_file::save`], [`model_file::load`] |
-//! | lecture 2: `random.seed(42); random.shuffle(words)`, `n1 = int(0.8*len(words))` | [`Split::apply`], [`pyrandom::PyRandom`] |
+//! | any model from a description (one variant per kind; a kind is one file) | [`ModelSpec`], [`ModelKind`], [`fit()`] |
+//! | saving and loading | [`save_model`], [`load_model`] |
+//! | lecture 2: `random.seed(42); random.shuffle(words)`, `n1 = int(0.8*len(words))` | [`Split::apply`], [`PyRandom`] |
 //! | `build_dataset` with `block_size = 3` | [`Examples::with_context`] |
 //! | `g = torch.Generator().manual_seed(2147483647)`; `C`, `W1`, `b1`, `W2`, `b2` | [`Mlp::new`], [`MlpConfig`] |
 //! | `emb = C[X]`, `h = torch.tanh(emb.view(-1, 30) @ W1 + b1)`, `logits = h @ W2 + b2` | [`Mlp::logits`] |
 //! | `F.cross_entropy`, `loss.backward()`, `p.data += -lr * p.grad` | [`Mlp::step`], [`Mlp::train_examples`] |
+//! | a progress bar for long training | [`TrainingProgress`] |
 //!
 //! ```
 //! use makemore::{CountsModel, WordList, evaluate, sample, LECTURE_SEED};
@@ -41,68 +42,72 @@
 //! let names = sample(&model, 3, LECTURE_SEED)?;
 //! assert_eq!(names.len(), 3);
 //! let eval = evaluate(&model, &words)?;
-//! assert!(eval.nll > 0.0 && eval.n == 32); // 27 letters + 5 end tokens
+//! assert!(eval.nll > 0.0 && eval.ngrams == 32); // 27 letters + 5 end tokens
 //! # Ok::<(), makemore::Error>(())
 //! ```
 
-pub mod allocator;
-pub mod bigram;
+// The layout follows the data: each folder imports only from the ones before it, and
+// the error type, `Item`, the allocator hint and `rng` sit under all of them.
+//   data → counting → models → using → drawing
+// The folders are private: every public item has one path, `makemore::Item`.
+mod allocator;
+/// Checking a notebook's numbers against PyTorch's, one line each: `check::close(got, want,
+/// Bound::…)`, the bounds named after their computation.
 pub mod check;
-pub mod contexts;
-pub mod display;
-pub mod draw;
-pub mod error;
-pub mod exact_gradient;
-pub mod explorer;
-pub mod figure;
-pub mod fit;
-pub mod heatmap;
-mod indexed_loss;
-pub mod input;
-pub mod item;
-pub mod loss;
-pub mod mlp;
-pub mod model;
-pub mod model_file;
-pub mod neural;
-pub mod neural_ngram;
-pub mod ngram;
-pub mod output;
-pub mod progress;
-pub mod pyrandom;
-mod reachable;
+mod counting;
+mod data;
+mod drawing;
+mod error;
+mod item;
+mod models;
+/// PyTorch's reference numbers for the notebooks' checks, read from the project's fixtures.
 pub mod reference;
-pub mod sample;
-pub mod split;
-pub mod tune;
-pub mod vocab;
-pub mod words;
+mod rng;
+mod using;
 
 pub use allocator::keep_freed_memory_for_reuse;
-pub use bigram::{BigramCounts, BigramDict, Token};
-pub use contexts::{ContextCounts, MAX_CONTEXT, MAX_TABLE_CELLS};
+pub use counting::bigram::{BigramCounts, BigramDict, Token};
+pub use counting::ngrams::{MAX_CONTEXT, MAX_TABLE_CELLS, NgramTable, for_each_ngram, shift};
+pub use data::input::read_limited;
+pub use data::output::{check_writable, not_the_input, write_atomic};
+pub use data::pyrandom::PyRandom;
+pub use data::split::{Split, Splits};
+pub use data::vocab::{MAX_VOCAB, Vocab};
+pub use data::words::{BOUNDARY, MAX_INPUT_BYTES, WordList};
+/// Showing figures and pages in a notebook (evcxr's display protocol).
+pub use drawing::bigram_figure::{BigramFigure, CellView};
+pub use drawing::display;
+pub use drawing::explorer::{
+    Explorer, MAX_LABELLED as EXPLORER_MAX_LABELLED, MAX_TOKENS as EXPLORER_MAX_TOKENS, View as ExplorerView,
+    escape_html, is_page as is_explorer_page,
+};
+pub use drawing::figure::Figure;
+pub use drawing::heatmap::{CellText, Heatmap, MAX_HEATMAP_SIDE};
+/// The plotting pieces the figures share: colours, fonts, formats, saving.
+pub use drawing::plot;
 pub use error::{Error, Result};
-pub use exact_gradient::ExactGradient;
-pub use explorer::Explorer;
-pub use figure::Figure;
-pub use fit::{ModelSpec, fit, fit_with};
-pub use heatmap::{CellText, Heatmap, MAX_HEATMAP_SIDE};
 pub use item::Item;
-pub use loss::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
-pub use mlp::{Mlp, MlpConfig};
-pub use model::{
-    CountsModel, DEFAULT_SMOOTHING, LanguageModel, ModelKind, SMOOTHING_RANGE, normalize_rows,
+pub use reference::Reference;
+pub use models::ExactGradient;
+pub use models::counts::{
+    CountsModel, DEFAULT_SMOOTHING, NgramConfig, NgramModel, SMOOTHING_RANGE, normalize_rows,
     normalize_rows_keepdim_bug,
 };
-pub use neural::{Examples, Method, NeuralBigram, TrainConfig};
-pub use neural_ngram::NeuralNgram;
-pub use ngram::{CountsConfig, NgramModel};
-pub use output::{check_writable, write_atomic};
-pub use reference::Reference;
-pub use sample::{LECTURE_SEED, MAX_WORD_CHARS, draw, sample, sample_fast, sample_one, seed};
-pub use split::{Split, Splits};
+pub use models::file::{load as load_model, save as save_model};
+pub use models::kind::{LanguageModel, ModelKind};
+pub use models::mlp::{MAX_BATCH_CELLS, MAX_PARAMETERS, MAX_STEPS as MLP_MAX_STEPS, Mlp, MlpConfig};
+pub use models::neural::{
+    Examples, MAX_ONE_HOT_CELLS, Method, NeuralBigram, NeuralConfig, NeuralNgram, TrainConfig, descend, forward, nll,
+    one_hot, train_network,
+};
+pub use models::registry::{ModelSpec, fit, fit_with};
+pub use models::stored::{
+    FORMAT as MODEL_FORMAT, MAX_MODEL_BYTES, Stored, StoredData, StoredFile, StoredTensor, VERSION as MODEL_VERSION,
+};
+pub use rng::{LECTURE_SEED, parse_seed, seed};
 /// The `tch` crate this library is built on, for notebooks and examples.
 pub use tch;
-pub use tune::{TuneRow, Tuning, tune, tuned_parameter};
-pub use vocab::{MAX_VOCAB, Vocab};
-pub use words::{BOUNDARY, MAX_INPUT_BYTES, WordList};
+pub use using::eval::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
+pub use using::progress::TrainingProgress;
+pub use using::sample::{MAX_WORD_CHARS, draw, sample, sample_fast, sample_one};
+pub use using::tune::{TuneRow, Tuning, tune};

@@ -1,24 +1,24 @@
 //! `makemore`: train, sample, evaluate, tune and draw character-level models of any word list.
 //!
-//! Each command parses its flags, calls the library, and prints. Defaults come from the
-//! library ([`ModelSpec::DEFAULT`], [`DEFAULT_SMOOTHING`]).
+//! Each command parses its flags, calls the library, and prints. The flags of each model
+//! kind are that kind's hyper-parameters type (clap's `Args` derive in the library), so
+//! their defaults and checks are the library's.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use clap::parser::ValueSource;
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
 use makemore::{
-    BigramCounts, CountsModel, DEFAULT_SMOOTHING, Evaluation, Figure, Heatmap, MAX_CONTEXT, MAX_WORD_CHARS, Method,
-    ModelKind, ModelSpec, Split, Splits, TrainConfig, Vocab, WordList, check_writable, evaluate, fit, fit_with,
-    model_file, sample, sample_fast, tune, tuned_parameter,
+    BigramFigure, Evaluation, Figure, Heatmap, MAX_CONTEXT, MAX_WORD_CHARS, MlpConfig, ModelKind, ModelSpec,
+    NeuralConfig, NgramConfig, Split, Splits, TrainingProgress, Vocab, WordList, check_writable, evaluate, fit,
+    fit_with, load_model, not_the_input, parse_seed, sample, sample_fast, save_model, tune,
 };
 
 /// Make more of whatever word list you give it: character-level language models from
-/// Karpathy's makemore lecture (bigram counts and a one-layer network, and their n-gram
-/// extensions), on libtorch.
+/// Karpathy's makemore lectures (bigram counts and a one-layer network, and their n-gram
+/// extensions; the MLP of lecture 2), on libtorch.
 #[derive(Parser)]
 #[command(name = "makemore", version)]
 struct Cli {
@@ -42,58 +42,67 @@ enum Command {
     Heatmap(HeatmapArgs),
 }
 
-#[derive(Clone, Copy, PartialEq, ValueEnum)]
-enum Kind {
-    /// Count n-grams and normalize the counts (smoothed).
-    Counts,
-    /// One linear layer trained by gradient descent.
-    Neural,
-}
-
-impl From<Kind> for ModelKind {
-    fn from(kind: Kind) -> ModelKind {
-        match kind {
-            Kind::Counts => ModelKind::Counts,
-            Kind::Neural => ModelKind::Neural,
-        }
-    }
-}
-
-/// Which model: its kind and context (train and tune).
+/// Which model: its kind and context (train and tune), and every kind's flags.
 #[derive(clap::Args)]
 struct ModelArgs {
     /// Which model.
-    #[arg(long, value_enum)]
-    model: Kind,
-    /// How many previous characters predict the next (1: bigram, 2: trigram, ...).
-    #[arg(long, default_value_t = ModelSpec::DEFAULT.context as u16, allow_negative_numbers = true,
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(ModelSpec::NAMES.iter().copied()))]
+    model: String,
+    /// How many previous characters predict the next (1: bigram, 2: trigram, ...);
+    /// by default the kind's own (1 for counts and neural, 3 for mlp).
+    #[arg(long, allow_negative_numbers = true,
           value_parser = clap::value_parser!(u16).range(1..=MAX_CONTEXT as i64))]
-    context: u16,
+    context: Option<u16>,
+    #[command(flatten)]
+    kinds: KindFlags,
 }
 
-/// How a network trains (train and tune).
+/// Every kind's flags: one group per kind, its hyper-parameters type.
 #[derive(clap::Args)]
-struct NeuralArgs {
-    /// Neural model: full-batch gradient descent steps.
-    #[arg(long, default_value_t = TrainConfig::DEFAULT.steps, allow_negative_numbers = true)]
-    steps: usize,
-    /// Neural model: learning rate.
-    #[arg(long, default_value_t = TrainConfig::DEFAULT.lr, allow_negative_numbers = true)]
-    lr: f64,
-    /// Neural bigram: train the lecture's way, one-hot encoding every example each step
-    /// (O(n·V) per step), instead of the default exact gradient from the bigram counts
-    /// (O(V²) per step). Both give the same losses and weights to float32 rounding.
-    #[arg(long)]
-    one_hot: bool,
-    /// Neural model: seed for the initial weights.
-    #[arg(long, default_value_t = ModelSpec::DEFAULT.seed, value_parser = parse_seed, allow_negative_numbers = true)]
-    seed: i64,
+struct KindFlags {
+    #[command(flatten, next_help_heading = "Counts model (--model counts)")]
+    counts: NgramConfig,
+    #[command(flatten, next_help_heading = "Neural model (--model neural)")]
+    neural: NeuralConfig,
+    #[command(flatten, next_help_heading = "MLP model (--model mlp; also --steps, --lr, --seed)")]
+    mlp: MlpConfig,
 }
 
-impl NeuralArgs {
-    fn config(&self, reg: f64) -> TrainConfig {
-        let method = if self.one_hot { Method::OneHot } else { Method::ExactGradient };
-        TrainConfig { steps: self.steps, lr: self.lr, reg, method }
+impl KindFlags {
+    /// One spec per kind, each holding its flags (the library's defaults where not given);
+    /// `typed` are the long flags on the command line.
+    fn specs(self, typed: &[String]) -> Vec<ModelSpec> {
+        // the MLP reads --steps, --lr and --seed of the neural group when they are typed
+        // (MlpConfig::SHARED_FLAGS), and keeps its own defaults otherwise
+        let mut mlp = self.mlp;
+        let given = |flag: &str| MlpConfig::SHARED_FLAGS.contains(&flag) && typed.iter().any(|t| t == flag);
+        if given("steps") {
+            mlp.steps = self.neural.train.steps;
+        }
+        if given("lr") {
+            mlp.lr = self.neural.train.lr;
+        }
+        if given("seed") {
+            mlp.seed = self.neural.seed;
+        }
+        vec![ModelSpec::Counts(self.counts), ModelSpec::Neural(self.neural), ModelSpec::Mlp(mlp)]
+    }
+}
+
+impl ModelArgs {
+    /// The spec of the kind asked for; `typed` are the long flags on the command line,
+    /// refused when they belong to another kind.
+    fn spec(self, typed: &[String]) -> Result<ModelSpec> {
+        let specs = self.kinds.specs(typed);
+        let spec = match specs.iter().find(|s| s.name() == self.model) {
+            Some(spec) => spec.clone(),
+            None => ModelSpec::named(&self.model)?,
+        };
+        spec.refuse_foreign_flags(typed, &specs)?;
+        Ok(match self.context {
+            Some(n) => spec.with_context_len(n as usize),
+            None => spec,
+        })
     }
 }
 
@@ -105,7 +114,7 @@ struct SplitArgs {
     #[arg(long)]
     split: Option<Split>,
     /// Seed for shuffling the words before splitting.
-    #[arg(long, default_value_t = 42, requires = "split")]
+    #[arg(long, default_value_t = Split::DEFAULT_SEED, requires = "split")]
     split_seed: u64,
 }
 
@@ -125,14 +134,6 @@ struct TrainArgs {
     input: PathBuf,
     #[command(flatten)]
     model: ModelArgs,
-    /// Counts model: added to every count before normalizing (0, or 1e-6 to 1e6).
-    #[arg(long, default_value_t = DEFAULT_SMOOTHING, allow_negative_numbers = true)]
-    smoothing: f64,
-    #[command(flatten)]
-    neural: NeuralArgs,
-    /// Neural model: regularization strength on mean(W²).
-    #[arg(long, default_value_t = TrainConfig::DEFAULT.reg, allow_negative_numbers = true)]
-    reg: f64,
     #[command(flatten)]
     split: SplitArgs,
     /// Where to write the model (safetensors).
@@ -181,17 +182,15 @@ struct TuneArgs {
     #[command(flatten)]
     model: ModelArgs,
     /// The strengths to try, comma-separated (each finite and 0 or more): the smoothing
-    /// of a counts model, the regularization of a neural one.
+    /// of a counts model, the regularization of a neural one (in place of --smoothing or --reg).
     #[arg(long, value_delimiter = ',', required = true, allow_negative_numbers = true)]
     values: Vec<f64>,
     /// Train/dev/test percentages.
-    #[arg(long, default_value = "80/10/10")]
+    #[arg(long, default_value_t = Split::DEFAULT)]
     split: Split,
     /// Seed for shuffling the words before splitting.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = Split::DEFAULT_SEED)]
     split_seed: u64,
-    #[command(flatten)]
-    neural: NeuralArgs,
     /// Also draw train and dev loss against the strength: FILE.svg or FILE.png.
     #[arg(long)]
     plot: Option<PathBuf>,
@@ -207,34 +206,8 @@ struct HeatmapArgs {
     /// for vocabularies of at most 200 tokens.
     #[arg(long)]
     out: PathBuf,
-    /// What the cells show: the counts N, or the probabilities P = (N + smoothing) / row sums.
-    #[arg(long, value_enum, default_value_t = View::Counts)]
-    view: View,
-    /// With --view probs (default 1) or --row (default 0): added to every count before normalizing.
-    #[arg(long, allow_negative_numbers = true)]
-    smoothing: Option<f64>,
-    /// Colour on a log scale (log(1 + count) for counts), so that rare bigrams show too.
-    #[arg(long)]
-    log_scale: bool,
-    /// Instead of the grid, a bar chart of what follows this one character.
-    #[arg(long, value_name = "CHAR")]
-    row: Option<char>,
-}
-
-#[derive(Clone, Copy, PartialEq, ValueEnum)]
-enum View {
-    /// Bigram counts.
-    Counts,
-    /// Next-character probabilities.
-    Probs,
-}
-
-/// Seeds as PyTorch takes them here: 0 to 2^63 - 1.
-fn parse_seed(s: &str) -> std::result::Result<i64, String> {
-    s.parse::<i64>()
-        .ok()
-        .filter(|&v| v >= 0)
-        .ok_or_else(|| format!("'{s}' is not a seed (a whole number from 0 to {})", i64::MAX))
+    #[command(flatten)]
+    figure: BigramFigure,
 }
 
 fn main() -> ExitCode {
@@ -242,14 +215,17 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("makemore: internal error: {info}");
     }));
-    let matches = Cli::command().get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    let flags = matches.subcommand().map(|(_, m)| m.clone()).unwrap_or_default();
+    let cli = Cli::parse();
+    // the long flags typed (clap has checked them): a kind refuses another kind's flags
+    let typed: Vec<String> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.strip_prefix("--").map(|f| f.split('=').next().unwrap_or_default().to_string()))
+        .collect();
     let result = match cli.command {
-        Command::Train(args) => train(args, &flags),
+        Command::Train(args) => train(args, &typed),
         Command::Sample(args) => sample_words(args),
         Command::Eval(args) => eval(args),
-        Command::Tune(args) => tune_values(args, &flags),
+        Command::Tune(args) => tune_values(args, &typed),
         Command::Heatmap(args) => heatmap(args),
     };
     match result {
@@ -261,21 +237,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// Whether the user typed any of these flags (not just left their defaults).
-fn given(flags: &ArgMatches, ids: &[&str]) -> bool {
-    ids.iter().any(|id| flags.value_source(id) == Some(ValueSource::CommandLine))
-}
-
-/// Refuse to write over the input: a typo in `--out` must not replace the word list.
-fn not_the_input(out: &Path, input: &Path) -> Result<()> {
-    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(out), std::fs::canonicalize(input))
-        && a == b
-    {
-        bail!("--out '{}' is the input file: choose another name", out.display());
-    }
-    Ok(())
-}
-
 /// "bigrams", "trigrams", "4-grams", ... for a context length.
 fn ngrams(context: usize) -> String {
     match context {
@@ -285,61 +246,38 @@ fn ngrams(context: usize) -> String {
     }
 }
 
-/// Progress lines: the first step, then every tenth of the way.
-fn progress(steps: usize) -> impl FnMut(usize, f32) {
-    let every = (steps / 10).max(1);
-    let width = steps.to_string().len();
-    move |k, loss| {
-        if (k + 1).is_multiple_of(every) || k == 0 {
-            eprintln!("step {:>width$}/{steps}  loss {loss:.4}", k + 1);
-        }
-    }
-}
-
-fn train(args: TrainArgs, flags: &ArgMatches) -> Result<()> {
+fn train(args: TrainArgs, typed: &[String]) -> Result<()> {
     check_writable(&args.out)?;
-    not_the_input(&args.out, &args.input)?;
-    let kind = ModelKind::from(args.model.model);
-    let context = args.model.context as usize;
-    match kind {
-        ModelKind::Counts if given(flags, &["steps", "lr", "reg", "one_hot"]) => {
-            bail!("--steps, --lr, --reg and --one-hot apply to --model neural only")
-        }
-        ModelKind::Neural if given(flags, &["smoothing"]) => bail!("--smoothing applies to --model counts only"),
-        ModelKind::Neural if args.neural.one_hot && context > 1 => {
-            bail!("--one-hot is the lecture's bigram path: it applies to --context 1 only")
-        }
-        _ => {}
-    }
-    let spec = ModelSpec {
-        kind,
-        context,
-        smoothing: args.smoothing,
-        train: args.neural.config(args.reg),
-        seed: args.neural.seed,
-    };
+    not_the_input("--out", &args.out, &args.input)?;
+    let spec = args.model.spec(typed)?;
+    spec.validate()?;
     let all = WordList::read(&args.input)?;
     // the vocabulary of all the words, so that dev and test words can be scored
     let vocab = Vocab::from_words(&all)?;
     let splits = args.split.apply(&all)?;
     let words = splits.as_ref().map_or(&all, |s| &s.train);
-    let what =
-        format!("{} {} of {} words ({} tokens)", words.num_examples(), ngrams(context), words.len(), vocab.len());
-    let model = match kind {
-        ModelKind::Counts => {
+    let what = format!(
+        "{} {} of {} words ({} tokens)",
+        words.num_examples(),
+        ngrams(spec.context_len()),
+        words.len(),
+        vocab.len()
+    );
+    let model = match spec.steps() {
+        None => {
             let model = fit(&spec, words, &vocab)?;
-            eprintln!("counted {what}, smoothing {}", spec.smoothing);
+            eprintln!("counted {what}, {}", spec.summary());
             model
         }
-        ModelKind::Neural | ModelKind::Mlp => {
-            spec.train.validate()?;
+        Some(steps) => {
             eprintln!("training on {what}");
             let mut last = f32::NAN;
-            let mut show = progress(spec.train.steps);
+            let mut progress = TrainingProgress::new(steps);
             let model = fit_with(&spec, words, &vocab, |k, loss| {
-                show(k, loss);
+                progress.step(k, loss);
                 last = loss;
             })?;
+            progress.finish();
             eprintln!("final loss {last:.4}");
             model
         }
@@ -350,8 +288,8 @@ fn train(args: TrainArgs, flags: &ArgMatches) -> Result<()> {
             eprintln!("{name:<5} nll {:.6}  ({} words)", e.nll, e.words);
         }
     }
-    model_file::save(&*model, &args.out)?;
-    eprintln!("saved {} model to {}", model.kind().name(), args.out.display());
+    save_model(&*model, &args.out)?;
+    eprintln!("saved {} model to {}", model.kind(), args.out.display());
     Ok(())
 }
 
@@ -360,7 +298,7 @@ fn parts(s: &Splits) -> [(&'static str, &WordList); 3] {
 }
 
 fn sample_words(args: SampleArgs) -> Result<()> {
-    let model = model_file::load(&args.model)?;
+    let model = load_model(&args.model)?;
     let words = if args.fast {
         sample_fast(&*model, args.num as usize, args.seed)?
     } else {
@@ -383,19 +321,19 @@ fn sample_words(args: SampleArgs) -> Result<()> {
 }
 
 fn eval(args: EvalArgs) -> Result<()> {
-    let model = model_file::load(&args.model)?;
+    let model = load_model(&args.model)?;
     let words = WordList::read(&args.input)?;
     let report = |e: Evaluation| {
         let nll = if e.nll.is_finite() { serde_json::json!(e.nll) } else { serde_json::Value::Null };
-        serde_json::json!({ "nll": nll, "n": e.n, "words": e.words, "zero_prob_bigrams": e.zero_prob })
+        serde_json::json!({ "nll": nll, "n": e.ngrams, "words": e.words, "zero_prob_bigrams": e.zero_prob })
     };
     let text = |name: &str, e: Evaluation| {
-        println!("{name}nll {:.6}  ({} n-grams of {} words)", e.nll, e.n, e.words);
+        println!("{name}nll {:.6}  ({} n-grams of {} words)", e.nll, e.ngrams, e.words);
         if e.zero_prob > 0 {
             println!("{name}{} of them have probability 0 under this model (train with smoothing > 0)", e.zero_prob);
         }
     };
-    let mut json = serde_json::json!({ "model": model.kind().name(), "context": model.context() });
+    let mut json = serde_json::json!({ "model": model.kind(), "context": model.context_len() });
     match args.split.apply(&words)? {
         None => {
             let e = evaluate(&*model, &words)?;
@@ -425,33 +363,18 @@ fn eval(args: EvalArgs) -> Result<()> {
     Ok(())
 }
 
-fn tune_values(args: TuneArgs, flags: &ArgMatches) -> Result<()> {
+fn tune_values(args: TuneArgs, typed: &[String]) -> Result<()> {
     if let Some(plot) = &args.plot {
         check_writable(plot)?;
-        not_the_input(plot, &args.input)?;
+        not_the_input("--plot", plot, &args.input)?;
         Heatmap::check_path(plot)?;
     }
-    let kind = ModelKind::from(args.model.model);
-    if kind == ModelKind::Counts && given(flags, &["steps", "lr", "one_hot", "seed"]) {
-        bail!("--steps, --lr, --one-hot and --seed apply to --model neural only");
-    }
-    for &v in &args.values {
-        if !v.is_finite() || v < 0.0 {
-            bail!("invalid value {v} in --values: each must be a finite number, 0 or more");
-        }
-    }
-    let spec = ModelSpec {
-        kind,
-        context: args.model.context as usize,
-        train: args.neural.config(TrainConfig::DEFAULT.reg),
-        seed: args.neural.seed,
-        ..ModelSpec::DEFAULT
-    };
-    spec.train.validate()?;
+    let spec = args.model.spec(typed)?;
+    spec.validate()?;
     let words = WordList::read(&args.input)?;
     let vocab = Vocab::from_words(&words)?;
     let splits = args.split.apply(&words, args.split_seed)?;
-    let what = tuned_parameter(kind);
+    let what = spec.tuned();
     eprintln!(
         "tuning the {what} on {}/{}/{} train/dev/test words",
         splits.train.len(),
@@ -474,55 +397,11 @@ fn tune_values(args: TuneArgs, flags: &ArgMatches) -> Result<()> {
 
 fn heatmap(args: HeatmapArgs) -> Result<()> {
     check_writable(&args.out)?;
-    not_the_input(&args.out, &args.input)?;
-    if makemore::explorer::is_page(&args.out) {
-        return explorer_page(args);
-    }
-    if args.smoothing.is_some() && args.view != View::Probs && args.row.is_none() {
-        bail!("--smoothing applies to --view probs and --row only");
-    }
-    if args.row.is_some() && args.log_scale {
-        bail!("--log-scale applies to the grid, not to --row");
-    }
-    if Heatmap::check_path(&args.out).is_err() {
-        bail!("--out '{}': heatmap writes FILE.svg, FILE.png or FILE.html (the explorer page)", args.out.display());
-    }
+    not_the_input("--out", &args.out, &args.input)?;
+    args.figure.check(&args.out)?;
     let words = WordList::read(&args.input)?;
-    let vocab = Vocab::from_words(&words)?;
-    if args.row.is_none() {
-        Heatmap::check_side(vocab.len())?; // before counting anything
-    }
-    let counts = BigramCounts::from_words(&words, &vocab)?;
-    if let Some(ch) = args.row {
-        let model = CountsModel::new(counts, args.smoothing.unwrap_or(0.0))?;
-        Figure::next_char(&model, ch)?.save(&args.out)?;
-    } else {
-        let map = match args.view {
-            View::Counts => Heatmap::counts(&counts)?,
-            View::Probs => Heatmap::probs(&CountsModel::new(counts, args.smoothing.unwrap_or(DEFAULT_SMOOTHING))?)?,
-        };
-        let map = if args.log_scale { map.log_scale() } else { map };
-        map.save(&args.out)?;
-    }
-    eprintln!("wrote {}", args.out.display());
-    Ok(())
-}
-
-/// `heatmap --out FILE.html`: the interactive explorer page (see makemore::explorer).
-fn explorer_page(args: HeatmapArgs) -> Result<()> {
-    if args.row.is_some() {
-        bail!("--row applies to .svg and .png figures: the explorer page shows a row when you click it");
-    }
-    let words = WordList::read(&args.input)?;
-    let counts = BigramCounts::from_words(&words, &Vocab::from_words(&words)?)?;
     let title = args.input.file_name().map_or_else(|| args.input.display().to_string(), |n| n.to_string_lossy().into());
-    let view = match (args.view, args.log_scale) {
-        (_, true) => makemore::explorer::View::Log,
-        (View::Counts, false) => makemore::explorer::View::Counts,
-        (View::Probs, false) => makemore::explorer::View::Probs,
-    };
-    let page = makemore::Explorer::new(&counts, &title)?.smoothing(args.smoothing.unwrap_or(1.0))?.view(view);
-    page.save(&args.out)?;
+    args.figure.draw(&words, &args.out, &title)?;
     eprintln!("wrote {}", args.out.display());
     Ok(())
 }

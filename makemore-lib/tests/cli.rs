@@ -4,9 +4,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::cli::*;
 use common::*;
 
 fn makemore(args: &[&str]) -> Output {
@@ -24,44 +24,12 @@ fn ok(args: &[&str]) -> String {
     stdout(&out)
 }
 
-/// Run and expect a clean failure: exit code 1 (our errors: the last line of stderr,
-/// one line) or 2 (clap's usage errors), nothing on stdout, a message containing
-/// `needle`, and no panic or backtrace.
+/// Run and expect a clean failure ([`assert_clean_failure`]).
 fn fails(args: &[&str], needle: &str) -> String {
     let out = makemore(args);
     let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(matches!(out.status.code(), Some(1 | 2)), "{args:?}: status {:?}, stderr {err}", out.status);
-    assert!(out.stdout.is_empty(), "{args:?}: printed {}", stdout(&out));
-    assert!(err.contains(needle), "{args:?}: {err:?} does not mention {needle:?}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace") && !err.contains("internal error"), "{err}");
-    if out.status.code() == Some(1) {
-        // progress lines may come first; the error is the last line, and only it
-        let last = err.trim_end().lines().last().unwrap_or_default();
-        assert!(last.starts_with("makemore: error: ") && last.contains(needle), "{err}");
-        assert_eq!(err.matches("makemore: error").count(), 1, "{err}");
-        assert_eq!(last.matches(needle).count(), 1, "said twice: {err}");
-    }
+    assert_clean_failure(args, out.status.code(), &String::from_utf8_lossy(&out.stdout), &err, needle);
     err
-}
-
-struct Dir(tempfile::TempDir);
-
-impl Dir {
-    fn new() -> Dir {
-        Dir(tempfile::tempdir().unwrap())
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.path().join(name)
-    }
-    fn file(&self, name: &str, bytes: &[u8]) -> String {
-        let p = self.path(name);
-        std::fs::write(&p, bytes).unwrap();
-        s(&p)
-    }
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().unwrap().to_string()
 }
 
 fn train(input: &str, model: &str, extra: &[&str], out: &str) -> String {
@@ -191,7 +159,7 @@ fn bad_word_lists() {
     let train_on =
         |input: &str, needle: &str| fails(&["train", "--input", input, "--model", "counts", "--out", &out], needle);
     train_on(&s(&dir.path("missing.txt")), "cannot read");
-    train_on(&s(dir.0.path()), "is a directory");
+    train_on(&s(dir.root()), "is a directory");
     train_on(&dir.file("empty.txt", b""), "no words");
     train_on(&dir.file("blank.txt", b"\n\r\n\n"), "no words");
     train_on(&dir.file("latin1.txt", b"emma\nzo\xeb\n"), "line 2: not valid UTF-8");
@@ -260,7 +228,7 @@ fn bad_model_files() {
     let names = dir.file("w.txt", b"emma\nava\n");
     let sample = |path: &str, needle: &str| fails(&["sample", "--model", path], needle);
     sample(&s(&dir.path("missing.safetensors")), "cannot read");
-    sample(&s(dir.0.path()), "is a directory");
+    sample(&s(dir.root()), "is a directory");
     sample(&dir.file("text.safetensors", b"emma\nava\n"), "not a safetensors file");
     sample(&dir.file("empty.safetensors", b""), "not a safetensors file");
     // a real model, cut short
@@ -302,7 +270,7 @@ fn bad_output_paths_leave_files_alone() {
     let names = dir.file("w.txt", b"emma\nava\n");
     let missing_dir = s(&dir.path("no/such/dir/m.safetensors"));
     fails(&["train", "--input", &names, "--model", "counts", "--out", &missing_dir], "does not exist");
-    fails(&["train", "--input", &names, "--model", "counts", "--out", &s(dir.0.path())], "it is a directory");
+    fails(&["train", "--input", &names, "--model", "counts", "--out", &s(dir.root())], "it is a directory");
     fails(
         &["heatmap", "--input", &names, "--out", &s(&dir.path("h.jpg"))],
         "heatmap writes FILE.svg, FILE.png or FILE.html",
@@ -350,7 +318,7 @@ fn bad_output_paths_leave_files_alone() {
     assert_eq!(std::fs::read(&figure).unwrap(), b"<svg/>");
     // and nothing is left behind in the folder but what we put there
     let mut left: Vec<String> =
-        std::fs::read_dir(dir.0.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        std::fs::read_dir(dir.root()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     left.sort();
     assert_eq!(left, ["bad.txt", "keep.safetensors", "keep.svg", "w.txt"]);
 }
@@ -480,8 +448,8 @@ fn bad_exercise_flags() {
         fails(&args, needle)
     };
     tune(&[], "--values");
-    tune(&["--values", "0.1,NaN"], "invalid value NaN in --values");
-    tune(&["--values", "0.1,-1"], "invalid value -1 in --values");
+    tune(&["--values", "0.1,NaN"], "invalid value NaN in the values to try");
+    tune(&["--values", "0.1,-1"], "invalid value -1 in the values to try");
     tune(&["--values", "0.1,abc"], "invalid value 'abc'");
     tune(&["--values", "1", "--plot", &s(&dir.path("t.jpg"))], "must end in .svg or .png");
     tune(&["--values", "1", "--plot", &s(&dir.path("no/t.svg"))], "does not exist");

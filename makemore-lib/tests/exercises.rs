@@ -21,10 +21,10 @@ fn trigram_nll_equals_pytorch() {
             for t in r["trigram_nll"].as_array().unwrap() {
                 let (k, want) = (t["smoothing"].as_f64().unwrap(), t["avg_exact"].as_f64().unwrap());
                 let vocab = Vocab::from_words(&words).unwrap();
-                let m = NgramModel::fit(&words, &vocab, CountsConfig { context: 2, smoothing: k }).unwrap();
+                let m = NgramModel::fit(&words, &vocab, NgramConfig { context_len: 2, smoothing: k }).unwrap();
                 let e = evaluate(&m, &words).unwrap();
-                assert_eq!(e.n as u64, t["n"].as_u64().unwrap());
-                let tol = count_model_nll_tol(m.vocab().len(), e.n, want);
+                assert_eq!(e.ngrams as u64, t["n"].as_u64().unwrap());
+                let tol = count_model_nll_tol(m.vocab().len(), e.ngrams, want);
                 let what = format!("{json} trigram smoothing {k} ({} set)", r["fixture_set"]);
                 assert_close(
                     &what,
@@ -45,23 +45,29 @@ fn ngram_counts_sum_to_the_number_of_ngrams() {
     let words = names();
     let chars: usize = words.iter().map(|w| w.chars().count()).sum();
     for context in 1..=4 {
-        let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context, smoothing: 1.0 })
-            .unwrap();
-        assert_eq!(m.counts().total() as usize, chars + words.len(), "context {context}");
-        assert_eq!(evaluate(&m, &words).unwrap().n, chars + words.len());
-    }
-    let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context: 2, smoothing: 0.0 })
+        let m = NgramModel::fit(
+            &words,
+            &Vocab::from_words(&words).unwrap(),
+            NgramConfig { context_len: context, smoothing: 1.0 },
+        )
         .unwrap();
+        assert_eq!(m.table().total() as usize, chars + words.len(), "context {context}");
+        assert_eq!(evaluate(&m, &words).unwrap().ngrams, chars + words.len());
+    }
+    let m =
+        NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), NgramConfig { context_len: 2, smoothing: 0.0 })
+            .unwrap();
     assert_eq!(m.count("..", 'a'), 4410); // as the bigram '.a': a trigram '..a' starts each name
-    assert!(m.counts().len() < 27 * 27);
+    assert!(m.table().len() < 27 * 27);
 }
 
 #[test]
 fn bigram_as_ngram_equals_the_lecture_model() {
     let _rng = rng_lock();
     let words = names();
-    let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context: 1, smoothing: 1.0 })
-        .unwrap();
+    let m =
+        NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), NgramConfig { context_len: 1, smoothing: 1.0 })
+            .unwrap();
     let nll = evaluate(&m, &words).unwrap().nll;
     for r in reference_sets("names-reference.json") {
         let want = r["nll_smoothed"]["avg_exact"].as_f64().unwrap();
@@ -82,10 +88,11 @@ fn large_vocabulary_long_context_stays_small() {
         })
         .collect();
     let words = WordList::parse(&text, "greek").unwrap();
-    let m = NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), CountsConfig { context: 3, smoothing: 0.1 })
-        .unwrap();
+    let m =
+        NgramModel::fit(&words, &Vocab::from_words(&words).unwrap(), NgramConfig { context_len: 3, smoothing: 0.1 })
+            .unwrap();
     assert!(m.vocab().len() > 50);
-    assert!(m.counts().len() <= 3000 * 7);
+    assert!(m.table().len() <= 3000 * 7);
     assert!(evaluate(&m, &words).unwrap().nll.is_finite());
 }
 
@@ -113,8 +120,7 @@ fn tuning_picks_the_smoothing_with_the_lowest_dev_loss() {
     let words = names();
     let s: Splits = "80/10/10".parse::<Split>().unwrap().apply(&words, 42).unwrap();
     let values = [0.001, 0.01, 0.1, 1.0, 10.0, 100.0];
-    let t = tune(&s, &Vocab::from_words(&words).unwrap(), &ModelSpec { context: 2, ..ModelSpec::DEFAULT }, &values)
-        .unwrap();
+    let t = tune(&s, &Vocab::from_words(&words).unwrap(), &ModelSpec::default().with_context_len(2), &values).unwrap();
     let best = t.rows.iter().map(|r| r.dev).fold(f64::INFINITY, f64::min);
     assert_eq!(t.rows[t.best].dev, best);
     assert_eq!(t.rows.len(), values.len());

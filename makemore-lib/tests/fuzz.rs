@@ -20,7 +20,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
 /// How long one model may take to sample a few words and evaluate a tiny list before
-/// the test calls it a hang (today's samplers have no length cap: issue 8, item 4).
+/// the test calls it a hang (the samplers cut words at MAX_WORD_CHARS; issue 8, item 4).
 const WATCHDOG: Duration = Duration::from_secs(3);
 
 /// After a hang (it leaves a thread spinning until the test binary exits), the
@@ -271,7 +271,7 @@ fn good_files(words: &WordList, dir: &std::path::Path) -> Vec<(&'static str, Vec
         ("neural", Box::new(nn)),
         (
             "counts context 2",
-            Box::new(NgramModel::fit(words, &vocab, CountsConfig { context: 2, smoothing: 0.0 }).unwrap()),
+            Box::new(NgramModel::fit(words, &vocab, NgramConfig { context_len: 2, smoothing: 0.0 }).unwrap()),
         ),
         ("neural context 2", Box::new(nn3)),
     ];
@@ -279,7 +279,7 @@ fn good_files(words: &WordList, dir: &std::path::Path) -> Vec<(&'static str, Vec
         .into_iter()
         .map(|(name, m)| {
             let path = dir.join("good.safetensors");
-            model_file::save(&*m, &path).unwrap();
+            save_model(&*m, &path).unwrap();
             (name, std::fs::read(&path).unwrap())
         })
         .collect()
@@ -309,7 +309,7 @@ fn damaged_model_files_fail_cleanly_or_load_as_working_models() {
         for (what, bytes) in variants {
             cases += 1;
             std::fs::write(&path, &bytes).unwrap();
-            match model_file::load(&path) {
+            match load_model(&path) {
                 Err(e) => {
                     refused += 1;
                     check_error(&e);
@@ -318,7 +318,7 @@ fn damaged_model_files_fail_cleanly_or_load_as_working_models() {
                     loaded += 1;
                     // loaded again on the sampling thread (a model is not Send)
                     let again = path.clone();
-                    let model = move || model_file::load(&again).unwrap();
+                    let model = move || load_model(&again).unwrap();
                     if let Err(e) = sample_and_evaluate(model, words.clone()) {
                         broken.push(format!("{kind}, {what}: {e}"));
                     }
@@ -359,7 +359,7 @@ fn samplers_terminate_and_use_only_the_vocabulary() {
             let model = move || -> Box<dyn LanguageModel> {
                 let _rng = rng_lock();
                 let cfg = TrainConfig { steps: 3, lr: 5.0, reg: 0.01, method: Method::OneHot };
-                let counts = CountsConfig { context, smoothing: k };
+                let counts = NgramConfig { context_len: context, smoothing: k };
                 match (neural, context) {
                     (false, 1) => Box::new(CountsModel::fit(&list, k).unwrap()),
                     (false, _) => Box::new(NgramModel::fit(&list, &vocab, counts).unwrap()),

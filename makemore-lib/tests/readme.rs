@@ -99,14 +99,14 @@ fn readme_limits_are_the_library_constants() {
     let (lo, hi) = makemore::SMOOTHING_RANGE;
     let expected = [
         ("MAX_INPUT_BYTES", mib(makemore::MAX_INPUT_BYTES)),
-        ("model_file::MAX_MODEL_BYTES", mib(makemore::model_file::MAX_MODEL_BYTES)),
+        ("MAX_MODEL_BYTES", mib(makemore::MAX_MODEL_BYTES)),
         ("MAX_VOCAB", makemore::MAX_VOCAB.to_string()),
         ("MAX_CONTEXT", makemore::MAX_CONTEXT.to_string()),
         ("MAX_TABLE_CELLS", makemore::MAX_TABLE_CELLS.to_string()),
         ("SMOOTHING_RANGE", format!("0, or {lo:e} to {hi}").replace("1e-6", "1e-06")),
         ("MAX_WORD_CHARS", makemore::MAX_WORD_CHARS.to_string()),
         ("MAX_HEATMAP_SIDE", makemore::MAX_HEATMAP_SIDE.to_string()),
-        ("explorer::MAX_TOKENS", makemore::explorer::MAX_TOKENS.to_string()),
+        ("EXPLORER_MAX_TOKENS", makemore::EXPLORER_MAX_TOKENS.to_string()),
     ];
     for (constant, value) in expected {
         let row = readme

@@ -1,26 +1,30 @@
 //! The set-up's pins agree with what the tch crate needs.
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
 
-/// The libtorch version torch-sys (tch's build crate) was written for, read from its build script.
+/// The libtorch version torch-sys (tch's build crate) was written for, read from its build
+/// script: the version Cargo.lock pins, in cargo's registry sources (where building the
+/// tests has unpacked it; no `cargo metadata`, which needs every dev-dependency's index).
 fn torch_sys_expects() -> String {
-    let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo metadata");
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
-    let manifest = meta["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "torch-sys")
-        .expect("torch-sys among the dependencies")["manifest_path"]
-        .as_str()
-        .unwrap()
+    let lock = repo_file("Cargo.lock");
+    let version = lock
+        .split("[[package]]")
+        .find(|p| p.contains("name = \"torch-sys\""))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+        .expect("torch-sys in Cargo.lock")
+        .trim_end_matches('"')
         .to_string();
-    let build = std::fs::read_to_string(Path::new(&manifest).with_file_name("build.rs")).unwrap();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"));
+    let sources = cargo_home.join("registry/src");
+    let build = std::fs::read_dir(&sources)
+        .unwrap_or_else(|e| panic!("{}: {e}", sources.display()))
+        .filter_map(|index| {
+            std::fs::read_to_string(index.ok()?.path().join(format!("torch-sys-{version}/build.rs"))).ok()
+        })
+        .next()
+        .unwrap_or_else(|| panic!("torch-sys-{version}/build.rs under {}", sources.display()));
     let line = build.lines().find(|l| l.starts_with("const TORCH_VERSION")).expect("TORCH_VERSION in build.rs");
     line.split('"').nth(1).unwrap().to_string()
 }

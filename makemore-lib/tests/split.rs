@@ -5,7 +5,7 @@
 mod common;
 
 use common::{fixture, names_txt, strings};
-use makemore::pyrandom::PyRandom;
+use makemore::PyRandom;
 use makemore::{Examples, Split, Vocab, WordList};
 use serde_json::Value;
 

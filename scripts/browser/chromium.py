@@ -45,9 +45,9 @@ def executable():
     )
 
 
-def launch(playwright):
-    """Start headless Chromium with the project's flags; the caller closes it."""
+def launch(playwright, headless=True):
+    """Start Chromium (headless unless asked) with the project's flags; the caller closes it."""
     args = list(ARGS)
     if os.geteuid() == 0:
         args.insert(0, "--no-sandbox")
-    return playwright.chromium.launch(executable_path=executable(), headless=True, args=args)
+    return playwright.chromium.launch(executable_path=executable(), headless=headless, args=args)

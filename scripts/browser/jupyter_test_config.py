@@ -1,7 +1,9 @@
-# Jupyter server settings for the JupyterLab test run (scripts/browser/jupyterlab.py passes
+# Jupyter server settings for the JupyterLab test runs (scripts/browser/labserver.py passes
 # this file with --config). The server listens on loopback only, with no token, and
-# refuses to save any file: the test runs the committed notebooks and must leave them
-# exactly as they are.
+# refuses to save any file (unless the LabServer was asked for saves): the test runs the
+# committed notebooks and must leave them exactly as they are.
+import os
+
 from tornado.web import HTTPError
 
 c = get_config()  # noqa: F821 (defined by Jupyter when it loads this file)
@@ -23,4 +25,5 @@ def refuse_to_save(model, path, contents_manager, **kwargs):
     raise HTTPError(403, f"the JupyterLab test run does not save files ({path})")
 
 
-c.FileContentsManager.pre_save_hook = refuse_to_save
+if os.environ.get("MAKEMORE_LAB_SAVES") != "1":
+    c.FileContentsManager.pre_save_hook = refuse_to_save

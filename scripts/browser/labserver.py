@@ -5,6 +5,10 @@ project-local Jupyter folders and the settings a test run needs.
         lab.url("lab/tree/notebooks/part1_bigrams.ipynb")
         lab.shutdown_kernels()
 
+`serve_dir` serves another folder than the project (a test's own notebooks), `data_dir`
+keeps Jupyter's data (the notebook trust database) there, and `saves=True` lets the
+notebooks be saved (a test of what a saved notebook holds).
+
 Its own Jupyter folders live in target/jupyter-test/ (runtime, config, lab settings,
 workspaces), apart from those of `make lab`, and are laid anew at each start, so a
 layout saved by hand never leaks into a test. The settings turn autosave off and draw
@@ -38,8 +42,11 @@ def free_port():
 
 
 class LabServer:
-    def __init__(self, root, startup_timeout=120):
+    def __init__(self, root, startup_timeout=120, serve_dir=None, data_dir=None, saves=False):
         self.root = root
+        self.serve_dir = serve_dir or root
+        self.data_dir = data_dir
+        self.saves = saves
         self.startup_timeout = startup_timeout
         self.state = os.path.join(root, "target", "jupyter-test")
         self.port = None
@@ -69,6 +76,9 @@ class LabServer:
         ]:
             env[var] = os.path.join(self.state, sub)
             os.makedirs(env[var], exist_ok=True)
+        if self.data_dir:
+            env["JUPYTER_DATA_DIR"] = self.data_dir
+        env["MAKEMORE_LAB_SAVES"] = "1" if self.saves else "0"
         for plugin, values in SETTINGS.items():
             path = os.path.join(env["JUPYTERLAB_SETTINGS_DIR"], plugin + ".jupyterlab-settings")
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -79,7 +89,7 @@ class LabServer:
             jupyter,
             "lab",
             f"--config={os.path.join(HERE, 'jupyter_test_config.py')}",
-            f"--ServerApp.root_dir={self.root}",
+            f"--ServerApp.root_dir={self.serve_dir}",
             f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0",
             # JupyterLab makes a checkpoint of each file it opens: keep them out of notebooks/

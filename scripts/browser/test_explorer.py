@@ -20,7 +20,6 @@ Usage: scripts/browser/test_explorer.py [--update-docs] [--headed]
 import argparse
 import json
 import math
-import os
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chromium import launch  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 MAKEMORE = ROOT / "target" / "release" / "makemore"
 FIXTURES = ROOT / "makemore-lib" / "tests" / "fixtures"
@@ -37,16 +39,7 @@ FIXTURES = ROOT / "makemore-lib" / "tests" / "fixtures"
 # every CPU vendor's set (intel/, amd/), so one set serves on any machine
 REFERENCE = FIXTURES / "intel"
 OUT = ROOT / "out" / "browser"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-MAX_TOKENS = 200  # makemore::explorer::MAX_TOKENS
+MAX_TOKENS = 200  # makemore::EXPLORER_MAX_TOKENS
 
 
 class Results:
@@ -417,7 +410,7 @@ def main():
         stale.unlink()
     r = Results()
     with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=not args.headed)
+        browser = launch(pw, headless=not args.headed)
         for test in (
             lambda: test_names(browser, r, args.update_docs),
             lambda: test_hostile(browser, r, Path(tmp)),

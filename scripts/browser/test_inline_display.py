@@ -22,13 +22,9 @@ Ends with `browser (JupyterLab): N passed, M failed`; exits 1 on a failure.
 
 import argparse
 import json
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -37,7 +33,9 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_explorer import CHROMIUM, CHROMIUM_ARGS, ROOT, Results  # noqa: E402
+from chromium import launch  # noqa: E402
+from labserver import LabServer  # noqa: E402
+from test_explorer import ROOT, Results  # noqa: E402
 
 WORK = ROOT / "target" / "browser-notebook"
 
@@ -75,38 +73,6 @@ def write_notebook(kernel):
     path = WORK / "inline.ipynb"
     path.write_text(json.dumps(nb, indent=1))
     return path
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_lab(port):
-    log = open(WORK / "jupyterlab.log", "w")
-    lab = subprocess.Popen(
-        [
-            sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-            "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={WORK}",
-            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--LabApp.extension_manager=readonly", f"--LabApp.workspaces_dir={WORK / 'workspaces'}", "--allow-root",
-        ],
-        # runtime files and the trust database stay in WORK, not in the home folder
-        env={**os.environ, "JUPYTER_RUNTIME_DIR": str(WORK / "runtime"), "JUPYTER_DATA_DIR": str(WORK / "data")},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=2)
-            return lab
-        except OSError:
-            if lab.poll() is not None:
-                sys.exit(f"JupyterLab did not start: see {WORK / 'jupyterlab.log'}")
-            time.sleep(0.5)
-    lab.terminate()
-    sys.exit("JupyterLab did not answer within 60 s")
 
 
 # outputs of the notebook on show (a hidden tab keeps its outputs in the page)
@@ -179,17 +145,15 @@ def main():
     parser.add_argument("--timeout-min", type=float, default=20, help="for the first run's compile")
     args = parser.parse_args()
     nb_path = write_notebook(args.kernel)
-    port = free_port()
-    lab = start_lab(port)
     r = Results()
-    try:
+    with LabServer(str(ROOT), serve_dir=str(WORK), data_dir=str(WORK / "data"), saves=True) as lab:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch(pw)
             context = browser.new_context(viewport={"width": 1280, "height": 1000})
             page = context.new_page()
             foreign = []
             page.on("request", lambda q: q.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "about:", "blob:")) or foreign.append(q.url))
-            page.goto(f"http://127.0.0.1:{port}/lab/tree/{nb_path.name}?reset")
+            page.goto(lab.url(f"lab/tree/{nb_path.name}?reset"))
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
             if run_all(page, r, args.timeout_min):
                 check_heatmap(page, r, "lab")
@@ -225,14 +189,11 @@ def main():
                 notary = NotebookNotary(data_dir=str(WORK / "data"))
                 trusted = notary.check_signature(nbformat.read(copy, as_version=4))
                 r.check("untrusted: the copy is not signed", not trusted)
-                page.goto(f"http://127.0.0.1:{port}/lab/tree/{copy.name}?reset")
+                page.goto(lab.url(f"lab/tree/{copy.name}?reset"))
                 page.wait_for_selector(HTML_OUT, timeout=60_000)
                 check_untrusted(page, r)
             r.check("lab: no requests beyond 127.0.0.1", not foreign, foreign[:5])
             browser.close()
-    finally:
-        lab.terminate()
-        lab.wait(timeout=30)
     print(f"browser (JupyterLab): {r.passed} passed, {r.failed} failed")
     sys.exit(1 if r.failed else 0)
 

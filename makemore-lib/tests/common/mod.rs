@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+
+pub mod cli;
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::Value;

@@ -1,0 +1,116 @@
+//! Saving and loading trained models: [`save`] any [`LanguageModel`], [`load`] one back.
+//!
+//! The file is [safetensors](https://huggingface.co/docs/safetensors): an 8-byte header
+//! length, a JSON header, then raw little-endian tensor data. makemore writes this
+//! header metadata:
+//!
+//! | key | value |
+//! |---|---|
+//! | `format` | `makemore` |
+//! | `version` | `2` |
+//! | `kind` | the kind's name in the registry: `counts` or `neural` |
+//! | `context` | how many previous characters the model sees (absent: 1, the lecture's bigram) |
+//! | `vocab` | the vocabulary as a JSON array of one-character strings, `"."` first |
+//! | the kind's own keys | e.g. `smoothing` for counts models: the `k` added to every count |
+//!
+//! and the kind's tensors, each int64 or float32, of one or two dimensions (V =
+//! vocabulary size, n = context, C = contexts seen):
+//!
+//! | model | tensors |
+//! |---|---|
+//! | counts, n = 1 | `N`: int64 V×V bigram counts |
+//! | neural, n = 1 | `W`: float32 V×V weights |
+//! | counts, n ≥ 2 | `contexts`: int64 C×n token indices; `N`: int64 C×V next-token counts |
+//! | neural, n ≥ 2 | `W`: float32 (n·V)×V weights |
+//!
+//! A kind writes its part through [`LanguageModel::stored`] and reads it back in its
+//! [`ModelKind::load`](crate::models::kind::ModelKind::load) through a
+//! [`StoredFile`](crate::models::stored::StoredFile), which checks each tensor's type and
+//! shape as the kind asks.
+//!
+//! Files of the first release (`format` `makemore-bigram`, `version` `1`, n-gram models
+//! included despite the name) have exactly this layout and load as they are; they are
+//! never written any more.
+//!
+//! Loading checks every one of these, and that the model can be sampled and evaluated
+//! (the checks of each model's constructor), and refuses anything else with a message
+//! that names the problem, so a truncated, corrupt or foreign file never becomes a model.
+//! The same model always gives the same bytes (the header's keys are sorted).
+
+use std::path::Path;
+
+use crate::data::input::read_limited;
+use crate::data::output::write_atomic;
+use crate::error::Result;
+use crate::models::kind::LanguageModel;
+use crate::models::registry::load_kind;
+use crate::models::stored::{MAX_MODEL_BYTES, StoredFile, file_bytes};
+
+/// Write any model to `path` (atomically: a failed write leaves any old file intact).
+///
+/// ```
+/// use makemore::{CountsModel, WordList, load_model, save_model};
+/// let words = WordList::parse("emma\nava", "names")?;
+/// let model = CountsModel::fit(&words, 1.0)?;
+/// let path = std::env::temp_dir().join(format!("doc-model-{}.safetensors", std::process::id()));
+/// save_model(&model, &path)?;
+/// let back = load_model(&path)?;
+/// assert_eq!(makemore::sample(&*back, 5, 42)?, makemore::sample(&model, 5, 42)?);
+/// assert!(save_model(&model, "/no/such/folder/m.safetensors").is_err());
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn save<M: LanguageModel + ?Sized>(model: &M, path: impl AsRef<Path>) -> Result<()> {
+    let bytes = file_bytes(model.kind(), model.vocab(), model.context_len(), model.stored());
+    write_atomic(path.as_ref(), &bytes)
+}
+
+/// Read a model file of any kind, validating everything in it.
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("doc-bad-{}.safetensors", std::process::id()));
+/// std::fs::write(&path, b"not a model").unwrap();
+/// let err = makemore::load_model(&path).unwrap_err();
+/// assert!(err.to_string().contains("not a usable makemore model"));
+/// # std::fs::remove_file(&path).unwrap();
+/// ```
+pub fn load(path: impl AsRef<Path>) -> Result<Box<dyn LanguageModel>> {
+    let path = path.as_ref();
+    let bytes = read_limited(path, MAX_MODEL_BYTES)?;
+    let (kind, file) = StoredFile::open(path, &bytes)?;
+    load_kind(&kind, &file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::vocab::Vocab;
+    use crate::data::words::WordList;
+    use crate::models::counts::{NgramConfig, NgramModel};
+    use crate::models::stored::{OLD_FORMAT, safetensors_bytes};
+
+    /// A file as the first release wrote it: the same layout, format `makemore-bigram` version 1.
+    #[test]
+    fn first_release_files_still_load() {
+        let words = WordList::parse("emma\nava\nanna", "w").unwrap();
+        let vocab = Vocab::from_words(&words).unwrap();
+        let cfg = NgramConfig { context_len: 2, smoothing: 0.5 };
+        let model = NgramModel::fit(&words, &vocab, cfg).unwrap();
+        let mut meta = serde_json::Map::new();
+        meta.insert("format".into(), OLD_FORMAT.0.into());
+        meta.insert("version".into(), OLD_FORMAT.1.into());
+        meta.insert("kind".into(), "counts".into());
+        meta.insert("context".into(), "2".into());
+        meta.insert("smoothing".into(), "0.5".into());
+        let itos: Vec<String> = vocab.chars().iter().map(|c| c.to_string()).collect();
+        meta.insert("vocab".into(), serde_json::to_string(&itos).unwrap().into());
+        let path = std::env::temp_dir().join(format!("makemore-v1-{}.safetensors", std::process::id()));
+        std::fs::write(&path, safetensors_bytes(meta, &model.stored().tensors)).unwrap();
+        let back = load(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!((back.kind(), back.context_len()), ("counts", 2));
+        assert_eq!(back.stored(), model.stored());
+        let start = [0, 0];
+        assert!(back.probs(&start).unwrap().equal(&model.probs(&start).unwrap()));
+    }
+}

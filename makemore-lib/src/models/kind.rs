@@ -1,0 +1,123 @@
+//! What a kind provides: its models implement [`LanguageModel`] (what sampling,
+//! evaluation, drawing and saving use), its hyper-parameters type implements [`ModelKind`]
+//! (what the registry uses to fit, tune, load and offer it on the command line).
+
+use std::fmt::Debug;
+
+use tch::Tensor;
+
+use crate::data::vocab::Vocab;
+use crate::data::words::WordList;
+use crate::error::{Error, Result};
+use crate::models::stored::{Stored, StoredFile};
+
+/// A language model over characters: for a context of [`context_len()`](Self::context_len)
+/// token indices, a distribution over the next token.
+///
+/// Every kind's model implements it, and [`crate::sample()`], [`crate::evaluate`],
+/// [`crate::Heatmap::probs`] and [`crate::save_model`] take any of them.
+///
+/// ```
+/// use makemore::{CountsModel, LanguageModel, Item};
+/// let words = makemore::WordList::parse("ab", "w")?;
+/// let model = CountsModel::fit(&words, 1.0)?;
+/// let p = model.next_probs(&[0])?; // what follows the start token '.'
+/// assert!((p.sum(tch::Kind::Float).item() - 1.0).abs() < 1e-6);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub trait LanguageModel: Debug {
+    /// The model's vocabulary.
+    fn vocab(&self) -> &Vocab;
+    /// How many previous tokens the model looks at (1 for the lecture's bigrams).
+    fn context_len(&self) -> usize;
+    /// The kind's name in the registry ([`ModelKind::NAME`]): `"counts"`, `"neural"`, ...
+    fn kind(&self) -> &'static str;
+    /// Next-token probabilities for `contexts`: C contexts of `context_len()` token
+    /// indices each, one after the other. Returns a C×V float32 tensor, each row summing to 1.
+    fn probs(&self, contexts: &[i64]) -> Result<Tensor>;
+    /// `log` of [`probs`](Self::probs); the networks compute it with `log_softmax`, which
+    /// never takes the log of an underflowed 0.
+    fn log_probs(&self, contexts: &[i64]) -> Result<Tensor> {
+        Ok(self.probs(contexts)?.f_log()?)
+    }
+    /// What a model file stores of this model besides its kind, vocabulary and context:
+    /// the kind's metadata and named tensors, read back by its [`ModelKind::load`].
+    fn stored(&self) -> Stored;
+
+    /// The distribution of the next token after one context (a float32 vector of V).
+    fn next_probs(&self, context: &[i64]) -> Result<Tensor> {
+        if context.len() != self.context_len() {
+            return Err(Error::BadParameter {
+                name: "context length",
+                value: context.len().to_string(),
+                expected: "must equal the model's context",
+            });
+        }
+        Ok(self.probs(context)?.get(0))
+    }
+
+    /// A bigram model's whole V×V matrix `P` (row `i`: what follows token `i`).
+    /// Fails for longer contexts, whose table would be V^context × V.
+    fn probs_matrix(&self) -> Result<Tensor> {
+        check_bigram(self.context_len(), "a V×V probability matrix needs a bigram model (context 1)")?;
+        let all: Vec<i64> = (0..self.vocab().len() as i64).collect();
+        self.probs(&all)
+    }
+}
+
+/// Refuse a context length other than 1 for what only a bigram model has.
+pub(crate) fn check_bigram(context_len: usize, expected: &'static str) -> Result<()> {
+    if context_len != 1 {
+        return Err(Error::BadParameter { name: "context", value: context_len.to_string(), expected });
+    }
+    Ok(())
+}
+
+/// Check that `contexts` holds whole contexts of `context_len` indices below `v`;
+/// returns how many contexts it holds.
+pub(crate) fn count_contexts(contexts: &[i64], context_len: usize, v: usize) -> Result<usize> {
+    if !contexts.len().is_multiple_of(context_len) || contexts.iter().any(|&t| t < 0 || t as usize >= v) {
+        return Err(Error::BadParameter {
+            name: "contexts",
+            value: format!("{} indices", contexts.len()),
+            expected: "must be whole contexts of token indices within the vocabulary",
+        });
+    }
+    Ok(contexts.len() / context_len)
+}
+
+/// A kind of model, implemented by its hyper-parameters type: everything the registry
+/// needs to fit, tune, load and offer it on the command line.
+pub trait ModelKind: Debug + Clone + PartialEq + Default + clap::Args {
+    /// The kind's name, as `--model` takes it and model files store it.
+    const NAME: &'static str;
+    /// What `tune` sweeps for this kind, e.g. `"smoothing"`.
+    const TUNED: &'static str;
+    /// Long flags of another kind's group that this kind reads too (the same meaning, its
+    /// own default), e.g. the MLP's `steps`: they are not refused as foreign, and the CLI
+    /// hands their typed values over.
+    const SHARED_FLAGS: &'static [&'static str] = &[];
+    /// How many previous characters predict the next.
+    fn context_len(&self) -> usize;
+    /// The same hyper-parameters with another context length.
+    fn set_context_len(&mut self, context_len: usize);
+    /// The same hyper-parameters with another value of [`TUNED`](Self::TUNED).
+    fn set_tuned(&mut self, value: f64);
+    /// How many training steps [`fit`](Self::fit) reports (None: fitted in one go).
+    fn steps(&self) -> Option<usize>;
+    /// What a log line says of the fit, e.g. `"smoothing 1"`.
+    fn summary(&self) -> String;
+    /// Refuse hyper-parameters that cannot make a model, before any work.
+    fn validate(&self) -> Result<()>;
+    /// Fit a model on `words` with the vocabulary `vocab`, calling `on_step(step, loss)`
+    /// after each training step.
+    fn fit(
+        &self,
+        words: &WordList,
+        vocab: &Vocab,
+        on_step: &mut dyn FnMut(usize, f32),
+    ) -> Result<Box<dyn LanguageModel>>;
+    /// The model a file holds (its kind is this one); every refusal through
+    /// [`StoredFile::bad`].
+    fn load(file: &StoredFile) -> Result<Box<dyn LanguageModel>>;
+}

@@ -1,0 +1,726 @@
+//! Lecture 2: the multi-layer perceptron of Bengio et al. (2003). Each token gets a
+//! learned vector (a row of the lookup table `C`); a hidden tanh layer reads the vectors
+//! of the last `context` tokens side by side; a softmax over the vocabulary gives the
+//! next token.
+//!
+//! The computation is the lecture's, with the same libtorch calls in the same order, so
+//! that on one machine it gives PyTorch's numbers bit for bit:
+//!
+//! ```text
+//! emb = C[X]                                   # (batch, context, embedding)
+//! h = torch.tanh(emb.view(-1, context * embedding) @ W1 + b1)
+//! logits = h @ W2 + b2
+//! loss = F.cross_entropy(logits, Y)
+//! for p in parameters: p.grad = None
+//! loss.backward()
+//! for p in parameters: p.data += -lr * p.grad
+//! ```
+//!
+//! The parameters are drawn from one seeded generator in the lecture's order `C`, `W1`,
+//! `b1`, `W2`, `b2`, and the minibatches `torch.randint(0, n, (batch,), generator=g)` from
+//! the same generator after them. (The lecture draws its minibatches from the unseeded
+//! global generator, so its run cannot be repeated; with the minibatches seeded too,
+//! PyTorch and this file agree step for step.)
+
+use tch::{Device, Kind, Reduction, Tensor};
+
+use crate::counting::ngrams::check_context_len;
+use crate::data::vocab::Vocab;
+use crate::data::words::WordList;
+use crate::error::{Error, Result, check_positive, show};
+use crate::models::kind::{LanguageModel, ModelKind, count_contexts};
+use crate::models::neural::Examples;
+use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
+use crate::rng::{LECTURE_SEED, seed};
+
+/// The most parameters an MLP may have: 2^26 float32 values (256 MB; with their
+/// gradients and update temporaries about 1 GB). The lecture's has 11,897.
+pub const MAX_PARAMETERS: usize = 1 << 26;
+
+/// The most float32 values one training step's activations may hold (batch × (context ×
+/// embedding + hidden + vocabulary)): 2^26, 256 MB.
+pub const MAX_BATCH_CELLS: usize = 1 << 26;
+
+/// The most training steps: ten million, an hour or more; a typo beyond it is refused.
+pub const MAX_STEPS: usize = 10_000_000;
+
+/// The largest magnitude a stored parameter may have: products of two stay below 1e30,
+/// and sums of up to 2^26 of them far below float32's 3.4e38, so the logits are finite.
+const MAX_WEIGHT: f32 = 1e15;
+
+/// The MLP's hyper-parameters, with the lecture's final values as defaults. Its fields are
+/// the CLI's `--embedding`, `--hidden`, `--batch` and `--decay-at`; `--steps`, `--lr` and
+/// `--seed` it shares with the neural kind ([`ModelKind::SHARED_FLAGS`]), and the context
+/// is the CLI's `--context`.
+///
+/// ```
+/// let cfg = makemore::MlpConfig::default();
+/// assert_eq!((cfg.context_len, cfg.embedding, cfg.hidden, cfg.batch), (3, 10, 200, 32));
+/// assert_eq!((cfg.steps, cfg.lr_at(99_999), cfg.lr_at(100_000)), (200_000, 0.1, 0.01));
+/// assert_eq!(cfg.n_parameters(27)?, 11_897);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, clap::Args)]
+pub struct MlpConfig {
+    /// How many previous tokens the network reads (the lecture's `block_size`, 3).
+    #[arg(skip = MlpConfig::DEFAULT.context_len)]
+    pub context_len: usize,
+    /// MLP model: the length of each character's learned vector, a row of C.
+    #[arg(long, default_value_t = MlpConfig::DEFAULT.embedding)]
+    pub embedding: usize,
+    /// MLP model: the number of tanh units in the hidden layer.
+    #[arg(long, default_value_t = MlpConfig::DEFAULT.hidden)]
+    pub hidden: usize,
+    /// MLP model: examples per minibatch.
+    #[arg(long, default_value_t = MlpConfig::DEFAULT.batch)]
+    pub batch: usize,
+    /// Minibatch steps (200,000).
+    #[arg(skip = MlpConfig::DEFAULT.steps)]
+    pub steps: usize,
+    /// The learning rate until [`decay_at`](Self::decay_at) (0.1); a tenth of it after.
+    #[arg(skip = MlpConfig::DEFAULT.lr)]
+    pub lr: f64,
+    /// MLP model: the step from which the learning rate is a tenth of --lr [default: half
+    /// of --steps]; --decay-at with the number of steps keeps it constant.
+    #[arg(long = "decay-at")]
+    pub decay_at: Option<usize>,
+    /// The seed of the generator for the parameters and then the minibatches.
+    #[arg(skip = MlpConfig::DEFAULT.seed)]
+    pub seed: i64,
+}
+
+impl MlpConfig {
+    /// The lecture's final model: context 3, embedding 10, hidden 200, minibatches of 32,
+    /// 200,000 steps at 0.1 and 0.01 after 100,000, seeded with [`LECTURE_SEED`].
+    pub const DEFAULT: MlpConfig = MlpConfig {
+        context_len: 3,
+        embedding: 10,
+        hidden: 200,
+        batch: 32,
+        steps: 200_000,
+        lr: 0.1,
+        decay_at: None,
+        seed: LECTURE_SEED,
+    };
+
+    /// Refuse settings that cannot train: a context outside 1 to 64, an empty embedding,
+    /// hidden layer or minibatch, no steps (or more than [`MAX_STEPS`]), a learning rate
+    /// that is not a positive finite number.
+    ///
+    /// ```
+    /// use makemore::MlpConfig;
+    /// assert!(MlpConfig { context_len: 0, ..MlpConfig::DEFAULT }.validate().is_err());
+    /// assert!(MlpConfig { batch: 0, ..MlpConfig::DEFAULT }.validate().is_err());
+    /// assert!(MlpConfig { lr: f64::INFINITY, ..MlpConfig::DEFAULT }.validate().is_err());
+    /// assert!(MlpConfig::DEFAULT.validate().is_ok());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        let at_least_one = |name: &'static str, value: usize, expected: &'static str| {
+            if value == 0 {
+                return Err(Error::BadParameter { name, value: "0".into(), expected });
+            }
+            Ok(())
+        };
+        check_context_len(self.context_len)?;
+        at_least_one("embedding", self.embedding, "each token needs a vector of at least 1 number")?;
+        at_least_one("hidden", self.hidden, "the hidden layer needs at least 1 unit")?;
+        at_least_one("batch", self.batch, "a minibatch needs at least 1 example")?;
+        if !(1..=MAX_STEPS).contains(&self.steps) {
+            return Err(Error::BadParameter {
+                name: "steps",
+                value: self.steps.to_string(),
+                expected: "must be from 1 to 10,000,000",
+            });
+        }
+        check_positive("learning rate", self.lr)?;
+        Ok(())
+    }
+
+    /// The learning rate at step `step` (from 0): `lr`, then `lr / 10` from
+    /// [`decay_at`](Self::decay_at) on.
+    pub fn lr_at(&self, step: usize) -> f64 {
+        if step < self.decay_at.unwrap_or(self.steps / 2) { self.lr } else { self.lr / 10.0 }
+    }
+
+    /// The number of parameters for a vocabulary of `v` tokens: `C` (v × embedding),
+    /// `W1` (context·embedding × hidden), `b1`, `W2` (hidden × v), `b2`. Fails when they
+    /// or one step's activations would not fit ([`MAX_PARAMETERS`], [`MAX_BATCH_CELLS`]):
+    /// checked before anything is allocated.
+    pub fn n_parameters(&self, v: usize) -> Result<usize> {
+        let (c, e, h) = (self.context_len, self.embedding, self.hidden);
+        let params =
+            [v.checked_mul(e), c.checked_mul(e).and_then(|x| x.checked_mul(h)), Some(h), h.checked_mul(v), Some(v)]
+                .into_iter()
+                .try_fold(0usize, |sum, x| x.and_then(|x| sum.checked_add(x)));
+        let cells = c
+            .checked_mul(e)
+            .and_then(|x| x.checked_add(h))
+            .and_then(|x| x.checked_add(v))
+            .and_then(|x| x.checked_mul(self.batch));
+        match (params, cells) {
+            (Some(p), Some(b)) if p <= MAX_PARAMETERS && b <= MAX_BATCH_CELLS => Ok(p),
+            (Some(p), _) if p > MAX_PARAMETERS => Err(Error::TooLarge(format!(
+                "an MLP of context {c}, embedding {e}, hidden {h} over {v} tokens has {p} parameters, more than {MAX_PARAMETERS}"
+            ))),
+            (Some(_), Some(b)) => Err(Error::TooLarge(format!(
+                "a minibatch of {} needs {b} activations, more than {MAX_BATCH_CELLS}",
+                self.batch
+            ))),
+            _ => Err(Error::TooLarge(format!(
+                "an MLP of context {c}, embedding {e}, hidden {h}, batch {} over {v} tokens does not fit in memory",
+                self.batch
+            ))),
+        }
+    }
+}
+
+impl Default for MlpConfig {
+    fn default() -> Self {
+        MlpConfig::DEFAULT
+    }
+}
+
+/// The lecture's MLP: the lookup table `C`, the hidden layer `W1`, `b1`, the output layer
+/// `W2`, `b2`.
+///
+/// ```
+/// use makemore::{Mlp, MlpConfig, Vocab, WordList};
+/// let words = WordList::parse(&"emma\nolivia\nava\n".repeat(20), "names")?;
+/// let cfg = MlpConfig { hidden: 20, steps: 300, ..MlpConfig::DEFAULT };
+/// let mut mlp = Mlp::new(&Vocab::from_words(&words)?, &cfg)?;
+/// let losses = mlp.train(&words, &cfg)?;
+/// assert!(losses[299] < losses[0] / 2.0);
+/// assert_eq!(makemore::sample(&mlp, 3, 1)?.len(), 3);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Mlp {
+    vocab: Vocab,
+    context_len: usize,
+    c: Tensor,
+    w1: Tensor,
+    b1: Tensor,
+    w2: Tensor,
+    b2: Tensor,
+}
+
+/// The names of the parameters, in the lecture's order (and in model files).
+pub const PARAMETER_NAMES: [&str; 5] = ["C", "W1", "b1", "W2", "b2"];
+
+impl Mlp {
+    /// Seed the generator with `cfg.seed`, then draw `C = randn((V, embedding))`,
+    /// `W1 = randn((context·embedding, hidden))`, `b1 = randn(hidden)`,
+    /// `W2 = randn((hidden, V))`, `b2 = randn(V)`, as the lecture does.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a', 'b'])?;
+    /// let cfg = makemore::MlpConfig { hidden: 4, ..Default::default() };
+    /// let mlp = makemore::Mlp::new(&vocab, &cfg)?;
+    /// assert_eq!(mlp.w1().size(), [30, 4]);
+    /// let huge = makemore::MlpConfig { hidden: 1 << 40, ..Default::default() };
+    /// assert!(makemore::Mlp::new(&vocab, &huge).is_err()); // refused before allocating
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn new(vocab: &Vocab, cfg: &MlpConfig) -> Result<Mlp> {
+        cfg.validate()?;
+        cfg.n_parameters(vocab.len())?;
+        let (v, c, e, h) = (vocab.len() as i64, cfg.context_len as i64, cfg.embedding as i64, cfg.hidden as i64);
+        seed(cfg.seed);
+        let randn = |shape: &[i64]| -> Result<Tensor> {
+            Ok(Tensor::f_randn(shape, (Kind::Float, Device::Cpu))?.set_requires_grad(true))
+        };
+        Ok(Mlp {
+            vocab: vocab.clone(),
+            context_len: cfg.context_len,
+            c: randn(&[v, e])?,
+            w1: randn(&[c * e, h])?,
+            b1: randn(&[h])?,
+            w2: randn(&[h, v])?,
+            b2: randn(&[v])?,
+        })
+    }
+
+    /// A network from stored parameters `[C, W1, b1, W2, b2]`: float32, shapes that fit
+    /// together (`C` V×E, `W1` (context·E)×H, `b1` H, `W2` H×V, `b2` V), finite values of
+    /// magnitude at most 1e15.
+    ///
+    /// ```
+    /// use tch::{Kind, Tensor};
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let z = |s: &[i64]| Tensor::zeros(s, (Kind::Float, tch::Device::Cpu));
+    /// let ok = [z(&[2, 3]), z(&[6, 4]), z(&[4]), z(&[4, 2]), z(&[2])];
+    /// assert!(makemore::Mlp::from_parameters(&vocab, 2, ok).is_ok());
+    /// let bad = [z(&[2, 3]), z(&[5, 4]), z(&[4]), z(&[4, 2]), z(&[2])];
+    /// assert!(makemore::Mlp::from_parameters(&vocab, 2, bad).is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn from_parameters(vocab: &Vocab, context_len: usize, params: [Tensor; 5]) -> Result<Mlp> {
+        let context = context_len;
+        let bad = |reason: String| Err(Error::BadWeights(reason));
+        let shapes: Vec<Vec<i64>> = params.iter().map(Tensor::size).collect();
+        let (v, e, h) =
+            (vocab.len() as i64, shapes[0].get(1).copied().unwrap_or(-1), shapes[2].first().copied().unwrap_or(-1));
+        let want = [vec![v, e], vec![context as i64 * e, h], vec![h], vec![h, v], vec![v]];
+        if check_context_len(context).is_ok() && e >= 1 && h >= 1 {
+            for ((name, got), want) in PARAMETER_NAMES.iter().zip(&shapes).zip(&want) {
+                if got != want {
+                    return bad(format!("{name} is {got:?}, expected {want:?} (vocabulary {v}, context {context})"));
+                }
+            }
+        } else {
+            return bad(format!("shapes {shapes:?} do not make an MLP of context {context} over {v} tokens"));
+        }
+        let cfg = MlpConfig {
+            context_len: context,
+            embedding: e as usize,
+            hidden: h as usize,
+            batch: 1,
+            ..MlpConfig::DEFAULT
+        };
+        cfg.n_parameters(vocab.len())?;
+        let mut out = Vec::with_capacity(5);
+        for (name, p) in PARAMETER_NAMES.iter().zip(params) {
+            if p.kind() != Kind::Float {
+                return bad(format!("{name} is {:?}, expected float32", p.kind()));
+            }
+            let values = Vec::<f32>::try_from(&p.f_flatten(0, -1)?)?;
+            if let Some(x) = values.iter().find(|x| !x.is_finite() || x.abs() > MAX_WEIGHT) {
+                return bad(format!("{name} holds {x:e}: every parameter must be finite and within ±{MAX_WEIGHT:e}"));
+            }
+            out.push(p.f_detach()?.f_contiguous()?.set_requires_grad(true));
+        }
+        let [c, w1, b1, w2, b2]: [Tensor; 5] = out.try_into().expect("five parameters");
+        Ok(Mlp { vocab: vocab.clone(), context_len, c, w1, b1, w2, b2 })
+    }
+
+    /// The parameters in the lecture's order `[C, W1, b1, W2, b2]`.
+    pub fn parameters(&self) -> [&Tensor; 5] {
+        [&self.c, &self.w1, &self.b1, &self.w2, &self.b2]
+    }
+
+    /// The lookup table `C`: one row of `embedding` numbers per token.
+    pub fn c(&self) -> &Tensor {
+        &self.c
+    }
+
+    /// The hidden layer's weights `W1`.
+    pub fn w1(&self) -> &Tensor {
+        &self.w1
+    }
+
+    /// The embedding size (columns of `C`).
+    pub fn embedding(&self) -> usize {
+        self.c.size()[1] as usize
+    }
+
+    /// The number of hidden units.
+    pub fn hidden(&self) -> usize {
+        self.b1.size()[0] as usize
+    }
+
+    /// The number of parameters (the lecture's `sum(p.nelement() for p in parameters)`).
+    pub fn n_parameters(&self) -> usize {
+        self.parameters().iter().map(|p| p.numel()).sum()
+    }
+
+    /// The forward pass on `xs` (n × context token indices): `emb = C[X]`,
+    /// `h = tanh(emb.view(-1, context·embedding) @ W1 + b1)`, `logits = h @ W2 + b2`.
+    pub fn logits(&self, xs: &Tensor) -> Result<Tensor> {
+        let emb = self.c.f_index(&[Some(xs)])?;
+        let h = emb
+            .f_view([-1, (self.context_len * self.embedding()) as i64])?
+            .f_matmul(&self.w1)?
+            .f_add(&self.b1)?
+            .f_tanh()?;
+        Ok(h.f_matmul(&self.w2)?.f_add(&self.b2)?)
+    }
+
+    /// `F.cross_entropy(logits, ys)` on the forward pass, with autograd recording it.
+    fn loss_tensor(&self, xs: &Tensor, ys: &Tensor) -> Result<Tensor> {
+        Ok(self.logits(xs)?.f_cross_entropy_loss::<Tensor>(ys, None, Reduction::Mean, -100, 0.0)?)
+    }
+
+    /// The mean cross-entropy on examples, without gradients: the lecture's evaluation
+    /// `F.cross_entropy(logits, Y).item()` on a whole split, in float32.
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab", "w")?;
+    /// let vocab = makemore::Vocab::from_words(&words)?;
+    /// let mlp = makemore::Mlp::new(&vocab, &makemore::MlpConfig::default())?;
+    /// let ex = makemore::Examples::with_context(&words, &vocab, 3)?;
+    /// assert!(mlp.loss(&ex)? > 0.0);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn loss(&self, examples: &Examples) -> Result<f32> {
+        let xs = self.inputs(examples)?;
+        tch::no_grad(|| Ok(self.loss_tensor(&xs, &examples.ys)?.f_double_value(&[])? as f32))
+    }
+
+    /// The examples' inputs as n × context (a context of 1 gives them as a vector).
+    fn inputs(&self, examples: &Examples) -> Result<Tensor> {
+        let xs = examples.xs.f_view([-1, self.context_len as i64])?;
+        if xs.size()[0] != examples.ys.size()[0] {
+            return Err(Error::BadParameter {
+                name: "examples",
+                value: format!("{:?} inputs", examples.xs.size()),
+                expected: "must be contexts of the model's length, one per target",
+            });
+        }
+        Ok(xs)
+    }
+
+    /// One step on a minibatch: forward, the loss, zero the gradients, backward, and
+    /// `p.data += -lr * p.grad` under `no_grad`. Returns the minibatch's loss (before
+    /// the update).
+    pub fn step(&mut self, xs: &Tensor, ys: &Tensor, lr: f64) -> Result<f32> {
+        let loss = self.loss_tensor(xs, ys)?;
+        for p in [&mut self.c, &mut self.w1, &mut self.b1, &mut self.w2, &mut self.b2] {
+            p.zero_grad();
+        }
+        loss.f_backward()?;
+        tch::no_grad(|| -> Result<()> {
+            for p in [&mut self.c, &mut self.w1, &mut self.b1, &mut self.w2, &mut self.b2] {
+                let update = p.f_grad()?.f_mul_scalar(-lr)?;
+                let _p = p.f_add_(&update)?; // f_add_ returns p itself, updated in place
+            }
+            Ok(())
+        })?;
+        Ok(loss.f_double_value(&[])? as f32)
+    }
+
+    /// Train on the examples of `words` ([`train_examples`](Self::train_examples)).
+    pub fn train(&mut self, words: &WordList, cfg: &MlpConfig) -> Result<Vec<f32>> {
+        let examples = Examples::with_context(words, &self.vocab, self.context_len)?;
+        self.train_examples(&examples, cfg, |_, _| {})
+    }
+
+    /// `cfg.steps` minibatch steps on `examples`: each draws `randint(0, n, (batch,))`
+    /// from the generator (seeded by [`Mlp::new`]: the minibatches continue after the
+    /// parameters), steps at [`MlpConfig::lr_at`], and calls `on_step(step, loss)`.
+    /// Returns every step's minibatch loss. Stops with [`Error::Diverged`] on a NaN or
+    /// infinite loss. The parameters' shapes come from the network; of `cfg` only the
+    /// batch, steps and learning rates are used.
+    ///
+    /// Each step computes what [`step`](Self::step) computes, with the same libtorch
+    /// kernels on the same values, so the losses and parameters are the same bit for bit
+    /// (tests/mlp.rs checks it, and checks both against PyTorch): the backward pass is
+    /// written out as the calls autograd makes, into buffers allocated once, which skips
+    /// the autograd graph and the allocations of every step (about half the time).
+    ///
+    /// ```
+    /// use makemore::{Examples, Mlp, MlpConfig, Vocab, WordList};
+    /// let words = WordList::parse(&"emma\nolivia\nava\n".repeat(20), "names")?;
+    /// let vocab = Vocab::from_words(&words)?;
+    /// let ex = Examples::with_context(&words, &vocab, 3)?;
+    /// let cfg = MlpConfig { hidden: 20, steps: 50, ..MlpConfig::DEFAULT };
+    /// let fast = Mlp::new(&vocab, &cfg)?.train_examples(&ex, &cfg, |_, _| {})?;
+    /// // the lecture's loop through autograd: the same seed, parameters, then minibatches
+    /// let mut b = Mlp::new(&vocab, &cfg)?;
+    /// let n = ex.len() as i64;
+    /// let slow: Vec<f32> = (0..50).map(|k| {
+    ///     let ix = tch::Tensor::randint(n, [32], (tch::Kind::Int64, tch::Device::Cpu));
+    ///     b.step(&ex.xs.index(&[Some(&ix)]), &ex.ys.index(&[Some(&ix)]), cfg.lr_at(k)).unwrap()
+    /// }).collect();
+    /// assert_eq!(fast, slow);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn train_examples(
+        &mut self,
+        examples: &Examples,
+        cfg: &MlpConfig,
+        mut on_step: impl FnMut(usize, f32),
+    ) -> Result<Vec<f32>> {
+        let cfg =
+            MlpConfig { context_len: self.context_len, embedding: self.embedding(), hidden: self.hidden(), ..*cfg };
+        cfg.validate()?;
+        cfg.n_parameters(self.vocab.len())?;
+        let xs = self.inputs(examples)?;
+        let n = xs.size()[0];
+        let mut losses = Vec::with_capacity(cfg.steps);
+        let mut backprop = Backprop::new(self, &xs, &examples.ys, cfg.batch)?;
+        for k in 0..cfg.steps {
+            let ix = Tensor::f_randint(n, [cfg.batch as i64], (Kind::Int64, Device::Cpu))?;
+            let loss = tch::no_grad(|| backprop.step(&ix, cfg.lr_at(k)))?;
+            if !loss.is_finite() {
+                return Err(Error::Diverged { step: k + 1, loss });
+            }
+            on_step(k, loss);
+            losses.push(loss);
+        }
+        Ok(losses)
+    }
+
+    /// The logits of C contexts given as C·context token indices.
+    fn context_logits(&self, contexts: &[i64]) -> Result<Tensor> {
+        count_contexts(contexts, self.context_len, self.vocab.len())?;
+        let xs = Tensor::from_slice(contexts).f_view([-1, self.context_len as i64])?;
+        self.logits(&xs)
+    }
+}
+
+impl LanguageModel for Mlp {
+    fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+    fn context_len(&self) -> usize {
+        self.context_len
+    }
+    fn kind(&self) -> &'static str {
+        MlpConfig::NAME
+    }
+    /// `F.softmax(logits, dim=1)`, as the lecture's sampling loop computes it.
+    fn probs(&self, contexts: &[i64]) -> Result<Tensor> {
+        tch::no_grad(|| Ok(self.context_logits(contexts)?.f_softmax(1, Kind::Float)?))
+    }
+    fn log_probs(&self, contexts: &[i64]) -> Result<Tensor> {
+        tch::no_grad(|| Ok(self.context_logits(contexts)?.f_log_softmax(1, Kind::Float)?))
+    }
+    /// The lecture's tensors `C`, `W1`, `b1`, `W2`, `b2` under its names and shapes (the
+    /// biases 1-D), and the sizes as metadata `embedding` and `hidden`: a PyTorch user
+    /// loads them with `safetensors.torch.load_file` and samples with the lecture's loop.
+    fn stored(&self) -> Stored {
+        let tensors = PARAMETER_NAMES
+            .iter()
+            .zip(self.parameters())
+            .map(|(&name, p)| StoredTensor {
+                name,
+                shape: p.size().iter().map(|&d| d as usize).collect(),
+                data: StoredData::Floats(Vec::<f32>::try_from(&p.detach().flatten(0, -1)).unwrap_or_default()),
+            })
+            .collect();
+        let meta = vec![("embedding", self.embedding().to_string()), ("hidden", self.hidden().to_string())];
+        Stored { meta, tensors }
+    }
+}
+
+impl ModelKind for MlpConfig {
+    const NAME: &'static str = "mlp";
+    const TUNED: &'static str = "learning rate";
+    const SHARED_FLAGS: &'static [&'static str] = &["steps", "lr", "seed"];
+    fn context_len(&self) -> usize {
+        self.context_len
+    }
+    fn set_context_len(&mut self, context_len: usize) {
+        self.context_len = context_len;
+    }
+    fn set_tuned(&mut self, value: f64) {
+        self.lr = value;
+    }
+    fn steps(&self) -> Option<usize> {
+        Some(self.steps)
+    }
+    fn summary(&self) -> String {
+        format!(
+            "embedding {}, hidden {}, {} steps of minibatch {} at learning rate {} then {} from step {}",
+            self.embedding,
+            self.hidden,
+            self.steps,
+            self.batch,
+            show(self.lr),
+            show(self.lr / 10.0),
+            self.decay_at.unwrap_or(self.steps / 2)
+        )
+    }
+    fn validate(&self) -> Result<()> {
+        MlpConfig::validate(self)
+    }
+    /// Seed, draw the parameters ([`Mlp::new`]), and train on the examples of `words`
+    /// ([`Mlp::train_examples`]).
+    fn fit(
+        &self,
+        words: &WordList,
+        vocab: &Vocab,
+        on_step: &mut dyn FnMut(usize, f32),
+    ) -> Result<Box<dyn LanguageModel>> {
+        let mut mlp = Mlp::new(vocab, self)?;
+        let examples = Examples::with_context(words, vocab, self.context_len)?;
+        mlp.train_examples(&examples, self, on_step)?;
+        Ok(Box::new(mlp))
+    }
+    /// `C` V×E, `W1` (context·E)×H, `b1` H, `W2` H×V, `b2` V, with E and H as the metadata says.
+    fn load(file: &StoredFile) -> Result<Box<dyn LanguageModel>> {
+        let (v, n) = (file.vocab().len(), file.context_len());
+        file.expect_tensors(&PARAMETER_NAMES)?;
+        let size = |key: &str| -> Result<usize> {
+            file.meta(key)?.parse().ok().filter(|&x| x >= 1).ok_or_else(|| file.bad(format!("its {key} is not a size")))
+        };
+        let (e, h) = (size("embedding")?, size("hidden")?);
+        let cfg = MlpConfig { context_len: n, embedding: e, hidden: h, batch: 1, ..MlpConfig::DEFAULT };
+        cfg.n_parameters(v).map_err(|err| file.bad(err))?;
+        let c = file.floats("C", &[Some(v), Some(e)])?;
+        let w1 = file.floats("W1", &[Some(n * e), Some(h)])?;
+        let b1 = file.floats("b1", &[Some(h)])?;
+        let w2 = file.floats("W2", &[Some(h), Some(v)])?;
+        let b2 = file.floats("b2", &[Some(v)])?;
+        Ok(Box::new(Mlp::from_parameters(file.vocab(), n, [c, w1, b1, w2, b2]).map_err(|err| file.bad(err))?))
+    }
+}
+
+/// One training step with the backward pass written out: the libtorch calls that
+/// `loss.backward()` makes for the lecture's graph, on buffers allocated once, so the
+/// values are those of [`Mlp::step`], bit for bit. Each line names the autograd node it
+/// stands for. What is exact whoever computes it is done here in Rust, without a libtorch
+/// call: the gathers `Xtr[ix]`, `Ytr[ix]`, `C[X]` (copies), and the update
+/// `p += -lr * grad` (one float32 multiplication and one addition per value, IEEE-rounded
+/// as libtorch's kernels round them; Rust never fuses them into an FMA).
+struct Backprop {
+    /// The examples' inputs (n × context, row by row) and targets, as Rust sees them.
+    xs: Vec<i64>,
+    ys: Vec<i64>,
+    /// The parameters `[C, W1, b1, W2, b2]` (detached aliases of the network's, so updated
+    /// in place, as `p.data += ...` does).
+    p: [Tensor; 5],
+    /// `W1.t()`, `W2.t()` (views: they follow the updates).
+    w1t: Tensor,
+    w2t: Tensor,
+    /// The minibatch's indices `ix`, inputs (batch × context) and targets.
+    ix: Vec<i64>,
+    xb: Tensor,
+    yb: Tensor,
+    /// `C[X]` as batch × (context·embedding) (the lecture's `emb.view(-1, 30)`), its
+    /// transpose, and the shape batch × context × embedding.
+    emb: Tensor,
+    embt: Tensor,
+    shape3: [i64; 3],
+    /// `tanh(emb @ W1 + b1)`, and its transpose (a view).
+    h: Tensor,
+    ht: Tensor,
+    logits: Tensor,
+    /// `log_softmax(logits)`: cross_entropy is `nll_loss(log_softmax(logits), Y)`.
+    lsm: Tensor,
+    dlsm: Tensor,
+    dlogits: Tensor,
+    dh: Tensor,
+    dpre: Tensor,
+    demb: Tensor,
+    /// The gradients of `[C, W1, b1, W2, b2]` (the biases' as 1 × n, as `sum_to` leaves them).
+    grads: [Tensor; 5],
+    /// `loss.backward()`'s seed: a float32 1.
+    one: Tensor,
+    /// nll_loss's total weight: the number of examples (no weights, none ignored).
+    total_weight: Tensor,
+}
+
+/// The values of a contiguous CPU tensor, to read and write in place.
+///
+/// # Safety
+/// `t` must be contiguous, on the CPU, of element type `T`, and nothing else may read or
+/// write its storage while the slice lives.
+unsafe fn values_mut<T>(t: &Tensor) -> &mut [T] {
+    // SAFETY: the caller's guarantees; numel elements of T start at data_ptr
+    unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut T, t.numel()) }
+}
+
+impl Backprop {
+    fn new(mlp: &Mlp, xs: &Tensor, ys: &Tensor, batch: usize) -> Result<Backprop> {
+        let (b, c, e, h, v) =
+            (batch as i64, mlp.context_len as i64, mlp.embedding() as i64, mlp.hidden() as i64, mlp.vocab.len() as i64);
+        let f = |shape: &[i64]| Tensor::f_empty(shape, (Kind::Float, Device::Cpu));
+        let p = [0, 1, 2, 3, 4].map(|i| mlp.parameters()[i].detach());
+        if p.iter().any(|t| !t.is_contiguous() || t.kind() != Kind::Float) {
+            return Err(Error::BadWeights("the parameters must be contiguous float32 tensors".into()));
+        }
+        let emb = f(&[b, c * e])?;
+        let h_buf = f(&[b, h])?;
+        Ok(Backprop {
+            xs: Vec::<i64>::try_from(&xs.f_flatten(0, -1)?)?,
+            ys: Vec::<i64>::try_from(ys)?,
+            w1t: p[1].f_tr()?,
+            w2t: p[3].f_tr()?,
+            ix: vec![0; batch],
+            xb: Tensor::f_empty([b, c], (Kind::Int64, Device::Cpu))?,
+            yb: Tensor::f_empty([b], (Kind::Int64, Device::Cpu))?,
+            embt: emb.f_tr()?,
+            emb,
+            shape3: [b, c, e],
+            ht: h_buf.f_tr()?,
+            h: h_buf,
+            logits: f(&[b, v])?,
+            lsm: f(&[b, v])?,
+            dlsm: f(&[b, v])?,
+            dlogits: f(&[b, v])?,
+            dh: f(&[b, h])?,
+            dpre: f(&[b, h])?,
+            demb: f(&[b, c * e])?,
+            grads: [f(&[v, e])?, f(&[c * e, h])?, f(&[1, h])?, f(&[h, v])?, f(&[1, v])?],
+            one: Tensor::from(1.0f32),
+            total_weight: Tensor::from(batch as f32),
+            p,
+        })
+    }
+
+    /// One step on the minibatch `ix` (drawn by libtorch's `randint`) at learning rate
+    /// `lr`; returns the loss. (Each `let _ =` drops a second handle to a buffer the call
+    /// wrote into.)
+    fn step(&mut self, ix: &Tensor, lr: f64) -> Result<f32> {
+        let [c, w1, b1, w2, b2] = &self.p;
+        let (context, embedding) = (self.shape3[1] as usize, self.shape3[2] as usize);
+        // Xtr[ix], Ytr[ix], emb = C[X]
+        let batch = self.ix.len();
+        ix.f_copy_data(&mut self.ix, batch)?;
+        // SAFETY: xb, yb, emb and C are contiguous CPU tensors of these types (allocated
+        // in `new`, or checked there), and no other handle uses them during this block.
+        unsafe {
+            let (xb, yb, emb, table) = (
+                values_mut::<i64>(&self.xb),
+                values_mut::<i64>(&self.yb),
+                values_mut::<f32>(&self.emb),
+                values_mut::<f32>(c),
+            );
+            for (r, &i) in self.ix.iter().enumerate() {
+                let i = i as usize;
+                xb[r * context..(r + 1) * context].copy_from_slice(&self.xs[i * context..(i + 1) * context]);
+                yb[r] = self.ys[i];
+            }
+            for (row, &t) in emb.chunks_exact_mut(embedding).zip(xb.iter()) {
+                row.copy_from_slice(&table[t as usize * embedding..(t as usize + 1) * embedding]);
+            }
+        }
+        // h = torch.tanh(emb.view(-1, context·embedding) @ W1 + b1)   (matmul of 2-D is mm)
+        let _ = self.emb.f_mm_out(&self.h, w1)?;
+        let _ = self.h.f_add_(b1)?;
+        let _ = self.h.f_tanh_()?;
+        // logits = h @ W2 + b2; loss = F.cross_entropy(logits, Y)
+        let _ = self.h.f_mm_out(&self.logits, w2)?;
+        let _ = self.logits.f_add_(b2)?;
+        let _ = self.logits.f_internal_log_softmax_out(&self.lsm, 1, false)?;
+        let loss = self.lsm.f_nll_loss::<Tensor>(&self.yb, None, Reduction::Mean, -100)?;
+        // loss.backward(): NllLossBackward0, LogSoftmaxBackward0
+        let _ = self.lsm.f_nll_loss_backward_grad_input::<Tensor>(
+            &self.dlsm,
+            &self.one,
+            &self.yb,
+            None,
+            Reduction::Mean,
+            -100,
+            &self.total_weight,
+        )?;
+        let _ = Tensor::f_internal_log_softmax_backward_data_out(&self.dlogits, &self.dlsm, &self.lsm, 1, Kind::Float)?;
+        let [gc, gw1, gb1, gw2, gb2] = &mut self.grads;
+        // AddBackward0 (+ b2): sum_to over the broadcast rows; MmBackward0 (h @ W2):
+        // grad.mm(W2.t()) and h.t().mm(grad)
+        let _ = self.dlogits.f_sum_intlist_out(&*gb2, [0i64].as_slice(), true, None::<Kind>)?;
+        let _ = self.dlogits.f_mm_out(&self.dh, &self.w2t)?;
+        let _ = self.ht.f_mm_out(&*gw2, &self.dlogits)?;
+        // TanhBackward0, AddBackward0 (+ b1), MmBackward0 (emb @ W1)
+        let _ = Tensor::f_tanh_backward_grad_input(&self.dpre, &self.dh, &self.h)?;
+        let _ = self.dpre.f_sum_intlist_out(&*gb1, [0i64].as_slice(), true, None::<Kind>)?;
+        let _ = self.dpre.f_mm_out(&self.demb, &self.w1t)?;
+        let _ = self.embt.f_mm_out(&*gw1, &self.dpre)?;
+        // ViewBackward0, IndexBackward0: zeros, then index_put_ with accumulate (the same
+        // kernel adds the rows in the same order)
+        let _ = gc.f_zero_()?;
+        let _ = gc.f_index_put_(&[Some(&self.xb)], &self.demb.f_view(self.shape3)?, true)?;
+        // for p in parameters: p.data += -lr * p.grad   (libtorch casts the scalar to float32)
+        let step = -lr as f32;
+        for (p, g) in self.p.iter().zip(&self.grads) {
+            // SAFETY: p and g are contiguous float32 CPU tensors of one size (checked or
+            // allocated in `new`), distinct storages, used by nothing else here.
+            let (p, g) = unsafe { (values_mut::<f32>(p), values_mut::<f32>(g)) };
+            for (p, &g) in p.iter_mut().zip(g.iter()) {
+                *p += g * step;
+            }
+        }
+        Ok(loss.f_double_value(&[])? as f32)
+    }
+}

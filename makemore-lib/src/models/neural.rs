@@ -1,0 +1,820 @@
+//! The neural kind: one linear layer, `probs = softmax(one_hot(x) @ W)`, trained by
+//! gradient descent on the average NLL plus `reg·mean(W²)`. The lecture's second model
+//! is context 1 ([`NeuralBigram`], V×V weights); longer contexts (exercise E01) give each
+//! position its own V×V block ([`NeuralNgram`], (context·V)×V weights).
+//!
+//! A training step is written the way tch's examples write one: forward, `zero_grad`,
+//! `backward`, then the update under `no_grad`. Both networks share it ([`train_network`]).
+
+use tch::{Device, Kind as DType, Tensor};
+
+use crate::allocator::keep_freed_memory_for_reuse;
+use crate::counting::ngrams::{MAX_TABLE_CELLS, NgramTable, check_context_len, for_each_ngram};
+use crate::data::vocab::Vocab;
+use crate::data::words::WordList;
+use crate::error::{Error, Result, check_nonnegative, check_positive};
+use crate::models::exact_gradient::{ExactGradient, weight_rows};
+use crate::models::kind::{LanguageModel, ModelKind, count_contexts};
+use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
+use crate::rng::{self, LECTURE_SEED, parse_seed};
+
+/// The neural kind's hyper-parameters: the context length, how gradient descent runs,
+/// and the seed of the initial weights. Its fields are the CLI's `--steps`, `--lr`,
+/// `--reg`, `--one-hot` and `--seed` (the context is the CLI's `--context`).
+///
+/// ```
+/// let cfg = makemore::NeuralConfig::default();
+/// assert_eq!((cfg.context_len, cfg.train.steps, cfg.seed), (1, 100, makemore::LECTURE_SEED));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, clap::Args)]
+pub struct NeuralConfig {
+    /// How many previous characters predict the next (1: bigram, 2: trigram, ...).
+    #[arg(skip = NeuralConfig::DEFAULT.context_len)]
+    pub context_len: usize,
+    /// How gradient descent runs.
+    #[command(flatten)]
+    pub train: TrainConfig,
+    /// Neural model: seed for the initial weights. MLP model: seed for the parameters and
+    /// then the minibatches.
+    #[arg(long, default_value_t = NeuralConfig::DEFAULT.seed, value_parser = parse_seed, allow_negative_numbers = true)]
+    pub seed: i64,
+}
+
+impl NeuralConfig {
+    /// The lecture's choices: a bigram, [`TrainConfig::DEFAULT`], weights seeded with [`LECTURE_SEED`].
+    pub const DEFAULT: NeuralConfig = NeuralConfig { context_len: 1, train: TrainConfig::DEFAULT, seed: LECTURE_SEED };
+}
+
+impl Default for NeuralConfig {
+    fn default() -> Self {
+        NeuralConfig::DEFAULT
+    }
+}
+
+impl ModelKind for NeuralConfig {
+    const NAME: &'static str = "neural";
+    const TUNED: &'static str = "regularization";
+    fn context_len(&self) -> usize {
+        self.context_len
+    }
+    fn set_context_len(&mut self, context_len: usize) {
+        self.context_len = context_len;
+    }
+    fn set_tuned(&mut self, value: f64) {
+        self.train.reg = value;
+    }
+    fn steps(&self) -> Option<usize> {
+        Some(self.train.steps)
+    }
+    fn summary(&self) -> String {
+        format!("{} steps at learning rate {}, regularization {}", self.train.steps, self.train.lr, self.train.reg)
+    }
+    /// Also refuses [`Method::OneHot`] beyond context 1: the one-hot inputs are the
+    /// lecture's bigram path, and longer contexts train from the counts.
+    fn validate(&self) -> Result<()> {
+        check_context_len(self.context_len)?;
+        self.train.validate()?;
+        if self.train.method == Method::OneHot && self.context_len > 1 {
+            return Err(Error::BadParameter {
+                name: "method",
+                value: "one-hot".into(),
+                expected: "--one-hot is the lecture's bigram path: it applies to --context 1 only",
+            });
+        }
+        Ok(())
+    }
+    /// Context 1 gives the lecture's [`NeuralBigram`], longer contexts a [`NeuralNgram`].
+    fn fit(
+        &self,
+        words: &WordList,
+        vocab: &Vocab,
+        on_step: &mut dyn FnMut(usize, f32),
+    ) -> Result<Box<dyn LanguageModel>> {
+        Ok(match self.context_len {
+            1 => {
+                let mut net = NeuralBigram::new(vocab, self.seed);
+                net.train_with(words, self.train, on_step)?;
+                Box::new(net)
+            }
+            n => {
+                let mut net = NeuralNgram::new(vocab, n, self.seed)?;
+                net.train_with(words, self.train, on_step)?;
+                Box::new(net)
+            }
+        })
+    }
+    /// `W`: V×V for context 1, (n·V)×V for longer ones.
+    fn load(file: &StoredFile) -> Result<Box<dyn LanguageModel>> {
+        let (vocab, v, n) = (file.vocab(), file.vocab().len(), file.context_len());
+        file.expect_tensors(&["W"])?;
+        let w = file.floats("W", &[Some(n * v), Some(v)])?;
+        Ok(match n {
+            1 => Box::new(NeuralBigram::from_weights(vocab, w).map_err(|e| file.bad(e))?),
+            n => Box::new(NeuralNgram::from_weights(vocab, n, w).map_err(|e| file.bad(e))?),
+        })
+    }
+}
+
+/// The training set: every example of the words as (input, target) indices. For the
+/// lecture's bigram `xs` is 1-D; with a longer context it is n × context.
+///
+/// ```
+/// let words = makemore::WordList::parse("emma", "names")?;
+/// let vocab = makemore::Vocab::from_words(&words)?;
+/// let ex = makemore::Examples::new(&words, &vocab)?;
+/// assert_eq!(ex.len(), 5);
+/// assert_eq!(Vec::<i64>::try_from(&ex.xs).unwrap(), [0, 2, 3, 3, 1]); // . e m m a
+/// # Ok::<(), makemore::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Examples {
+    /// Input indices (int64: n, or n × context).
+    pub xs: Tensor,
+    /// Target indices (int64, length n).
+    pub ys: Tensor,
+}
+
+impl Examples {
+    /// The lecture's `xs` and `ys`: every bigram, with the vocabulary's indices.
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab", "w")?;
+    /// let other = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// assert!(makemore::Examples::new(&words, &other).is_err()); // 'b' is unknown
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn new(words: &WordList, vocab: &Vocab) -> Result<Examples> {
+        let (xs, ys) = vocab.bigram_indices(words)?;
+        Ok(Examples { xs: Tensor::from_slice(&xs), ys: Tensor::from_slice(&ys) })
+    }
+
+    /// Every n-gram: `xs` is n × `context` (each word padded with `context` '.').
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab", "w")?;
+    /// let ex = makemore::Examples::with_context(&words, &makemore::Vocab::from_words(&words)?, 2)?;
+    /// assert_eq!(ex.xs.size(), [3, 2]);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn with_context(words: &WordList, vocab: &Vocab, context: usize) -> Result<Examples> {
+        if context == 1 {
+            return Examples::new(words, vocab);
+        }
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        for_each_ngram(vocab, words, context, |ctx, y| {
+            xs.extend(ctx.iter().map(|&t| t as i64));
+            ys.push(y as i64);
+        })?;
+        Ok(Examples { xs: Tensor::from_slice(&xs).view([-1, context as i64]), ys: Tensor::from_slice(&ys) })
+    }
+
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        self.ys.size()[0] as usize
+    }
+
+    /// Always false for examples built from a [`WordList`] (it holds at least one word).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How a training step computes the loss and its gradient. Both give the same losses
+/// and weights (to float32 rounding, ≤ 1e-5).
+///
+/// ```
+/// assert_eq!(makemore::Method::default(), makemore::Method::ExactGradient);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// The lecture's way: one-hot encode all n inputs, `xenc @ W`, softmax, pick each
+    /// example's target, and let autograd find the gradient. O(n·V) per step (228,146 × 27
+    /// for names.txt).
+    OneHot,
+    /// The same loss and gradient in closed form from the n-gram counts
+    /// ([`crate::exact_gradient`]): O(V²) per step for the bigram, whatever the size of
+    /// the data.
+    #[default]
+    ExactGradient,
+}
+
+/// More steps than anyone waits for: a typo, refused rather than run for days.
+const MAX_STEPS: usize = 10_000_000;
+
+/// Gradient-descent settings, with the lecture's values as defaults ([`TrainConfig::DEFAULT`]).
+/// Its fields are the CLI's `--steps`, `--lr`, `--reg` and `--one-hot`.
+///
+/// ```
+/// let cfg = makemore::TrainConfig::default();
+/// assert_eq!((cfg.steps, cfg.lr, cfg.reg), (100, 50.0, 0.01));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, clap::Args)]
+pub struct TrainConfig {
+    /// Neural model: full-batch gradient descent steps. MLP model: minibatch steps
+    /// [mlp default: 200000].
+    #[arg(long, default_value_t = TrainConfig::DEFAULT.steps, allow_negative_numbers = true)]
+    pub steps: usize,
+    /// Neural model: learning rate. MLP model: the learning rate of the first half of the
+    /// steps, a tenth of it after [mlp default: 0.1].
+    #[arg(long, default_value_t = TrainConfig::DEFAULT.lr, allow_negative_numbers = true)]
+    pub lr: f64,
+    /// Neural model: regularization strength on mean(W²).
+    #[arg(long, default_value_t = TrainConfig::DEFAULT.reg, allow_negative_numbers = true)]
+    pub reg: f64,
+    /// Neural bigram: train the lecture's way, one-hot encoding every example each step
+    /// (O(n·V) per step), instead of the default exact gradient from the bigram counts
+    /// (O(V²) per step). Both give the same losses and weights to float32 rounding.
+    #[arg(long = "one-hot", action = clap::ArgAction::SetTrue, value_parser = one_hot_flag)]
+    pub method: Method,
+}
+
+/// `--one-hot` given or not.
+fn one_hot_flag(given: &str) -> std::result::Result<Method, String> {
+    match given {
+        "true" => Ok(Method::OneHot),
+        "false" => Ok(Method::ExactGradient),
+        other => Err(format!("'{other}' is not true or false")),
+    }
+}
+
+impl TrainConfig {
+    /// The defaults: 100 steps at learning rate 50, regularization 0.01, exact gradient.
+    pub const DEFAULT: TrainConfig = TrainConfig { steps: 100, lr: 50.0, reg: 0.01, method: Method::ExactGradient };
+
+    /// Refuse settings that cannot train: no steps (or over ten million), a learning rate that is not a
+    /// positive finite number, a negative or non-finite regularization.
+    ///
+    /// ```
+    /// use makemore::TrainConfig;
+    /// assert!(TrainConfig { lr: f64::NAN, ..TrainConfig::default() }.validate().is_err());
+    /// assert!(TrainConfig { steps: 0, ..TrainConfig::default() }.validate().is_err());
+    /// assert!(TrainConfig { steps: usize::MAX, ..TrainConfig::default() }.validate().is_err());
+    /// assert!(TrainConfig { reg: 0.0, ..TrainConfig::default() }.validate().is_ok());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=MAX_STEPS).contains(&self.steps) {
+            return Err(Error::BadParameter {
+                name: "steps",
+                value: self.steps.to_string(),
+                expected: "must be from 1 to 10,000,000",
+            });
+        }
+        check_positive("learning rate", self.lr)?;
+        check_nonnegative("regularization", self.reg)?;
+        Ok(())
+    }
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig::DEFAULT
+    }
+}
+
+/// The inputs as the network sees them: `context` one-hot vectors of V side by side,
+/// one row of n·V per example (the lecture's `F.one_hot(xs, V).float()` for context 1).
+///
+/// ```
+/// let xs = tch::Tensor::from_slice(&[2i64]);
+/// let xenc = makemore::one_hot(&xs, 3)?;
+/// assert_eq!(Vec::<f32>::try_from(&xenc.get(0)).unwrap(), [0.0, 0.0, 1.0]);
+/// let xs = tch::Tensor::from_slice(&[0i64, 2]).view([1, 2]); // context 2: ". b"
+/// let xenc = makemore::one_hot(&xs, 3)?;
+/// assert_eq!(Vec::<f32>::try_from(&xenc.get(0)).unwrap(), [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn one_hot(xs: &Tensor, v: usize) -> Result<Tensor> {
+    let v = v as i64;
+    if xs.dim() == 1 {
+        return Ok(xs.f_one_hot(v)?.f_to_kind(DType::Float)?);
+    }
+    let (n, context) = (xs.size()[0], xs.size()[1]);
+    let offsets = Tensor::f_arange(context, (DType::Int64, Device::Cpu))?.f_mul_scalar(v)?;
+    let columns = xs.f_add(&offsets)?;
+    Ok(Tensor::f_zeros([n, context * v], (DType::Float, Device::Cpu))?.f_scatter_value(1, &columns, 1.0)?)
+}
+
+/// The forward pass on encoded inputs: `logits = xenc @ W`, `counts = logits.exp()`,
+/// `probs = counts / counts.sum(1, keepdim=True)` (softmax, written out).
+///
+/// ```
+/// let xenc = tch::Tensor::from_slice(&[1.0f32, 0.0]).view([1, 2]);
+/// let w = tch::Tensor::zeros([2, 2], (tch::Kind::Float, tch::Device::Cpu));
+/// let probs = makemore::forward(&xenc, &w)?;
+/// assert_eq!(Vec::<f32>::try_from(&probs.get(0)).unwrap(), [0.5, 0.5]);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn forward(xenc: &Tensor, w: &Tensor) -> Result<Tensor> {
+    let logits = xenc.f_matmul(w)?;
+    let counts = logits.f_exp()?;
+    let sums = counts.f_sum_dim_intlist([1i64].as_slice(), true, None::<DType>)?;
+    Ok(counts.f_div(&sums)?)
+}
+
+/// The lecture's loss: `-probs[arange(n), ys].log().mean() + reg * (W**2).mean()`.
+///
+/// ```
+/// let probs = tch::Tensor::from_slice(&[0.5f32, 0.5]).view([1, 2]);
+/// let w = tch::Tensor::zeros([2, 2], (tch::Kind::Float, tch::Device::Cpu));
+/// let loss = makemore::nll(&probs, &tch::Tensor::from_slice(&[1i64]), &w, 0.01)?;
+/// assert!((makemore::Item::item(&loss) - 2f64.ln()).abs() < 1e-6);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn nll(probs: &Tensor, ys: &Tensor, w: &Tensor, reg: f64) -> Result<Tensor> {
+    let rows = Tensor::f_arange(ys.size()[0], (DType::Int64, Device::Cpu))?;
+    let picked = probs.f_index(&[Some(rows), Some(ys.shallow_clone())])?;
+    let data_loss = picked.f_log()?.f_mean(None::<DType>)?.f_neg()?;
+    Ok(data_loss.f_add(&w.f_pow_tensor_scalar(2)?.f_mean(None::<DType>)?.f_mul_scalar(reg)?)?)
+}
+
+/// One update: `W.grad = 0`, `loss.backward()`, then `W += -lr * W.grad` under `no_grad`.
+///
+/// ```
+/// let mut w = tch::Tensor::ones([1], (tch::Kind::Float, tch::Device::Cpu)).set_requires_grad(true);
+/// let loss = (&w * &w).sum(tch::Kind::Float); // gradient 2·w = 2
+/// makemore::descend(&mut w, &loss, 0.25)?;
+/// assert_eq!(makemore::Item::item(&w), 0.5);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn descend(w: &mut Tensor, loss: &Tensor, lr: f64) -> Result<()> {
+    w.zero_grad();
+    loss.f_backward()?;
+    let update = w.f_grad()?.f_mul_scalar(-lr)?;
+    let _w = tch::no_grad(|| w.f_add_(&update))?; // f_add_ returns W itself, updated in place
+    Ok(())
+}
+
+/// The most float32 values the one-hot inputs may take: 2^28, 1 GB (names.txt needs
+/// 228,146 × 27, about 6 million).
+pub const MAX_ONE_HOT_CELLS: usize = 1 << 28;
+
+/// Train the weights `w` of a network over `context` previous tokens on `words`, with
+/// [`TrainConfig::method`]; calls `on_step(step, loss)` after each step and returns every
+/// step's loss. Shared by both networks.
+///
+/// - [`Method::OneHot`]: the lecture's loop. The inputs are one-hot encoded once (the
+///   lecture re-encodes them every step; the numbers are equal), at most
+///   [`MAX_ONE_HOT_CELLS`] values, and glibc is told to keep the step's large temporaries
+///   ([`keep_freed_memory_for_reuse`]).
+/// - [`Method::ExactGradient`]: the words are counted once into a [`NgramTable`] table,
+///   `W` is copied out once, stepped in plain Rust, and copied back at the end.
+///
+/// ```
+/// use makemore::{TrainConfig, Vocab, WordList, train_network};
+/// let words = WordList::parse("ab\nb", "w")?;
+/// let vocab = Vocab::from_words(&words)?;
+/// let mut w = tch::Tensor::zeros([3, 3], (tch::Kind::Float, tch::Device::Cpu)).set_requires_grad(true);
+/// let losses = train_network(&mut w, &vocab, 1, &words, TrainConfig { steps: 2, ..Default::default() }, |_, _| {})?;
+/// assert!((losses[0] - 3f32.ln()).abs() < 1e-6 && losses[1] < losses[0]);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn train_network(
+    w: &mut Tensor,
+    vocab: &Vocab,
+    context: usize,
+    words: &WordList,
+    cfg: TrainConfig,
+    mut on_step: impl FnMut(usize, f32),
+) -> Result<Vec<f32>> {
+    cfg.validate()?;
+    let mut losses = Vec::with_capacity(cfg.steps);
+    let mut record = |k: usize, loss: f32| -> Result<()> {
+        if !loss.is_finite() {
+            return Err(Error::Diverged { step: k + 1, loss });
+        }
+        on_step(k, loss);
+        losses.push(loss);
+        Ok(())
+    };
+    match cfg.method {
+        Method::OneHot => {
+            let cells = words.num_examples().saturating_mul(context * vocab.len());
+            if cells > MAX_ONE_HOT_CELLS {
+                return Err(Error::TooLarge(format!(
+                    "one-hot inputs of {} examples × {} columns are more than {MAX_ONE_HOT_CELLS} floats \
+                     (train with Method::ExactGradient, which needs no one-hot inputs)",
+                    words.num_examples(),
+                    context * vocab.len()
+                )));
+            }
+            keep_freed_memory_for_reuse();
+            let examples = Examples::with_context(words, vocab, context)?;
+            let xenc = one_hot(&examples.xs, vocab.len())?;
+            for k in 0..cfg.steps {
+                let probs = forward(&xenc, w)?;
+                let loss = nll(&probs, &examples.ys, w, cfg.reg)?;
+                descend(w, &loss, cfg.lr)?;
+                record(k, loss.f_double_value(&[])? as f32)?;
+            }
+        }
+        Method::ExactGradient => {
+            let exact = ExactGradient::new(&NgramTable::from_words(words, vocab, context)?, vocab.len());
+            let shape = w.size();
+            let mut values = Vec::<f32>::try_from(&w.f_detach()?.f_flatten(0, -1)?)?;
+            for k in 0..cfg.steps {
+                record(k, exact.step(&mut values, cfg.lr, cfg.reg))?;
+            }
+            *w = Tensor::from_slice(&values).f_view(shape.as_slice())?.set_requires_grad(true);
+        }
+    }
+    Ok(losses)
+}
+
+/// The largest weight the lecture's bigram may hold: its softmax exponentiates `W`
+/// directly, and `exp(88.7)` is float32's limit; `exp(60)·V` stays far inside it.
+pub(crate) const MAX_WEIGHT: f64 = 60.0;
+
+/// The largest weight magnitude of an n-gram network: its logits are sums of `context`
+/// (at most 64) rows, which stay finite far below float32's 3.4e38.
+pub(crate) const MAX_NGRAM_WEIGHT: f64 = 1e30;
+
+/// Check weights for a network over `context` tokens: the shape, finite values, and a
+/// softmax that float32 can compute. The bigram's written-out softmax `exp(W)/Σexp(W)`
+/// needs every weight at most [`MAX_WEIGHT`] (no overflow) and in every row one weight at
+/// least `-MAX_WEIGHT` (so the sum does not underflow to 0); the n-gram network uses the
+/// stable softmax and needs only logits that stay finite.
+pub(crate) fn check_weights(w: &Tensor, context: usize, v: usize) -> Result<Tensor> {
+    let want = [(context * v) as i64, v as i64];
+    if w.size() != want {
+        return Err(Error::BadWeights(format!("they are {:?}, context {context} needs {want:?}", w.size())));
+    }
+    let w = w.f_to_kind(DType::Float)?;
+    let values = Vec::<f32>::try_from(&w.f_flatten(0, -1)?)?;
+    if values.iter().any(|x| !x.is_finite()) {
+        return Err(Error::BadWeights("they hold NaN or infinite values".into()));
+    }
+    if context > 1 {
+        if let Some(x) = values.iter().find(|&&x| (x as f64).abs() > MAX_NGRAM_WEIGHT) {
+            return Err(Error::BadWeights(format!(
+                "a weight of {x:e} is beyond ±{MAX_NGRAM_WEIGHT:e}: sums of {context} of them could overflow float32"
+            )));
+        }
+        return Ok(w);
+    }
+    if let Some(x) = values.iter().find(|&&x| x as f64 > MAX_WEIGHT) {
+        return Err(Error::BadWeights(format!("a weight of {x:e} is above {MAX_WEIGHT}: it would overflow exp()")));
+    }
+    for (i, row) in values.chunks(v).enumerate() {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+        if max < -MAX_WEIGHT {
+            return Err(Error::BadWeights(format!(
+                "row {i} has no weight above -{MAX_WEIGHT}: exp() would underflow to 0 for all of it"
+            )));
+        }
+    }
+    Ok(w)
+}
+
+/// The neural bigram: a V×V weight matrix `W`, read as log-counts.
+///
+/// ```
+/// use makemore::{NeuralBigram, TrainConfig, Vocab, WordList};
+/// let words = WordList::parse("ab\nab\nb", "w")?;
+/// let vocab = Vocab::from_words(&words)?;
+/// let mut model = NeuralBigram::new(&vocab, makemore::LECTURE_SEED);
+/// let losses = model.train(&words, TrainConfig { steps: 20, lr: 10.0, reg: 0.0, ..Default::default() })?;
+/// assert!(losses[19] < losses[0]);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct NeuralBigram {
+    vocab: Vocab,
+    w: Tensor,
+}
+
+impl NeuralBigram {
+    /// `W = torch.randn((V, V), generator=g, requires_grad=True)` after seeding with `seed`.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let model = makemore::NeuralBigram::new(&vocab, 42);
+    /// assert_eq!(model.w().size(), [2, 2]);
+    /// assert!(model.w().requires_grad());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn new(vocab: &Vocab, seed: i64) -> NeuralBigram {
+        rng::seed(seed);
+        let v = vocab.len() as i64;
+        let w = Tensor::randn([v, v], (DType::Float, Device::Cpu)).set_requires_grad(true);
+        NeuralBigram { vocab: vocab.clone(), w }
+    }
+
+    /// A model from given weights (V×V, finite, softmax computable), e.g. read back from a file.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let w = tch::Tensor::zeros([2, 2], (tch::Kind::Float, tch::Device::Cpu));
+    /// assert!(makemore::NeuralBigram::from_weights(&vocab, w).is_ok());
+    /// let w = tch::Tensor::zeros([3, 2], (tch::Kind::Float, tch::Device::Cpu));
+    /// assert!(makemore::NeuralBigram::from_weights(&vocab, w).is_err());
+    /// let w = tch::Tensor::full([2, 2], -200.0, (tch::Kind::Float, tch::Device::Cpu));
+    /// assert!(makemore::NeuralBigram::from_weights(&vocab, w).is_err()); // exp underflows
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn from_weights(vocab: &Vocab, w: Tensor) -> Result<NeuralBigram> {
+        let w = check_weights(&w, 1, vocab.len())?;
+        Ok(NeuralBigram { vocab: vocab.clone(), w: w.set_requires_grad(true) })
+    }
+
+    /// The weights `W`.
+    pub fn w(&self) -> &Tensor {
+        &self.w
+    }
+
+    /// The lecture's `xenc = F.one_hot(xs, num_classes=V).float()`.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a', 'b'])?;
+    /// let model = makemore::NeuralBigram::new(&vocab, 1);
+    /// let xenc = model.one_hot(&tch::Tensor::from_slice(&[2i64]))?;
+    /// assert_eq!(Vec::<f32>::try_from(&xenc.get(0)).unwrap(), [0.0, 0.0, 1.0]);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn one_hot(&self, xs: &Tensor) -> Result<Tensor> {
+        one_hot(xs, self.vocab.len())
+    }
+
+    /// Forward pass: `xenc = one_hot(xs)`, `logits = xenc @ W`, `counts = logits.exp()`,
+    /// `probs = counts / counts.sum(1, keepdim=True)` (softmax, written out).
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let model = makemore::NeuralBigram::new(&vocab, 1);
+    /// let probs = model.forward(&tch::Tensor::from_slice(&[0i64, 1, 1]))?;
+    /// assert_eq!(probs.size(), [3, 2]);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        forward(&self.one_hot(xs)?, &self.w)
+    }
+
+    /// `loss = -probs[arange(n), ys].log().mean() + reg * (W**2).mean()`.
+    ///
+    /// ```
+    /// use makemore::Item;
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let w = tch::Tensor::zeros([2, 2], (tch::Kind::Float, tch::Device::Cpu));
+    /// let model = makemore::NeuralBigram::from_weights(&vocab, w)?;
+    /// let xs = tch::Tensor::from_slice(&[0i64]);
+    /// let ys = tch::Tensor::from_slice(&[1i64]);
+    /// let loss = model.loss(&xs, &ys, 0.01)?.item();
+    /// assert!((loss - 2f64.ln()).abs() < 1e-6); // uniform over 2 tokens
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn loss(&self, xs: &Tensor, ys: &Tensor, reg: f64) -> Result<Tensor> {
+        nll(&self.forward(xs)?, ys, &self.w, reg)
+    }
+
+    /// The gradient of a loss with respect to `W` (for comparing loss formulations).
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let model = makemore::NeuralBigram::new(&vocab, 3);
+    /// let (xs, ys) = (tch::Tensor::from_slice(&[0i64]), tch::Tensor::from_slice(&[1i64]));
+    /// let g = model.gradient(&model.loss(&xs, &ys, 0.0)?)?;
+    /// assert_eq!(g.size(), [2, 2]);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn gradient(&self, loss: &Tensor) -> Result<Tensor> {
+        let grads = Tensor::f_run_backward(&[loss], &[&self.w], false, false)?;
+        grads.into_iter().next().ok_or_else(|| Error::Torch(tch::TchError::Torch("no gradient for W".into())))
+    }
+
+    /// One step of the lecture's gradient descent on `examples`: forward, backward,
+    /// `W += -lr * W.grad`. Returns the loss before the update.
+    ///
+    /// ```
+    /// use makemore::{Examples, NeuralBigram, Vocab, WordList};
+    /// let words = WordList::parse("ab", "w")?;
+    /// let vocab = Vocab::from_words(&words)?;
+    /// let ex = Examples::new(&words, &vocab)?;
+    /// let mut model = NeuralBigram::new(&vocab, 1);
+    /// let first = model.step(&ex, 10.0, 0.0)?;
+    /// assert!(model.step(&ex, 10.0, 0.0)? < first);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn step(&mut self, examples: &Examples, lr: f64, reg: f64) -> Result<f32> {
+        let loss = self.loss(&examples.xs, &examples.ys, reg)?;
+        descend(&mut self.w, &loss, lr)?;
+        Ok(loss.f_double_value(&[])? as f32)
+    }
+
+    /// Train on `words` for `cfg.steps` steps ([`train_network`]); returns every step's loss.
+    ///
+    /// ```
+    /// use makemore::{NeuralBigram, TrainConfig, Vocab, WordList};
+    /// let words = WordList::parse("ab", "w")?;
+    /// let mut model = NeuralBigram::new(&Vocab::from_words(&words)?, 1);
+    /// assert_eq!(model.train(&words, TrainConfig { steps: 3, ..Default::default() })?.len(), 3);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn train(&mut self, words: &WordList, cfg: TrainConfig) -> Result<Vec<f32>> {
+        self.train_with(words, cfg, |_, _| {})
+    }
+
+    /// [`train`](Self::train), calling `on_step(step, loss)` after each step (for progress).
+    ///
+    /// ```
+    /// use makemore::{NeuralBigram, TrainConfig, Vocab, WordList};
+    /// let words = WordList::parse("ab", "w")?;
+    /// let mut model = NeuralBigram::new(&Vocab::from_words(&words)?, 1);
+    /// let mut seen = 0;
+    /// model.train_with(&words, TrainConfig { steps: 3, ..Default::default() }, |_, _| seen += 1)?;
+    /// assert_eq!(seen, 3);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn train_with(
+        &mut self,
+        words: &WordList,
+        cfg: TrainConfig,
+        on_step: impl FnMut(usize, f32),
+    ) -> Result<Vec<f32>> {
+        train_network(&mut self.w, &self.vocab, 1, words, cfg, on_step)
+    }
+}
+
+impl LanguageModel for NeuralBigram {
+    fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+    fn context_len(&self) -> usize {
+        1
+    }
+    fn kind(&self) -> &'static str {
+        NeuralConfig::NAME
+    }
+    /// The lecture's sampling: `one_hot(contexts) @ W`, exponentiate, normalize.
+    fn probs(&self, contexts: &[i64]) -> Result<Tensor> {
+        count_contexts(contexts, 1, self.vocab.len())?;
+        tch::no_grad(|| self.forward(&Tensor::from_slice(contexts)))
+    }
+    /// `log_softmax(W[contexts])`: the same values as `log(probs)` where those are
+    /// representable, and finite where `probs` underflows.
+    fn log_probs(&self, contexts: &[i64]) -> Result<Tensor> {
+        count_contexts(contexts, 1, self.vocab.len())?;
+        let logits = tch::no_grad(|| self.w.f_index_select(0, &Tensor::from_slice(contexts)))?;
+        Ok(logits.f_log_softmax(1, DType::Float)?)
+    }
+    fn stored(&self) -> Stored {
+        stored_weights(&self.w)
+    }
+}
+
+/// A one-layer network over `context` previous characters: `W` is (context·V)×V.
+///
+/// ```
+/// use makemore::{NeuralNgram, TrainConfig, Vocab, WordList};
+/// let words = WordList::parse(&"abc\nabd\n".repeat(5), "w")?;
+/// let mut net = NeuralNgram::new(&Vocab::from_words(&words)?, 2, 1)?;
+/// let losses = net.train(&words, TrainConfig { steps: 30, lr: 5.0, reg: 0.0, ..Default::default() })?;
+/// assert!(losses[29] < losses[0]);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct NeuralNgram {
+    vocab: Vocab,
+    context: usize,
+    w: Tensor,
+}
+
+fn check_size(context: usize, v: usize) -> Result<()> {
+    check_context_len(context)?;
+    if context * v * v > MAX_TABLE_CELLS {
+        return Err(Error::TooLarge(format!(
+            "a network over {context} tokens of a {v}-token vocabulary needs {} weights, more than {MAX_TABLE_CELLS}",
+            context * v * v
+        )));
+    }
+    Ok(())
+}
+
+impl NeuralNgram {
+    /// `W = randn((context·V, V))` after seeding with `seed`.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a', 'b'])?;
+    /// assert_eq!(makemore::NeuralNgram::new(&vocab, 2, 1)?.w().size(), [6, 3]);
+    /// assert!(makemore::NeuralNgram::new(&vocab, 0, 1).is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn new(vocab: &Vocab, context: usize, seed: i64) -> Result<NeuralNgram> {
+        check_size(context, vocab.len())?;
+        rng::seed(seed);
+        let v = vocab.len() as i64;
+        let w = Tensor::f_randn([context as i64 * v, v], (DType::Float, Device::Cpu))?.set_requires_grad(true);
+        Ok(NeuralNgram { vocab: vocab.clone(), context, w })
+    }
+
+    /// From stored weights ((context·V)×V, finite, at most 1e30 in size).
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let w = tch::Tensor::zeros([4, 2], (tch::Kind::Float, tch::Device::Cpu));
+    /// assert!(makemore::NeuralNgram::from_weights(&vocab, 2, w).is_ok());
+    /// let w = tch::Tensor::zeros([3, 2], (tch::Kind::Float, tch::Device::Cpu));
+    /// assert!(makemore::NeuralNgram::from_weights(&vocab, 2, w).is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn from_weights(vocab: &Vocab, context: usize, w: Tensor) -> Result<NeuralNgram> {
+        check_size(context, vocab.len())?;
+        let w = check_weights(&w, context, vocab.len())?;
+        Ok(NeuralNgram { vocab: vocab.clone(), context, w: w.set_requires_grad(true) })
+    }
+
+    /// The weights.
+    pub fn w(&self) -> &Tensor {
+        &self.w
+    }
+
+    /// The lecture's forward pass on n × context inputs: one-hot, `@ W`, exp, normalize.
+    ///
+    /// ```
+    /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
+    /// let net = makemore::NeuralNgram::new(&vocab, 2, 1)?;
+    /// let xs = tch::Tensor::from_slice(&[0i64, 1]).view([1, 2]);
+    /// assert_eq!(net.forward(&xs)?.size(), [1, 2]);
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        forward(&one_hot(xs, self.vocab.len())?, &self.w)
+    }
+
+    /// The logits of contexts (C × context indices): the sum of the rows of `W` each
+    /// picks, by index (exercise E04: no one-hot product).
+    fn logits(&self, contexts: &[i64]) -> Result<Tensor> {
+        let v = self.vocab.len() as i64;
+        let rows: Vec<i64> = contexts
+            .chunks(self.context)
+            .flat_map(|ctx| weight_rows(ctx.iter().map(|&t| t as usize), v as usize).map(|r| r as i64))
+            .collect();
+        let picked = self.w.f_index_select(0, &Tensor::from_slice(&rows))?;
+        Ok(picked.f_view([-1, self.context as i64, v])?.f_sum_dim_intlist([1i64].as_slice(), false, None::<DType>)?)
+    }
+
+    /// Full-batch gradient descent on `words` ([`train_network`]); returns every step's loss.
+    ///
+    /// ```
+    /// let words = makemore::WordList::parse("ab", "w")?;
+    /// let mut net = makemore::NeuralNgram::new(&makemore::Vocab::from_words(&words)?, 2, 1)?;
+    /// let cfg = makemore::TrainConfig { lr: f64::NAN, ..Default::default() };
+    /// assert!(net.train(&words, cfg).is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn train(&mut self, words: &WordList, cfg: TrainConfig) -> Result<Vec<f32>> {
+        self.train_with(words, cfg, |_, _| {})
+    }
+
+    /// [`train`](Self::train), calling `on_step(step, loss)` after each step.
+    ///
+    /// ```
+    /// use makemore::{Method, NeuralNgram, TrainConfig, Vocab, WordList};
+    /// let words = WordList::parse("abc\nabd", "w")?;
+    /// let vocab = Vocab::from_words(&words)?;
+    /// let mut last = [0.0; 2];
+    /// for (i, method) in [Method::OneHot, Method::ExactGradient].into_iter().enumerate() {
+    ///     let mut net = NeuralNgram::new(&vocab, 2, 5)?;
+    ///     net.train_with(&words, TrainConfig { steps: 5, method, ..Default::default() }, |_, loss| last[i] = loss)?;
+    /// }
+    /// assert!((last[0] - last[1]).abs() < 1e-5); // autograd and the closed form agree
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn train_with(
+        &mut self,
+        words: &WordList,
+        cfg: TrainConfig,
+        on_step: impl FnMut(usize, f32),
+    ) -> Result<Vec<f32>> {
+        train_network(&mut self.w, &self.vocab, self.context, words, cfg, on_step)
+    }
+}
+
+impl LanguageModel for NeuralNgram {
+    fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+    fn context_len(&self) -> usize {
+        self.context
+    }
+    fn kind(&self) -> &'static str {
+        NeuralConfig::NAME
+    }
+    /// `softmax(logits)`, the stable softmax.
+    fn probs(&self, contexts: &[i64]) -> Result<Tensor> {
+        count_contexts(contexts, self.context, self.vocab.len())?;
+        tch::no_grad(|| Ok(self.logits(contexts)?.f_softmax(1, DType::Float)?))
+    }
+    fn log_probs(&self, contexts: &[i64]) -> Result<Tensor> {
+        count_contexts(contexts, self.context, self.vocab.len())?;
+        tch::no_grad(|| Ok(self.logits(contexts)?.f_log_softmax(1, DType::Float)?))
+    }
+    fn stored(&self) -> Stored {
+        stored_weights(&self.w)
+    }
+}
+
+/// What a model file stores of a network: its weights `W`, float32, as they are shaped.
+fn stored_weights(w: &Tensor) -> Stored {
+    let shape = w.size().iter().map(|&d| d as usize).collect();
+    let values = Vec::<f32>::try_from(&w.detach().flatten(0, -1)).unwrap_or_default();
+    Stored { meta: vec![], tensors: vec![StoredTensor { name: "W", shape, data: StoredData::Floats(values) }] }
+}

@@ -1,0 +1,215 @@
+//! The registry of model kinds: one line per kind in `kinds!` makes [`ModelSpec`] (one
+//! variant per kind, holding that kind's hyper-parameters) and the only `match`es on
+//! kinds, used by [`fit`], `tune`, loading and the CLI.
+
+use crate::data::vocab::Vocab;
+use crate::data::words::WordList;
+use crate::error::{Error, Result};
+use crate::models::kind::{LanguageModel, ModelKind};
+use crate::models::stored::StoredFile;
+use crate::models::{counts, mlp, neural};
+
+/// The registry: one line per kind, `Variant(hyper-parameters type)`. It writes the
+/// [`ModelSpec`] enum and the only `match`es on kinds.
+macro_rules! kinds {
+    ($($variant:ident($config:ty)),* $(,)?) => {
+        /// Everything that decides a model: its kind, and that kind's hyper-parameters.
+        /// The defaults are the lecture's ([`ModelSpec::default`]: bigram counts,
+        /// smoothing 1).
+        ///
+        /// ```
+        /// use makemore::{ModelSpec, NeuralConfig};
+        /// let spec = ModelSpec::Neural(NeuralConfig { context_len: 2, ..Default::default() });
+        /// assert_eq!((spec.name(), spec.context_len()), ("neural", 2));
+        /// assert_eq!(ModelSpec::named("counts")?, ModelSpec::default());
+        /// # Ok::<(), makemore::Error>(())
+        /// ```
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum ModelSpec {
+            $(
+                #[doc = concat!("A `", stringify!($config), "` model.")]
+                $variant($config),
+            )*
+        }
+
+        impl ModelSpec {
+            /// Every kind's name, in registry order.
+            pub const NAMES: &'static [&'static str] = &[$(<$config as ModelKind>::NAME),*];
+
+            /// The kind named `name` with its default hyper-parameters.
+            pub fn named(name: &str) -> Result<ModelSpec> {
+                $(if name == <$config as ModelKind>::NAME {
+                    return Ok(ModelSpec::$variant(<$config>::default()));
+                })*
+                Err(unknown_kind(name))
+            }
+
+            /// The kind's name.
+            pub fn name(&self) -> &'static str {
+                match self { $(ModelSpec::$variant(_) => <$config as ModelKind>::NAME),* }
+            }
+
+            /// What `tune` sweeps: `"smoothing"`, `"regularization"`, ...
+            pub fn tuned(&self) -> &'static str {
+                match self { $(ModelSpec::$variant(_) => <$config as ModelKind>::TUNED),* }
+            }
+
+            /// How many previous characters predict the next.
+            pub fn context_len(&self) -> usize {
+                match self { $(ModelSpec::$variant(c) => c.context_len()),* }
+            }
+
+            /// The same spec with context length `n`.
+            pub fn with_context_len(mut self, n: usize) -> ModelSpec {
+                match &mut self { $(ModelSpec::$variant(c) => c.set_context_len(n)),* }
+                self
+            }
+
+            /// The same spec with the tuned hyper-parameter set to `value`.
+            pub fn with_tuned(mut self, value: f64) -> ModelSpec {
+                match &mut self { $(ModelSpec::$variant(c) => c.set_tuned(value)),* }
+                self
+            }
+
+            /// How many training steps fitting reports (None: fitted in one go).
+            pub fn steps(&self) -> Option<usize> {
+                match self { $(ModelSpec::$variant(c) => c.steps()),* }
+            }
+
+            /// What a log line says of the fit, e.g. `"smoothing 1"`.
+            pub fn summary(&self) -> String {
+                match self { $(ModelSpec::$variant(c) => c.summary()),* }
+            }
+
+            /// Refuse hyper-parameters that cannot make a model.
+            pub fn validate(&self) -> Result<()> {
+                match self { $(ModelSpec::$variant(c) => c.validate()),* }
+            }
+
+            /// The long flags of this kind's CLI group (from its `clap::Args`), and those
+            /// it shares with other groups ([`ModelKind::SHARED_FLAGS`]).
+            pub fn flags(&self) -> Vec<String> {
+                match self { $(ModelSpec::$variant(_) => {
+                    let mut flags = long_flags::<$config>();
+                    flags.extend(<$config as ModelKind>::SHARED_FLAGS.iter().map(|f| f.to_string()));
+                    flags
+                }),* }
+            }
+
+            fn fit_dyn(
+                &self,
+                words: &WordList,
+                vocab: &Vocab,
+                on_step: &mut dyn FnMut(usize, f32),
+            ) -> Result<Box<dyn LanguageModel>> {
+                match self { $(ModelSpec::$variant(c) => c.fit(words, vocab, on_step)),* }
+            }
+        }
+
+        /// Read the model of kind `name` from a model file.
+        pub(crate) fn load_kind(name: &str, file: &StoredFile) -> Result<Box<dyn LanguageModel>> {
+            $(if name == <$config as ModelKind>::NAME {
+                return <$config>::load(file);
+            })*
+            Err(file.bad(format!("unknown kind {name:?}")))
+        }
+    };
+}
+
+kinds! {
+    Counts(counts::NgramConfig),
+    Neural(neural::NeuralConfig),
+    Mlp(mlp::MlpConfig),
+}
+
+impl Default for ModelSpec {
+    /// The lecture's first model: bigram counts, smoothing 1.
+    fn default() -> Self {
+        ModelSpec::Counts(counts::NgramConfig::default())
+    }
+}
+
+impl std::str::FromStr for ModelSpec {
+    type Err = Error;
+    /// A kind by its name, with its default hyper-parameters.
+    fn from_str(name: &str) -> Result<ModelSpec> {
+        ModelSpec::named(name)
+    }
+}
+
+fn unknown_kind(name: &str) -> Error {
+    Error::BadParameter { name: "model kind", value: format!("{name:?}"), expected: "must be a kind of the registry" }
+}
+
+fn long_flags<A: clap::Args>() -> Vec<String> {
+    A::augment_args(clap::Command::new("flags"))
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(String::from))
+        .collect()
+}
+
+impl ModelSpec {
+    /// Refuse the flags of other kinds: `typed` are the long flags given on the command
+    /// line (without `--`), `groups` every kind's spec; a flag of another kind's group
+    /// that this kind does not share is an error naming that kind.
+    ///
+    /// ```
+    /// use makemore::ModelSpec;
+    /// let all = [ModelSpec::named("counts")?, ModelSpec::named("neural")?];
+    /// let err = all[0].refuse_foreign_flags(&["steps".into()], &all).unwrap_err();
+    /// assert!(err.to_string().contains("apply to --model neural only"));
+    /// assert!(all[1].refuse_foreign_flags(&["steps".into()], &all).is_ok());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn refuse_foreign_flags(&self, typed: &[String], groups: &[ModelSpec]) -> Result<()> {
+        let own = self.flags();
+        for other in groups.iter().filter(|g| g.name() != self.name()) {
+            let foreign: Vec<String> = other.flags().into_iter().filter(|f| !own.contains(f)).collect();
+            if typed.iter().any(|t| foreign.contains(t)) {
+                let list: Vec<String> = foreign.iter().map(|f| format!("--{f}")).collect();
+                let (verb, list) = match list.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => ("apply", format!("{} and {last}", rest.join(", "))),
+                    _ => ("applies", list.join("")),
+                };
+                return Err(Error::Usage(format!("{list} {verb} to --model {} only", other.name())));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fit the model `spec` describes on `words`, with the vocabulary `vocab` (that of all
+/// the words, when fitting on a split, so that other splits can be scored).
+///
+/// ```
+/// use makemore::{LanguageModel, ModelSpec, Vocab, WordList, fit};
+/// let words = WordList::parse("emma\nava", "names")?;
+/// let vocab = Vocab::from_words(&words)?;
+/// let model = fit(&ModelSpec::default().with_context_len(2), &words, &vocab)?;
+/// assert_eq!((model.kind(), model.context_len()), ("counts", 2));
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn fit(spec: &ModelSpec, words: &WordList, vocab: &Vocab) -> Result<Box<dyn LanguageModel>> {
+    fit_with(spec, words, vocab, |_, _| {})
+}
+
+/// [`fit`], calling `on_step(step, loss)` after each training step.
+///
+/// ```
+/// use makemore::{ModelSpec, NeuralConfig, TrainConfig, Vocab, WordList, fit_with};
+/// let words = WordList::parse("emma\nava", "names")?;
+/// let cfg = NeuralConfig { train: TrainConfig { steps: 5, ..TrainConfig::DEFAULT }, ..Default::default() };
+/// let mut losses = Vec::new();
+/// fit_with(&ModelSpec::Neural(cfg), &words, &Vocab::from_words(&words)?, |_, loss| losses.push(loss))?;
+/// assert_eq!(losses.len(), 5);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn fit_with(
+    spec: &ModelSpec,
+    words: &WordList,
+    vocab: &Vocab,
+    mut on_step: impl FnMut(usize, f32),
+) -> Result<Box<dyn LanguageModel>> {
+    spec.validate()?;
+    spec.fit_dyn(words, vocab, &mut on_step)
+}

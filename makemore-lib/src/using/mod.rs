@@ -1,0 +1,8 @@
+//! Using any model through [`LanguageModel`](crate::LanguageModel): sampling words
+//! ([`sample`]), scoring a word list ([`eval`]), and tuning a kind's hyper-parameter on a
+//! dev split ([`tune`]); and a progress bar for long training ([`progress`]).
+
+pub mod eval;
+pub mod progress;
+pub mod sample;
+pub mod tune;
