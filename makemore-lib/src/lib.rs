@@ -52,7 +52,7 @@
 // The folders are private: every public item has one path, `makemore::Item`.
 mod allocator;
 /// Checking a notebook's numbers against PyTorch's, one line each: `check::close(got, want,
-/// Bound::…)`, the bounds named after their computation.
+/// Bound::…)`. Under everything, like `error`: it uses only tch.
 pub mod check;
 mod counting;
 mod data;
@@ -60,7 +60,8 @@ mod drawing;
 mod error;
 mod item;
 mod models;
-/// PyTorch's reference numbers for the notebooks' checks, read from the project's fixtures.
+/// PyTorch's reference numbers for the notebooks' checks, read from the project's fixtures
+/// (uses only `check` and `error`).
 pub mod reference;
 mod rng;
 mod using;
