@@ -88,7 +88,6 @@ pub use drawing::heatmap::{CellText, Heatmap, MAX_HEATMAP_SIDE};
 pub use drawing::plot;
 pub use error::{Error, Result};
 pub use item::Item;
-pub use reference::Reference;
 pub use models::ExactGradient;
 pub use models::counts::{
     CountsModel, DEFAULT_SMOOTHING, NgramConfig, NgramModel, SMOOTHING_RANGE, normalize_rows,
@@ -105,6 +104,7 @@ pub use models::registry::{ModelSpec, fit, fit_with};
 pub use models::stored::{
     FORMAT as MODEL_FORMAT, MAX_MODEL_BYTES, Stored, StoredData, StoredFile, StoredTensor, VERSION as MODEL_VERSION,
 };
+pub use reference::Reference;
 pub use rng::{LECTURE_SEED, parse_seed, seed};
 /// The `tch` crate this library is built on, for notebooks and examples.
 pub use tch;

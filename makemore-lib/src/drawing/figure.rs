@@ -9,9 +9,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::drawing::explorer::escape_html;
 use crate::drawing::plot::{FONT, blues, encode_png, register_embedded_font, save_figure};
 use crate::error::{Error, Result};
-use crate::drawing::explorer::escape_html;
 use crate::models::kind::{LanguageModel, check_bigram};
 use crate::using::tune::Tuning;
 
