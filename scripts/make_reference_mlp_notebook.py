@@ -1,7 +1,7 @@
 """PyTorch 2.13's numbers for the exercises of the lecture-2 notebook (notebooks/part2_mlp.ipynb),
 which the lecture's own reference (scripts/make_reference_mlp.py: the lecture's steps and its final
-model) does not hold: E01's tuning runs, E02's training from a small initialization, E03's direct
-connections, and the video's first loss on the first 32 examples.
+model) does not hold: E01's tuning runs, E02's training from a small initialization and E03's direct
+connections.
 
     scripts/pytorch-python.sh scripts/make_reference_mlp_notebook.py [WORDS.txt OUT.json]   # or make reference
 
@@ -100,19 +100,6 @@ def e03(words, stoi, V):
                 'dev': F.cross_entropy(logits(Xdev), Ydev).item()}
 
 
-def first32(words, stoi, V):
-    """The video's first loss: the small network on the first five words' 32 examples."""
-    X, Y = build_dataset(words[:5], stoi)
-    g = torch.Generator().manual_seed(SEED)
-    net = Mlp(V, 2, 100, g)
-    with torch.no_grad():
-        logits = net.logits(X)
-        counts = logits.exp()
-        prob = counts / counts.sum(1, keepdims=True)
-        return {'n': X.shape[0], 'loss_manual': -prob[torch.arange(32), Y].log().mean().item(),
-                'loss_cross_entropy': F.cross_entropy(logits, Y).item()}
-
-
 def main(args):
     words_path = args[0] if args else os.path.join(ROOT, 'data', 'names.txt')
     out_path = args[1] if len(args) > 1 else os.path.join(FIXTURES, vendor_dir(cpu_info()['vendor_id']),
@@ -123,7 +110,6 @@ def main(args):
     stoi['.'] = 0
     V = len(stoi)
     out = provenance()
-    out['first32'] = first32(words, stoi, V)
     out['e02'] = e02(words, stoi, V)
     out['e03'] = e03(words, stoi, V)
     out['e01'] = e01(words, stoi, V)
