@@ -22,4 +22,6 @@ step "PyTorch $version: lecture 2, the MLP's 200,000 steps on names.txt and acce
 "$python" scripts/make_reference_mlp.py
 step "CPython's shuffles for the train/dev/test split"
 "$python" scripts/make_shuffle_reference.py
+step "PyTorch $version: the lecture-2 notebook's exercises (E01's five 200,000-step tries, E03; tens of minutes)"
+"$python" scripts/make_reference_mlp_notebook.py
 ok "reference fixtures written (see the paths above; compare with: git diff --stat)"

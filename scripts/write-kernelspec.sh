@@ -3,7 +3,10 @@
 # (.venv/share/jupyter/kernels/NAME), where Jupyter run from .venv finds it with no
 # variables and nothing is written to the user's home. Its `env` gives the kernel the
 # same libtorch the cargo build uses (notebooks/evcxr.toml keeps the kernel's build
-# folder, so that `:dep` compiles tch once).
+# folder, so that `:dep` compiles tch once). OMP_WAIT_POLICY=PASSIVE: libtorch's OpenMP
+# threads sleep instead of spinning while they wait; on a busy machine spinning threads made
+# each training step of lecture 2 thirty times slower (26 ms against 0.9 ms), with the same
+# numbers either way.
 #
 # The folder is deliberately not called `rust`: evcxr rewrites a `rust` kernelspec whose
 # version.txt it does not recognise, dropping `env`.
@@ -27,6 +30,7 @@ cat > "$dir/kernel.json.tmp" <<JSON
     "LD_LIBRARY_PATH": "$libtorch/lib",
     "VIRTUAL_ENV": "$root/.venv",
     "RUST_BACKTRACE": "0",
+    "OMP_WAIT_POLICY": "PASSIVE",
     "PATH": "$root/.venv/bin:$HOME/.cargo/bin:/usr/local/bin:/usr/bin:/bin"
   }
 }

@@ -60,6 +60,9 @@ mod drawing;
 mod error;
 mod item;
 mod models;
+/// PyTorch's reference numbers for the notebooks' checks, read from the project's fixtures
+/// (uses only `check` and `error`).
+pub mod reference;
 mod rng;
 mod using;
 
@@ -99,6 +102,7 @@ pub use models::registry::{ModelSpec, fit, fit_with};
 pub use models::stored::{
     FORMAT as MODEL_FORMAT, MAX_MODEL_BYTES, Stored, StoredData, StoredFile, StoredTensor, VERSION as MODEL_VERSION,
 };
+pub use reference::Reference;
 pub use rng::{LECTURE_SEED, parse_seed, seed};
 /// The `tch` crate this library is built on, for notebooks and examples.
 pub use tch;

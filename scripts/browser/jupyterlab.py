@@ -17,7 +17,10 @@ check:
   - with --hover NAME (default: part1_bigrams.ipynb): the bigram heatmap is an inline
     <svg>; hovering its n -> . cell shows a tooltip (<title>) holding 6763 and changes the
     cell's style (a CSS :hover rule). A heatmap drawn through an <img> fails: it has no
-    tooltips at all.
+    tooltips at all;
+  - for each text in the notebook's metadata makemore_check.hover_tooltips (e.g. "q: (",
+    a point of the lecture-2 embedding scatter): some inline <svg> has a shape whose
+    <title> starts with it; hovering that shape shows that tooltip and changes its style.
 
 It writes a screenshot of the whole notebook to DIR/NAME.png (default out/jupyterlab),
 never saves a notebook (the server refuses saves; the files are compared before and
@@ -263,6 +266,19 @@ INFO_JS = """() => {
 }"""
 
 
+def hover_marked(page):
+    """Move the pointer onto the marked element: its styles before and during, and the
+    tooltip the browser shows there."""
+    page.locator("[data-jupyterlab-test-hover]").scroll_into_view_if_needed()
+    page.mouse.move(5, 5)
+    time.sleep(0.3)
+    before = page.evaluate(HOVER_STYLE_JS)
+    page.mouse.move(before["x"], before["y"])
+    time.sleep(0.4)
+    during = page.evaluate(HOVER_STYLE_JS)
+    return before, during, page.evaluate(TOOLTIP_JS, [during["x"], during["y"]])
+
+
 def hover_check(page):
     """Problems with hovering the heatmap's n -> . cell (empty if it works)."""
     found = page.evaluate(FIND_HEATMAP_JS, [HOVER_FROM, HOVER_TO, HOVER_COUNT])
@@ -274,15 +290,8 @@ def hover_check(page):
         ]
     if found["kind"] == "none":
         return [f"no heatmap found: no output with a {HOVER_FROM}{HOVER_TO} cell or a <title> holding {HOVER_COUNT}"]
-    page.locator("[data-jupyterlab-test-hover]").scroll_into_view_if_needed()
-    page.mouse.move(5, 5)
-    time.sleep(0.3)
-    before = page.evaluate(HOVER_STYLE_JS)
-    page.mouse.move(before["x"], before["y"])
-    time.sleep(0.4)
-    during = page.evaluate(HOVER_STYLE_JS)
+    before, during, tip = hover_marked(page)
     problems = []
-    tip = page.evaluate(TOOLTIP_JS, [during["x"], during["y"]])
     if not tip["tooltip"] or HOVER_COUNT not in tip["tooltip"]:
         problems.append(
             f"hovering the {HOVER_FROM}{HOVER_TO} cell shows tooltip {tip['tooltip']!r} (element under the "
@@ -302,6 +311,33 @@ def hover_check(page):
             + ", ".join(f"{k} {a} -> {b}" for k, (a, b) in changed.items()),
             file=sys.stderr,
         )
+    page.mouse.move(5, 5)
+    return problems
+
+
+# Mark the shape whose <title> starts with a text (a scatter point's tooltip, say).
+FIND_TOOLTIP_JS = """(prefix) => {
+  const titles = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output svg title')];
+  const title = titles.find(t => t.textContent.startsWith(prefix));
+  if (!title) return false;
+  document.querySelectorAll('[data-jupyterlab-test-hover]').forEach(e => e.removeAttribute('data-jupyterlab-test-hover'));
+  title.parentElement.setAttribute('data-jupyterlab-test-hover', '1');
+  return true;
+}"""
+
+
+def tooltip_check(page, prefix):
+    """Problems with hovering the shape whose tooltip starts with `prefix` (empty if it works)."""
+    if not page.evaluate(FIND_TOOLTIP_JS, prefix):
+        return [f"no inline <svg> shape has a tooltip starting with {prefix!r} (metadata makemore_check.hover_tooltips)"]
+    before, during, tip = hover_marked(page)
+    problems = []
+    if not (tip["tooltip"] or "").startswith(prefix):
+        problems.append(f"hovering the shape titled {prefix!r}... shows tooltip {tip['tooltip']!r} (under the pointer: <{tip['top']}>)")
+    if not any(before["style"][k] != v for k, v in during["style"].items()):
+        problems.append(f"hovering the shape titled {prefix!r}... changes none of its styles (no CSS :hover highlight)")
+    if not problems:
+        print(f"    hover: tooltip {tip['tooltip']!r}", file=sys.stderr)
     page.mouse.move(5, 5)
     return problems
 
@@ -330,7 +366,9 @@ def run_notebook(browser, lab, path, out_dir, hover, timeout, kernel=KERNEL_DISP
     """Open one notebook, run all cells, check. Returns (problems, seconds)."""
     rel = os.path.relpath(os.path.abspath(path), ROOT)
     with open(path, encoding="utf-8") as f:
-        n_code = sum(1 for c in json.load(f)["cells"] if c["cell_type"] == "code")
+        nb = json.load(f)
+    n_code = sum(1 for c in nb["cells"] if c["cell_type"] == "code")
+    tooltips = nb.get("metadata", {}).get("makemore_check", {}).get("hover_tooltips", [])
     name = os.path.splitext(os.path.basename(path))[0]
     problems = []
     context = browser.new_context(viewport=VIEWPORT)
@@ -420,6 +458,8 @@ def run_notebook(browser, lab, path, out_dir, hover, timeout, kernel=KERNEL_DISP
             problems.append(f"the kernel sent {log.figures} figures, the page shows {len(shown['figures'])}")
         if hover:
             problems += hover_check(page)
+        for prefix in tooltips:
+            problems += tooltip_check(page, prefix)
         for err in page_errors:
             problems.append(f"JavaScript error in the page: {err[:300]}")
         screenshot(page, os.path.join(out_dir, name + ".png"))

@@ -67,11 +67,13 @@ pub fn base64(bytes: &[u8]) -> String {
 }
 
 /// CSS for inline figures: show the SVG, hide the PNG fallback, and light up heatmap
-/// cells (the transparent rectangles that carry the tooltips) under the pointer.
+/// cells and scatter points (the transparent shapes that carry the tooltips) under the
+/// pointer.
 const FIGURE_CSS: &str = ".makemore-figure .makemore-svg{display:block!important}\
 .makemore-figure .makemore-png{display:none!important}\
 .makemore-figure svg{display:block;width:100%;height:auto}\
-.makemore-figure rect[fill-opacity=\"0\"]:hover{fill:#ff9800;fill-opacity:.35;stroke:#e65100;stroke-width:2}";
+.makemore-figure rect[fill-opacity=\"0\"]:hover{fill:#ff9800;fill-opacity:.35;stroke:#e65100;stroke-width:2}\
+.makemore-figure circle[fill-opacity=\"0\"]:hover{fill:#ff9800;fill-opacity:.45;stroke:#e65100;stroke-width:2}";
 
 /// An SVG figure as an HTML fragment for a notebook: the SVG inline, as wide as the
 /// output area but never wider than drawn, with its aspect ratio kept (through its

@@ -1,11 +1,15 @@
-//! Small line and bar charts: the training loss curve, what follows one character, and
-//! train/dev loss against a tuned strength. SVG or PNG, inline on the evcxr kernel.
+//! Small charts: the training loss curve, what follows one character, train/dev loss
+//! against a tuned strength, a line of y against x (a learning-rate search, a loss curve
+//! in log10) and a labelled scatter with hover (a 2-D embedding). SVG or PNG, inline on
+//! the evcxr kernel.
 
 use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::drawing::explorer::escape_html;
 use crate::drawing::plot::{FONT, blues, encode_png, register_embedded_font, save_figure};
 use crate::error::{Error, Result};
 use crate::models::kind::{LanguageModel, check_bigram};
@@ -13,6 +17,10 @@ use crate::using::tune::Tuning;
 
 const WIDTH: u32 = 720;
 const HEIGHT: u32 = 320;
+/// A scatter is square, so that distances read the same both ways.
+const SCATTER_SIDE: u32 = 560;
+/// The radius of a scatter's points, in pixels: room for one character.
+const POINT_RADIUS: u32 = 13;
 
 /// What a figure shows: the data, kept so that it can be drawn to any backend.
 #[derive(Debug, Clone)]
@@ -20,6 +28,16 @@ enum Chart {
     Losses { losses: Vec<f32>, title: String },
     Bars { labels: Vec<char>, probs: Vec<f64>, title: String },
     Tuning { values: Vec<f64>, train: Vec<f64>, dev: Vec<f64>, best: usize, what: String },
+    Line { xs: Vec<f64>, ys: Vec<f64>, title: String, x_desc: String, y_desc: String },
+    Scatter { xs: Vec<f64>, ys: Vec<f64>, labels: Vec<String>, title: String },
+}
+
+/// A tooltip over a scatter's point: the SVG gets an invisible circle there with a
+/// `<title>` (plotters has no element for this).
+struct Tip {
+    x: i32,
+    y: i32,
+    text: String,
 }
 
 /// A chart, drawn to SVG or PNG on demand.
@@ -101,9 +119,60 @@ impl Figure {
         })
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+    /// A line chart of `ys` against `xs`: a learning-rate search (loss against the
+    /// exponent of the rate), a loss curve in log10 against the step.
+    ///
+    /// A curve of many more points than the figure is wide (200,000 steps) is drawn as the
+    /// lowest and highest value of each pixel column, in order: the band that a line
+    /// through every point paints, in an SVG of a few thousand points.
+    ///
+    /// ```
+    /// let fig = makemore::Figure::line(&[-3.0, -2.0, -1.0], &[3.1, 2.6, 2.9], "lr search", "log10 lr", "loss")?;
+    /// assert!(fig.svg()?.contains("log10 lr"));
+    /// assert!(makemore::Figure::line(&[1.0], &[1.0, 2.0], "t", "x", "y").is_err());
+    /// assert!(makemore::Figure::line(&[1.0], &[f64::INFINITY], "t", "x", "y").is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn line(xs: &[f64], ys: &[f64], title: &str, x_desc: &str, y_desc: &str) -> Result<Figure> {
+        check_points(xs, ys, "a line chart")?;
+        let (xs, ys) = column_envelope(xs, ys, 2 * WIDTH as usize);
+        Ok(Figure { chart: Chart::Line { xs, ys, title: title.into(), x_desc: x_desc.into(), y_desc: y_desc.into() } })
+    }
+
+    /// Points at (`xs[i]`, `ys[i]`), each a disc carrying its label: a 2-D embedding,
+    /// one character a point. In the SVG, hovering a point shows its label and
+    /// coordinates (and highlights it).
+    ///
+    /// ```
+    /// let labels = ["a".to_string(), "q".to_string()];
+    /// let fig = makemore::Figure::scatter(&[0.5, -1.25], &[1.0, 2.0], &labels, "embedding")?;
+    /// assert!(fig.svg()?.contains("<title>q: (-1.2500, 2.0000)</title>"));
+    /// assert!(makemore::Figure::scatter(&[0.5], &[1.0], &labels, "embedding").is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn scatter(xs: &[f64], ys: &[f64], labels: &[String], title: &str) -> Result<Figure> {
+        check_points(xs, ys, "a scatter")?;
+        if labels.len() != xs.len() {
+            return Err(Error::Draw(format!("{} labels for {} points", labels.len(), xs.len())));
+        }
+        Ok(Figure {
+            chart: Chart::Scatter { xs: xs.to_vec(), ys: ys.to_vec(), labels: labels.to_vec(), title: title.into() },
+        })
+    }
+
+    /// The figure's size in pixels.
+    fn size(&self) -> (u32, u32) {
+        match self.chart {
+            Chart::Scatter { .. } => (SCATTER_SIDE, SCATTER_SIDE),
+            _ => (WIDTH, HEIGHT),
+        }
+    }
+
+    /// Draw the chart; the tooltips it wants over its points (a scatter's), in pixels.
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<Vec<Tip>> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Draw(e.to_string());
         area.fill(&WHITE).map_err(err)?;
+        let mut tips = Vec::new();
         match &self.chart {
             Chart::Losses { losses, title } => {
                 let lo = losses.iter().copied().fold(f32::INFINITY, f32::min) as f64;
@@ -184,8 +253,58 @@ impl Figure {
                 chart.draw_series([Circle::new(chosen, 7, RGBColor(0xcb, 0x18, 0x1d).stroke_width(2))]).map_err(err)?;
                 chart.configure_series_labels().border_style(BLACK).background_style(WHITE).draw().map_err(err)?;
             }
+            Chart::Line { xs, ys, title, x_desc, y_desc } => {
+                let (x0, x1) = padded(xs, 0.0);
+                let (y0, y1) = padded(ys, 0.05);
+                let mut chart = ChartBuilder::on(area)
+                    .caption(title, (FONT, 18))
+                    .margin(12)
+                    .x_label_area_size(32)
+                    .y_label_area_size(52)
+                    .build_cartesian_2d(x0..x1, y0..y1)
+                    .map_err(err)?;
+                // steps are whole numbers: label them so (20000, not 20000.0)
+                let whole = xs.iter().all(|x| x.fract() == 0.0);
+                let label = |x: &f64| if whole { format!("{x:.0}") } else { format!("{x}") };
+                chart
+                    .configure_mesh()
+                    .x_desc(x_desc)
+                    .y_desc(y_desc)
+                    .x_label_formatter(&label)
+                    .light_line_style(WHITE)
+                    .draw()
+                    .map_err(err)?;
+                let points = xs.iter().copied().zip(ys.iter().copied());
+                chart.draw_series(LineSeries::new(points, blues(0.8).stroke_width(1))).map_err(err)?;
+            }
+            Chart::Scatter { xs, ys, labels, title } => {
+                let (x0, x1) = padded(xs, 0.08);
+                let (y0, y1) = padded(ys, 0.08);
+                let mut chart = ChartBuilder::on(area)
+                    .caption(title, (FONT, 18))
+                    .margin(12)
+                    .x_label_area_size(32)
+                    .y_label_area_size(48)
+                    .build_cartesian_2d(x0..x1, y0..y1)
+                    .map_err(err)?;
+                // ticks like 0.2 (not 0.20000000001) and 0 (not -0.0)
+                let tick = |v: &f64| format!("{:.1}", if v.abs() < 1e-9 { 0.0 } else { *v });
+                chart.configure_mesh().x_label_formatter(&tick).y_label_formatter(&tick).draw().map_err(err)?;
+                let disc = blues(0.75).filled();
+                let text =
+                    TextStyle::from((FONT, 15).into_font()).color(&WHITE).pos(Pos::new(HPos::Center, VPos::Center));
+                for ((&x, &y), label) in xs.iter().zip(ys).zip(labels) {
+                    let point = EmptyElement::at((x, y))
+                        + Circle::new((0, 0), POINT_RADIUS, disc)
+                        + Text::new(label.clone(), (0, 0), text.clone());
+                    chart.plotting_area().draw(&point).map_err(err)?;
+                    let (px, py) = chart.backend_coord(&(x, y));
+                    tips.push(Tip { x: px, y: py, text: format!("{label}: ({x:.4}, {y:.4})") });
+                }
+            }
         }
-        area.present().map_err(err)
+        area.present().map_err(err)?;
+        Ok(tips)
     }
 
     /// The chart as SVG text.
@@ -198,8 +317,8 @@ impl Figure {
     pub fn svg(&self) -> Result<String> {
         register_embedded_font();
         let mut svg = String::new();
-        self.draw(&SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area())?;
-        Ok(svg)
+        let tips = self.draw(&SVGBackend::with_string(&mut svg, self.size()).into_drawing_area())?;
+        Ok(add_tooltips(svg, &tips))
     }
 
     /// The chart as PNG bytes (text drawn with the embedded font).
@@ -211,9 +330,10 @@ impl Figure {
     /// ```
     pub fn png(&self) -> Result<Vec<u8>> {
         register_embedded_font();
-        let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-        self.draw(&BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area())?;
-        encode_png(&rgb, WIDTH, HEIGHT)
+        let (w, h) = self.size();
+        let mut rgb = vec![0u8; (w * h * 3) as usize];
+        self.draw(&BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area())?;
+        encode_png(&rgb, w, h)
     }
 
     /// Write the chart to `.svg` or `.png`, atomically.
@@ -235,5 +355,106 @@ impl Figure {
     /// ```
     pub fn evcxr_display(&self) {
         crate::drawing::display::show_figure(self.svg(), self.png());
+    }
+}
+
+/// Refuse points a chart cannot draw: no points, unequal lengths, a value that is not finite.
+fn check_points(xs: &[f64], ys: &[f64], what: &str) -> Result<()> {
+    if xs.is_empty() || xs.len() != ys.len() {
+        return Err(Error::Draw(format!(
+            "{what} needs as many x as y values, at least one ({} and {})",
+            xs.len(),
+            ys.len()
+        )));
+    }
+    if xs.iter().chain(ys).any(|v| !v.is_finite()) {
+        return Err(Error::Draw(format!("{what} needs finite values")));
+    }
+    Ok(())
+}
+
+/// The range of `values`, widened by `pad` of its width on each side (never empty).
+fn padded(values: &[f64], pad: f64) -> (f64, f64) {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((hi - lo) * pad).max(1e-3);
+    (lo - pad, hi + pad)
+}
+
+/// For a curve of more than `columns` points with increasing x: each of `columns` equal
+/// slices of the x range as its lowest and highest point, in the order they come (the
+/// band a line through every point paints). Other curves are returned as they are.
+fn column_envelope(xs: &[f64], ys: &[f64], columns: usize) -> (Vec<f64>, Vec<f64>) {
+    let increasing = xs.windows(2).all(|w| w[0] <= w[1]);
+    if xs.len() <= 2 * columns || !increasing {
+        return (xs.to_vec(), ys.to_vec());
+    }
+    let (x0, x1) = (xs[0], xs[xs.len() - 1]);
+    let column = |x: f64| (((x - x0) / (x1 - x0) * columns as f64) as usize).min(columns - 1);
+    let (mut out_x, mut out_y) = (Vec::new(), Vec::new());
+    let mut start = 0;
+    while start < xs.len() {
+        let c = column(xs[start]);
+        let end = start + xs[start..].iter().take_while(|&&x| column(x) == c).count();
+        let slice = start..end;
+        let lo = slice.clone().min_by(|&a, &b| ys[a].total_cmp(&ys[b])).unwrap_or(start);
+        let hi = slice.max_by(|&a, &b| ys[a].total_cmp(&ys[b])).unwrap_or(start);
+        for k in if lo <= hi { [lo, hi] } else { [hi, lo] } {
+            out_x.push(xs[k]);
+            out_y.push(ys[k]);
+        }
+        start = end;
+    }
+    (out_x, out_y)
+}
+
+/// Invisible circles over a scatter's points, each with a `<title>`: the browser shows
+/// it on hover, and the notebook's style sheet highlights the circle.
+fn add_tooltips(svg: String, tips: &[Tip]) -> String {
+    if tips.is_empty() {
+        return svg;
+    }
+    let mut circles = String::new();
+    for Tip { x, y, text } in tips {
+        circles.push_str(&format!(
+            "<circle cx=\"{x}\" cy=\"{y}\" r=\"{POINT_RADIUS}\" fill-opacity=\"0\"><title>{}</title></circle>\n",
+            escape_html(text)
+        ));
+    }
+    match svg.rfind("</svg>") {
+        Some(end) => format!("{}{circles}{}", &svg[..end], &svg[end..]),
+        None => svg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_curve_keeps_each_columns_lowest_and_highest_point() {
+        let xs: Vec<f64> = (0..10_000).map(f64::from).collect();
+        let ys: Vec<f64> = xs.iter().map(|x| if x % 7.0 == 0.0 { 5.0 } else { (x / 1000.0).sin() }).collect();
+        let (ex, ey) = column_envelope(&xs, &ys, 100);
+        assert_eq!((ex.len(), ey.len()), (200, 200));
+        assert!(ex.windows(2).all(|w| w[0] <= w[1]), "in the order of x");
+        let top = ys.iter().copied().fold(f64::MIN, f64::max);
+        let bottom = ys.iter().copied().fold(f64::MAX, f64::min);
+        assert_eq!(ey.iter().copied().fold(f64::MIN, f64::max), top);
+        assert_eq!(ey.iter().copied().fold(f64::MAX, f64::min), bottom);
+        // a short curve, or one whose x goes back, is drawn point for point
+        assert_eq!(column_envelope(&xs[..150], &ys[..150], 100).0.len(), 150);
+        assert_eq!(column_envelope(&[2.0, 1.0, 3.0], &[1.0, 2.0, 3.0], 1).0, [2.0, 1.0, 3.0]);
+    }
+
+    #[test]
+    fn every_scatter_point_gets_a_tooltip_at_its_disc() {
+        let labels: Vec<String> = ["a", "<", "q"].iter().map(|s| s.to_string()).collect();
+        let fig = Figure::scatter(&[0.0, 1.0, 2.0], &[0.0, 1.0, 0.5], &labels, "e").unwrap();
+        let svg = fig.svg().unwrap();
+        assert_eq!(svg.matches("fill-opacity=\"0\"><title>").count(), 3);
+        assert!(svg.contains("<title>&lt;: (1.0000, 1.0000)</title>"), "escaped");
+        assert!(svg.trim_end().ends_with("</svg>"));
+        assert!(fig.png().unwrap().starts_with(b"\x89PNG"));
     }
 }

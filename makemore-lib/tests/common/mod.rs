@@ -28,16 +28,7 @@ pub fn names_txt() -> PathBuf {
 /// This machine's CPU vendor as the fixture folders name it: `intel`, `amd`, or the
 /// lower-cased `vendor_id` of /proc/cpuinfo (the same rule as scripts/make_reference.py).
 pub fn machine_vendor() -> String {
-    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let id = info
-        .lines()
-        .find_map(|l| l.strip_prefix("vendor_id").map(|v| v.trim_start_matches([' ', '\t', ':']).trim().to_string()))
-        .unwrap_or_else(|| "unknown".into());
-    match id.as_str() {
-        "GenuineIntel" => "intel".into(),
-        "AuthenticAMD" => "amd".into(),
-        other => other.to_lowercase(),
-    }
+    makemore::reference::machine_vendor()
 }
 
 /// Every reference set present for `name` (e.g. "names-reference.json"), one per CPU
