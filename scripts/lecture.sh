@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: the bigram lecture end to end on data/names.txt, with the CLI, then the
+# The main job: the bigram lecture (and lecture 2's MLP) end to end on data/names.txt, with the CLI, then the
 # notebooks executed headless. (Run scripts/setup.sh first; `make lecture` does both.)
 # Outputs go to out/.
 #
@@ -28,13 +28,18 @@ step "20 names from the network: almost the same as from the counts"
 "$mm" sample --model out/neural.safetensors --num 20
 "$mm" eval --model out/neural.safetensors --input "$data"
 
+step "Lecture 2: the MLP (context 3, embedding 10, hidden 200; 200,000 minibatch steps) on CPython's 80/10/10 split"
+"$mm" train --input "$data" --model mlp --split 80/10/10 --out out/mlp.safetensors
+step "20 names from the MLP"
+"$mm" sample --model out/mlp.safetensors --num 20
+
 step "the lecture's figure"
 "$mm" heatmap --input "$data" --out out/bigram-counts.png
 "$mm" heatmap --input "$data" --out out/bigram-counts.svg
 step "the interactive explorer: open out/bigram-explorer.html in a browser (hover, click a row, smoothing, sampling)"
 "$mm" heatmap --input "$data" --out out/bigram-explorer.html
 if [ -n "${1:-}" ]; then
-    ok "models, heatmap (out/bigram-counts.png, .svg) and explorer (out/bigram-explorer.html) of $data written to out/"
+    ok "models (counts, neural, mlp), heatmap (out/bigram-counts.png, .svg) and explorer (out/bigram-explorer.html) of $data written to out/"
     exit 0
 fi
 step "the notebooks, executed headless (copies with outputs, and HTML, in out/notebooks/)"
