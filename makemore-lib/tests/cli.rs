@@ -633,7 +633,7 @@ fn word_lists_as_users_have_them() {
 fn model_kinds_and_model_files_are_told_apart() {
     let dir = Dir::new();
     let list = dir.file("w.txt", b"emma\nava\n");
-    for kind in ["counts", "neural"] {
+    for kind in ["counts", "neural", "mlp"] {
         bad_value(
             &["sample", "--model", kind],
             &format!(
@@ -647,7 +647,7 @@ fn model_kinds_and_model_files_are_told_apart() {
     }
     bad_value(
         &["train", "--input", &list, "--model", "m.safetensors", "--out", &dir.arg("m.safetensors")],
-        "invalid --model 'm.safetensors': must be one of counts, neural (train and tune take a model kind; \
+        "invalid --model 'm.safetensors': must be one of counts, neural, mlp (train and tune take a model kind; \
          `makemore sample` and `makemore eval` read model files)",
     );
     // karpathy/makemore's --type is the same flag
