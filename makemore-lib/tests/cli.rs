@@ -647,7 +647,7 @@ fn model_kinds_and_model_files_are_told_apart() {
     }
     bad_value(
         &["train", "--input", &list, "--model", "m.safetensors", "--out", &dir.arg("m.safetensors")],
-        "invalid --model 'm.safetensors': must be one of counts, neural (train and tune take a model kind; \
+        "invalid --model 'm.safetensors': must be one of counts, neural, mlp (train and tune take a model kind; \
          `makemore sample` and `makemore eval` read model files)",
     );
     // karpathy/makemore's --type is the same flag
