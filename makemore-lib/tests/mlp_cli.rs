@@ -82,8 +82,12 @@ fn reproduces_the_reference(list: &'static str, final_bound: f64) {
         let step1 = format!("step      1/200000  loss {:.4}", f64_of(&fin["losses_first1000"][0]));
         assert!(t.log.contains(&step1), "{step1:?} not in {}", tail(&t.log));
         if exact {
-            let last = f64_of(&fin["losses_last100"][99]);
-            assert!(t.log.contains(&format!("step 200000/200000  loss {last:.4}\nfinal loss {last:.4}")), "{}", t.log);
+            // the last minibatch's loss, then the trained model's loss on the train words
+            let (last, train) = (f64_of(&fin["losses_last100"][99]), f64_of(&fin["loss_f64_mean"]["train"]));
+            let end = format!(
+                "step 200000/200000  loss {last:.4}\nfinal loss {train:.4} = nll {train:.4} + regularization 0.0000"
+            );
+            assert!(t.log.contains(&end), "{end:?} not in {}", t.log);
         }
         // sample: the lecture's 20 names with 2147483647 + 10
         let (names, _) = ok(&["sample", "--model", &t.model, "--num", "20", "--seed", "2147483657"]);
@@ -95,12 +99,13 @@ fn reproduces_the_reference(list: &'static str, final_bound: f64) {
         // eval --json on the same split: the examples exactly, the losses within bounds
         let (json, _) = ok(&["eval", "--model", &t.model, "--input", &t.input, "--split", "80/10/10", "--json"]);
         let json: Value = serde_json::from_str(&json).unwrap();
-        assert_eq!((json["model"].as_str(), json["context"].as_u64()), (Some("mlp"), Some(3)));
+        assert_eq!((json["model"]["kind"].as_str(), json["model"]["context"].as_u64()), (Some("mlp"), Some(3)));
         let model = makemore::load_model(&t.model).unwrap();
         let mlp = mlp_of(&*model);
         for (i, part) in ["train", "dev", "test"].into_iter().enumerate() {
-            assert_eq!(json[part]["n"], sizes[i], "{part} examples");
-            let (got, want) = (f64_of(&json[part]["nll"]), f64_of(&fin["loss_f64_mean"][part]));
+            let row = &json["parts"][i];
+            assert_eq!((row["part"].as_str(), &row["ngrams"]), (Some(part), &sizes[i]), "{part} examples");
+            let (got, want) = (f64_of(&row["nll"]), f64_of(&fin["loss_f64_mean"][part]));
             let n = sizes[i].as_u64().unwrap() as usize;
             let (tol, reason) = if exact {
                 // the same parameters; each context's logits from a batch of another shape
