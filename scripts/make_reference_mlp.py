@@ -11,6 +11,12 @@ data/names.txt) and .../<vendor>/accents-mlp.json (tests/fixtures/accents.txt), 
 as in scripts/make_reference.py. Each file records the CPU, torch, its CPU capability
 and thread count.
 
+One libtorch thread, as the Rust side computes the MLP (makemore-lib/src/models/mlp.rs): the
+lecture's tensors are small (32 × 200), so a second thread only adds the cost of waking it at
+every operation (on a 2-core virtual machine, 12 times slower with sleeping threads; 25 ms a step
+with spinning ones on a busy machine), and some kernels split their work by the thread count, so
+one thread everywhere gives the same numbers on a machine of any size.
+
 One change from the lecture, which the Rust side reproduces: the lecture draws its
 minibatches with `torch.randint(0, n, (32,))` from the unseeded global generator, so no
 two runs agree. Here every experiment starts from `g = torch.Generator().manual_seed(
@@ -59,6 +65,8 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_reference  # noqa: E402
 from make_reference import FIXTURES, ROOT, SEED, provenance  # noqa: E402
+
+torch.set_num_threads(1)   # the MLP computes on one thread (see above); recorded in each file
 
 CASES = [
     (os.path.join(ROOT, 'data', 'names.txt'), 'names-mlp.json'),

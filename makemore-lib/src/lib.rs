@@ -94,7 +94,7 @@ pub use models::counts::{
 };
 pub use models::file::{load as load_model, save as save_model};
 pub use models::kind::{LanguageModel, ModelKind, OnStep};
-pub use models::mlp::{MAX_BATCH_CELLS, MAX_PARAMETERS, MAX_STEPS as MLP_MAX_STEPS, Mlp, MlpConfig};
+pub use models::mlp::{MAX_BATCH_CELLS, MAX_PARAMETERS, MAX_STEPS as MLP_MAX_STEPS, Mlp, MlpConfig, on_one_thread};
 pub use models::neural::{
     Examples, MAX_ONE_HOT_CELLS, Method, NeuralConfig, NeuralModel, TrainConfig, descend, forward, nll, one_hot,
 };

@@ -256,7 +256,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("makemore: error: {e:#}");
-            if e.is::<ValueError>() { ExitCode::from(2) } else { ExitCode::FAILURE }
+            // a flag's value, or flags that do not go together: exit 2, like the parser's errors
+            let usage = matches!(e.downcast_ref::<makemore::Error>(), Some(makemore::Error::Usage(_)));
+            if e.is::<ValueError>() || usage { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
 }

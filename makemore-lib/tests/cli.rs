@@ -31,6 +31,13 @@ fn bad_value(args: &[&str], needle: &str) {
     assert_value_error(args, out.status.code(), &String::from_utf8_lossy(&out.stdout), &err, needle);
 }
 
+/// Run and expect a usage error: one line, exit 2 ([`assert_usage_error`]).
+fn bad_usage(args: &[&str], needle: &str) {
+    let out = makemore(args);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_usage_error(args, out.status.code(), &String::from_utf8_lossy(&out.stdout), &err, needle);
+}
+
 /// Run and expect a clean failure ([`assert_clean_failure`]).
 fn fails(args: &[&str], needle: &str) -> String {
     let out = makemore(args);
@@ -206,7 +213,13 @@ fn bad_numbers_in_flags() {
     let out = s(&dir.path("m.safetensors"));
     let with = |model: &str, flag: &str, v: &str, needle: &str| {
         let args = ["train", "--input", &names, "--model", model, "--out", &out, flag, v];
-        if needle.starts_with("invalid --") { bad_value(&args, needle) } else { drop(fails(&args, needle)) }
+        if needle.starts_with("invalid --") {
+            bad_value(&args, needle)
+        } else if needle.contains("--model") {
+            bad_usage(&args, needle)
+        } else {
+            drop(fails(&args, needle))
+        }
     };
     let counts = |flag: &str, v: &str, needle: &str| with("counts", flag, v, needle);
     let neural = |flag: &str, v: &str, needle: &str| with("neural", flag, v, needle);
@@ -215,7 +228,7 @@ fn bad_numbers_in_flags() {
     counts("--smoothing", "inf", "invalid --smoothing inf: must be 0 or from 1e-6 to 1e6");
     counts("--smoothing", "lots", "invalid --smoothing 'lots': invalid float literal");
     counts("--steps", "10", "apply to --model neural only");
-    fails(
+    bad_usage(
         &["train", "--input", &names, "--model", "counts", "--out", &out, "--one-hot"],
         "apply to --model neural only",
     );
@@ -327,7 +340,7 @@ fn bad_output_paths_leave_files_alone() {
     std::fs::remove_file(&link).unwrap();
     std::fs::remove_file(&real).unwrap();
     // the input is never the output
-    fails(&["train", "--input", &names, "--model", "counts", "--out", &names], "is the input file");
+    bad_usage(&["train", "--input", &names, "--model", "counts", "--out", &names], "is the input file");
     assert_eq!(std::fs::read(&names).unwrap(), b"emma\nava\n");
     // a failed run never clobbers an existing output
     let keep = dir.file("keep.safetensors", b"precious");
@@ -655,11 +668,11 @@ fn model_kinds_and_model_files_are_told_apart() {
     ok(&["train", "--input", &list, "--type", "counts", "--out", &model]);
     assert!(ok(&["eval", "--model", &model, "--input", &list]).starts_with("nll "));
     // flags of another kind, in train and in tune
-    fails(
+    bad_usage(
         &["train", "--input", &list, "--model", "counts", "--seed", "1", "--out", &model],
         "apply to --model neural only",
     );
-    fails(
+    bad_usage(
         &["tune", "--input", &list, "--model", "counts", "--seed", "1", "--values", "1"],
         "apply to --model neural only",
     );

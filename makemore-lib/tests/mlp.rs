@@ -206,7 +206,7 @@ fn initial_loss(list: &'static str) {
         let want = &r["final"]["initial_loss"];
         let got: Vec<f64> = start.initial_loss.iter().map(|&x| x as f64).collect();
         let want = [&want["train"], &want["dev"], &want["test"]].map(|x| x.as_f64().unwrap());
-        let (tol, reason) = if bitwise_machine(&r) {
+        let (tol, reason) = if bitwise_machine_mlp(&r) {
             (Tol::Exact, "the same ATen calls on the fixture's machine")
         } else {
             let tol = start.initial_loss_tol[scalar_randn(&r) as usize];
@@ -221,7 +221,7 @@ fn losses_of_the_first_1000_steps(list: &'static str) {
     for r in sets(list) {
         let want = f32s(&r["final"]["losses_first1000"]);
         let got: Vec<f64> = run.losses[..1000].iter().map(|&x| x as f64).collect();
-        if bitwise_machine(&r) {
+        if bitwise_machine_mlp(&r) {
             assert_close("minibatch losses", &got, &want, &Tol::Exact, "the same ATen calls on the fixture's machine");
         } else {
             let reason = "measured divergence under other kernels and thread counts (docs/tolerances.md)";
@@ -229,7 +229,7 @@ fn losses_of_the_first_1000_steps(list: &'static str) {
         }
         // the coarser record of the whole run
         let every: Vec<f64> = run.losses.iter().step_by(100).map(|&x| x as f64).collect();
-        if bitwise_machine(&r) {
+        if bitwise_machine_mlp(&r) {
             assert_close("losses every 100", &every, &f32s(&r["final"]["losses_every_100"]), &Tol::Exact, "same calls");
             let last: Vec<f64> = run.losses[run.losses.len() - 100..].iter().map(|&x| x as f64).collect();
             assert_close("the last 100 losses", &last, &f32s(&r["final"]["losses_last100"]), &Tol::Exact, "same calls");
@@ -255,7 +255,7 @@ fn after_200000_steps(list: &'static str, final_bound: f64) {
         let fin = &r["final"];
         let want = [&fin["loss"]["train"], &fin["loss"]["dev"], &fin["loss"]["test"]].map(|x| x.as_f64().unwrap());
         let got: Vec<f64> = run.loss.iter().map(|&x| x as f64).collect();
-        if bitwise_machine(&r) {
+        if bitwise_machine_mlp(&r) {
             assert_close(
                 "train/dev/test loss",
                 &got,

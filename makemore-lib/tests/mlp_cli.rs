@@ -15,14 +15,9 @@ use common::cli::*;
 use common::*;
 use serde_json::Value;
 
-/// Run the CLI. (OpenMP threads that sleep while they wait: the same numbers, and no
-/// collapse of the 200,000 steps when other work shares the cores.)
+/// Run the CLI (its MLP computes on one libtorch thread, whatever the machine).
 fn makemore(args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_makemore"));
-    if std::env::var_os("OMP_WAIT_POLICY").is_none() {
-        cmd.env("OMP_WAIT_POLICY", "PASSIVE");
-    }
-    cmd.args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_makemore")).args(args).output().unwrap()
 }
 
 fn ok(args: &[&str]) -> (String, String) {
@@ -36,6 +31,12 @@ fn fails(args: &[&str], needle: &str) {
     let out = makemore(args);
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_clean_failure(args, out.status.code(), &stdout, &stderr, needle);
+}
+
+fn bad_usage(args: &[&str], needle: &str) {
+    let out = makemore(args);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_usage_error(args, out.status.code(), &stdout, &stderr, needle);
 }
 
 /// A model trained by the CLI with the lecture's settings, and what training printed.
@@ -74,7 +75,7 @@ fn reproduces_the_reference(list: &'static str, final_bound: f64) {
     for r in reference_sets(&format!("{list}-mlp.json")) {
         let fin = &r["final"];
         let sizes = &r["split"]["sizes"];
-        let exact = bitwise_machine(&r);
+        let exact = bitwise_machine_mlp(&r);
         // what training printed: the examples, every tenth step's loss, the three parts
         let n_train = sizes[0].as_u64().unwrap();
         let first = format!("training on {n_train} 4-grams of {} words ({} tokens)", r["split"]["n1"], r["vocab_size"]);
@@ -138,11 +139,7 @@ fn pytorch_samples_the_clis_names_from_the_file() {
         let t = trained(list);
         for seed in ["2147483657", "7"] {
             let (ours, _) = ok(&["sample", "--model", &t.model, "--num", "20", "--seed", seed]);
-            let mut python = Command::new(script);
-            if std::env::var_os("OMP_WAIT_POLICY").is_none() {
-                python.env("OMP_WAIT_POLICY", "PASSIVE"); // as for makemore, above
-            }
-            let out = python.args([sampler, &t.model, "20", seed]).output().unwrap();
+            let out = Command::new(script).args([sampler, &t.model, "20", seed]).output().unwrap();
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
             assert_eq!(String::from_utf8_lossy(&out.stdout), ours, "{list}, seed {seed}");
         }
@@ -158,9 +155,12 @@ fn wrong_flags_sizes_and_lists_fail_with_one_line() {
         let args = [&["train", "--model", "mlp", "--input", &names, "--out", &out][..], extra].concat();
         fails(&args, needle);
     };
-    train(&["--smoothing", "1"], "--smoothing applies to --model counts only");
-    train(&["--reg", "0.1"], "apply to --model neural only");
-    train(&["--one-hot"], "apply to --model neural only");
+    let other_kind = |extra: &[&str], needle: &str| {
+        bad_usage(&[&["train", "--model", "mlp", "--input", &names, "--out", &out][..], extra].concat(), needle)
+    };
+    other_kind(&["--smoothing", "1"], "--smoothing applies to --model counts only");
+    other_kind(&["--reg", "0.1"], "apply to --model neural only");
+    other_kind(&["--one-hot"], "apply to --model neural only");
     train(&["--context", "0"], "invalid --context '0'");
     train(&["--batch", "0"], "invalid --batch 0");
     train(&["--embedding", "0"], "invalid --embedding 0");
@@ -180,7 +180,7 @@ fn wrong_flags_sizes_and_lists_fail_with_one_line() {
         [("neural", "--hidden"), ("counts", "--batch"), ("neural", "--decay-at"), ("counts", "--embedding")]
     {
         let args = ["train", "--model", model, "--input", &names, "--out", &out, flag, "3"];
-        fails(&args, "apply to --model mlp only");
+        bad_usage(&args, "apply to --model mlp only");
     }
     assert!(!std::path::Path::new(&out).exists());
     // the flags it shares with the neural kind are its own: a short run with them trains

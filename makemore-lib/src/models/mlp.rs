@@ -21,6 +21,14 @@
 //! the same generator after them. (The lecture draws its minibatches from the unseeded
 //! global generator, so its run cannot be repeated; with the minibatches seeded too,
 //! PyTorch and this file agree step for step.)
+//!
+//! The MLP computes on **one libtorch thread** ([`on_one_thread`]), and the project's
+//! PyTorch reference does too (`torch.set_num_threads(1)`). Its tensors are small (a
+//! minibatch is 32 × 200): a second thread only adds the cost of handing it each operation,
+//! which measured on a 2-core virtual machine 12 times slower with sleeping OpenMP threads
+//! and up to 25 ms a step with spinning ones when other work shared the cores. And some
+//! kernels split their work by the thread count, so one thread gives the same numbers on a
+//! machine of any size.
 
 use tch::{Device, Kind, Reduction, Tensor};
 
@@ -47,6 +55,27 @@ pub const MAX_STEPS: usize = 10_000_000;
 /// The largest magnitude a stored parameter may have: products of two stay below 1e30,
 /// and sums of up to 2^26 of them far below float32's 3.4e38, so the logits are finite.
 const MAX_WEIGHT: f32 = 1e15;
+
+/// Run `f` with libtorch on one thread, then give the caller back its thread count. The MLP
+/// does all its work so (see the module's documentation); a notebook or program that writes
+/// the lecture's loop itself calls `tch::set_num_threads(1)` to get the same numbers.
+///
+/// ```
+/// tch::set_num_threads(2);
+/// assert_eq!(makemore::on_one_thread(tch::get_num_threads), 1);
+/// assert_eq!(tch::get_num_threads(), 2);
+/// ```
+pub fn on_one_thread<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(i32);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            tch::set_num_threads(self.0);
+        }
+    }
+    let _restore = Restore(tch::get_num_threads());
+    tch::set_num_threads(1);
+    f()
+}
 
 /// The MLP's hyper-parameters, with the lecture's final values as defaults. Its fields are
 /// the CLI's `--embedding`, `--hidden`, `--batch` and `--decay-at`; `--steps`, `--lr` and
@@ -353,7 +382,7 @@ impl Mlp {
     /// ```
     pub fn loss(&self, examples: &Examples) -> Result<f32> {
         let xs = self.inputs(examples)?;
-        tch::no_grad(|| Ok(self.loss_tensor(&xs, &examples.ys)?.f_double_value(&[])? as f32))
+        on_one_thread(|| tch::no_grad(|| Ok(self.loss_tensor(&xs, &examples.ys)?.f_double_value(&[])? as f32)))
     }
 
     /// The examples' inputs as n × context (a context of 1 gives them as a vector).
@@ -373,6 +402,10 @@ impl Mlp {
     /// `p.data += -lr * p.grad` under `no_grad`. Returns the minibatch's loss (before
     /// the update).
     pub fn step(&mut self, xs: &Tensor, ys: &Tensor, lr: f64) -> Result<f32> {
+        on_one_thread(|| self.step_here(xs, ys, lr))
+    }
+
+    fn step_here(&mut self, xs: &Tensor, ys: &Tensor, lr: f64) -> Result<f32> {
         let loss = self.loss_tensor(xs, ys)?;
         for p in [&mut self.c, &mut self.w1, &mut self.b1, &mut self.w2, &mut self.b2] {
             p.zero_grad();
@@ -437,17 +470,19 @@ impl Mlp {
         let xs = self.inputs(examples)?;
         let n = xs.size()[0];
         let mut losses = Vec::with_capacity(cfg.steps);
-        let mut backprop = Backprop::new(self, &xs, &examples.ys, cfg.batch)?;
-        for k in 0..cfg.steps {
-            let ix = Tensor::f_randint(n, [cfg.batch as i64], (Kind::Int64, Device::Cpu))?;
-            let loss = tch::no_grad(|| backprop.step(&ix, cfg.lr_at(k)))?;
-            if !loss.is_finite() {
-                return Err(Error::Diverged { step: k + 1, loss });
+        on_one_thread(|| {
+            let mut backprop = Backprop::new(self, &xs, &examples.ys, cfg.batch)?;
+            for k in 0..cfg.steps {
+                let ix = Tensor::f_randint(n, [cfg.batch as i64], (Kind::Int64, Device::Cpu))?;
+                let loss = tch::no_grad(|| backprop.step(&ix, cfg.lr_at(k)))?;
+                if !loss.is_finite() {
+                    return Err(Error::Diverged { step: k + 1, loss });
+                }
+                on_step(k, loss);
+                losses.push(loss);
             }
-            on_step(k, loss);
-            losses.push(loss);
-        }
-        Ok(losses)
+            Ok(losses)
+        })
     }
 
     /// The logits of C contexts given as C·context token indices.
@@ -470,10 +505,10 @@ impl LanguageModel for Mlp {
     }
     /// `F.softmax(logits, dim=1)`, as the lecture's sampling loop computes it.
     fn probs(&self, contexts: &[i64]) -> Result<Tensor> {
-        tch::no_grad(|| Ok(self.context_logits(contexts)?.f_softmax(1, Kind::Float)?))
+        on_one_thread(|| tch::no_grad(|| Ok(self.context_logits(contexts)?.f_softmax(1, Kind::Float)?)))
     }
     fn log_probs(&self, contexts: &[i64]) -> Result<Tensor> {
-        tch::no_grad(|| Ok(self.context_logits(contexts)?.f_log_softmax(1, Kind::Float)?))
+        on_one_thread(|| tch::no_grad(|| Ok(self.context_logits(contexts)?.f_log_softmax(1, Kind::Float)?)))
     }
     /// The lecture's tensors `C`, `W1`, `b1`, `W2`, `b2` under its names and shapes (the
     /// biases 1-D), and the sizes as metadata `embedding` and `hidden`: a PyTorch user

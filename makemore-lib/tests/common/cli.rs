@@ -74,6 +74,15 @@ pub fn assert_value_error(args: &[&str], code: Option<i32>, stdout: &str, stderr
     assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
 }
 
+/// Assert a usage error: flags that do not go together (another kind's flag, `--out` the
+/// input file). Exit 2 like a value error, and one line `makemore: error: …` naming them.
+pub fn assert_usage_error(args: &[&str], code: Option<i32>, stdout: &str, stderr: &str, needle: &str) {
+    assert_clean_failure(args, code, stdout, stderr, needle);
+    assert_eq!(code, Some(2), "{args:?}: {stderr}");
+    assert!(stderr.starts_with("makemore: error: "), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+}
+
 /// Assert the one `--json` shape of train, eval and tune (the README's "JSON output"):
 /// exactly these keys, `command`, the model's kind/context/settings/file, and one entry
 /// per part with these names and word counts, each with exactly its five keys.

@@ -197,10 +197,20 @@ pub fn cpu_model() -> Option<String> {
 /// same libtorch thread count, and the same CPU capability (`ATEN_CPU_CAPABILITY` unset
 /// means the best the CPU has, which the fixture recorded)?
 pub fn bitwise_machine(r: &Value) -> bool {
+    bitwise_at(r, tch::get_num_threads())
+}
+
+/// [`bitwise_machine`] for the MLP's fixtures: the MLP computes on one libtorch thread
+/// whatever the caller's count (`makemore::on_one_thread`), as the reference script does.
+pub fn bitwise_machine_mlp(r: &Value) -> bool {
+    bitwise_at(r, 1)
+}
+
+fn bitwise_at(r: &Value, threads: i32) -> bool {
     let capability = std::env::var("ATEN_CPU_CAPABILITY").ok();
     is_native(r)
         && r["cpu_model"].as_str() == cpu_model().as_deref()
-        && r["torch_num_threads"].as_i64() == Some(tch::get_num_threads() as i64)
+        && r["torch_num_threads"].as_i64() == Some(threads as i64)
         && capability.is_none_or(|c| r["torch_cpu_capability"].as_str() == Some(&c.to_uppercase()))
 }
 
