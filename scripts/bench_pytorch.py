@@ -147,6 +147,13 @@ timed("mlp: 1000 steps", 5, lambda: mlp(1000))
 t = time.perf_counter()
 mlp(200_000)
 print(json.dumps({"case": "mlp: 200000 steps, the lecture's run", "seconds": time.perf_counter() - t, "runs": 1}), flush=True)
+# the same on one thread, as the project's MLP computes (makemore::on_one_thread)
+torch.set_num_threads(1)
+timed("mlp: 1000 steps, one thread", 5, lambda: mlp(1000))
+t = time.perf_counter()
+mlp(200_000)
+print(json.dumps({"case": "mlp: 200000 steps, one thread", "seconds": time.perf_counter() - t, "runs": 1}), flush=True)
+torch.set_num_threads(2)
 
 timed(
     "start-up: process start to first tensor op",

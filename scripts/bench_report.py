@@ -23,6 +23,8 @@ ROWS = [
     ("sample 10,000 names", "sample 10000: lecture loop", "sample 10000: all words at once"),
     ("MLP: 1,000 minibatch steps", "mlp: 1000 steps", "mlp: 1000 steps"),
     ("MLP: the lecture's 200,000 steps", "mlp: 200000 steps, the lecture's run", "mlp: 200000 steps, the lecture's run"),
+    ("MLP: 1,000 minibatch steps, PyTorch on one thread too", "mlp: 1000 steps, one thread", "mlp: 1000 steps"),
+    ("MLP: 200,000 steps, PyTorch on one thread too", "mlp: 200000 steps, one thread", "mlp: 200000 steps, the lecture's run"),
     ("process start to first tensor op", "start-up: process start to first tensor op", "start-up: process start to first tensor op"),
 ]
 
@@ -101,7 +103,10 @@ def main(rust_path, py_path, md_path, svg_path):
         "losses and weights to ≤ 1e-5 and samples the same 20 names (tests/reference.rs); the batched",
         "sampler draws from the same distribution (chi-square test in tests/sampling.rs) but not the",
         "same words as the one-at-a-time loop. The MLP rows run the lecture's computation with the same",
-        "ATen calls as PyTorch and give its losses bit for bit on one machine (tests/mlp.rs).",
+        "ATen calls as PyTorch and give its losses bit for bit on one machine (tests/mlp.rs). Our MLP",
+        "computes on one libtorch thread (`makemore::on_one_thread`: its tensors are small, and a second",
+        "thread only adds the cost of waking it); PyTorch runs the lecture's loop with its 2 threads, and",
+        "again on one.",
         "",
     ]
     with open(md_path, "w", encoding="utf-8") as f:

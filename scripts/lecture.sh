@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job: the bigram lecture (and lecture 2's MLP) end to end on data/names.txt, with the CLI, then the
-# notebooks executed headless. (Run scripts/setup.sh first; `make lecture` does both.)
+# The main job: the bigram lecture (and lecture 2's MLP) end to end on data/names.txt with the CLI, and
+# the notebooks executed headless beside it. (Run scripts/setup.sh first; `make lecture` does both.)
 # Outputs go to out/.
 #
 #   scripts/lecture.sh [WORDS.txt]    (make lecture WORDS=WORDS.txt)
@@ -14,6 +14,17 @@ mm=target/release/makemore
 mkdir -p out
 data=${1:-data/names.txt}
 [ -f "$data" ] || die "no word list '$data' (give a file with one word per line)"
+
+# The notebooks (without a word list of your own) run meanwhile, in the background: their first
+# cell builds the kernel's crates, and most of their work is on one core, as is the CLI's.
+notebooks=()
+if [ -z "${1:-}" ]; then
+    log=out/notebooks.log
+    .venv/bin/python scripts/run-notebooks.py notebooks/*.ipynb >"$log" 2>&1 &
+    notebooks=($!)
+    trap 'kill "${notebooks[0]}" 2>/dev/null || true' EXIT   # if the CLI part fails
+    step "the notebooks start in the background (their log: $log); meanwhile, the CLI:"
+fi
 
 step "Part 1: counting bigrams, smoothing 1"
 "$mm" train --input "$data" --model counts --out out/counts.safetensors
@@ -43,6 +54,9 @@ if [ -n "${1:-}" ]; then
     exit 0
 fi
 step "the notebooks, executed headless (copies with outputs, and HTML, in out/notebooks/)"
-.venv/bin/python scripts/run-notebooks.py notebooks/*.ipynb
+status=0
+wait "${notebooks[0]}" || status=$?
+cat "$log"
+[ "$status" = 0 ] || die "a notebook failed (above; the executed copies are in out/notebooks/)"
 ok "models, heatmap (out/bigram-counts.png, .svg), explorer (out/bigram-explorer.html) and the executed notebooks (out/notebooks/) written to out/"
 ok "next: open out/bigram-explorer.html in a browser, and run make lab to work through the notebooks (Run > Run All Cells)"
