@@ -386,7 +386,7 @@ def run_notebook(browser, lab, path, out_dir, hover, timeout, kernel=KERNEL_DISP
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
         # a kernel's first start in an empty build folder compiles evcxr's runtime: minutes
         deadline = time.monotonic() + KERNEL_START_TIMEOUT
-        reloads, next_look = 0, time.monotonic() + PAGE_STUCK_AFTER
+        reloads, restarts, next_look = 0, 0, time.monotonic() + PAGE_STUCK_AFTER
         while True:
             state = page.evaluate(STATE_JS)
             if state["dialogs"]:
@@ -405,6 +405,16 @@ def run_notebook(browser, lab, path, out_dir, hover, timeout, kernel=KERNEL_DISP
                     reloads += 1
                     print(f"    the kernel is idle on the server but not on the page: reloading ({reloads})", file=sys.stderr)
                     page.reload()
+                    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
+                elif server_idle and restarts < 2:
+                    # Seen once on a quiet machine too: reloads did not help. Shut the session
+                    # (and its kernel) down and open the notebook again, with a new kernel.
+                    restarts += 1
+                    reloads = 0
+                    print(f"    still not on the page: a new kernel ({restarts})", file=sys.stderr)
+                    for session in lab.api("GET", "sessions") or []:
+                        lab.api("DELETE", "sessions/" + session["id"])
+                    page.goto(lab.url("lab/tree/" + urllib.parse.quote(rel) + "?reset"))
                     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
             time.sleep(0.25)
         # the file browser off: the notebook gets the page's width (as in the screenshot)
