@@ -5,7 +5,7 @@
 The notebook checks each of its numbers against PyTorch 2.13's. Most come from the fixtures
 that scripts/make_reference.py writes (tests/fixtures/<vendor>/names-reference.json); the
 ones printed here are the notebook's own steps that the fixtures do not hold: the learning
-rate search, the training without regularization, the (regularization, smoothing) table,
+rate search, the trainings without and with regularization, the (regularization, smoothing) table,
 the two trigram networks of E01, and the split and the smoothing search of E02 and E03.
 Each is computed the lecture's way (one-hot, the float32 loss, `W.data += -lr * W.grad`),
 or, where it says so, through the counts (the same loss and gradient, appendix A.1). It
@@ -21,7 +21,10 @@ SEED = 2147483647
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REG_STEPS = 10000
 REG_EARLY = 199
-E01_STEPS = 100
+NOREG_STEPS = 100
+REG_LOOP_STEPS = 100
+LR_SEARCH_STEPS = 5
+E01_STEPS = 25
 E01_LR = 50.0
 CONVERGED_STEPS = 5000
 SMOOTHINGS = [0.001, 0.01, 0.1, 1.0, 10.0]
@@ -75,12 +78,14 @@ def train_one_hot(steps, lr, reg):
     return W.detach(), losses
 
 
-# the learning-rate search: 10 steps from the same W
-out['lr_search_step10'] = {str(lr): train_one_hot(10, lr, 0.0)[1][9] for lr in [0.1, 1.0, 10.0, 50.0]}
+# the learning-rate search: LR_SEARCH_STEPS steps from the same W
+out['lr_search_steps'] = LR_SEARCH_STEPS
+out['lr_search_last'] = {str(lr): train_one_hot(LR_SEARCH_STEPS, lr, 0.0)[1][-1] for lr in [0.1, 1.0, 10.0, 50.0]}
 
-# the first full training: no regularization, 200 steps at lr 50
-W, losses = train_one_hot(200, 50.0, 0.0)
-out['noreg_losses'] = {k: losses[k] for k in [0, 1, 9, 99, 199]}
+# the first full training: no regularization, NOREG_STEPS steps at lr 50
+W, losses = train_one_hot(NOREG_STEPS, 50.0, 0.0)
+out['noreg_steps'] = NOREG_STEPS
+out['noreg_losses'] = {k: losses[k] for k in [0, 1, 9, NOREG_STEPS // 2 - 1, NOREG_STEPS - 1]}
 out['noreg_W0'] = W[0, :3].tolist()
 N = torch.zeros((V, V), dtype=torch.int32)
 N.index_put_((xs, ys), torch.ones(num, dtype=torch.int32), accumulate=True)
@@ -88,6 +93,31 @@ P = N.float()
 P /= P.sum(1, keepdims=True)
 P_net = W.exp() / W.exp().sum(1, keepdims=True)
 out['noreg_gap'] = (P_net - P).abs().max().item()
+
+
+# note 2: the lecture's final loop, with 0.01 * (W**2).mean(), REG_LOOP_STEPS steps at lr 50; then
+# the network's P against the smoothed counts' (N+1), and 20 names sampled from it the lecture's way
+W, losses = train_one_hot(REG_LOOP_STEPS, 50.0, 0.01)
+P_smoothed = (N + 1).float()
+P_smoothed /= P_smoothed.sum(1, keepdims=True)
+P_net = W.exp() / W.exp().sum(1, keepdims=True)
+itos = {i: s for s, i in stoi.items()}
+g = torch.Generator().manual_seed(SEED)
+names = []
+for _ in range(20):
+    name, ix = [], 0
+    while True:
+        logits = F.one_hot(torch.tensor([ix]), num_classes=V).float() @ W
+        p = logits.exp() / logits.exp().sum(1, keepdims=True)
+        ix = torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()
+        name.append(itos[ix])
+        if ix == 0:
+            break
+    names.append(''.join(name))
+out['reg_loop'] = {'steps': REG_LOOP_STEPS,
+                   'losses': {k: losses[k] for k in [0, 1, 9, REG_LOOP_STEPS // 2 - 1, REG_LOOP_STEPS - 1]},
+                   'W0': W[0, :3].tolist(), 'gap_smoothed': (P_net - P_smoothed).abs().max().item(),
+                   'names': names}
 
 
 # (reg, k): the network trained through the counts, and the smoothing with the same data loss
