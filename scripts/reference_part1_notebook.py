@@ -4,9 +4,9 @@
 
 The notebook checks each of its numbers against PyTorch 2.13's. Most come from the fixtures
 that scripts/make_reference.py writes (tests/fixtures/<vendor>/names-reference.json); the
-ones printed here are the notebook's own steps that the fixtures do not hold: the learning
-rate search, the trainings without and with regularization, the (regularization, smoothing) table,
-the two trigram networks of E01, and the split and the smoothing search of E02 and E03.
+ones printed here are the notebook's own steps that the fixtures do not hold: the five steps
+on "emma", the learning rate search, the trainings without and with regularization, the (regularization, smoothing) table,
+the two trigram networks of E01 (and the 54-input one's optimum, by L-BFGS), and the split and the smoothing search of E02 and E03.
 Each is computed the lecture's way (one-hot, the float32 loss, `W.data += -lr * W.grad`),
 or, where it says so, through the counts (the same loss and gradient, appendix A.1). It
 prints JSON.
@@ -77,6 +77,22 @@ def train_one_hot(steps, lr, reg):
         W.data += -lr * W.grad
     return W.detach(), losses
 
+
+# the first five examples ("emma"): five steps of gradient descent at lr 0.1
+xs5, ys5 = bigrams(words[:1])
+xenc5 = F.one_hot(xs5, num_classes=V).float()
+g = torch.Generator().manual_seed(SEED)
+W = torch.randn((V, V), generator=g, requires_grad=True)
+five_losses = []
+for _ in range(5):
+    logits = xenc5 @ W
+    probs = logits.exp() / logits.exp().sum(1, keepdims=True)
+    loss = -probs[torch.arange(5), ys5].log().mean()
+    five_losses.append(loss.item())
+    W.grad = None
+    loss.backward()
+    W.data += -0.1 * W.grad
+out['emma_five_steps'] = five_losses
 
 # the learning-rate search: LR_SEARCH_STEPS steps from the same W
 out['lr_search_steps'] = LR_SEARCH_STEPS
@@ -199,7 +215,33 @@ for name, n_rows, logits_of in [('net54', 2 * V, lambda W: W[:V].unsqueeze(1) + 
         loss.backward()
         W.data += -E01_LR * W.grad
     out['e01_converged'][name] = {k: losses[k] for k in [E01_STEPS - 1, CONVERGED_STEPS - 1]}
+# the 54-input network: gradient descent at lr 50 crawls after a few thousand steps; L-BFGS (in
+# float64, from the same start) finds the optimum of this convex loss
+g = torch.Generator().manual_seed(SEED)
+W = torch.randn((2 * V, V), generator=g, requires_grad=True)
+for _ in range(4 * CONVERGED_STEPS):
+    loss = -(N3 * F.log_softmax(W[:V].unsqueeze(1) + W[V:].unsqueeze(0), 2)).sum() / n3
+    W.grad = None
+    loss.backward()
+    W.data += -E01_LR * W.grad
+out['e01_converged']['net54_gd_longer'] = {'steps': 4 * CONVERGED_STEPS, 'loss': loss.item()}
 N3d = N3.double()
+g = torch.Generator().manual_seed(SEED)
+W = torch.randn((2 * V, V), generator=g).double().requires_grad_(True)
+lbfgs = torch.optim.LBFGS([W], max_iter=5000, tolerance_grad=1e-10, tolerance_change=1e-14, history_size=50,
+                          line_search_fn='strong_wolfe')
+
+
+def net54_loss():
+    lbfgs.zero_grad()
+    loss = -(N3d * F.log_softmax(W[:V].unsqueeze(1) + W[V:].unsqueeze(0), 2)).sum() / n3
+    loss.backward()
+    return loss
+
+
+for _ in range(3):
+    lbfgs.step(net54_loss)
+out['e01_converged']['net54_optimum'] = net54_loss().item()
 out['e01_converged']['trigram_mle'] = (-(N3d * (N3d / N3d.sum(2, keepdim=True)).log()).nan_to_num(0.0).sum() / n3).item()
 
 # E02: the split (torch.randperm with the lecture's seed 42), E03: smoothing on dev
