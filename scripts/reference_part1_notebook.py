@@ -82,17 +82,21 @@ def train_one_hot(steps, lr, reg):
 xs5, ys5 = bigrams(words[:1])
 xenc5 = F.one_hot(xs5, num_classes=V).float()
 g = torch.Generator().manual_seed(SEED)
+one_neuron = (xenc5 @ torch.randn((V, 1), generator=g)).flatten().tolist()
+g = torch.Generator().manual_seed(SEED)
 W = torch.randn((V, V), generator=g, requires_grad=True)
 five_losses = []
-for _ in range(5):
+for step in range(5):
     logits = xenc5 @ W
     probs = logits.exp() / logits.exp().sum(1, keepdims=True)
     loss = -probs[torch.arange(5), ys5].log().mean()
     five_losses.append(loss.item())
     W.grad = None
     loss.backward()
+    if step == 0:
+        probs0, grad0 = probs[0, :3].tolist(), W.grad[0, :3].tolist()
     W.data += -0.1 * W.grad
-out['emma_five_steps'] = five_losses
+out['emma'] = {'one_neuron': one_neuron, 'probs0': probs0, 'grad0': grad0, 'five_losses': five_losses}
 
 # the learning-rate search: LR_SEARCH_STEPS steps from the same W
 out['lr_search_steps'] = LR_SEARCH_STEPS
@@ -131,7 +135,7 @@ for _ in range(20):
             break
     names.append(''.join(name))
 out['reg_loop'] = {'steps': REG_LOOP_STEPS,
-                   'losses': {k: losses[k] for k in [0, 1, 9, REG_LOOP_STEPS // 2 - 1, REG_LOOP_STEPS - 1]},
+                   'losses': {k: losses[k] for k in [0, 1, 9, 10, 19, REG_LOOP_STEPS // 2 - 1, REG_LOOP_STEPS - 1]},
                    'W0': W[0, :3].tolist(), 'gap_smoothed': (P_net - P_smoothed).abs().max().item(),
                    'names': names}
 
