@@ -185,7 +185,14 @@ impl Figure {
                     .y_label_area_size(48)
                     .build_cartesian_2d(1f64..losses.len().max(2) as f64, (lo - pad)..(hi + pad))
                     .map_err(err)?;
-                chart.configure_mesh().x_desc("step").y_desc("loss").light_line_style(WHITE).draw().map_err(err)?;
+                chart
+                    .configure_mesh()
+                    .x_desc("step")
+                    .y_desc("loss")
+                    .x_label_formatter(&|x| format!("{x:.0}")) // steps are whole numbers
+                    .light_line_style(WHITE)
+                    .draw()
+                    .map_err(err)?;
                 let points = losses.iter().enumerate().map(|(k, &l)| ((k + 1) as f64, l as f64));
                 chart.draw_series(LineSeries::new(points, blues(0.8).stroke_width(2))).map_err(err)?;
             }
@@ -445,6 +452,14 @@ mod tests {
         // a short curve, or one whose x goes back, is drawn point for point
         assert_eq!(column_envelope(&xs[..150], &ys[..150], 100).0.len(), 150);
         assert_eq!(column_envelope(&[2.0, 1.0, 3.0], &[1.0, 2.0, 3.0], 1).0, [2.0, 1.0, 3.0]);
+    }
+
+    #[test]
+    fn a_loss_curve_numbers_its_steps_as_whole_numbers() {
+        let losses: Vec<f32> = (0..100).map(|k| 3.0 - k as f32 / 100.0).collect();
+        let svg = Figure::losses(&losses, "t").unwrap().svg().unwrap();
+        assert!(svg.contains(">\n20\n</text>"), "{svg}");
+        assert!(!svg.contains(">\n20.0\n</text>"), "{svg}");
     }
 
     #[test]
