@@ -51,8 +51,12 @@ DEFAULT_HOVER = ["part1_bigrams.ipynb"]
 # The heatmap cell to hover: bigram n -> . and its count in names.txt.
 HOVER_FROM, HOVER_TO, HOVER_COUNT = "n", ".", "6763"
 KERNEL_START_TIMEOUT = 900
-# how long the page may show no kernel while the server has an idle one, before a reload
-PAGE_STUCK_AFTER = 60
+# how long the page may show no kernel while the server has an idle one, before a reload (the
+# server's kernel is up by then, so this is not a start-up limit)
+PAGE_STUCK_AFTER = 30
+# reloads before a new kernel: in the cases seen, reloading never helped and a new kernel did
+# (once at 60 s, three reloads and a new kernel: 252 s for a 3 s notebook)
+PAGE_RELOADS = 1
 VIEWPORT = {"width": 1280, "height": 900}
 MAX_SCREENSHOT_HEIGHT = 60000
 FIGURE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml")
@@ -396,19 +400,19 @@ def run_notebook(browser, lab, path, out_dir, hover, timeout, kernel=KERNEL_DISP
             if time.monotonic() > deadline:
                 return [f"the kernel shown is {state['kernel']!r} ({state['status'] or 'no status'}), not {kernel!r}"], 0.0
             if time.monotonic() > next_look:
-                # Seen a few times under load: the server's kernel is up and idle, but the
-                # page never heard of it (its status stays 'unknown'). Reload the page then,
-                # a few times at most, instead of waiting out the whole start-up limit.
+                # Seen a few times: the server's kernel is up and idle, but the page never
+                # heard of it (its status stays 'unknown'). Reload the page then, then open
+                # the notebook with a new kernel, instead of waiting out the start-up limit.
                 next_look = time.monotonic() + PAGE_STUCK_AFTER
                 server_idle = any(k.get("execution_state") == "idle" for k in lab.api("GET", "kernels") or [])
-                if server_idle and reloads < 3:
+                if server_idle and reloads < PAGE_RELOADS:
                     reloads += 1
                     print(f"    the kernel is idle on the server but not on the page: reloading ({reloads})", file=sys.stderr)
                     page.reload()
                     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
                 elif server_idle and restarts < 2:
-                    # Seen once on a quiet machine too: reloads did not help. Shut the session
-                    # (and its kernel) down and open the notebook again, with a new kernel.
+                    # Shut the session (and its kernel) down and open the notebook again, with
+                    # a new kernel.
                     restarts += 1
                     reloads = 0
                     print(f"    still not on the page: a new kernel ({restarts})", file=sys.stderr)
