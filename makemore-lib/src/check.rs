@@ -134,6 +134,27 @@ impl Training {
     pub fn weights_after(&self, steps: usize) -> Bound {
         Bound::Weights { steps, run: *self }
     }
+
+    /// Check this training's `losses` (one per step, from step 0; f32 or f64) against PyTorch's at
+    /// some steps, `want` = [(step, loss)], each within [`Training::loss_at`] its step:
+    /// one line in a notebook for what is otherwise a loop of [`close`].
+    #[track_caller]
+    pub fn check_losses(&self, losses: &[impl Copy + Into<f64>], want: &[(usize, f64)]) {
+        for &(step, want) in want {
+            assert!(step < losses.len(), "check failed: no loss at step {step} ({} steps ran)", losses.len());
+            close_at(step, losses[step].into(), want, self.loss_at(step));
+        }
+    }
+
+    /// Check that two runs of this training (the same loop written two ways, or by the
+    /// library) have the same losses, step by step, each within [`Training::loss_at`].
+    #[track_caller]
+    pub fn check_same_losses<T: Copy + Into<f64>>(&self, got: &[T], want: &[T]) {
+        assert_eq!(got.len(), want.len(), "check failed: {} losses, want {}", got.len(), want.len());
+        for (step, (&g, &w)) in got.iter().zip(want).enumerate() {
+            close_at(step, g.into(), w.into(), self.loss_at(step));
+        }
+    }
 }
 
 fn ceil_log2(n: usize) -> f64 {
@@ -182,19 +203,25 @@ pub fn close(got: impl Into<f64>, want: f64, bound: Bound) {
     );
 }
 
+/// [`close`], saying where a failed check was (a step, an index).
+#[track_caller]
+fn close_at(at: usize, got: f64, want: f64, bound: Bound) {
+    let width = bound.width(want);
+    let ok = if bound == Bound::Exact { got == want } else { (got - want).abs() <= width };
+    assert!(
+        ok,
+        "check failed at [{at}]: got {got}, want {want}: difference {:.3e} is beyond {bound:?} = {width:.3e}",
+        (got - want).abs()
+    );
+}
+
 /// [`close`] for every element of a tensor (read as float64), against `want`.
 #[track_caller]
 pub fn close_all(got: &Tensor, want: &[f64], bound: Bound) {
     let got = Vec::<f64>::try_from(got.to_kind(Kind::Double).flatten(0, -1)).expect("a numeric tensor");
     assert_eq!(got.len(), want.len(), "check failed: {} numbers, want {}", got.len(), want.len());
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        let width = bound.width(w);
-        let ok = if bound == Bound::Exact { g == w } else { (g - w).abs() <= width };
-        assert!(
-            ok,
-            "check failed at [{i}]: got {g}, want {w}: difference {:.3e} is beyond {bound:?} = {width:.3e}",
-            (g - w).abs()
-        );
+        close_at(i, g, w, bound);
     }
 }
 
@@ -242,5 +269,21 @@ mod tests {
         let one_off =
             std::panic::catch_unwind(|| close_all(&Tensor::from_slice(&[1.0f32, 2.5]), &[1.0, 2.0], Bound::Ulps(1.0)));
         assert!(one_off.is_err());
+    }
+
+    #[test]
+    fn a_training_checks_its_losses_step_by_step() {
+        let run = Training { lr: 50.0, vocab: 27, n: 228146, per_input: 33885, hot: 1 };
+        let losses = [3.7589533f32, 3.3711004, 3.1];
+        run.check_losses(&losses, &[(0, 3.758953332901001), (1, 3.371100425720215)]);
+        run.check_same_losses(&losses, &losses);
+        // one step later the bound is wider: a difference step 0 rejects, step 2 allows
+        let d = run.loss_at(1).width(3.1);
+        assert!(std::panic::catch_unwind(|| run.check_losses(&losses, &[(0, 3.7589533 + d)])).is_err());
+        run.check_losses(&losses, &[(2, 3.1f32 as f64 + d)]);
+        assert!(std::panic::catch_unwind(|| run.check_losses(&losses, &[(3, 3.0)])).is_err());
+        let apart = [3.7589533f32, 3.3711004, 3.2];
+        assert!(std::panic::catch_unwind(|| run.check_same_losses(&losses, &apart)).is_err());
+        assert!(std::panic::catch_unwind(|| run.check_same_losses(&losses, &losses[..2])).is_err());
     }
 }
