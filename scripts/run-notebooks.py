@@ -7,9 +7,11 @@
 Each notebook runs in its own folder, as in JupyterLab (so notebooks/evcxr.toml applies
 to the lecture: a panicking cell is an error, compiled crates are cached). A cell
 that errors, whose output shows a Rust panic, or that writes to stderr fails the
-notebook. (evcxr prints an error returned with `?` to stderr, but sends it after the cell
-has ended, and nbclient drops it: the JupyterLab test, scripts/browser/jupyterlab.py,
-reads the kernel's messages directly and catches it.) Executed copies (with outputs)
+notebook (evcxr prints an error returned with `?` to stderr). evcxr sends what a cell prints
+from a reader thread, and now and then the last lines arrive just after the cell has ended;
+nbclient would drop them (a committed output once lost a tensor's last line), so this runner
+gives them to their cell (KeepLateOutput). The JupyterLab test, scripts/browser/jupyterlab.py,
+reads the kernel's messages directly. Executed copies (with outputs)
 and HTML go to --out (default out/notebooks). Each notebook's line gives its time, the
 kernel's start-up and the median cell time; the last line is
 "notebooks: N passed, M failed".
@@ -34,12 +36,14 @@ import argparse
 import hashlib
 import json
 import os
+import queue
 import sys
 import time
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from nbclient.exceptions import CellExecutionComplete, CellExecutionError, CellTimeoutError
+from nbclient.util import ensure_async
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Kernel connection files go to the project, not to ~/.local/share/jupyter.
@@ -91,10 +95,53 @@ def timing_summary(nb, seconds):
     )
 
 
+class KeepLateOutput(NotebookClient):
+    """nbclient, keeping what a cell prints after it has ended. evcxr forwards a cell's
+    output from a reader thread, and now and then the last lines (say, a tensor's
+    `Tensor[[27], Int]` footer, or the error of a `?`) reach the kernel's channel just
+    after the cell's end. nbclient drops them: it reads only the messages of the cell it is
+    running. Here a printed message of a cell that has ended goes to that cell, and after
+    the last cell the channel is read until it has been quiet for LATE_OUTPUT_WAIT."""
+
+    LATE_OUTPUT_WAIT = 0.3  # seconds, once per notebook
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ended = {}  # msg_id of an ended cell's request -> (cell, cell_index)
+
+    def keep_late(self, msg):
+        ended = self.ended.get(msg["parent_header"].get("msg_id"))
+        if ended and msg["msg_type"] == "stream":
+            self.process_message(msg, *ended)
+
+    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+        while True:
+            msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=None))
+            if msg["parent_header"].get("msg_id") != parent_msg_id:
+                self.keep_late(msg)
+                continue
+            try:
+                self.process_message(msg, cell, cell_index)  # raises CellExecutionComplete at the end
+            except CellExecutionComplete:
+                self.ended[parent_msg_id] = (cell, cell_index)
+                return
+
+    async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+        cell = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+        code = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code" and c.source.strip()]
+        if code and cell_index == code[-1]:
+            while True:
+                try:
+                    self.keep_late(await ensure_async(self.kc.iopub_channel.get_msg(timeout=self.LATE_OUTPUT_WAIT)))
+                except queue.Empty:
+                    break
+        return cell
+
+
 def run(path, out_dir):
     """Execute one notebook; return (ok, seconds, message)."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
+    client = KeepLateOutput(
         nb,
         kernel_name=KERNEL,
         timeout=CELL_TIMEOUT,
