@@ -108,6 +108,8 @@ class KeepLateOutput(NotebookClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.ended = {}  # msg_id of an ended cell's request -> (cell, cell_index)
+        code = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code" and c.source.strip()]
+        self.last_code_cell = code[-1] if code else None
 
     def keep_late(self, msg):
         ended = self.ended.get(msg["parent_header"].get("msg_id"))
@@ -128,8 +130,7 @@ class KeepLateOutput(NotebookClient):
 
     async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
         cell = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
-        code = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code" and c.source.strip()]
-        if code and cell_index == code[-1]:
+        if cell_index == self.last_code_cell:
             while True:
                 try:
                     self.keep_late(await ensure_async(self.kc.iopub_channel.get_msg(timeout=self.LATE_OUTPUT_WAIT)))

@@ -190,29 +190,27 @@ impl Bound {
 /// run) with both numbers and the bound if not.
 #[track_caller]
 pub fn close(got: impl Into<f64>, want: f64, bound: Bound) {
-    let got = got.into();
-    let width = bound.width(want);
-    let ok = match bound {
-        Bound::Exact => got == want,
-        _ => (got - want).abs() <= width,
-    };
-    assert!(
-        ok,
-        "check failed: got {got}, want {want}: difference {:.3e} is beyond {bound:?} = {width:.3e}",
-        (got - want).abs()
-    );
+    check_within(None, got.into(), want, bound);
 }
 
 /// [`close`], saying where a failed check was (a step, an index).
 #[track_caller]
 fn close_at(at: usize, got: f64, want: f64, bound: Bound) {
+    check_within(Some(at), got, want, bound);
+}
+
+/// The one comparison behind [`close`], [`close_all`] and the training checks.
+#[track_caller]
+fn check_within(at: Option<usize>, got: f64, want: f64, bound: Bound) {
     let width = bound.width(want);
     let ok = if bound == Bound::Exact { got == want } else { (got - want).abs() <= width };
-    assert!(
-        ok,
-        "check failed at [{at}]: got {got}, want {want}: difference {:.3e} is beyond {bound:?} = {width:.3e}",
-        (got - want).abs()
-    );
+    if !ok {
+        let at = at.map(|i| format!(" at [{i}]")).unwrap_or_default();
+        panic!(
+            "check failed{at}: got {got}, want {want}: difference {:.3e} is beyond {bound:?} = {width:.3e}",
+            (got - want).abs()
+        );
+    }
 }
 
 /// [`close`] for every element of a tensor (read as float64), against `want`.
