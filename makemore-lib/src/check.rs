@@ -45,6 +45,16 @@ pub enum Bound {
     /// (1 ulp: 2u), a row sum of V ((V−1)u) and a division (u): (V+3)u (as in
     /// docs/tolerances.md).
     SoftmaxRow { vocab: usize },
+    /// One softmax probability over `vocab` outputs, computed twice (PyTorch's and ours):
+    /// a side rounds an exp (1 ulp: 2u), sums the row's V exps ((V−1)u, on top of their
+    /// own 2u) and divides (u): (V+4)u of the value; 2(V+4)u for the two sides.
+    SoftmaxProb { vocab: usize },
+    /// The gradient of a mean NLL over n examples with respect to a logit that is not the
+    /// target's, p/n, as autograd computes it, twice: c_j/s from the forward pass, (V+3)u
+    /// (an exp, 2u, over a row sum, (V+1)u), then seven roundings: 1/n, p_t = c_t/s,
+    /// g/p_t (log backward), c_t/s, /s and ·g (division backward), ·c_j (exp backward);
+    /// the one-hot product adds one non-zero term, exactly: (V+10)u a side, 2(V+10)u.
+    SoftmaxGrad { vocab: usize },
     /// A vectorised average NLL: float32 logs within 1 ulp of the true log on either
     /// side (2 ulps of the mean: 4u·|want|, every term of one sign), averaged over `n`
     /// terms in float64 on both sides (2·n·u64·|want|).
@@ -173,6 +183,8 @@ impl Bound {
             Bound::SumOfLogs(n) => (n as f64 + 1.0) * U * w,
             Bound::RowOfProbs(n) => n as f64 * U,
             Bound::SoftmaxRow { vocab } => (vocab as f64 + 3.0) * U,
+            Bound::SoftmaxProb { vocab } => 2.0 * (vocab as f64 + 4.0) * U * w,
+            Bound::SoftmaxGrad { vocab } => 2.0 * (vocab as f64 + 10.0) * U * w,
             Bound::MeanOfLogs(n) => 4.0 * U * w + 2.0 * n as f64 * U64 * w,
             Bound::CountsNll { vocab, n } => 2.0 * ((vocab as f64 + 1.0) * U + 2.0 * U * w) + 2.0 * n as f64 * U64 * w,
             Bound::Loss { vocab, n } => 2.0 * ((vocab as f64 + 3.0) * U + (ceil_log2(n) + 2.0) * U * w),
@@ -234,6 +246,8 @@ mod tests {
         assert_eq!(Bound::UlpsOf { ulps: 4.0, of: 100.0 }.width(50.0), 800.0 * U);
         assert_eq!(Bound::RowOfProbs(27).width(1.0), 27.0 * U);
         assert_eq!(Bound::SoftmaxRow { vocab: 27 }.width(1.0), 30.0 * U);
+        assert_eq!(Bound::SoftmaxProb { vocab: 27 }.width(-0.5), 31.0 * U);
+        assert_eq!(Bound::SoftmaxGrad { vocab: 27 }.width(0.5), 37.0 * U);
         assert_eq!(Bound::Printed { decimals: 4, ulps: 0.0 }.width(38.7856), 5e-5);
         assert_eq!(Bound::Absolute(0.01).width(2.1), 0.01);
         // the lecture's training: 228,146 examples, 'a' is the input of 33,885, lr 50
