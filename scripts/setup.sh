@@ -59,6 +59,8 @@ need() { command -v "$1" >/dev/null 2>&1 || die "$1 is not installed: $2"; }
 glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')
 printf '%s\n' 2.28 "${glibc:-0}" | sort -V -C \
     || die "glibc ${glibc:-unknown}: the torch $TORCH_PIN wheel needs glibc 2.28 or newer (Debian 10, Ubuntu 18.10, RHEL 8 or later)"
+grep -qw avx2 /proc/cpuinfo 2>/dev/null \
+    || printf 'warning: %s\n' "this CPU has no AVX2: libtorch draws random normals here with other code than on the machines that made the notebooks' PyTorch numbers (PyTorch itself would draw as we do), so the notebooks stop at their first check of such a draw; the CLI and the library work" >&2
 need "$PYTHON" "install Python 3.10 or newer (e.g. apt-get install python3 python3-venv), or set PYTHON=/path/to/python3.X"
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
     || die "$PYTHON is Python $("$PYTHON" -c 'import platform; print(platform.python_version())'); torch $TORCH_PIN and JupyterLab need 3.10 or newer: set PYTHON=/path/to/python3.X"
