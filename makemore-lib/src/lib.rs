@@ -64,6 +64,7 @@ mod models;
 /// (uses only `check` and `error`).
 pub mod reference;
 mod rng;
+mod train;
 mod using;
 
 pub use allocator::keep_freed_memory_for_reuse;
@@ -94,9 +95,9 @@ pub use models::counts::{
 };
 pub use models::file::{load as load_model, save as save_model};
 pub use models::kind::{LanguageModel, ModelKind, OnStep};
-pub use models::mlp::{MAX_BATCH_CELLS, MAX_PARAMETERS, MAX_STEPS as MLP_MAX_STEPS, Mlp, MlpConfig, on_one_thread};
+pub use models::mlp::{MAX_BATCH_CELLS, MAX_PARAMETERS, Mlp, MlpConfig};
 pub use models::neural::{
-    Examples, MAX_ONE_HOT_CELLS, Method, NeuralConfig, NeuralModel, TrainConfig, descend, forward, nll, one_hot,
+    MAX_ONE_HOT_CELLS, Method, NeuralConfig, NeuralModel, TrainConfig, descend, forward, nll, one_hot,
 };
 pub use models::registry::{ModelSpec, fit, fit_with};
 pub use models::stored::{
@@ -106,6 +107,13 @@ pub use reference::Reference;
 pub use rng::{LECTURE_SEED, parse_seed, seed};
 /// The `tch` crate this library is built on, for notebooks and examples.
 pub use tch;
+pub use train::examples::Examples;
+pub use train::network::{
+    Network, log_probs as network_log_probs, mean_loss, on_one_thread, probs as network_probs, stored as stored_network,
+};
+pub use train::trainer::{
+    EvalEvery, Event, MAX_STEPS, MAX_STEPS as MLP_MAX_STEPS, Step, StepDecay, Trainer, TrainingRun, update_to_data,
+};
 pub use using::eval::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
 pub use using::progress::TrainingProgress;
 pub use using::sample::{MAX_WORD_CHARS, draw, sample, sample_fast, sample_one};

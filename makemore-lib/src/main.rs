@@ -554,10 +554,10 @@ fn sample_words(args: SampleArgs) -> Result<()> {
 }
 
 /// What a model file records of its kind's settings (e.g. the smoothing), numbers as numbers.
-fn file_settings(model: &dyn LanguageModel) -> Value {
-    let meta = model.stored().meta;
+fn file_settings(model: &dyn LanguageModel) -> Result<Value> {
+    let meta = model.stored()?.meta;
     let map = meta.into_iter().map(|(k, v)| (k.to_string(), v.parse::<f64>().map_or_else(|_| json!(v), |x| json!(x))));
-    Value::Object(map.collect())
+    Ok(Value::Object(map.collect()))
 }
 
 fn eval(args: EvalArgs) -> Result<()> {
@@ -575,7 +575,7 @@ fn eval(args: EvalArgs) -> Result<()> {
             input: &args.input,
             kind: model.kind(),
             context: model.context_len(),
-            settings: file_settings(&*model),
+            settings: file_settings(&*model)?,
             file: Some(&args.model),
             split: args.split.json(),
             parts,

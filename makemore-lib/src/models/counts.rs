@@ -374,21 +374,22 @@ impl LanguageModel for CountsModel {
     }
     /// Context 1: the lecture's `N`, V×V; longer contexts: the `contexts` seen, C×n, and
     /// their counts `N`, C×V.
-    fn stored(&self) -> Stored {
+    fn stored(&self) -> Result<Stored> {
         let (v, n, c) = (self.vocab.len(), self.context_len(), self.table.len());
         let meta = vec![("smoothing", self.smoothing.to_string())];
         if n == 1 {
-            let counts = StoredTensor { name: "N", shape: vec![v, v], data: StoredData::Ints(self.dense_counts()) };
-            return Stored { meta, tensors: vec![counts] };
+            let counts =
+                StoredTensor { name: "N".into(), shape: vec![v, v], data: StoredData::Ints(self.dense_counts()) };
+            return Ok(Stored { meta, tensors: vec![counts] });
         }
         let contexts = self.table.contexts().iter().map(|&t| t as i64).collect();
         let counts = (0..c).flat_map(|i| self.table.row(i).iter().map(|&x| x as i64)).collect();
-        Stored {
+        Ok(Stored {
             meta,
             tensors: vec![
-                StoredTensor { name: "contexts", shape: vec![c, n], data: StoredData::Ints(contexts) },
-                StoredTensor { name: "N", shape: vec![c, v], data: StoredData::Ints(counts) },
+                StoredTensor { name: "contexts".into(), shape: vec![c, n], data: StoredData::Ints(contexts) },
+                StoredTensor { name: "N".into(), shape: vec![c, v], data: StoredData::Ints(counts) },
             ],
-        }
+        })
     }
 }

@@ -61,7 +61,7 @@ use crate::models::stored::{MAX_MODEL_BYTES, StoredFile, file_bytes};
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn save<M: LanguageModel + ?Sized>(model: &M, path: impl AsRef<Path>) -> Result<()> {
-    let bytes = file_bytes(model.kind(), model.vocab(), model.context_len(), model.stored());
+    let bytes = file_bytes(model.kind(), model.vocab(), model.context_len(), model.stored()?);
     write_atomic(path.as_ref(), &bytes)
 }
 
@@ -105,11 +105,11 @@ mod tests {
         let itos: Vec<String> = vocab.chars().iter().map(|c| c.to_string()).collect();
         meta.insert("vocab".into(), serde_json::to_string(&itos).unwrap().into());
         let path = std::env::temp_dir().join(format!("makemore-v1-{}.safetensors", std::process::id()));
-        std::fs::write(&path, safetensors_bytes(meta, &model.stored().tensors)).unwrap();
+        std::fs::write(&path, safetensors_bytes(meta, &model.stored().unwrap().tensors)).unwrap();
         let back = load(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert_eq!((back.kind(), back.context_len()), ("counts", 2));
-        assert_eq!(back.stored(), model.stored());
+        assert_eq!(back.stored().unwrap(), model.stored().unwrap());
         let start = [0, 0];
         assert!(back.probs(&start).unwrap().equal(&model.probs(&start).unwrap()));
     }

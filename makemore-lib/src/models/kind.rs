@@ -41,8 +41,9 @@ pub trait LanguageModel: Debug {
         Ok(self.probs(contexts)?.f_log()?)
     }
     /// What a model file stores of this model besides its kind, vocabulary and context:
-    /// the kind's metadata and named tensors, read back by its [`ModelKind::load`].
-    fn stored(&self) -> Stored;
+    /// the kind's metadata and named tensors, read back by its [`ModelKind::load`]. Fails
+    /// for what loading would refuse (a diverged network's values), so no such file is written.
+    fn stored(&self) -> Result<Stored>;
 
     /// The distribution of the next token after one context (a float32 vector of V).
     fn next_probs(&self, context: &[i64]) -> Result<Tensor> {

@@ -22,24 +22,25 @@
 //! global generator, so its run cannot be repeated; with the minibatches seeded too,
 //! PyTorch and this file agree step for step.)
 //!
-//! The MLP computes on **one libtorch thread** ([`on_one_thread`]), and the project's
-//! PyTorch reference does too (`torch.set_num_threads(1)`). Its tensors are small (a
-//! minibatch is 32 × 200): a second thread only adds the cost of handing it each operation,
-//! which measured on a 2-core virtual machine 12 times slower with sleeping OpenMP threads
-//! and up to 25 ms a step with spinning ones when other work shared the cores. And some
-//! kernels split their work by the thread count, so one thread gives the same numbers on a
-//! machine of any size.
+//! The MLP is a [`Network`]: sampling, evaluation and saving are the core's
+//! ([`crate::train::network`]), and it computes on one libtorch thread as every network does
+//! ([`on_one_thread`]). Its training is the one [`Trainer`]'s loop with the MLP's own
+//! [`Step`]: the backward pass written out as the calls autograd makes.
+
+use std::sync::atomic::AtomicBool;
 
 use tch::{Device, Kind, Reduction, Tensor};
 
 use crate::counting::ngrams::check_context_len;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
-use crate::error::{Error, Result, check_positive, show};
-use crate::models::kind::{LanguageModel, ModelKind, OnStep, count_contexts};
-use crate::models::neural::Examples;
-use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
+use crate::error::{Error, Result, show};
+use crate::models::kind::{LanguageModel, ModelKind, OnStep};
+use crate::models::stored::{Stored, StoredFile};
 use crate::rng::{LECTURE_SEED, seed};
+use crate::train::examples::Examples;
+use crate::train::network::{self, Network, finite_values, inputs, on_one_thread};
+use crate::train::trainer::{EvalEvery, Event, Step, StepDecay, Trainer, TrainingRun};
 
 /// The most parameters an MLP may have: 2^26 float32 values (256 MB; with their
 /// gradients and update temporaries about 1 GB). The lecture's has 11,897.
@@ -48,34 +49,6 @@ pub const MAX_PARAMETERS: usize = 1 << 26;
 /// The most float32 values one training step's activations may hold (batch × (context ×
 /// embedding + hidden + vocabulary)): 2^26, 256 MB.
 pub const MAX_BATCH_CELLS: usize = 1 << 26;
-
-/// The most training steps: ten million, an hour or more; a typo beyond it is refused.
-pub const MAX_STEPS: usize = 10_000_000;
-
-/// The largest magnitude a stored parameter may have: products of two stay below 1e30,
-/// and sums of up to 2^26 of them far below float32's 3.4e38, so the logits are finite.
-const MAX_WEIGHT: f32 = 1e15;
-
-/// Run `f` with libtorch on one thread, then give the caller back its thread count. The MLP
-/// does all its work so (see the module's documentation); a notebook or program that writes
-/// the lecture's loop itself calls `tch::set_num_threads(1)` to get the same numbers.
-///
-/// ```
-/// tch::set_num_threads(2);
-/// assert_eq!(makemore::on_one_thread(tch::get_num_threads), 1);
-/// assert_eq!(tch::get_num_threads(), 2);
-/// ```
-pub fn on_one_thread<T>(f: impl FnOnce() -> T) -> T {
-    struct Restore(i32);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            tch::set_num_threads(self.0);
-        }
-    }
-    let _restore = Restore(tch::get_num_threads());
-    tch::set_num_threads(1);
-    f()
-}
 
 /// The MLP's hyper-parameters, with the lecture's final values as defaults. Its fields are
 /// the CLI's `--embedding`, `--hidden`, `--batch` and `--decay-at`; `--steps`, `--lr` and
@@ -133,7 +106,7 @@ impl MlpConfig {
     };
 
     /// Refuse settings that cannot train: a context outside 1 to 64, an empty embedding,
-    /// hidden layer or minibatch, no steps (or more than [`MAX_STEPS`]), a learning rate
+    /// hidden layer or minibatch, no steps (or more than [`crate::train::trainer::MAX_STEPS`]), a learning rate
     /// that is not a positive finite number.
     ///
     /// ```
@@ -153,22 +126,24 @@ impl MlpConfig {
         check_context_len(self.context_len)?;
         at_least_one("embedding", self.embedding, "each token needs a vector of at least 1 number")?;
         at_least_one("hidden", self.hidden, "the hidden layer needs at least 1 unit")?;
-        at_least_one("batch", self.batch, "a minibatch needs at least 1 example")?;
-        if !(1..=MAX_STEPS).contains(&self.steps) {
-            return Err(Error::BadParameter {
-                name: "steps",
-                value: self.steps.to_string(),
-                expected: "must be from 1 to 10,000,000",
-            });
-        }
-        check_positive("learning rate", self.lr)?;
-        Ok(())
+        self.trainer().validate()
     }
 
     /// The learning rate at step `step` (from 0): `lr`, then `lr / 10` from
     /// [`decay_at`](Self::decay_at) on.
     pub fn lr_at(&self, step: usize) -> f64 {
-        if step < self.decay_at.unwrap_or(self.steps / 2) { self.lr } else { self.lr / 10.0 }
+        self.trainer().schedule.lr_at(step)
+    }
+
+    /// The lecture's training: [`steps`](Self::steps) minibatches of
+    /// [`batch`](Self::batch) at [`lr`](Self::lr), a tenth of it from
+    /// [`decay_at`](Self::decay_at) (half the steps by default).
+    pub fn trainer(&self) -> Trainer {
+        Trainer {
+            steps: self.steps,
+            batch: Some(self.batch),
+            schedule: StepDecay::lecture(self.lr, self.decay_at.unwrap_or(self.steps / 2)),
+        }
     }
 
     /// The number of parameters for a vocabulary of `v` tokens: `C` (v × embedding),
@@ -309,13 +284,7 @@ impl Mlp {
         cfg.n_parameters(vocab.len())?;
         let mut out = Vec::with_capacity(5);
         for (name, p) in PARAMETER_NAMES.iter().zip(params) {
-            if p.kind() != Kind::Float {
-                return bad(format!("{name} is {:?}, expected float32", p.kind()));
-            }
-            let values = Vec::<f32>::try_from(&p.f_flatten(0, -1)?)?;
-            if let Some(x) = values.iter().find(|x| !x.is_finite() || x.abs() > MAX_WEIGHT) {
-                return bad(format!("{name} holds {x:e}: every parameter must be finite and within ±{MAX_WEIGHT:e}"));
-            }
+            finite_values(name, &p)?;
             out.push(p.f_detach()?.f_contiguous()?.set_requires_grad(true));
         }
         let [c, w1, b1, w2, b2]: [Tensor; 5] = out.try_into().expect("five parameters");
@@ -355,18 +324,7 @@ impl Mlp {
     /// The forward pass on `xs` (n × context token indices): `emb = C[X]`,
     /// `h = tanh(emb.view(-1, context·embedding) @ W1 + b1)`, `logits = h @ W2 + b2`.
     pub fn logits(&self, xs: &Tensor) -> Result<Tensor> {
-        let emb = self.c.f_index(&[Some(xs)])?;
-        let h = emb
-            .f_view([-1, (self.context_len * self.embedding()) as i64])?
-            .f_matmul(&self.w1)?
-            .f_add(&self.b1)?
-            .f_tanh()?;
-        Ok(h.f_matmul(&self.w2)?.f_add(&self.b2)?)
-    }
-
-    /// `F.cross_entropy(logits, ys)` on the forward pass, with autograd recording it.
-    fn loss_tensor(&self, xs: &Tensor, ys: &Tensor) -> Result<Tensor> {
-        Ok(self.logits(xs)?.f_cross_entropy_loss::<Tensor>(ys, None, Reduction::Mean, -100, 0.0)?)
+        forward(self.parameters(), xs)
     }
 
     /// The mean cross-entropy on examples, without gradients: the lecture's evaluation
@@ -381,21 +339,7 @@ impl Mlp {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn loss(&self, examples: &Examples) -> Result<f32> {
-        let xs = self.inputs(examples)?;
-        on_one_thread(|| tch::no_grad(|| Ok(self.loss_tensor(&xs, &examples.ys)?.f_double_value(&[])? as f32)))
-    }
-
-    /// The examples' inputs as n × context (a context of 1 gives them as a vector).
-    fn inputs(&self, examples: &Examples) -> Result<Tensor> {
-        let xs = examples.xs.f_view([-1, self.context_len as i64])?;
-        if xs.size()[0] != examples.ys.size()[0] {
-            return Err(Error::BadParameter {
-                name: "examples",
-                value: format!("{:?} inputs", examples.xs.size()),
-                expected: "must be contexts of the model's length, one per target",
-            });
-        }
-        Ok(xs)
+        network::mean_loss(self, examples)
     }
 
     /// One step on a minibatch: forward, the loss, zero the gradients, backward, and
@@ -406,7 +350,7 @@ impl Mlp {
     }
 
     fn step_here(&mut self, xs: &Tensor, ys: &Tensor, lr: f64) -> Result<f32> {
-        let loss = self.loss_tensor(xs, ys)?;
+        let loss = network::cross_entropy(self, xs, ys)?;
         for p in [&mut self.c, &mut self.w1, &mut self.b1, &mut self.w2, &mut self.b2] {
             p.zero_grad();
         }
@@ -463,33 +407,59 @@ impl Mlp {
         cfg: &MlpConfig,
         mut on_step: impl FnMut(usize, f32),
     ) -> Result<Vec<f32>> {
+        let observe = |e: &Event| {
+            if let Event::Step { step, loss, .. } = *e {
+                on_step(step, loss)
+            }
+        };
+        Ok(self.train_run(examples, cfg, observe, None, None)?.losses)
+    }
+
+    /// [`train_examples`](Self::train_examples) with everything the [`Trainer`] offers:
+    /// every event (steps, evaluations) to `observe`, evaluation every K steps keeping the
+    /// best parameters, and a stop flag (Ctrl-C).
+    pub fn train_run(
+        &mut self,
+        examples: &Examples,
+        cfg: &MlpConfig,
+        observe: impl FnMut(&Event),
+        eval: Option<EvalEvery>,
+        stop: Option<&AtomicBool>,
+    ) -> Result<TrainingRun> {
         let cfg =
             MlpConfig { context_len: self.context_len, embedding: self.embedding(), hidden: self.hidden(), ..*cfg };
         cfg.validate()?;
         cfg.n_parameters(self.vocab.len())?;
-        let xs = self.inputs(examples)?;
-        let n = xs.size()[0];
-        let mut losses = Vec::with_capacity(cfg.steps);
+        let xs = inputs(self.context_len, examples)?;
         on_one_thread(|| {
             let mut backprop = Backprop::new(self, &xs, &examples.ys, cfg.batch)?;
-            for k in 0..cfg.steps {
-                let ix = Tensor::f_randint(n, [cfg.batch as i64], (Kind::Int64, Device::Cpu))?;
-                let loss = tch::no_grad(|| backprop.step(&ix, cfg.lr_at(k)))?;
-                if !loss.is_finite() {
-                    return Err(Error::Diverged { step: k + 1, loss });
-                }
-                on_step(k, loss);
-                losses.push(loss);
-            }
-            Ok(losses)
+            cfg.trainer().run(examples.len(), &mut backprop, observe, eval, stop)
         })
     }
+}
 
-    /// The logits of C contexts given as C·context token indices.
-    fn context_logits(&self, contexts: &[i64]) -> Result<Tensor> {
-        count_contexts(contexts, self.context_len, self.vocab.len())?;
-        let xs = Tensor::from_slice(contexts).f_view([-1, self.context_len as i64])?;
-        self.logits(&xs)
+/// The lecture's forward pass with the parameters `[C, W1, b1, W2, b2]` on `xs` (n ×
+/// context): `emb = C[X]`, `h = tanh(emb.view(-1, context·embedding) @ W1 + b1)`,
+/// `logits = h @ W2 + b2`.
+fn forward([c, w1, b1, w2, b2]: [&Tensor; 5], xs: &Tensor) -> Result<Tensor> {
+    let emb = c.f_index(&[Some(xs)])?;
+    let h = emb.f_view([-1, w1.size()[0]])?.f_matmul(w1)?.f_add(b1)?.f_tanh()?;
+    Ok(h.f_matmul(w2)?.f_add(b2)?)
+}
+
+impl Network for Mlp {
+    fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+    fn context_len(&self) -> usize {
+        self.context_len
+    }
+    fn logits(&self, xs: &Tensor) -> Result<Tensor> {
+        Mlp::logits(self, xs)
+    }
+    /// `C`, `W1`, `b1`, `W2`, `b2`: the lecture's names, in its order.
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        PARAMETER_NAMES.iter().zip(self.parameters()).map(|(n, p)| (n.to_string(), p.shallow_clone())).collect()
     }
 }
 
@@ -505,26 +475,17 @@ impl LanguageModel for Mlp {
     }
     /// `F.softmax(logits, dim=1)`, as the lecture's sampling loop computes it.
     fn probs(&self, contexts: &[i64]) -> Result<Tensor> {
-        on_one_thread(|| tch::no_grad(|| Ok(self.context_logits(contexts)?.f_softmax(1, Kind::Float)?)))
+        network::probs(self, contexts)
     }
     fn log_probs(&self, contexts: &[i64]) -> Result<Tensor> {
-        on_one_thread(|| tch::no_grad(|| Ok(self.context_logits(contexts)?.f_log_softmax(1, Kind::Float)?)))
+        network::log_probs(self, contexts)
     }
     /// The lecture's tensors `C`, `W1`, `b1`, `W2`, `b2` under its names and shapes (the
     /// biases 1-D), and the sizes as metadata `embedding` and `hidden`: a PyTorch user
     /// loads them with `safetensors.torch.load_file` and samples with the lecture's loop.
-    fn stored(&self) -> Stored {
-        let tensors = PARAMETER_NAMES
-            .iter()
-            .zip(self.parameters())
-            .map(|(&name, p)| StoredTensor {
-                name,
-                shape: p.size().iter().map(|&d| d as usize).collect(),
-                data: StoredData::Floats(Vec::<f32>::try_from(&p.detach().flatten(0, -1)).unwrap_or_default()),
-            })
-            .collect();
+    fn stored(&self) -> Result<Stored> {
         let meta = vec![("embedding", self.embedding().to_string()), ("hidden", self.hidden().to_string())];
-        Stored { meta, tensors }
+        network::stored(self, meta)
     }
 }
 
@@ -657,6 +618,34 @@ unsafe fn values<T>(t: &Tensor) -> &[T] {
     unsafe { std::slice::from_raw_parts(t.data_ptr() as *const T, t.numel()) }
 }
 
+impl Step for Backprop {
+    fn step(&mut self, ix: Option<&Tensor>, lr: f64) -> Result<f32> {
+        let ix = ix.ok_or_else(|| Error::BadParameter {
+            name: "minibatch",
+            value: "none".into(),
+            expected: "the MLP trains on minibatches",
+        })?;
+        tch::no_grad(|| self.minibatch(ix, lr))
+    }
+    fn loss(&self, examples: &Examples) -> Result<f32> {
+        let xs = examples.xs.f_view([-1, self.shape3[1]])?;
+        let [c, w1, b1, w2, b2] = &self.p;
+        let loss = tch::no_grad(|| -> Result<Tensor> {
+            Ok(forward([c, w1, b1, w2, b2], &xs)?.f_cross_entropy_loss::<Tensor>(
+                &examples.ys,
+                None,
+                Reduction::Mean,
+                -100,
+                0.0,
+            )?)
+        })?;
+        Ok(loss.f_double_value(&[])? as f32)
+    }
+    fn parameters(&self) -> Vec<Tensor> {
+        self.p.iter().map(Tensor::shallow_clone).collect()
+    }
+}
+
 impl Backprop {
     fn new(mlp: &Mlp, xs: &Tensor, ys: &Tensor, batch: usize) -> Result<Backprop> {
         let (b, c, e, h, v) =
@@ -698,7 +687,7 @@ impl Backprop {
     /// One step on the minibatch `ix` (drawn by libtorch's `randint`) at learning rate
     /// `lr`; returns the loss. (Each `let _ =` drops a second handle to a buffer the call
     /// wrote into.)
-    fn step(&mut self, ix: &Tensor, lr: f64) -> Result<f32> {
+    fn minibatch(&mut self, ix: &Tensor, lr: f64) -> Result<f32> {
         let [c, w1, b1, w2, b2] = &self.p;
         let (context, embedding) = (self.shape3[1] as usize, self.shape3[2] as usize);
         // Xtr[ix], Ytr[ix], emb = C[X]

@@ -9,15 +9,17 @@
 use tch::{Device, Kind as DType, Tensor};
 
 use crate::allocator::keep_freed_memory_for_reuse;
-use crate::counting::ngrams::{MAX_TABLE_CELLS, NgramTable, check_context_len, for_each_ngram};
+use crate::counting::ngrams::{MAX_TABLE_CELLS, NgramTable, check_context_len};
 use crate::data::vocab::MAX_VOCAB;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
-use crate::error::{Error, Result, check_nonnegative, check_positive};
+use crate::error::{Error, Result, check_nonnegative};
 use crate::models::exact_gradient::ExactGradient;
 use crate::models::kind::{LanguageModel, ModelKind, OnStep, count_contexts};
 use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
 use crate::rng::{self, LECTURE_SEED, parse_seed};
+use crate::train::examples::Examples;
+use crate::train::trainer::{Event, Step, StepDecay, Trainer};
 
 /// The neural kind's hyper-parameters: the context length, how gradient descent runs,
 /// and the seed of the initial weights. Its fields are the CLI's `--steps`, `--lr`,
@@ -80,7 +82,7 @@ impl ModelKind for NeuralConfig {
     }
     /// `reg·mean(W²)` of the model's weights, in float64.
     fn penalty(&self, model: &dyn LanguageModel) -> Result<f64> {
-        let stored = model.stored();
+        let stored = model.stored()?;
         let w = stored.tensors.iter().find(|t| t.name == "W").map(|t| &t.data);
         let Some(StoredData::Floats(w)) = w else {
             return Err(Error::BadParameter {
@@ -121,70 +123,6 @@ impl ModelKind for NeuralConfig {
     }
 }
 
-/// The training set: every example of the words as (input, target) indices. For the
-/// lecture's bigram `xs` is 1-D; with a longer context it is n × context.
-///
-/// ```
-/// let words = makemore::WordList::parse("emma", "names")?;
-/// let vocab = makemore::Vocab::from_words(&words)?;
-/// let ex = makemore::Examples::new(&words, &vocab)?;
-/// assert_eq!(ex.len(), 5);
-/// assert_eq!(Vec::<i64>::try_from(&ex.xs).unwrap(), [0, 2, 3, 3, 1]); // . e m m a
-/// # Ok::<(), makemore::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct Examples {
-    /// Input indices (int64: n, or n × context).
-    pub xs: Tensor,
-    /// Target indices (int64, length n).
-    pub ys: Tensor,
-}
-
-impl Examples {
-    /// The lecture's `xs` and `ys`: every bigram, with the vocabulary's indices.
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let other = makemore::Vocab::from_itos(vec!['.', 'a'])?;
-    /// assert!(makemore::Examples::new(&words, &other).is_err()); // 'b' is unknown
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn new(words: &WordList, vocab: &Vocab) -> Result<Examples> {
-        let (xs, ys) = vocab.bigram_indices(words)?;
-        Ok(Examples { xs: Tensor::from_slice(&xs), ys: Tensor::from_slice(&ys) })
-    }
-
-    /// Every n-gram: `xs` is n × `context` (each word padded with `context` '.').
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let ex = makemore::Examples::with_context(&words, &makemore::Vocab::from_words(&words)?, 2)?;
-    /// assert_eq!(ex.xs.size(), [3, 2]);
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn with_context(words: &WordList, vocab: &Vocab, context: usize) -> Result<Examples> {
-        if context == 1 {
-            return Examples::new(words, vocab);
-        }
-        let (mut xs, mut ys) = (Vec::new(), Vec::new());
-        for_each_ngram(vocab, words, context, |ctx, y| {
-            xs.extend(ctx.iter().map(|&t| t as i64));
-            ys.push(y as i64);
-        })?;
-        Ok(Examples { xs: Tensor::from_slice(&xs).view([-1, context as i64]), ys: Tensor::from_slice(&ys) })
-    }
-
-    /// Number of examples.
-    pub fn len(&self) -> usize {
-        self.ys.size()[0] as usize
-    }
-
-    /// Always false for examples built from a [`WordList`] (it holds at least one word).
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 /// How a training step computes the loss and its gradient. Both give the same losses
 /// and weights (to float32 rounding, ≤ 1e-5).
 ///
@@ -203,9 +141,6 @@ pub enum Method {
     #[default]
     ExactGradient,
 }
-
-/// More steps than anyone waits for: a typo, refused rather than run for days.
-const MAX_STEPS: usize = 10_000_000;
 
 /// Gradient-descent settings, with the lecture's values as defaults ([`TrainConfig::DEFAULT`]).
 /// Its fields are the CLI's `--steps`, `--lr`, `--reg` and `--one-hot`.
@@ -258,16 +193,14 @@ impl TrainConfig {
     /// assert!(TrainConfig { reg: 0.0, ..TrainConfig::default() }.validate().is_ok());
     /// ```
     pub fn validate(&self) -> Result<()> {
-        if !(1..=MAX_STEPS).contains(&self.steps) {
-            return Err(Error::BadParameter {
-                name: "steps",
-                value: self.steps.to_string(),
-                expected: "must be from 1 to 10,000,000",
-            });
-        }
-        check_positive("learning rate", self.lr)?;
+        self.trainer().validate()?;
         check_nonnegative("regularization", self.reg)?;
         Ok(())
+    }
+
+    /// Full-batch gradient descent: every step on every example, at a constant rate.
+    pub fn trainer(&self) -> Trainer {
+        Trainer { steps: self.steps, batch: None, schedule: StepDecay::constant(self.lr) }
     }
 }
 
@@ -642,48 +575,72 @@ impl NeuralModel {
         mut on_step: impl FnMut(usize, f32),
     ) -> Result<Vec<f32>> {
         cfg.validate()?;
-        let (vocab, context, w) = (&self.vocab, self.context, &mut self.w);
-        let mut losses = Vec::with_capacity(cfg.steps);
-        let mut record = |k: usize, loss: f32| -> Result<()> {
-            if !loss.is_finite() {
-                return Err(Error::Diverged { step: k + 1, loss });
+        let (vocab, context) = (&self.vocab, self.context);
+        let trainer = cfg.trainer();
+        let observe = |e: &Event| {
+            if let Event::Step { step, loss, .. } = *e {
+                on_step(step, loss)
             }
-            on_step(k, loss);
-            losses.push(loss);
-            Ok(())
         };
-        match cfg.method {
+        let n = words.num_examples();
+        let run = match cfg.method {
             Method::OneHot => {
-                let cells = words.num_examples().saturating_mul(context * vocab.len());
+                let cells = n.saturating_mul(context * vocab.len());
                 if cells > MAX_ONE_HOT_CELLS {
                     return Err(Error::TooLarge(format!(
-                        "one-hot inputs of {} examples × {} columns are more than {MAX_ONE_HOT_CELLS} floats \
+                        "one-hot inputs of {n} examples × {} columns are more than {MAX_ONE_HOT_CELLS} floats \
                          (train with Method::ExactGradient, which needs no one-hot inputs)",
-                        words.num_examples(),
                         context * vocab.len()
                     )));
                 }
                 keep_freed_memory_for_reuse();
                 let examples = Examples::with_context(words, vocab, context)?;
                 let xenc = one_hot(&examples.xs, vocab.len())?;
-                for k in 0..cfg.steps {
-                    let probs = forward(&xenc, w)?;
-                    let loss = nll(&probs, &examples.ys, w, cfg.reg)?;
-                    descend(w, &loss, cfg.lr)?;
-                    record(k, loss.f_double_value(&[])? as f32)?;
-                }
+                let mut step = OneHotStep { xenc, ys: examples.ys, w: &mut self.w, reg: cfg.reg };
+                trainer.run(n, &mut step, observe, None, None)?
             }
             Method::ExactGradient => {
                 let exact = ExactGradient::new(&NgramTable::from_words(words, vocab, context)?, vocab.len());
-                let shape = w.size();
-                let mut values = Vec::<f32>::try_from(&w.f_detach()?.f_flatten(0, -1)?)?;
-                for k in 0..cfg.steps {
-                    record(k, exact.step(&mut values, cfg.lr, cfg.reg))?;
-                }
-                *w = Tensor::from_slice(&values).f_view(shape.as_slice())?.set_requires_grad(true);
+                let shape = self.w.size();
+                let values = Vec::<f32>::try_from(&self.w.f_detach()?.f_flatten(0, -1)?)?;
+                let mut step = ExactStep { exact, values, reg: cfg.reg };
+                let run = trainer.run(n, &mut step, observe, None, None)?;
+                self.w = Tensor::from_slice(&step.values).f_view(shape.as_slice())?.set_requires_grad(true);
+                run
             }
-        }
-        Ok(losses)
+        };
+        Ok(run.losses)
+    }
+}
+
+/// The lecture's full-batch step: forward on every one-hot input, the loss with its
+/// regularization, backward, `W += -lr * W.grad`.
+struct OneHotStep<'a> {
+    xenc: Tensor,
+    ys: Tensor,
+    w: &'a mut Tensor,
+    reg: f64,
+}
+
+impl Step for OneHotStep<'_> {
+    fn step(&mut self, _all: Option<&Tensor>, lr: f64) -> Result<f32> {
+        let probs = forward(&self.xenc, self.w)?;
+        let loss = nll(&probs, &self.ys, self.w, self.reg)?;
+        descend(self.w, &loss, lr)?;
+        Ok(loss.f_double_value(&[])? as f32)
+    }
+}
+
+/// The same step in closed form from the counts, on the weights as plain floats.
+struct ExactStep {
+    exact: ExactGradient,
+    values: Vec<f32>,
+    reg: f64,
+}
+
+impl Step for ExactStep {
+    fn step(&mut self, _all: Option<&Tensor>, lr: f64) -> Result<f32> {
+        Ok(self.exact.step(&mut self.values, lr, self.reg))
     }
 }
 
@@ -715,9 +672,14 @@ impl LanguageModel for NeuralModel {
         Ok(logits.f_log_softmax(1, DType::Float)?)
     }
     /// Its weights `W`, float32, as they are shaped.
-    fn stored(&self) -> Stored {
-        let shape = self.w.size().iter().map(|&d| d as usize).collect();
-        let values = Vec::<f32>::try_from(&self.w.detach().flatten(0, -1)).unwrap_or_default();
-        Stored { meta: vec![], tensors: vec![StoredTensor { name: "W", shape, data: StoredData::Floats(values) }] }
+    /// Refuses weights a file could not be loaded with (a diverged training's).
+    fn stored(&self) -> Result<Stored> {
+        let w = check_weights(&self.w.f_detach()?, self.context, self.vocab.len())?;
+        let shape = w.size().iter().map(|&d| d as usize).collect();
+        let values = Vec::<f32>::try_from(&w.f_flatten(0, -1)?)?;
+        Ok(Stored {
+            meta: vec![],
+            tensors: vec![StoredTensor { name: "W".into(), shape, data: StoredData::Floats(values) }],
+        })
     }
 }

@@ -35,7 +35,7 @@ pub enum StoredData {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredTensor {
     /// Its name in the file, e.g. `"W"`.
-    pub name: &'static str,
+    pub name: String,
     /// Its shape.
     pub shape: Vec<usize>,
     /// Its values, row by row.

@@ -266,7 +266,7 @@ pub const MLP_ACCENTS_FINAL_BOUND: f64 = 1.0;
 
 /// The MLP in a model file as an [`makemore::Mlp`] (for the loss bound).
 pub fn mlp_of(model: &dyn makemore::LanguageModel) -> makemore::Mlp {
-    let stored = model.stored();
+    let stored = model.stored().unwrap();
     let tensors: Vec<tch::Tensor> = stored
         .tensors
         .iter()

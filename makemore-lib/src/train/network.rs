@@ -1,0 +1,159 @@
+//! What a network provides: logits for a batch of contexts, its parameters under their
+//! names, its context and vocabulary ([`Network`]). Everything else is written once here
+//! for every network: the next-token probabilities sampling uses ([`probs`],
+//! [`log_probs`]), the mean loss evaluation reports ([`mean_loss`]), and what a model file
+//! stores ([`stored`]: every parameter and buffer under its name, checked finite).
+//!
+//! Networks compute on **one libtorch thread** ([`on_one_thread`]), and the project's
+//! PyTorch references do too (`torch.set_num_threads(1)`). Their tensors are small (a
+//! lecture-2 minibatch is 32 × 200): a second thread only adds the cost of handing it each
+//! operation, which measured on a 2-core virtual machine 12 times slower with sleeping
+//! OpenMP threads and up to 25 ms a step with spinning ones when other work shared the
+//! cores. And some kernels split their work by the thread count, so one thread gives the
+//! same numbers on a machine of any size.
+
+use std::fmt::Debug;
+
+use tch::{Kind, Reduction, Tensor};
+
+use crate::data::vocab::Vocab;
+use crate::error::{Error, Result};
+use crate::models::kind::count_contexts;
+use crate::models::stored::{Stored, StoredData, StoredTensor};
+use crate::train::examples::Examples;
+
+/// The largest magnitude a stored parameter may have: products of two stay below 1e30,
+/// and sums of up to 2^26 of them far below float32's 3.4e38, so the logits are finite.
+pub const MAX_WEIGHT: f32 = 1e15;
+
+/// A network over characters: `context_len()` token indices in, logits over the
+/// vocabulary out.
+pub trait Network: Debug {
+    /// The network's vocabulary (its output size).
+    fn vocab(&self) -> &Vocab;
+    /// How many previous tokens it reads (the lectures' `block_size`).
+    fn context_len(&self) -> usize;
+    /// The logits of `xs`, n × context token indices (n for context 1): n × V, with
+    /// autograd recording. Inference: a network with batch statistics uses its running ones.
+    fn logits(&self, xs: &Tensor) -> Result<Tensor>;
+    /// The trainable parameters under their names, in the order they were created: the
+    /// tensors themselves (shallow clones), so `.grad()` and in-place updates are the
+    /// network's.
+    fn named_parameters(&self) -> Vec<(String, Tensor)>;
+    /// State saved with the parameters that training does not descend on (BatchNorm's
+    /// running statistics).
+    fn named_buffers(&self) -> Vec<(String, Tensor)> {
+        Vec::new()
+    }
+
+    /// The number of parameters (the lectures' `sum(p.nelement() for p in parameters)`).
+    fn n_parameters(&self) -> usize {
+        self.named_parameters().iter().map(|(_, p)| p.numel()).sum()
+    }
+}
+
+/// Run `f` with libtorch on one thread, then give the caller back its thread count.
+/// Networks do all their work so (see the module's documentation); a notebook or program
+/// that writes the lecture's loop itself calls `tch::set_num_threads(1)` to get the same
+/// numbers.
+///
+/// ```
+/// tch::set_num_threads(2);
+/// assert_eq!(makemore::on_one_thread(tch::get_num_threads), 1);
+/// assert_eq!(tch::get_num_threads(), 2);
+/// ```
+pub fn on_one_thread<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(i32);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            tch::set_num_threads(self.0);
+        }
+    }
+    let _restore = Restore(tch::get_num_threads());
+    tch::set_num_threads(1);
+    f()
+}
+
+/// The logits of C contexts given as C·context token indices, checked against the
+/// network's context and vocabulary.
+fn context_logits<N: Network + ?Sized>(net: &N, contexts: &[i64]) -> Result<Tensor> {
+    count_contexts(contexts, net.context_len(), net.vocab().len())?;
+    let xs = Tensor::from_slice(contexts).f_view([-1, net.context_len() as i64])?;
+    net.logits(&xs)
+}
+
+/// `F.softmax(logits, dim=1)` of C contexts (C·context indices), as the lectures' sampling
+/// loops compute it: C×V, without gradients, on one thread.
+pub fn probs<N: Network + ?Sized>(net: &N, contexts: &[i64]) -> Result<Tensor> {
+    on_one_thread(|| tch::no_grad(|| Ok(context_logits(net, contexts)?.f_softmax(1, Kind::Float)?)))
+}
+
+/// `F.log_softmax(logits, dim=1)` of C contexts: finite where [`probs`] underflows to 0.
+pub fn log_probs<N: Network + ?Sized>(net: &N, contexts: &[i64]) -> Result<Tensor> {
+    on_one_thread(|| tch::no_grad(|| Ok(context_logits(net, contexts)?.f_log_softmax(1, Kind::Float)?)))
+}
+
+/// `F.cross_entropy(logits, Y)` of the examples, with autograd recording (the caller's
+/// thread count).
+pub fn cross_entropy<N: Network + ?Sized>(net: &N, xs: &Tensor, ys: &Tensor) -> Result<Tensor> {
+    Ok(net.logits(xs)?.f_cross_entropy_loss::<Tensor>(ys, None, Reduction::Mean, -100, 0.0)?)
+}
+
+/// The mean cross-entropy on examples, without gradients: the lectures' evaluation
+/// `F.cross_entropy(logits, Y).item()` on a whole split, in float32, on one thread.
+pub fn mean_loss<N: Network + ?Sized>(net: &N, examples: &Examples) -> Result<f32> {
+    let xs = inputs(net.context_len(), examples)?;
+    on_one_thread(|| tch::no_grad(|| Ok(cross_entropy(net, &xs, &examples.ys)?.f_double_value(&[])? as f32)))
+}
+
+/// The examples' inputs as n × context, refused when they are not contexts of that length.
+pub(crate) fn inputs(context_len: usize, examples: &Examples) -> Result<Tensor> {
+    let xs = examples.xs.f_view([-1, context_len as i64])?;
+    if xs.size()[0] != examples.ys.size()[0] {
+        return Err(Error::BadParameter {
+            name: "examples",
+            value: format!("{:?} inputs", examples.xs.size()),
+            expected: "must be contexts of the model's length, one per target",
+        });
+    }
+    Ok(xs)
+}
+
+/// What a model file stores of a network: every parameter, then every buffer, under its
+/// name and shape, as float32, with `meta`. Fails (rather than save what loading would
+/// refuse) when a value is not finite or beyond ±[`MAX_WEIGHT`]: a diverged training.
+///
+/// ```
+/// use makemore::{Mlp, MlpConfig, Network, Vocab};
+/// let mlp = Mlp::new(&Vocab::from_itos(vec!['.', 'a'])?, &MlpConfig { hidden: 3, ..Default::default() })?;
+/// let stored = makemore::stored_network(&mlp, vec![])?;
+/// let names: Vec<&str> = stored.tensors.iter().map(|t| t.name.as_str()).collect();
+/// assert_eq!(names, ["C", "W1", "b1", "W2", "b2"]);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn stored<N: Network + ?Sized>(net: &N, meta: Vec<(&'static str, String)>) -> Result<Stored> {
+    let mut tensors = Vec::new();
+    for (name, t) in net.named_parameters().into_iter().chain(net.named_buffers()) {
+        let values = finite_values(&name, &t)?;
+        tensors.push(StoredTensor {
+            name,
+            shape: t.size().iter().map(|&d| d as usize).collect(),
+            data: StoredData::Floats(values),
+        });
+    }
+    Ok(Stored { meta, tensors })
+}
+
+/// A float32 tensor's values, refused when one is not finite or beyond ±[`MAX_WEIGHT`].
+pub(crate) fn finite_values(name: &str, t: &Tensor) -> Result<Vec<f32>> {
+    if t.kind() != Kind::Float {
+        return Err(Error::BadWeights(format!("{name} is {:?}, expected float32", t.kind())));
+    }
+    let values = Vec::<f32>::try_from(&t.f_detach()?.f_flatten(0, -1)?)?;
+    if let Some(x) = values.iter().find(|x| !x.is_finite() || x.abs() > MAX_WEIGHT) {
+        return Err(Error::BadWeights(format!(
+            "{name} holds {x:e}: every parameter must be finite and within ±{MAX_WEIGHT:e}"
+        )));
+    }
+    Ok(values)
+}
