@@ -96,6 +96,10 @@ pub use models::counts::{
 pub use models::file::{load as load_model, save as save_model};
 pub use models::kind::{LanguageModel, ModelKind, OnStep};
 pub use models::mlp::{MAX_BATCH_CELLS, MAX_PARAMETERS, Mlp, MlpConfig};
+pub use models::network::{
+    Network, load_parameters as load_network, log_probs as network_log_probs, mean_loss, on_one_thread,
+    probs as network_probs, stored as stored_network,
+};
 pub use models::neural::{
     MAX_ONE_HOT_CELLS, Method, NeuralConfig, NeuralModel, TrainConfig, descend, forward, nll, one_hot,
 };
@@ -108,9 +112,6 @@ pub use rng::{LECTURE_SEED, parse_seed, seed};
 /// The `tch` crate this library is built on, for notebooks and examples.
 pub use tch;
 pub use train::examples::Examples;
-pub use train::network::{
-    Network, log_probs as network_log_probs, mean_loss, on_one_thread, probs as network_probs, stored as stored_network,
-};
 pub use train::trainer::{
     EvalEvery, Event, MAX_STEPS, MAX_STEPS as MLP_MAX_STEPS, Step, StepDecay, Trainer, TrainingRun, update_to_data,
 };

@@ -23,7 +23,7 @@
 //! PyTorch and this file agree step for step.)
 //!
 //! The MLP is a [`Network`]: sampling, evaluation and saving are the core's
-//! ([`crate::train::network`]), and it computes on one libtorch thread as every network does
+//! ([`crate::models::network`]), and it computes on one libtorch thread as every network does
 //! ([`on_one_thread`]). Its training is the one [`Trainer`]'s loop with the MLP's own
 //! [`Step`]: the backward pass written out as the calls autograd makes.
 
@@ -36,10 +36,10 @@ use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, show};
 use crate::models::kind::{LanguageModel, ModelKind, OnStep};
+use crate::models::network::{self, Network, finite_values, inputs, on_one_thread};
 use crate::models::stored::{Stored, StoredFile};
 use crate::rng::{LECTURE_SEED, seed};
 use crate::train::examples::Examples;
-use crate::train::network::{self, Network, finite_values, inputs, on_one_thread};
 use crate::train::trainer::{EvalEvery, Event, Step, StepDecay, Trainer, TrainingRun};
 
 /// The most parameters an MLP may have: 2^26 float32 values (256 MB; with their

@@ -33,6 +33,7 @@ pub mod file;
 mod indexed_loss;
 pub mod kind;
 pub mod mlp;
+pub mod network;
 pub mod neural;
 pub mod registry;
 pub mod stored;

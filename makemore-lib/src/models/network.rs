@@ -19,7 +19,7 @@ use tch::{Kind, Reduction, Tensor};
 use crate::data::vocab::Vocab;
 use crate::error::{Error, Result};
 use crate::models::kind::count_contexts;
-use crate::models::stored::{Stored, StoredData, StoredTensor};
+use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
 use crate::train::examples::Examples;
 
 /// The largest magnitude a stored parameter may have: products of two stay below 1e30,
@@ -156,4 +156,86 @@ pub(crate) fn finite_values(name: &str, t: &Tensor) -> Result<Vec<f32>> {
         )));
     }
     Ok(values)
+}
+
+/// Read a network's parameters and buffers back from a model file, each under its name with
+/// the shape the network has (a file with other names or shapes is refused, naming the
+/// tensor), finite and within ±[`MAX_WEIGHT`], copied into the network's own tensors.
+pub fn load_parameters<N: Network + ?Sized>(net: &N, file: &StoredFile) -> Result<()> {
+    let named: Vec<(String, Tensor)> = net.named_parameters().into_iter().chain(net.named_buffers()).collect();
+    let names: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
+    file.expect_tensors(&names)?;
+    for (name, t) in &named {
+        let shape: Vec<Option<usize>> = t.size().iter().map(|&d| Some(d as usize)).collect();
+        let values = file.floats(name, &shape)?;
+        finite_values(name, &values).map_err(|e| file.bad(e))?;
+        tch::no_grad(|| t.shallow_clone().f_copy_(&values))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::stored::{StoredFile, file_bytes};
+
+    /// A bigram network of one weight matrix, `logits = W[x]`.
+    #[derive(Debug)]
+    struct Table {
+        vocab: Vocab,
+        w: Tensor,
+    }
+
+    impl Network for Table {
+        fn vocab(&self) -> &Vocab {
+            &self.vocab
+        }
+        fn context_len(&self) -> usize {
+            1
+        }
+        fn logits(&self, xs: &Tensor) -> Result<Tensor> {
+            Ok(self.w.f_index(&[Some(&xs.f_flatten(0, -1)?)])?)
+        }
+        fn named_parameters(&self) -> Vec<(String, Tensor)> {
+            vec![("table.weight".into(), self.w.shallow_clone())]
+        }
+    }
+
+    fn table(fill: f64) -> Table {
+        let vocab = Vocab::from_itos(vec!['.', 'a', 'b']).unwrap();
+        let w = Tensor::full([3, 3], fill, (Kind::Float, tch::Device::Cpu)).set_requires_grad(true);
+        Table { vocab, w }
+    }
+
+    fn bytes_of(net: &Table) -> Vec<u8> {
+        file_bytes("table", &net.vocab, 1, stored(net, vec![]).unwrap())
+    }
+
+    #[test]
+    fn parameters_go_to_a_file_under_their_names_and_come_back() {
+        let mut from = table(0.0);
+        tch::no_grad(|| from.w.f_copy_(&Tensor::arange(9, (Kind::Float, tch::Device::Cpu)).view([3, 3]))).unwrap();
+        let bytes = bytes_of(&from);
+        let (_, file) = StoredFile::open(std::path::Path::new("t.safetensors"), &bytes).unwrap();
+        let to = table(7.0);
+        load_parameters(&to, &file).unwrap();
+        assert!(to.w.equal(&from.w));
+        // the same values the probabilities are made of
+        assert!(probs(&to, &[2]).unwrap().equal(&probs(&from, &[2]).unwrap()));
+        assert!(to.w.requires_grad(), "still a parameter");
+    }
+
+    #[test]
+    fn a_diverged_network_is_not_stored_and_a_wrong_shape_is_refused() {
+        let net = table(f64::NAN);
+        let err = stored(&net, vec![]).unwrap_err().to_string();
+        assert!(err.contains("table.weight holds NaN"), "{err}");
+
+        let bytes = bytes_of(&table(1.0));
+        let (_, file) = StoredFile::open(std::path::Path::new("t.safetensors"), &bytes).unwrap();
+        let mut bigger = table(0.0);
+        bigger.w = Tensor::zeros([3, 4], (Kind::Float, tch::Device::Cpu));
+        let err = load_parameters(&bigger, &file).unwrap_err().to_string();
+        assert!(err.contains("tensor 'table.weight' is F32 [3, 3], expected F32 [Some(3), Some(4)]"), "{err}");
+    }
 }
