@@ -60,6 +60,9 @@ mod drawing;
 mod error;
 mod item;
 mod models;
+/// The network core: the layers of lectures 3 and 5 (`Linear`, `BatchNorm1d`, `Tanh`, `Embedding`,
+/// `FlattenConsecutive`, `Sequential`) and the optimizers (`Sgd`, `AdamW`). Uses only tch and `error`.
+pub mod nn;
 /// PyTorch's reference numbers for the notebooks' checks, read from the project's fixtures
 /// (uses only `check` and `error`).
 pub mod reference;

@@ -1,0 +1,158 @@
+//! AdamW, as `torch.optim.AdamW` computes it on the CPU.
+
+use tch::{Kind, Tensor};
+
+use crate::error::{Error, Result};
+use crate::nn::optim::Optimizer;
+
+/// `torch.optim.AdamW(params, lr, betas, eps, weight_decay)` with karpathy/makemore's
+/// settings as defaults: betas (0.9, 0.99), eps 1e-8, weight decay 0.01 on every parameter.
+///
+/// On the CPU PyTorch 2.13 takes its single-tensor path (neither `foreach` nor `fused`:
+/// torch/optim/adam.py, `_single_tensor_adam`). For each parameter with a gradient, in
+/// order, under `no_grad`, this makes the same libtorch calls with the same scalars
+/// (scalars in float64 as Python's floats, `**` as `pow`):
+///
+/// ```text
+/// step += 1
+/// param.mul_(1 - lr * weight_decay)
+/// exp_avg.lerp_(grad, 1 - beta1)
+/// exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+/// bias_correction1 = 1 - beta1 ** step;  bias_correction2 = 1 - beta2 ** step
+/// step_size = lr / bias_correction1;     bias_correction2_sqrt = bias_correction2 ** 0.5
+/// denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+/// param.addcdiv_(exp_avg, denom, value=-step_size)
+/// ```
+///
+/// tch's `addcmul_` and `addcdiv_` have no `value` argument (it is 1), so the scalar goes
+/// into the first factor: `addcmul_(grad * (1 - beta2), grad)` and `addcdiv_(exp_avg *
+/// -step_size, denom)`. libtorch's kernels compute `self + value * t1 * t2` and `self +
+/// value * t1 / t2` with `value` rounded to float32 and the products from the left, so
+/// `value * t1` is the same float32 multiply either way, and `1 * x` is exact: the results
+/// are the same bits (tests/nn.rs checks 50 steps against PyTorch's).
+///
+/// Its state, per parameter index `i` as in PyTorch's `optimizer.state_dict()`: `"{i}.step"`
+/// (a float32 scalar, as PyTorch keeps it), `"{i}.exp_avg"`, `"{i}.exp_avg_sq"`.
+///
+/// ```
+/// use makemore::nn::{AdamW, Optimizer};
+/// let w = tch::Tensor::from_slice(&[1.0f32, -2.0]).set_requires_grad(true);
+/// (&w * &w).sum(tch::Kind::Float).backward();
+/// let mut adamw = AdamW::default();
+/// adamw.step(&[w.shallow_clone()], 0.1)?;
+/// // the first step moves each weight by about lr against its gradient's sign (and decays it)
+/// let moved = Vec::<f32>::try_from(&w.detach())?;
+/// assert!((moved[0] - (1.0 * (1.0 - 0.1 * 0.01) - 0.1)).abs() < 1e-6);
+/// assert!((moved[1] - (-2.0 * (1.0 - 0.1 * 0.01) + 0.1)).abs() < 1e-6);
+/// let names: Vec<String> = adamw.state().into_iter().map(|(name, _)| name).collect();
+/// assert_eq!(names, ["0.step", "0.exp_avg", "0.exp_avg_sq"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct AdamW {
+    /// The decay rates of the running averages of the gradient and its square.
+    pub betas: (f64, f64),
+    /// Added to the denominator.
+    pub eps: f64,
+    /// Decoupled weight decay: each step multiplies a parameter by 1 − lr · weight_decay.
+    pub weight_decay: f64,
+    states: Vec<Option<State>>,
+}
+
+/// One parameter's running averages.
+#[derive(Debug)]
+struct State {
+    /// Steps taken, a float32 in PyTorch (exact up to 2^24 steps).
+    step: f64,
+    exp_avg: Tensor,
+    exp_avg_sq: Tensor,
+}
+
+impl Default for AdamW {
+    /// karpathy/makemore's: `betas=(0.9, 0.99), eps=1e-8, weight_decay=0.01`.
+    fn default() -> AdamW {
+        AdamW::new((0.9, 0.99), 1e-8, 0.01)
+    }
+}
+
+impl AdamW {
+    /// An AdamW with these settings and no state yet (created at each parameter's first step).
+    pub fn new(betas: (f64, f64), eps: f64, weight_decay: f64) -> AdamW {
+        AdamW { betas, eps, weight_decay, states: Vec::new() }
+    }
+
+    /// Resume from a [`state`](Optimizer::state) saved earlier for `params` (the same
+    /// parameters in the same order): every tensor must be there, of its parameter's shape.
+    pub fn load_state(&mut self, params: &[Tensor], named: &[(String, Tensor)]) -> Result<()> {
+        let find = |name: String, shape: &[i64]| -> Result<Option<Tensor>> {
+            let Some((_, t)) = named.iter().find(|(n, _)| *n == name) else { return Ok(None) };
+            if t.size() != shape {
+                return Err(Error::BadWeights(format!("'{name}' has shape {:?}, expected {shape:?}", t.size())));
+            }
+            Ok(Some(t.f_to_kind(Kind::Float)?.detach().copy()))
+        };
+        let mut states = Vec::with_capacity(params.len());
+        for (i, p) in params.iter().enumerate() {
+            let step = find(format!("{i}.step"), &[])?;
+            let exp_avg = find(format!("{i}.exp_avg"), &p.size())?;
+            let exp_avg_sq = find(format!("{i}.exp_avg_sq"), &p.size())?;
+            states.push(match (step, exp_avg, exp_avg_sq) {
+                (Some(step), Some(exp_avg), Some(exp_avg_sq)) => {
+                    Some(State { step: step.f_double_value(&[])?, exp_avg, exp_avg_sq })
+                }
+                (None, None, None) => None,
+                _ => return Err(Error::BadWeights(format!("parameter {i}'s AdamW state is incomplete"))),
+            });
+        }
+        self.states = states;
+        Ok(())
+    }
+}
+
+impl Optimizer for AdamW {
+    fn step(&mut self, params: &[Tensor], lr: f64) -> Result<()> {
+        let (beta1, beta2) = self.betas;
+        if self.states.len() < params.len() {
+            self.states.resize_with(params.len(), || None);
+        }
+        tch::no_grad(|| -> Result<()> {
+            for (param, state) in params.iter().zip(&mut self.states) {
+                let grad = param.f_grad()?;
+                if !grad.defined() {
+                    continue;
+                }
+                if state.is_none() {
+                    *state = Some(State { step: 0.0, exp_avg: param.f_zeros_like()?, exp_avg_sq: param.f_zeros_like()? });
+                }
+                let Some(State { step, exp_avg, exp_avg_sq }) = state else { continue };
+                let mut param = param.shallow_clone();
+                *step += 1.0;
+                if self.weight_decay != 0.0 {
+                    let _ = param.f_mul_scalar_(1.0 - lr * self.weight_decay)?;
+                }
+                let _ = exp_avg.f_lerp_(&grad, 1.0 - beta1)?;
+                let _ = exp_avg_sq.f_mul_scalar_(beta2)?.f_addcmul_(&grad.f_mul_scalar(1.0 - beta2)?, &grad)?;
+                let bias_correction1 = 1.0 - beta1.powf(*step);
+                let bias_correction2 = 1.0 - beta2.powf(*step);
+                let step_size = lr / bias_correction1;
+                let bias_correction2_sqrt = bias_correction2.powf(0.5);
+                let mut denom = exp_avg_sq.f_sqrt()?.f_div_scalar(bias_correction2_sqrt)?;
+                let _ = denom.f_add_scalar_(self.eps)?; // every `let _` here: an in-place call's returned handle
+                let _ = param.f_addcdiv_(&exp_avg.f_mul_scalar(-step_size)?, &denom)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn state(&self) -> Vec<(String, Tensor)> {
+        let mut named = Vec::new();
+        for (i, state) in self.states.iter().enumerate() {
+            if let Some(s) = state {
+                named.push((format!("{i}.step"), Tensor::from(s.step as f32)));
+                named.push((format!("{i}.exp_avg"), s.exp_avg.shallow_clone()));
+                named.push((format!("{i}.exp_avg_sq"), s.exp_avg_sq.shallow_clone()));
+            }
+        }
+        named
+    }
+}
