@@ -100,7 +100,7 @@ pub use models::file::{load as load_model, save as save_model};
 pub use models::kind::{LanguageModel, ModelKind, OnStep};
 pub use models::mlp::{MAX_BATCH_CELLS, MAX_PARAMETERS, Mlp, MlpConfig};
 pub use models::network::{
-    Network, load_parameters as load_network, log_probs as network_log_probs, mean_loss, on_one_thread,
+    AutogradStep, Network, load_parameters as load_network, log_probs as network_log_probs, mean_loss, on_one_thread,
     probs as network_probs, stored as stored_network,
 };
 pub use models::neural::{

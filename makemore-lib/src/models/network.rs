@@ -20,7 +20,9 @@ use crate::data::vocab::Vocab;
 use crate::error::{Error, Result};
 use crate::models::kind::count_contexts;
 use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
+use crate::nn::Optimizer;
 use crate::train::examples::Examples;
+use crate::train::trainer::Step;
 
 /// The largest magnitude a stored parameter may have: products of two stay below 1e30,
 /// and sums of up to 2^26 of them far below float32's 3.4e38, so the logits are finite.
@@ -36,6 +38,11 @@ pub trait Network: Debug {
     /// The logits of `xs`, n × context token indices (n for context 1): n × V, with
     /// autograd recording. Inference: a network with batch statistics uses its running ones.
     fn logits(&self, xs: &Tensor) -> Result<Tensor>;
+    /// The logits of a training minibatch: by default [`logits`](Self::logits); a network
+    /// with batch statistics uses the batch's and updates its running ones.
+    fn train_logits(&mut self, xs: &Tensor) -> Result<Tensor> {
+        self.logits(xs)
+    }
     /// The trainable parameters under their names, in the order they were created: the
     /// tensors themselves (shallow clones), so `.grad()` and in-place updates are the
     /// network's.
@@ -117,6 +124,73 @@ pub(crate) fn inputs(context_len: usize, examples: &Examples) -> Result<Tensor> 
         });
     }
     Ok(xs)
+}
+
+/// The step of any [`Network`] trained by autograd, as the lectures write it: the
+/// minibatch `Xtr[ix], Ytr[ix]`, the forward pass and `F.cross_entropy`, the gradients
+/// zeroed, `loss.backward()`, and the optimizer's update ([`crate::nn::Sgd`]:
+/// `p.data += -lr * p.grad`; [`crate::nn::AdamW`]). Everything on one libtorch thread.
+///
+/// ```
+/// use makemore::{AutogradStep, Examples, Mlp, MlpConfig, Step, Vocab, WordList, nn::Sgd};
+/// let words = WordList::parse(&"emma\nolivia\nava\n".repeat(20), "names")?;
+/// let vocab = Vocab::from_words(&words)?;
+/// let ex = Examples::with_context(&words, &vocab, 3)?;
+/// let cfg = MlpConfig { hidden: 20, steps: 30, ..MlpConfig::DEFAULT };
+/// // the MLP's written-out backward pass, and autograd with SGD: the same losses, bit for bit
+/// let fast = Mlp::new(&vocab, &cfg)?.train_examples(&ex, &cfg, |_, _| {})?;
+/// let mut mlp = Mlp::new(&vocab, &cfg)?;
+/// let mut step = AutogradStep::new(&mut mlp, &ex, Sgd)?;
+/// let slow = cfg.trainer().run(ex.len(), &mut step, |_| {}, None, None)?.losses;
+/// assert_eq!(fast, slow);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct AutogradStep<'a, N: Network + ?Sized, O: Optimizer> {
+    net: &'a mut N,
+    xs: Tensor,
+    ys: Tensor,
+    optimizer: O,
+    params: Vec<Tensor>,
+}
+
+impl<'a, N: Network + ?Sized, O: Optimizer> AutogradStep<'a, N, O> {
+    /// Train `net` on `examples` (contexts of the network's length) with `optimizer`.
+    pub fn new(net: &'a mut N, examples: &Examples, optimizer: O) -> Result<Self> {
+        let xs = inputs(net.context_len(), examples)?;
+        let params = net.named_parameters().into_iter().map(|(_, p)| p).collect();
+        Ok(AutogradStep { xs, ys: examples.ys.shallow_clone(), net, optimizer, params })
+    }
+
+    /// The optimizer, with its state (e.g. to save it).
+    pub fn optimizer(&self) -> &O {
+        &self.optimizer
+    }
+}
+
+impl<N: Network + ?Sized, O: Optimizer> Step for AutogradStep<'_, N, O> {
+    fn step(&mut self, ix: Option<&Tensor>, lr: f64) -> Result<f32> {
+        on_one_thread(|| {
+            let (xb, yb) = match ix {
+                Some(ix) => (self.xs.f_index(&[Some(ix)])?, self.ys.f_index(&[Some(ix)])?),
+                None => (self.xs.shallow_clone(), self.ys.shallow_clone()),
+            };
+            let loss =
+                self.net.train_logits(&xb)?.f_cross_entropy_loss::<Tensor>(&yb, None, Reduction::Mean, -100, 0.0)?;
+            self.optimizer.zero_grad(&self.params);
+            loss.f_backward()?;
+            self.optimizer.step(&self.params, lr)?;
+            Ok(loss.f_double_value(&[])? as f32)
+        })
+    }
+    fn loss(&self, examples: &Examples) -> Result<f32> {
+        mean_loss(&*self.net, examples)
+    }
+    /// The parameters and the buffers (running statistics): the best network is all of them.
+    fn parameters(&self) -> Vec<Tensor> {
+        let named = self.net.named_parameters().into_iter().chain(self.net.named_buffers());
+        named.map(|(_, t)| t).collect()
+    }
 }
 
 /// What a model file stores of a network: every parameter, then every buffer, under its
