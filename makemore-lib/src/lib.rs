@@ -93,6 +93,7 @@ pub use drawing::plot;
 pub use error::{Error, Result};
 pub use item::Item;
 pub use models::ExactGradient;
+pub use models::batchnorm_mlp::BatchNormMlp;
 pub use models::counts::{
     CountsModel, DEFAULT_SMOOTHING, NgramConfig, SMOOTHING_RANGE, normalize_rows, normalize_rows_keepdim_bug,
 };

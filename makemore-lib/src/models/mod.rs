@@ -27,6 +27,7 @@
 //! Nothing else matches on kinds: fitting, tuning, saving, loading and the CLI go through
 //! `ModelSpec` and `ModelKind`.
 
+pub mod batchnorm_mlp;
 pub mod counts;
 mod exact_gradient;
 pub mod file;
