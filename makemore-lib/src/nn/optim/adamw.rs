@@ -122,7 +122,8 @@ impl Optimizer for AdamW {
                     continue;
                 }
                 if state.is_none() {
-                    *state = Some(State { step: 0.0, exp_avg: param.f_zeros_like()?, exp_avg_sq: param.f_zeros_like()? });
+                    *state =
+                        Some(State { step: 0.0, exp_avg: param.f_zeros_like()?, exp_avg_sq: param.f_zeros_like()? });
                 }
                 let Some(State { step, exp_avg, exp_avg_sq }) = state else { continue };
                 let mut param = param.shallow_clone();
