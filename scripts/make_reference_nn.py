@@ -303,7 +303,8 @@ def sgd_case(seed, steps=40, decay_at=30):
         eval_loss = F.cross_entropy(model(X), Y).item()
     running = [T(layer.running_mean.flatten()) for layer in model.layers if isinstance(layer, BatchNorm1d)]
     running += [T(layer.running_var.flatten()) for layer in model.layers if isinstance(layer, BatchNorm1d)]
-    return {'seed': seed, 'X': T(X), 'Y': T(Y), 'created': created, 'steps': steps, 'lr': 0.1, 'decay_at': decay_at, 'factor': 0.1,
+    return {'seed': seed, 'X': T(X), 'Y': T(Y), 'created': created, 'steps': steps, 'lr': 0.1, 'decay_at': decay_at,
+            'factor': 0.1,
             'losses': losses, 'params': [T(p) for p in parameters], 'running': running, 'eval_loss': eval_loss}
 
 

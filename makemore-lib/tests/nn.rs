@@ -606,7 +606,7 @@ fn loading_checks_names_and_shapes() {
     let mut extra = named_tensors(&model);
     extra.push(("9.weight".into(), Tensor::zeros([1], tch::kind::FLOAT_CPU)));
     assert!(
-        matches!(load_named(&mut model, &extra), Err(Error::BadWeights(m)) if m.contains("unexpected tensor '9.weight'"))
+        matches!(load_named(&mut model, &extra), Err(Error::BadWeights(m)) if m.contains("unexpected tensor '9.weight"))
     );
     // through a safetensors file and back, as a model file holds them
     let dir = tempfile::tempdir().unwrap();
