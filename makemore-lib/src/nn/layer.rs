@@ -44,7 +44,9 @@ pub fn n_parameters(layer: &(impl Layer + ?Sized)) -> usize {
 }
 
 /// Everything a model file holds of a layer: its parameters, then its buffers, under their
-/// names (PyTorch's `state_dict()` keys; shallow clones of the layer's own tensors).
+/// names: the keys of PyTorch's `state_dict()` (which lists a `Sequential`'s layer by layer,
+/// here all parameters come first); shallow clones of the layer's own tensors. Written with
+/// `tch::Tensor::write_safetensors`, a PyTorch user reads them with `safetensors.torch.load_file`.
 ///
 /// ```
 /// let bn = makemore::nn::BatchNorm1d::new(4)?;

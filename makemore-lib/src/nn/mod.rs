@@ -37,6 +37,21 @@
 //! assert_eq!(model.forward(&xs)?.size(), [32, 27]);
 //! # Ok::<(), makemore::Error>(())
 //! ```
+//!
+//! [`Layer`]: crate::nn::Layer
+//! [`Linear::new`]: crate::nn::Linear::new
+//! [`Linear::torch`]: crate::nn::Linear::torch
+//! [`BatchNorm1d`]: crate::nn::BatchNorm1d
+//! [`Tanh`]: crate::nn::Tanh
+//! [`Embedding`]: crate::nn::Embedding
+//! [`FlattenConsecutive`]: crate::nn::FlattenConsecutive
+//! [`Sequential`]: crate::nn::Sequential
+//! [`Layer::parameters`]: crate::nn::Layer::parameters
+//! [`n_parameters`]: crate::nn::n_parameters
+//! [`Layer::set_training`]: crate::nn::Layer::set_training
+//! [`Sgd`]: crate::nn::Sgd
+//! [`StepDecay`]: crate::nn::StepDecay
+//! [`AdamW`]: crate::nn::AdamW
 
 mod batchnorm;
 mod embedding;

@@ -13,7 +13,8 @@ use crate::nn::layer::Layer;
 /// ```
 /// use makemore::nn::{Layer, Linear, Sequential, Tanh};
 /// tch::manual_seed(42);
-/// let mut mlp = Sequential::new(vec![Box::new(Linear::new(3, 4, true)?), Box::new(Tanh), Box::new(Linear::new(4, 2, true)?)]);
+/// let mut mlp =
+///     Sequential::new(vec![Box::new(Linear::new(3, 4, true)?), Box::new(Tanh), Box::new(Linear::new(4, 2, true)?)]);
 /// let names: Vec<String> = mlp.parameters().into_iter().map(|(name, _)| name).collect();
 /// assert_eq!(names, ["0.weight", "0.bias", "2.weight", "2.bias"]);
 /// assert_eq!(mlp.forward(&tch::Tensor::ones([5, 3], tch::kind::FLOAT_CPU))?.size(), [5, 2]);
