@@ -15,8 +15,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use makemore::check::{self, Bound, U};
 use makemore::nn::{
-    AdamW, BatchNorm1d, Embedding, FlattenConsecutive, Layer, Linear, Optimizer, Sequential, Sgd, StepDecay, Tanh,
-    load_named, n_parameters, named_tensors,
+    AdamW, BatchNorm1d, Embedding, FlattenConsecutive, Layer, Linear, Optimizer, Sequential, Sgd, Tanh, load_named,
+    n_parameters, named_tensors,
 };
 use makemore::{Error, Reference};
 use serde_json::Value;
@@ -451,7 +451,9 @@ fn sgd_with_step_decay_trains_as_the_lectures_loop() {
         wavenet()
     };
     c.load_parameters(&mut model, "created");
-    let schedule = StepDecay { lr: c.num("lr"), decay_at: c.num("decay_at") as usize, factor: c.num("factor") };
+    // the script's `0.1 if i < decay_at else 0.01`, the lectures' schedule
+    assert_eq!(c.num("factor"), 0.1);
+    let schedule = makemore::StepDecay::lecture(c.num("lr"), c.num("decay_at") as usize);
     let (xs, ys) = (c.ints("X"), c.ints("Y"));
     let params = values(&model.parameters());
     let mut sgd = Sgd;

@@ -38,6 +38,7 @@ use crate::error::{Error, Result, show};
 use crate::models::kind::{LanguageModel, ModelKind, OnStep};
 use crate::models::network::{self, Network, finite_values, inputs, on_one_thread};
 use crate::models::stored::{Stored, StoredFile};
+use crate::nn::{Optimizer, Sgd};
 use crate::rng::{LECTURE_SEED, seed};
 use crate::train::examples::Examples;
 use crate::train::trainer::{EvalEvery, Event, Step, StepDecay, Trainer, TrainingRun};
@@ -351,17 +352,10 @@ impl Mlp {
 
     fn step_here(&mut self, xs: &Tensor, ys: &Tensor, lr: f64) -> Result<f32> {
         let loss = network::cross_entropy(self, xs, ys)?;
-        for p in [&mut self.c, &mut self.w1, &mut self.b1, &mut self.w2, &mut self.b2] {
-            p.zero_grad();
-        }
+        let params = self.parameters().map(Tensor::shallow_clone);
+        Sgd.zero_grad(&params);
         loss.f_backward()?;
-        tch::no_grad(|| -> Result<()> {
-            for p in [&mut self.c, &mut self.w1, &mut self.b1, &mut self.w2, &mut self.b2] {
-                let update = p.f_grad()?.f_mul_scalar(-lr)?;
-                let _p = p.f_add_(&update)?; // f_add_ returns p itself, updated in place
-            }
-            Ok(())
-        })?;
+        Sgd.step(&params, lr)?;
         Ok(loss.f_double_value(&[])? as f32)
     }
 

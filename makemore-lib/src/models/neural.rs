@@ -17,6 +17,7 @@ use crate::error::{Error, Result, check_nonnegative};
 use crate::models::exact_gradient::ExactGradient;
 use crate::models::kind::{LanguageModel, ModelKind, OnStep, count_contexts};
 use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
+use crate::nn::{Optimizer, Sgd};
 use crate::rng::{self, LECTURE_SEED, parse_seed};
 use crate::train::examples::Examples;
 use crate::train::trainer::{Event, Step, StepDecay, Trainer};
@@ -282,11 +283,10 @@ pub fn nll(probs: &Tensor, ys: &Tensor, w: &Tensor, reg: f64) -> Result<Tensor> 
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn descend(w: &mut Tensor, loss: &Tensor, lr: f64) -> Result<()> {
-    w.zero_grad();
+    let params = [w.shallow_clone()];
+    Sgd.zero_grad(&params);
     loss.f_backward()?;
-    let update = w.f_grad()?.f_mul_scalar(-lr)?;
-    let _w = tch::no_grad(|| w.f_add_(&update))?; // f_add_ returns W itself, updated in place
-    Ok(())
+    Sgd.step(&params, lr)
 }
 
 /// The most float32 values the one-hot inputs may take: 2^28, 1 GB (names.txt needs

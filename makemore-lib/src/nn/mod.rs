@@ -50,7 +50,7 @@
 //! [`n_parameters`]: crate::nn::n_parameters
 //! [`Layer::set_training`]: crate::nn::Layer::set_training
 //! [`Sgd`]: crate::nn::Sgd
-//! [`StepDecay`]: crate::nn::StepDecay
+//! [`StepDecay`]: crate::StepDecay
 //! [`AdamW`]: crate::nn::AdamW
 
 mod batchnorm;
@@ -68,7 +68,7 @@ pub use flatten::FlattenConsecutive;
 pub use layer::{Layer, load_named, n_parameters, named_tensors};
 pub use linear::Linear;
 pub use optim::adamw::AdamW;
-pub use optim::sgd::{Sgd, StepDecay};
+pub use optim::sgd::Sgd;
 pub use optim::{Optimizer, zero_grad};
 pub use sequential::Sequential;
 pub use tanh::Tanh;
