@@ -313,3 +313,29 @@ fn typed(cmd: &clap::Command, matches: &ArgMatches) -> Vec<String> {
         .filter_map(|a| a.get_long().map(String::from))
         .collect()
 }
+
+/// The flag whose value in `args` is not UTF-8 though it is not a file name (clap's error
+/// names none): `--flag VALUE` or `--flag=VALUE`; else "argument N".
+pub fn not_utf8(args: &[OsString]) -> String {
+    let cmd = command();
+    let sub = args.get(1).and_then(|a| a.to_str()).and_then(|name| cmd.find_subcommand(name));
+    let takes_path = |flag: &str| {
+        let arg = sub.and_then(|c| c.get_arguments().find(|a| a.get_long() == flag.strip_prefix("--")));
+        arg.is_some_and(|a| a.get_value_parser().type_id() == std::any::TypeId::of::<PathBuf>())
+    };
+    for (i, arg) in args.iter().enumerate().skip(1).filter(|(_, a)| a.to_str().is_none()) {
+        let bytes = arg.as_encoded_bytes();
+        let flag = if bytes.starts_with(b"--") {
+            let name = bytes.split(|&b| b == b'=').next().unwrap_or_default();
+            Some(String::from_utf8_lossy(name).into_owned())
+        } else {
+            args[i - 1].to_str().filter(|a| a.starts_with("--")).map(String::from)
+        };
+        match flag {
+            Some(flag) if takes_path(&flag) => continue,
+            Some(flag) => return flag,
+            None => return format!("argument {i}"),
+        }
+    }
+    "argument".into()
+}

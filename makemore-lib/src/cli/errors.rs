@@ -115,15 +115,8 @@ pub fn clap_error(e: clap::Error, args: &[OsString]) -> ExitCode {
         _ => String::new(),
     };
     if e.kind() == ErrorKind::InvalidUtf8 {
-        // clap names no flag here: the one before the first argument that is not UTF-8
-        let bad = args.iter().position(|a| a.to_str().is_none()).unwrap_or(0);
-        let before = bad.checked_sub(1).and_then(|i| args[i].to_str()).filter(|a| a.starts_with('-'));
-        // or the flag of `--flag=VALUE`
-        let own = args.get(bad).map(|a| a.as_encoded_bytes()).filter(|a| a.starts_with(b"--")).map(|a| {
-            let name = a.split(|&b| b == b'=').next().unwrap_or_default();
-            String::from_utf8_lossy(name).into_owned()
-        });
-        let what = own.or(before.map(String::from)).unwrap_or_else(|| format!("argument {bad}"));
+        // clap names no flag here
+        let what = crate::cli::args::not_utf8(args);
         eprintln!("makemore: error: invalid {what}: not valid UTF-8 (only file names may have other bytes)");
         return ExitCode::from(2);
     }

@@ -3,7 +3,7 @@
 //! with the step, the running loss, the rate and the time left, as wide as the terminal
 //! (indicatif hides it otherwise, so logs and tests see only the lines).
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
@@ -65,7 +65,12 @@ impl Progress {
         if self.lines && ((k + 1) % (self.steps / 10).max(1) == 0 || k == 0) {
             let width = self.steps.to_string().len();
             let line = format!("step {:>width$}/{}  loss {loss:.4}", k + 1, self.steps);
-            if self.bar.is_hidden() { eprintln!("{line}") } else { self.bar.println(line) }
+            if self.bar.is_hidden() {
+                // one write, so that Ctrl-C's line never lands inside it
+                let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
+            } else {
+                self.bar.println(line)
+            }
         }
         if k == 0 || (k + 1) % UPDATE_EVERY == 0 || k + 1 == self.steps {
             self.bar.set_message(format!("{:.4}", self.running_loss()));
