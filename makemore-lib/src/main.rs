@@ -114,15 +114,10 @@ fn load_model_file(path: &Path, command: &str) -> Result<Box<dyn LanguageModel>>
 
 /// How many parameters a network has: the float values it stores (None for counts).
 fn n_parameters(model: &dyn LanguageModel) -> Option<usize> {
-    let floats = model.stored().tensors.iter().filter(|t| matches!(t.data, makemore::StoredData::Floats(_))).count();
-    let n: usize = model
-        .stored()
-        .tensors
-        .iter()
-        .filter(|t| matches!(t.data, makemore::StoredData::Floats(_)))
-        .map(|t| t.shape.iter().product::<usize>())
-        .sum();
-    (floats > 0).then_some(n)
+    let stored = model.stored();
+    let floats = stored.tensors.iter().filter(|t| matches!(t.data, makemore::StoredData::Floats(_)));
+    let sizes: Vec<usize> = floats.map(|t| t.shape.iter().product()).collect();
+    (!sizes.is_empty()).then(|| sizes.iter().sum())
 }
 
 fn train(args: TrainArgs, typed: &[String], flags: &Flags) -> Result<()> {
@@ -329,7 +324,9 @@ fn tune_values(args: TuneArgs, typed: &[String], flags: &Flags) -> Result<()> {
             if let Some((_, p)) = progress.take() {
                 p.finish();
             }
+            // a line per value, and a bar while it trains (on a terminal)
             let label = format!("{what} {} ({}/{n}) ", args.values[i], i + 1);
+            eprintln!("training with {}", label.trim_end());
             progress = Some((i, Progress::new(spec.steps().unwrap_or(0), &label, false)));
         }
         if let Some((_, p)) = progress.as_mut() {

@@ -870,3 +870,18 @@ fn an_interrupted_training_says_what_was_kept() {
     assert!((1..200_000).contains(&step), "{last}");
     assert!(!std::path::Path::new(&model).exists());
 }
+
+/// `tune` says which value it trains, one line each (and a bar on a terminal): no silence
+/// of a whole training per value.
+#[test]
+fn tune_shows_progress_per_value() {
+    let list = s(&fixture("accents.txt"));
+    for (model, what) in [("neural", "regularization"), ("mlp", "learning rate")] {
+        let args = ["tune", "--input", &list, "--model", model, "--values", "0.1,0.2", "--steps", "5"];
+        let out = makemore(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("training with")).collect();
+        assert_eq!(lines, [format!("training with {what} 0.1 (1/2)"), format!("training with {what} 0.2 (2/2)")]);
+    }
+}

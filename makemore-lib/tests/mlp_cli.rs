@@ -154,10 +154,6 @@ fn wrong_flags_sizes_and_lists_fail_with_one_line() {
     let dir = Dir::new();
     let names = s(&names_txt());
     let out = dir.arg("m.safetensors");
-    let train = |extra: &[&str], needle: &str| {
-        let args = [&["train", "--model", "mlp", "--input", &names, "--out", &out][..], extra].concat();
-        fails(&args, needle);
-    };
     // a flag's value: one line naming it and its range, before the input is read, exit 2
     let value = |extra: &[&str], needle: &str| {
         let args = [&["train", "--model", "mlp", "--input", "/no/such/list.txt", "--out", &out][..], extra].concat();

@@ -85,8 +85,11 @@ pub struct TrainingArgs {
     decay_at: Option<usize>,
 }
 
+/// A training setting's value, as help shows it (None: the kind has no such setting).
+type Setting = fn(&Training) -> Option<String>;
+
 /// The training group's flags, each with its setting in [`Training`].
-const TRAINING_FLAGS: [(&str, fn(&Training) -> Option<String>); 5] = [
+const TRAINING_FLAGS: [(&str, Setting); 5] = [
     ("steps", |t| t.steps.map(|x| x.to_string())),
     ("lr", |t| t.lr.map(|x| x.to_string())),
     ("batch", |t| t.batch.map(|x| x.to_string())),
