@@ -244,9 +244,9 @@ fn bad_numbers_in_flags() {
         "5",
         "--batch does not apply to --model neural (its training settings are --steps, --lr and --seed)",
     );
-    neural("--steps", "0", "invalid --steps '0': 0 is not in 1..=10000000");
+    neural("--steps", "0", "invalid --steps 0: must be from 1 to 10,000,000");
     neural("--steps", "-3", "invalid --steps '-3'");
-    neural("--steps", "99999999999", "invalid --steps '99999999999': 99999999999 is not in 1..=10000000");
+    neural("--steps", "99999999999", "invalid --steps 99999999999: must be from 1 to 10,000,000");
     neural("--steps", "99999999999999999999999", "invalid --steps '99999999999999999999999'");
     neural("--lr", "0", "invalid --lr 0: must be a finite number greater than 0");
     neural("--lr", "-1", "invalid --lr -1: must be a finite number greater than 0");

@@ -168,19 +168,19 @@ fn wrong_flags_sizes_and_lists_fail_with_one_line() {
     other_kind(&["--reg", "0.1"], "apply to --model neural only");
     other_kind(&["--one-hot"], "apply to --model neural only");
     value(&["--context", "0"], "invalid --context '0'");
-    value(&["--batch", "0"], "invalid --batch '0': 0 is not in 1..=65536");
+    value(&["--batch", "0"], "invalid --batch 0: must be from 1 to 65536");
     value(&["--embedding", "0"], "invalid --embedding '0': 0 is not in 1..=4096");
     value(&["--hidden", "0"], "invalid --hidden '0': 0 is not in 1..=65536");
-    value(&["--steps", "0"], "invalid --steps '0': 0 is not in 1..=10000000");
+    value(&["--steps", "0"], "invalid --steps 0: must be from 1 to 10,000,000");
     value(&["--lr", "-1"], "invalid --lr -1: must be a finite number greater than 0");
     value(&["--lr", "nan"], "invalid --lr NaN");
     value(&["--hidden", "100000000"], "invalid --hidden '100000000': 100000000 is not in 1..=65536");
     value(&["--hidden", "1000000"], "invalid --hidden '1000000': 1000000 is not in 1..=65536");
     value(&["--embedding", "100000000"], "invalid --embedding '100000000': 100000000 is not in 1..=4096");
     value(&["--embedding", "18446744073709551615"], "is not in 1..=4096");
-    value(&["--batch", "1000000000"], "invalid --batch '1000000000': 1000000000 is not in 1..=65536");
+    value(&["--batch", "1000000000"], "invalid --batch 1000000000: must be from 1 to 65536");
     value(&["--hidden", "-3"], "invalid --hidden '-3'");
-    value(&["--decay-at", "0"], "invalid --decay-at '0': 0 is not in 1..=10000000");
+    value(&["--decay-at", "0"], "invalid --decay-at 0: must be from 1 to the number of steps");
     value(
         &["--decay-at", "500", "--steps", "100"],
         "invalid --decay-at 500: must be from 1 to 100 (the number of steps)",

@@ -7,12 +7,9 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::builder::RangedU64ValueParser;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
-use makemore::{
-    BigramFigure, KindFlags, MAX_BATCH, MAX_CONTEXT, MLP_MAX_STEPS, ModelSpec, Split, Training, parse_seed,
-};
+use makemore::{BigramFigure, KindFlags, MAX_CONTEXT, ModelSpec, Split, Training, parse_seed};
 
 use crate::cli::errors::{FlagError, Flags, flag_list};
 
@@ -61,27 +58,25 @@ pub struct ModelArgs {
     kinds: KindFlags,
 }
 
-/// The settings of every trained kind: what is typed lies over the kind's defaults.
+/// The settings of every trained kind: what is typed lies over the kind's defaults, and
+/// the kind checks the result (its ranges are its own).
 #[derive(clap::Args)]
 pub struct TrainingArgs {
     /// Training steps.
-    #[arg(long, value_name = "N", allow_negative_numbers = true,
-          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MLP_MAX_STEPS as u64))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     steps: Option<usize>,
     /// The learning rate (of the steps before --decay-at, where the learning rate decays).
     #[arg(long, value_name = "F", allow_negative_numbers = true)]
     lr: Option<f64>,
     /// Examples per minibatch.
-    #[arg(long, value_name = "B", allow_negative_numbers = true,
-          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_BATCH as u64))]
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
     batch: Option<usize>,
     /// Seed of the initial parameters (and then of the minibatches).
     #[arg(long, value_name = "S", value_parser = parse_seed, allow_negative_numbers = true)]
     seed: Option<i64>,
     /// The step from which the learning rate is a tenth of --lr (up to --steps, which
     /// keeps it constant).
-    #[arg(long = "decay-at", value_name = "STEP", allow_negative_numbers = true,
-          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MLP_MAX_STEPS as u64))]
+    #[arg(long = "decay-at", value_name = "STEP", allow_negative_numbers = true)]
     decay_at: Option<usize>,
 }
 
