@@ -50,11 +50,6 @@ macro_rules! kinds {
                 match self { $(ModelSpec::$variant(_) => <$config as ModelKind>::NAME),* }
             }
 
-            /// The title of the kind's flags in a help text ([`ModelKind::HEADING`]).
-            pub fn heading(&self) -> &'static str {
-                match self { $(ModelSpec::$variant(_) => <$config as ModelKind>::HEADING),* }
-            }
-
             /// The kind's training settings ([`ModelKind::training`]; None: not trained).
             pub fn training(&self) -> Option<Training> {
                 match self { $(ModelSpec::$variant(c) => c.training()),* }
