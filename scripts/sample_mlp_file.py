@@ -1,6 +1,6 @@
 """A PyTorch user's view of our MLP model files: load one with safetensors.torch.load_file
 and run the lecture's sampling loop on its tensors C, W1, b1, W2, b2. Prints the names,
-one a line (without the end token). Run by tests/mlp_file.rs through scripts/pytorch-python.sh:
+one a line (without the end token). Run by tests/mlp_cli.rs through scripts/pytorch-python.sh:
 
     python scripts/sample_mlp_file.py MODEL.safetensors [NUM=20] [SEED=2147483657]
 

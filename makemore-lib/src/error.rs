@@ -63,6 +63,15 @@ pub enum Error {
     /// A parameter outside its valid range (NaN, infinite, negative, zero where it must not be).
     #[error("invalid {name} {value}: {expected}")]
     BadParameter { name: &'static str, value: String, expected: &'static str },
+    /// A setting beyond the largest value the other settings and the data allow (an MLP's
+    /// hidden layer over a large vocabulary, a learning-rate decay after the last step): the
+    /// parameter, its value, and its largest value with everything else as it is.
+    #[error("invalid {name} {value}: must be from 1 to {max} {why}")]
+    TooLargeFor { name: &'static str, value: String, max: usize, why: String },
+    /// The trained model is not one that loading accepts (its parameters overflowed: the
+    /// training diverged); nothing was written.
+    #[error("the trained model is not usable: {0}; nothing saved (if training diverged, try a smaller learning rate)")]
+    Unusable(String),
     /// A table that would be too large to allocate (a huge vocabulary or context).
     #[error("too large: {0}")]
     TooLarge(String),

@@ -33,7 +33,6 @@
 //! | `g = torch.Generator().manual_seed(2147483647)`; `C`, `W1`, `b1`, `W2`, `b2` | [`Mlp::new`], [`MlpConfig`] |
 //! | `emb = C[X]`, `h = torch.tanh(emb.view(-1, 30) @ W1 + b1)`, `logits = h @ W2 + b2` | [`Mlp::logits`] |
 //! | `F.cross_entropy`, `loss.backward()`, `p.data += -lr * p.grad` | [`Mlp::step`], [`Mlp::train_examples`] |
-//! | a progress bar for long training | [`TrainingProgress`] |
 //!
 //! ```
 //! use makemore::{CountsModel, WordList, evaluate, sample, LECTURE_SEED};
@@ -97,9 +96,9 @@ pub use models::batchnorm_mlp::BatchNormMlp;
 pub use models::counts::{
     CountsModel, DEFAULT_SMOOTHING, NgramConfig, SMOOTHING_RANGE, normalize_rows, normalize_rows_keepdim_bug,
 };
-pub use models::file::{load as load_model, save as save_model};
-pub use models::kind::{LanguageModel, ModelKind, OnStep};
-pub use models::mlp::{MAX_BATCH_CELLS, MAX_PARAMETERS, Mlp, MlpConfig};
+pub use models::file::{load as load_model, save as save_model, save_with_training};
+pub use models::kind::{LanguageModel, ModelKind, OnStep, Training};
+pub use models::mlp::{MAX_BATCH, MAX_BATCH_CELLS, MAX_EMBEDDING, MAX_HIDDEN, MAX_PARAMETERS, Mlp, MlpConfig};
 pub use models::network::{
     AutogradStep, Network, load_parameters as load_network, log_probs as network_log_probs, mean_loss, on_one_thread,
     probs as network_probs, stored as stored_network,
@@ -107,7 +106,7 @@ pub use models::network::{
 pub use models::neural::{
     MAX_ONE_HOT_CELLS, Method, NeuralConfig, NeuralModel, TrainConfig, descend, forward, nll, one_hot,
 };
-pub use models::registry::{ModelSpec, fit, fit_with};
+pub use models::registry::{KindFlags, ModelSpec, fit, fit_with};
 pub use models::stored::{
     FORMAT as MODEL_FORMAT, MAX_MODEL_BYTES, Stored, StoredData, StoredFile, StoredTensor, VERSION as MODEL_VERSION,
 };
@@ -120,6 +119,5 @@ pub use train::trainer::{
     EvalEvery, Event, MAX_STEPS, MAX_STEPS as MLP_MAX_STEPS, Step, StepDecay, Trainer, TrainingRun, update_to_data,
 };
 pub use using::eval::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
-pub use using::progress::TrainingProgress;
 pub use using::sample::{MAX_WORD_CHARS, draw, sample, sample_fast, sample_one};
-pub use using::tune::{TuneRow, Tuning, check_tune_values, tune};
+pub use using::tune::{TuneRow, Tuning, check_tune_values, tune, tune_with};

@@ -1,128 +1,45 @@
 //! `makemore`: train, sample, evaluate, tune and draw character-level models of any word list.
 //!
-//! Each command parses its flags, calls the library, and prints. The flags of each model
-//! kind are that kind's hyper-parameters type (clap's `Args` derive in the library), so
-//! their defaults and checks are the library's.
+//! Each command parses its flags, calls the library, and prints. The CLI's own pieces (its
+//! flags, error texts, output, progress) are in `cli/`; the model kinds' flags, defaults
+//! and checks are the library's, through its registry.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+mod cli;
+
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use anyhow::Result;
 use makemore::{
-    BigramFigure, Evaluation, Figure, Heatmap, LanguageModel, MAX_CONTEXT, MAX_WORD_CHARS, MlpConfig, ModelKind,
-    ModelSpec, NeuralConfig, NgramConfig, Split, Splits, TrainingProgress, Vocab, WordList, check_tune_values,
-    check_writable, evaluate, fit, fit_with, load_model, not_the_input, parse_seed, sample, sample_fast, save_model,
-    tune,
+    Evaluation, Figure, Heatmap, LanguageModel, MAX_WORD_CHARS, ModelSpec, Splits, Vocab, WordList, check_tune_values,
+    check_writable, evaluate, fit, fit_with, load_model, not_the_input, sample, sample_fast, save_with_training,
+    tune_with,
 };
 use serde_json::{Value, json};
 
-/// Make more of whatever word list you give it: character-level language models from
-/// Karpathy's makemore lectures (bigram counts and a one-layer network, and their n-gram
-/// extensions; the MLP of lecture 2), on libtorch.
-#[derive(Parser)]
-#[command(name = "makemore", version)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
+use cli::args::{Command, EvalArgs, HeatmapArgs, SampleArgs, SplitArgs, TrainArgs, TuneArgs};
+use cli::errors::{FlagError, Flags};
+use cli::output::{Report, part_text, plural, print, shown};
+use cli::progress::Progress;
 
-#[derive(Subcommand)]
-enum Command {
-    /// Train a model on a word list (one word per line, UTF-8) and save it.
-    Train(TrainArgs),
-    /// Print words sampled from a trained model, one per line.
-    Sample(SampleArgs),
-    /// Average negative log likelihood of a word list under a trained model.
-    Eval(EvalArgs),
-    /// Try several smoothing (counts) or regularization (neural) strengths on a dev
-    /// split, pick the best, and report its test loss.
-    Tune(TuneArgs),
-    /// Draw the bigram count matrix of a word list as the lecture's heatmap
-    /// (or its probabilities, or one row as a bar chart).
-    Heatmap(HeatmapArgs),
-}
-
-/// Which model: its kind and context (train and tune), and every kind's flags.
-#[derive(clap::Args)]
-struct ModelArgs {
-    /// Which kind of model (karpathy/makemore's `--type` is the same flag).
-    #[arg(long, visible_alias = "type", value_name = "KIND",
-          value_parser = clap::builder::PossibleValuesParser::new(ModelSpec::NAMES.iter().copied()))]
-    model: String,
-    /// How many previous characters predict the next (1: bigram, 2: trigram, ...);
-    /// by default the kind's own (1 for counts and neural, 3 for mlp).
-    #[arg(long, allow_negative_numbers = true,
-          value_parser = clap::value_parser!(u16).range(1..=MAX_CONTEXT as i64))]
-    context: Option<u16>,
-    #[command(flatten)]
-    kinds: KindFlags,
-}
-
-/// Every kind's flags: one group per kind, its hyper-parameters type.
-#[derive(clap::Args)]
-struct KindFlags {
-    #[command(flatten, next_help_heading = "Counts model (--model counts)")]
-    counts: NgramConfig,
-    #[command(flatten, next_help_heading = "Neural model (--model neural)")]
-    neural: NeuralConfig,
-    #[command(flatten, next_help_heading = "MLP model (--model mlp; also --steps, --lr, --seed)")]
-    mlp: MlpConfig,
-}
-
-impl KindFlags {
-    /// One spec per kind, each holding its flags (the library's defaults where not given);
-    /// `typed` are the long flags on the command line.
-    fn specs(self, typed: &[String]) -> Vec<ModelSpec> {
-        // the MLP reads --steps, --lr and --seed of the neural group when they are typed
-        // (MlpConfig::SHARED_FLAGS), and keeps its own defaults otherwise
-        let mut mlp = self.mlp;
-        let given = |flag: &str| MlpConfig::SHARED_FLAGS.contains(&flag) && typed.iter().any(|t| t == flag);
-        if given("steps") {
-            mlp.steps = self.neural.train.steps;
-        }
-        if given("lr") {
-            mlp.lr = self.neural.train.lr;
-        }
-        if given("seed") {
-            mlp.seed = self.neural.seed;
-        }
-        vec![ModelSpec::Counts(self.counts), ModelSpec::Neural(self.neural), ModelSpec::Mlp(mlp)]
-    }
-}
-
-impl ModelArgs {
-    /// The spec of the kind asked for; `typed` are the long flags on the command line,
-    /// refused when they belong to another kind.
-    /// Its values checked before any work (a value error, exit code 2).
-    fn spec(self, typed: &[String]) -> Result<ModelSpec> {
-        let specs = self.kinds.specs(typed);
-        let spec = match specs.iter().find(|s| s.name() == self.model) {
-            Some(spec) => spec.clone(),
-            None => ModelSpec::named(&self.model)?,
-        };
-        spec.refuse_foreign_flags(typed, &specs)?;
-        let spec = match self.context {
-            Some(n) => spec.with_context_len(n as usize),
-            None => spec,
-        };
-        spec.validate().map_err(value_error)?;
-        Ok(spec)
-    }
-}
-
-/// Splitting the words into train/dev/test (exercise E02).
-#[derive(clap::Args, Clone)]
-struct SplitArgs {
-    /// Split the words into train/dev/test percentages, e.g. 80/10/10 (shuffled with
-    /// --split-seed), and report the loss of each part. train fits on the train part only;
-    /// eval scores the same three parts as a train with the same percentages and seed.
-    #[arg(long)]
-    split: Option<Split>,
-    /// Seed for shuffling the words before splitting.
-    #[arg(long, default_value_t = Split::DEFAULT_SEED, requires = "split")]
-    split_seed: u64,
+fn main() -> ExitCode {
+    // A bug must still end in one line, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("makemore: internal error: {info}");
+    }));
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let (cli, typed, flags) = match cli::args::parse(args.iter().cloned()) {
+        Ok(parsed) => parsed,
+        Err(e) => return cli::errors::clap_error(e, &args),
+    };
+    let result = match cli.command {
+        Command::Train(args) => train(args, &typed, &flags),
+        Command::Sample(args) => sample_words(args),
+        Command::Eval(args) => eval(args),
+        Command::Tune(args) => tune_values(args, &typed, &flags),
+        Command::Heatmap(args) => heatmap(args),
+    };
+    cli::errors::exit(result.map_err(|e| flags.name_flag(e)))
 }
 
 impl SplitArgs {
@@ -138,203 +55,8 @@ impl SplitArgs {
     }
 }
 
-fn split_json(split: Split, seed: u64) -> Value {
+fn split_json(split: makemore::Split, seed: u64) -> Value {
     json!({ "percent": split.percent, "seed": seed })
-}
-
-#[derive(clap::Args)]
-struct TrainArgs {
-    /// Word list to train on (`-`: standard input).
-    #[arg(long)]
-    input: PathBuf,
-    #[command(flatten)]
-    model: ModelArgs,
-    #[command(flatten)]
-    split: SplitArgs,
-    /// Where to write the model (safetensors: a file, not `-`).
-    #[arg(long)]
-    out: PathBuf,
-    /// Print one JSON object (the shape the README describes) instead of text.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(clap::Args)]
-struct SampleArgs {
-    /// A model file written by `makemore train --out FILE`.
-    #[arg(long, value_name = "FILE")]
-    model: PathBuf,
-    /// How many words to make.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_negative_numbers = true)]
-    num: u32,
-    /// Seed for the sampler (the lecture's by default).
-    #[arg(long, default_value_t = makemore::LECTURE_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
-    seed: i64,
-    /// Make all words at once (one draw per position for every word): much faster for
-    /// thousands of words, same distribution, but not the lecture's words for the seed.
-    /// Bigram models only.
-    #[arg(long)]
-    fast: bool,
-}
-
-#[derive(clap::Args)]
-struct EvalArgs {
-    /// A model file written by `makemore train --out FILE`.
-    #[arg(long, value_name = "FILE")]
-    model: PathBuf,
-    /// Word list to score (`-`: standard input).
-    #[arg(long)]
-    input: PathBuf,
-    #[command(flatten)]
-    split: SplitArgs,
-    /// Print one JSON object (the shape the README describes) instead of text.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(clap::Args)]
-struct TuneArgs {
-    /// Word list to split and tune on (`-`: standard input).
-    #[arg(long)]
-    input: PathBuf,
-    #[command(flatten)]
-    model: ModelArgs,
-    /// The strengths to try, comma-separated, in place of --smoothing (counts: each 0, or
-    /// 1e-6 to 1e6) or --reg (neural: each finite, 0 or more). All are checked before tuning.
-    #[arg(long, value_delimiter = ',', required = true, allow_negative_numbers = true)]
-    values: Vec<f64>,
-    /// Train/dev/test percentages.
-    #[arg(long, default_value_t = Split::DEFAULT)]
-    split: Split,
-    /// Seed for shuffling the words before splitting.
-    #[arg(long, default_value_t = Split::DEFAULT_SEED)]
-    split_seed: u64,
-    /// Also draw train and dev loss against the strength: FILE.svg or FILE.png.
-    #[arg(long)]
-    plot: Option<PathBuf>,
-    /// Print one JSON object (the shape the README describes) instead of text.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(clap::Args)]
-struct HeatmapArgs {
-    /// Word list whose bigrams to count (`-`: standard input).
-    #[arg(long)]
-    input: PathBuf,
-    /// Output figure: FILE.svg or FILE.png (SVG cells show a tooltip on hover), or FILE.html:
-    /// the interactive explorer page (hover, rows, smoothing, NLL, sampling), self-contained,
-    /// for vocabularies of at most 200 tokens.
-    #[arg(long)]
-    out: PathBuf,
-    #[command(flatten)]
-    figure: BigramFigure,
-}
-
-fn main() -> ExitCode {
-    // A bug must still end in one line, not a backtrace.
-    std::panic::set_hook(Box::new(|info| {
-        eprintln!("makemore: internal error: {info}");
-    }));
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => return clap_error(e),
-    };
-    // the long flags typed (clap has checked them): a kind refuses another kind's flags
-    let typed: Vec<String> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.strip_prefix("--").map(|f| f.split('=').next().unwrap_or_default().to_string()))
-        .collect();
-    let result = match cli.command {
-        Command::Train(args) => train(args, &typed),
-        Command::Sample(args) => sample_words(args),
-        Command::Eval(args) => eval(args),
-        Command::Tune(args) => tune_values(args, &typed),
-        Command::Heatmap(args) => heatmap(args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("makemore: error: {e:#}");
-            // a flag's value, or flags that do not go together: exit 2, like the parser's errors
-            let usage = matches!(e.downcast_ref::<makemore::Error>(), Some(makemore::Error::Usage(_)));
-            if e.is::<ValueError>() || usage { ExitCode::from(2) } else { ExitCode::FAILURE }
-        }
-    }
-}
-
-/// A flag's value out of its range: one line and exit code 2, like the parser's own.
-#[derive(Debug)]
-struct ValueError(String);
-
-impl std::fmt::Display for ValueError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ValueError {}
-
-/// The library's refusal of a hyper-parameter, naming the flag that set it.
-fn value_error(e: makemore::Error) -> anyhow::Error {
-    const FLAGS: [(&str, &str); 7] = [
-        ("smoothing", "--smoothing"),
-        ("steps", "--steps"),
-        ("learning rate", "--lr"),
-        ("regularization", "--reg"),
-        ("embedding", "--embedding"),
-        ("hidden", "--hidden"),
-        ("batch", "--batch"),
-    ];
-    let text = match &e {
-        makemore::Error::BadParameter { name, value, expected } => match FLAGS.iter().find(|(n, _)| n == name) {
-            Some((_, flag)) => format!("invalid {flag} {value}: {expected}"),
-            None => e.to_string(),
-        },
-        _ => e.to_string(),
-    };
-    ValueError(text).into()
-}
-
-/// The argument parser's errors: a value that does not parse or is out of range is one
-/// line naming the flag and what it takes; the rest (an unknown or missing flag, help)
-/// as clap prints them. Exit code 2 (0 for help and version).
-fn clap_error(e: clap::Error) -> ExitCode {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    if !matches!(e.kind(), ErrorKind::InvalidValue | ErrorKind::ValueValidation) {
-        let _ = e.print();
-        return ExitCode::from(e.exit_code() as u8);
-    }
-    let text = |kind| match e.get(kind) {
-        Some(ContextValue::String(s)) => s.clone(),
-        Some(ContextValue::Strings(v)) => v.join(", "),
-        _ => String::new(),
-    };
-    let flag = text(ContextKind::InvalidArg).split([' ', '=']).next().unwrap_or_default().to_string();
-    let value = text(ContextKind::InvalidValue);
-    let why = match std::error::Error::source(&e) {
-        // the library's "invalid split 80/10/20: ..." says again what this line says
-        Some(source) => {
-            let why = source.to_string();
-            match why.strip_prefix(&format!("invalid {} {value}: ", flag.trim_start_matches('-'))) {
-                Some(rest) => rest.to_string(),
-                None => why,
-            }
-        }
-        None => format!("must be one of {}", text(ContextKind::ValidValue)),
-    };
-    let hint = if flag == "--model" && ModelSpec::named(&value).is_err() && value.contains(['.', '/']) {
-        " (train and tune take a model kind; `makemore sample` and `makemore eval` read model files)"
-    } else {
-        ""
-    };
-    eprintln!("makemore: error: invalid {flag} '{value}': {why}{hint}");
-    ExitCode::from(2)
-}
-
-/// "1 word", "2 words".
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// "bigrams", "trigrams", "4-grams", ... for a context length.
@@ -364,17 +86,12 @@ fn read_words(path: &Path) -> Result<WordList> {
     Ok(words)
 }
 
-/// Refuse `-` for an output that is a file (a model, a figure): stdout is for results.
-fn not_stdout(flag: &str, out: &Path, what: &str) -> Result<()> {
-    if out == Path::new("-") {
-        return Err(ValueError(format!("invalid {flag} '-': {what} is written to a file; give a file name")).into());
-    }
-    Ok(())
-}
-
-/// The output checks of a file written from `input`.
+/// The output checks of a file written from `input`: not `-` (stdout is for results),
+/// writable, not the input.
 fn check_output(flag: &str, out: &Path, input: &Path, what: &str) -> Result<()> {
-    not_stdout(flag, out, what)?;
+    if out == Path::new("-") {
+        return Err(FlagError(format!("invalid {flag} '-': {what} is written to a file; give a file name")).into());
+    }
     check_writable(out)?;
     if input != Path::new("-") {
         not_the_input(flag, out, input)?;
@@ -384,9 +101,9 @@ fn check_output(flag: &str, out: &Path, input: &Path, what: &str) -> Result<()> 
 
 /// Load the model file of `--model`; a kind's name in its place gets a hint.
 fn load_model_file(path: &Path, command: &str) -> Result<Box<dyn LanguageModel>> {
-    let name = path.to_string_lossy();
+    let name = shown(path);
     if !path.exists() && ModelSpec::named(&name).is_ok() {
-        return Err(ValueError(format!(
+        return Err(FlagError(format!(
             "invalid --model '{name}': '{name}' is a model kind; {command} reads a model file written by \
              `makemore train --out FILE`"
         ))
@@ -395,65 +112,10 @@ fn load_model_file(path: &Path, command: &str) -> Result<Box<dyn LanguageModel>>
     Ok(load_model(path)?)
 }
 
-/// One part's result as `--json` reports it.
-fn part_json(name: &str, e: &Evaluation) -> Value {
-    let nll = if e.nll.is_finite() { json!(e.nll) } else { Value::Null };
-    json!({ "part": name, "words": e.words, "ngrams": e.ngrams, "nll": nll, "zero_prob_ngrams": e.zero_prob })
-}
-
-/// The one `--json` shape of train, eval and tune (the README describes it).
-struct Report<'a> {
-    command: &'a str,
-    input: &'a Path,
-    kind: &'a str,
-    context: usize,
-    settings: Value,
-    file: Option<&'a Path>,
-    split: Value,
-    parts: Vec<(&'a str, Evaluation)>,
-    training: Value,
-    tuning: Value,
-}
-
-impl Report<'_> {
-    fn print(&self) {
-        let parts: Vec<Value> = self.parts.iter().map(|(name, e)| part_json(name, e)).collect();
-        let report = json!({
-            "command": self.command,
-            "input": self.input.display().to_string(),
-            "model": {
-                "kind": self.kind,
-                "context": self.context,
-                "settings": self.settings,
-                "file": self.file.map(|f| f.display().to_string()),
-            },
-            "split": self.split,
-            "parts": parts,
-            "training": self.training,
-            "tuning": self.tuning,
-        });
-        println!("{report}");
-    }
-}
-
-/// The text line of one part: "train nll 2.454577  (228146 n-grams of 32033 words)".
-fn part_text(name: &str, e: &Evaluation) {
-    let name = if name == "all" { String::new() } else { format!("{name:<5} ") };
-    println!(
-        "{name}nll {:.6}  ({} of {})",
-        e.nll,
-        plural(e.ngrams, "n-gram", "n-grams"),
-        plural(e.words, "word", "words")
-    );
-    if e.zero_prob > 0 {
-        let verb = if e.zero_prob == 1 { "has" } else { "have" };
-        println!("{name}{} of them {verb} probability 0 under this model (train with smoothing > 0)", e.zero_prob);
-    }
-}
-
-fn train(args: TrainArgs, typed: &[String]) -> Result<()> {
+fn train(args: TrainArgs, typed: &[String], flags: &Flags) -> Result<()> {
     check_output("--out", &args.out, &args.input, "a model")?;
-    let spec = args.model.spec(typed)?;
+    let spec = args.model.spec(typed, flags)?;
+    cli::interrupt::say_what_was_kept();
     let all = read_words(&args.input)?;
     // the vocabulary of all the words, so that dev and test words can be scored
     let vocab = Vocab::from_words(&all)?;
@@ -476,21 +138,29 @@ fn train(args: TrainArgs, typed: &[String]) -> Result<()> {
         Some(steps) => {
             eprintln!("training on {what}");
             let mut last = f32::NAN;
-            let mut progress = TrainingProgress::new(steps);
+            let mut progress = Progress::new(steps, "", true);
             let model = fit_with(&spec, words, &vocab, |k, loss| {
                 progress.step(k, loss);
                 last = loss;
             })?;
             progress.finish();
             // the trained weights' loss, measured: the data's NLL (what eval reports) plus
-            // the regularization term
+            // the regularization term, for kinds that have one
             let nll = evaluate(&*model, words)?.nll;
             let penalty = spec.penalty(&*model)?;
-            eprintln!(
-                "final loss {:.4} = nll {nll:.4} + regularization {penalty:.4} (of the trained weights; eval reports the nll)",
-                nll + penalty
-            );
-            training = json!({ "steps": steps, "last_step_loss": last, "loss": nll + penalty, "nll": nll, "penalty": penalty });
+            match penalty {
+                Some(p) => eprintln!(
+                    "final loss {:.4} = nll {nll:.4} + regularization {p:.4} (of the trained weights; eval reports the nll)",
+                    nll + p
+                ),
+                None => eprintln!("final loss {nll:.4} (the nll of the trained weights, as eval reports it)"),
+            }
+            let params = model.parameter_count();
+            if let Some(n) = params {
+                eprintln!("model #params: {n}");
+            }
+            let loss = nll + penalty.unwrap_or(0.0);
+            training = json!({ "steps": steps, "last_step_loss": last, "loss": loss, "nll": nll, "penalty": penalty, "params": params });
             model
         }
     };
@@ -501,8 +171,21 @@ fn train(args: TrainArgs, typed: &[String]) -> Result<()> {
         None if args.json => vec![("all", evaluate(&*model, &all)?)],
         None => Vec::new(),
     };
-    save_model(&*model, &args.out)?;
-    eprintln!("saved {} model to {}", model.kind(), args.out.display());
+    // how it was trained, in the file: the kind's training settings and the split
+    let mut recorded = serde_json::Map::new();
+    if let Some(t) = spec.training() {
+        let settings = [
+            ("steps", t.steps.map(|x| json!(x))),
+            ("lr", t.lr.map(|x| json!(x))),
+            ("batch", t.batch.map(|x| json!(x))),
+            ("seed", t.seed.map(|x| json!(x))),
+            ("decay_at", t.decay_at.map(|x| json!(x))),
+        ];
+        recorded.extend(settings.into_iter().filter_map(|(k, v)| Some((k.to_string(), v?))));
+    }
+    recorded.insert("split".into(), args.split.json());
+    save_with_training(&*model, &args.out, &Value::Object(recorded))?;
+    eprintln!("saved {} model to {}", model.kind(), shown(&args.out));
     if args.json {
         Report {
             command: "train",
@@ -516,10 +199,10 @@ fn train(args: TrainArgs, typed: &[String]) -> Result<()> {
             training,
             tuning: Value::Null,
         }
-        .print();
+        .print()?;
     } else {
         for (name, e) in &parts {
-            part_text(name, e);
+            part_text(name, e)?;
         }
     }
     Ok(())
@@ -532,18 +215,19 @@ fn parts(s: &Splits) -> [(&'static str, &WordList); 3] {
 fn sample_words(args: SampleArgs) -> Result<()> {
     let model = load_model_file(&args.model, "sample")?;
     let words = if args.fast {
+        if model.context_len() != 1 {
+            return Err(FlagError(format!(
+                "--fast is for bigram models (context 1); this model's context is {}",
+                model.context_len()
+            ))
+            .into());
+        }
         sample_fast(&*model, args.num as usize, args.seed)?
     } else {
         sample(&*model, args.num as usize, args.seed)?
     };
-    let mut out = std::io::stdout().lock();
     for word in &words {
-        match writeln!(out, "{word}") {
-            // `makemore sample | head` closes the pipe early: stop quietly
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-            Err(e) => return Err(e).context("writing to stdout"),
-            Ok(()) => {}
-        }
+        print(word)?;
     }
     let cut = words.iter().filter(|w| w.chars().count() == MAX_WORD_CHARS).count();
     if cut > 0 {
@@ -553,11 +237,19 @@ fn sample_words(args: SampleArgs) -> Result<()> {
     Ok(())
 }
 
-/// What a model file records of its kind's settings (e.g. the smoothing), numbers as numbers.
+/// What a model file records of its kind's settings (e.g. the smoothing), each a number of
+/// the type the kind's settings have (an integer where the kind's is one).
 fn file_settings(model: &dyn LanguageModel) -> Result<Value> {
-    let meta = model.stored()?.meta;
-    let map = meta.into_iter().map(|(k, v)| (k.to_string(), v.parse::<f64>().map_or_else(|_| json!(v), |x| json!(x))));
-    Ok(Value::Object(map.collect()))
+    let defaults = ModelSpec::named(model.kind()).map(|s| s.settings()).unwrap_or_default();
+    let value = |key: &str, text: String| {
+        let integer = defaults.get(key).is_some_and(|d| d.is_i64() || d.is_u64());
+        match (integer, text.parse::<i64>(), text.parse::<f64>()) {
+            (true, Ok(n), _) => json!(n),
+            (_, _, Ok(x)) => json!(x),
+            _ => json!(text),
+        }
+    };
+    Ok(Value::Object(model.stored()?.meta.into_iter().map(|(k, v)| (k.to_string(), value(k, v))).collect()))
 }
 
 fn eval(args: EvalArgs) -> Result<()> {
@@ -582,33 +274,60 @@ fn eval(args: EvalArgs) -> Result<()> {
             training: Value::Null,
             tuning: Value::Null,
         }
-        .print();
+        .print()?;
     } else {
         for (name, e) in &parts {
-            part_text(name, e);
+            part_text(name, e)?;
         }
     }
     Ok(())
 }
 
-fn tune_values(args: TuneArgs, typed: &[String]) -> Result<()> {
+fn tune_values(args: TuneArgs, typed: &[String], flags: &Flags) -> Result<()> {
     if let Some(plot) = &args.plot {
         check_output("--plot", plot, &args.input, "a plot")?;
         Heatmap::check_path(plot)?;
     }
-    let spec = args.model.spec(typed)?;
-    check_tune_values(&spec, &args.values).map_err(|e| ValueError(format!("invalid --values: {e}")))?;
+    let spec = args.model.spec(typed, flags)?;
+    let what = spec.tuned();
+    // the flag of what tune varies is --values
+    if let Some(flag) = flags.flag_of(what).filter(|f| typed.iter().any(|t| format!("--{t}") == *f)) {
+        return Err(FlagError(format!(
+            "{flag} is what tune varies for --model {}: give the values to try with --values",
+            spec.name()
+        ))
+        .into());
+    }
+    check_tune_values(&spec, &args.values).map_err(|e| FlagError(format!("invalid --values: {e}")))?;
+    cli::interrupt::say_what_was_kept();
     let words = read_words(&args.input)?;
     let vocab = Vocab::from_words(&words)?;
     let splits = args.split.apply(&words, args.split_seed)?;
-    let what = spec.tuned();
     eprintln!(
         "tuning the {what} on {}/{}/{} train/dev/test words",
         splits.train.len(),
         splits.dev.len(),
         splits.test.len()
     );
-    let t = tune(&splits, &vocab, &spec, &args.values)?;
+    let n = args.values.len();
+    let mut progress: Option<(usize, Progress)> = None;
+    let t = tune_with(&splits, &vocab, &spec, &args.values, |i, k, loss| {
+        if progress.as_ref().is_none_or(|(j, _)| *j != i) {
+            if let Some((_, p)) = progress.take() {
+                p.finish();
+            }
+            // a line per value, and a bar while it trains (on a terminal)
+            let label = format!("{what} {} ({}/{n}) ", args.values[i], i + 1);
+            eprintln!("training with {}", label.trim_end());
+            progress = Some((i, Progress::new(spec.steps().unwrap_or(0), &label, false)));
+        }
+        if let Some((_, p)) = progress.as_mut() {
+            p.step(k, loss);
+        }
+    })?;
+    if let Some((_, p)) = progress.take() {
+        p.finish();
+    }
     let chosen = t.rows[t.best].value;
     if args.json {
         let rows: Vec<Value> = t
@@ -631,18 +350,18 @@ fn tune_values(args: TuneArgs, typed: &[String]) -> Result<()> {
             training: Value::Null,
             tuning: json!({ "tuned": what, "values": rows, "chosen": chosen }),
         }
-        .print();
+        .print()?;
     } else {
-        println!("{what:>14}  {:>10}  {:>10}", "train nll", "dev nll");
+        print(format_args!("{what:>14}  {:>10}  {:>10}", "train nll", "dev nll"))?;
         for (i, row) in t.rows.iter().enumerate() {
             let mark = if i == t.best { "  <- lowest dev loss" } else { "" };
-            println!("{:>14}  {:>10.5}  {:>10.5}{mark}", row.value, row.train, row.dev);
+            print(format_args!("{:>14}  {:>10.5}  {:>10.5}{mark}", row.value, row.train, row.dev))?;
         }
-        println!("chosen {what} {chosen}: test nll {:.5}", t.test);
+        print(format_args!("chosen {what} {chosen}: test nll {:.5}", t.test))?;
     }
     if let Some(plot) = &args.plot {
         Figure::tuning(&t)?.save(plot)?;
-        eprintln!("wrote {}", plot.display());
+        eprintln!("wrote {}", shown(plot));
     }
     Ok(())
 }
@@ -651,8 +370,8 @@ fn heatmap(args: HeatmapArgs) -> Result<()> {
     check_output("--out", &args.out, &args.input, "a figure")?;
     args.figure.check(&args.out)?;
     let words = read_words(&args.input)?;
-    let title = args.input.file_name().map_or_else(|| args.input.display().to_string(), |n| n.to_string_lossy().into());
+    let title = args.input.file_name().map_or_else(|| shown(&args.input), |n| n.to_string_lossy().into());
     args.figure.draw(&words, &args.out, &title)?;
-    eprintln!("wrote {}", args.out.display());
+    eprintln!("wrote {}", shown(&args.out));
     Ok(())
 }

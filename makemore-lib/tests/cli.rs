@@ -227,10 +227,22 @@ fn bad_numbers_in_flags() {
     counts("--smoothing", "NaN", "invalid --smoothing NaN: must be 0 or from 1e-6 to 1e6");
     counts("--smoothing", "inf", "invalid --smoothing inf: must be 0 or from 1e-6 to 1e6");
     counts("--smoothing", "lots", "invalid --smoothing 'lots': invalid float literal");
-    counts("--steps", "10", "apply to --model neural only");
+    // one message for every training flag on a kind that is not trained
+    for flag in ["--steps", "--lr", "--batch", "--seed", "--decay-at"] {
+        counts(flag, "10", &format!("{flag} does not apply to --model counts (it is not trained)"));
+    }
     bad_usage(
         &["train", "--input", &names, "--model", "counts", "--out", &out, "--one-hot"],
-        "apply to --model neural only",
+        "--reg and --one-hot apply to --model neural only",
+    );
+    // the MLP's own flags on the other kinds: the same message from either
+    counts("--hidden", "5", "--embedding and --hidden apply to --model mlp only");
+    neural("--embedding", "5", "--embedding and --hidden apply to --model mlp only");
+    // training settings a trained kind does not have
+    neural(
+        "--batch",
+        "5",
+        "--batch does not apply to --model neural (its training settings are --steps, --lr and --seed)",
     );
     neural("--steps", "0", "invalid --steps 0: must be from 1 to 10,000,000");
     neural("--steps", "-3", "invalid --steps '-3'");
@@ -245,6 +257,11 @@ fn bad_numbers_in_flags() {
     neural("--smoothing", "1", "applies to --model counts only");
     neural("--seed", "-1", "invalid --seed '-1': '-1' is not a seed (a whole number from 0 to 9223372036854775807)");
     neural("--lr", "1e30", "training diverged at step");
+    neural(
+        "--split-seed",
+        "-3",
+        "invalid --split-seed '-3': '-3' is not a seed (a whole number from 0 to 18446744073709551615)",
+    );
     assert!(!dir.path("m.safetensors").exists());
     train(&names, "counts", &[], &out);
     bad_value(&["sample", "--model", &out, "--num", "0"], "invalid --num '0': 0 is not in 1..=1000000");
@@ -320,7 +337,7 @@ fn bad_output_paths_leave_files_alone() {
     );
     fails(
         &["heatmap", "--input", &names, "--out", &s(&dir.path("h.svg")), "--smoothing", "-1", "--view", "probs"],
-        "invalid smoothing -1: must be 0 or from 1e-6 to 1e6",
+        "invalid --smoothing -1: must be 0 or from 1e-6 to 1e6",
     );
     fails(
         &["heatmap", "--input", &names, "--out", &s(&dir.path("h.svg")), "--smoothing", "1"],
@@ -393,7 +410,10 @@ fn trigram_split_eval_and_tune() {
     assert_json_shape(&json, "eval", &[("all", 32033)]);
     assert_eq!(json["model"]["context"], 2);
     assert_eq!(lines(&ok(&["sample", "--model", &model, "--num", "3", "--seed", "5"])).len(), 3);
-    fails(&["sample", "--model", &model, "--fast"], "fast sampling is for bigram models");
+    bad_usage(
+        &["sample", "--model", &model, "--fast"],
+        "--fast is for bigram models (context 1); this model's context is 2",
+    );
     // trained on the train split, reported per split
     let split = ["--context", "2", "--split", "80/10/10", "--split-seed", "42"];
     let table = ok(&[&["train", "--input", &names, "--model", "counts", "--out", &model][..], &split].concat());
@@ -479,7 +499,7 @@ fn bad_exercise_flags() {
     train_with(&["--split-seed", "3"], "--split");
     fails(
         &["train", "--input", &names, "--model", "neural", "--context", "2", "--one-hot", "--out", &out],
-        "--context 1 only",
+        "invalid --one-hot: the one-hot inputs are the lecture's bigram path: they need context 1",
     );
     let tune = |extra: &[&str], needle: &str| {
         let mut args = vec!["tune", "--input", &names, "--model", "counts"];
@@ -669,12 +689,12 @@ fn model_kinds_and_model_files_are_told_apart() {
     assert!(ok(&["eval", "--model", &model, "--input", &list]).starts_with("nll "));
     // flags of another kind, in train and in tune
     bad_usage(
-        &["train", "--input", &list, "--model", "counts", "--seed", "1", "--out", &model],
-        "apply to --model neural only",
+        &["train", "--input", &list, "--model", "counts", "--reg", "1", "--out", &model],
+        "--reg and --one-hot apply to --model neural only",
     );
     bad_usage(
         &["tune", "--input", &list, "--model", "counts", "--seed", "1", "--values", "1"],
-        "apply to --model neural only",
+        "--seed does not apply to --model counts (it is not trained)",
     );
 }
 
@@ -690,4 +710,178 @@ fn tune_refuses_its_values_before_it_starts() {
         &["tune", "--input", &list, "--model", "neural", "--values", "0.1,-1"],
         "invalid --values: invalid regularization -1: must be a finite number, 0 or more",
     );
+}
+
+/// The help of `train` and `tune`: the flags that belong to no group before the kinds'
+/// headings, each kind's flags under its heading, the training group listing each trained
+/// kind's default once (no second `[default: ...]`), and what each kind tunes.
+#[test]
+fn help_lists_each_kinds_flags_and_defaults_once() {
+    let help = ok(&["train", "--help"]);
+    let at = |text: &str| help.find(text).unwrap_or_else(|| panic!("{text:?} not in\n{help}"));
+    let first_heading = at("Counts model:");
+    for flag in ["--input", "--out", "--split <", "--split-seed", "--json", "--model", "--context"] {
+        assert!(at(flag) < first_heading, "{flag} is under a kind's heading:\n{help}");
+    }
+    assert!(at("Counts model:") < at("--smoothing") && at("--smoothing") < at("Neural model:"), "{help}");
+    assert!(at("Neural model:") < at("--reg") && at("--one-hot") < at("MLP model:"), "{help}");
+    assert!(at("MLP model:") < at("--embedding") && at("--hidden") < at("Training"), "{help}");
+    let line = |flag: &str| help.lines().find(|l| l.trim_start().starts_with(flag)).unwrap().to_string();
+    assert!(line("--steps").ends_with("Training steps [neural: 100, mlp: 200000]"), "{}", line("--steps"));
+    assert!(line("--lr").ends_with("[neural: 50, mlp: 0.1]"), "{}", line("--lr"));
+    assert!(line("--batch").ends_with("[mlp: 32]"), "{}", line("--batch"));
+    assert!(line("--decay-at").ends_with("[mlp: half of --steps]"), "{}", line("--decay-at"));
+    assert!(line("--hidden").contains("(1 to 65536)") && line("--embedding").contains("(1 to 4096)"), "{help}");
+    for flag in ["--steps", "--lr", "--batch", "--seed", "--decay-at"] {
+        assert!(!line(flag).contains("[default:"), "{}", line(flag));
+    }
+    let tune = ok(&["tune", "--help"]);
+    assert!(tune.contains("[counts: the smoothing; neural: the regularization; mlp: the learning rate]"), "{tune}");
+    assert!(!tune.contains("smoothing or regularization"), "{tune}");
+    let sample = ok(&["sample", "--help"]);
+    assert!(sample.contains("lecture 1's, 2147483647 (lecture 2 samples with 2147483647 + 10"), "{sample}");
+}
+
+/// `tune` varies one setting; its flag is refused there, not silently ignored.
+#[test]
+fn tune_refuses_the_flag_of_what_it_varies() {
+    let list = s(&fixture("accents.txt"));
+    bad_usage(
+        &["tune", "--input", &list, "--model", "mlp", "--values", "0.1", "--lr", "1"],
+        "--lr is what tune varies for --model mlp: give the values to try with --values",
+    );
+    bad_usage(
+        &["tune", "--input", &list, "--model", "neural", "--values", "0.1", "--reg", "1"],
+        "--reg is what tune varies for --model neural",
+    );
+    bad_usage(
+        &["tune", "--input", &list, "--model", "counts", "--values", "0.1", "--smoothing", "1"],
+        "--smoothing is what tune varies for --model counts",
+    );
+}
+
+/// Every command stops quietly when its reader closes stdout (`| head`), not only sample:
+/// exit 0, nothing on stderr.
+#[test]
+fn a_closed_pipe_stops_every_command_quietly() {
+    let dir = Dir::new();
+    let list = dir.file("w.txt", b"emma\nava\nanna\nmia\nella\nsofia\n");
+    let model = dir.arg("m.safetensors");
+    train(&list, "counts", &[], &model);
+    for args in [
+        vec!["eval", "--model", &model, "--input", &list],
+        vec!["eval", "--model", &model, "--input", &list, "--json"],
+        vec!["train", "--input", &list, "--model", "counts", "--out", &model, "--json"],
+        vec!["tune", "--input", &list, "--model", "counts", "--values", "1", "--split", "34/33/33"],
+        vec!["sample", "--model", &model, "--num", "1000"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_makemore"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // closed before the command writes
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("error"), "{args:?}: {err}");
+    }
+}
+
+/// File names are bytes on Unix: one that is not UTF-8 works as an output and a model
+/// file; missing, it is a one-line error; in a flag that takes no file, it is a one-line
+/// refusal (exit 2). Never a panic.
+#[test]
+fn file_names_that_are_not_utf8_work_or_get_one_line() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Dir::new();
+    let list = dir.file("w.txt", b"emma\nava\nanna\n");
+    let model = dir.path("m").join(OsStr::from_bytes(b"\xff.st"));
+    std::fs::create_dir(dir.path("m")).unwrap();
+    let run = |args: &[&OsStr]| Command::new(env!("CARGO_BIN_EXE_makemore")).args(args).output().unwrap();
+    let o = |s: &'static str| OsStr::new(s);
+    let out = run(&[o("train"), o("--input"), list.as_ref(), o("--model"), o("counts"), o("--out"), model.as_os_str()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(model.exists());
+    let out = run(&[o("sample"), o("--model"), model.as_os_str(), o("--num"), o("3")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+    let missing = dir.path("m").join(OsStr::from_bytes(b"\xfe.st"));
+    let out = run(&[o("sample"), o("--model"), missing.as_os_str()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_clean_failure(&["sample"], out.status.code(), "", &err, "cannot read '");
+    assert!(err.contains("\u{fffd}.st"), "{err}");
+    for (args, needle) in [
+        (
+            vec![o("train"), o("--input"), list.as_ref(), o("--model"), OsStr::from_bytes(b"\xff"), o("--out"), o("x")],
+            "invalid --model: not valid UTF-8",
+        ),
+        (
+            vec![o("train"), o("--input"), list.as_ref(), OsStr::from_bytes(b"--model=\xff"), o("--out"), o("x")],
+            "invalid --model: not valid UTF-8",
+        ),
+        (
+            vec![o("sample"), o("--model"), model.as_os_str(), o("--num"), OsStr::from_bytes(b"\xff")],
+            "invalid --num: not valid UTF-8",
+        ),
+    ] {
+        let out = run(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_usage_error(&["(not UTF-8)"], out.status.code(), &String::from_utf8_lossy(&out.stdout), &err, needle);
+    }
+}
+
+/// Ctrl-C during training: one line saying the step reached and that nothing was saved,
+/// exit 130, no file.
+#[test]
+fn an_interrupted_training_says_what_was_kept() {
+    let dir = Dir::new();
+    let model = dir.arg("m.safetensors");
+    let names = s(&names_txt());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_makemore"))
+        .args(["train", "--input", &names, "--model", "mlp", "--out", &model])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // wait for the first step's line, then interrupt
+    let mut err = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("step      1/200000") {
+        let n = std::io::Read::read(&mut err, &mut buf).unwrap();
+        assert!(n > 0, "{}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    // SAFETY: kill(2) on our own child's pid
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    std::io::Read::read_to_end(&mut err, &mut seen).unwrap();
+    let status = child.wait().unwrap();
+    let text = String::from_utf8_lossy(&seen);
+    assert_eq!(status.code(), Some(130), "{text}");
+    let last = text.lines().last().unwrap();
+    let step: usize = last
+        .strip_prefix("makemore: interrupted at step ")
+        .and_then(|r| r.strip_suffix(" of 200000: nothing saved"))
+        .unwrap_or_else(|| panic!("{last:?}"))
+        .parse()
+        .unwrap();
+    assert!((1..200_000).contains(&step), "{last}");
+    assert!(!std::path::Path::new(&model).exists());
+}
+
+/// `tune` says which value it trains, one line each (and a bar on a terminal): no silence
+/// of a whole training per value.
+#[test]
+fn tune_shows_progress_per_value() {
+    let list = s(&fixture("accents.txt"));
+    for (model, what) in [("neural", "regularization"), ("mlp", "learning rate")] {
+        let args = ["tune", "--input", &list, "--model", model, "--values", "0.1,0.2", "--steps", "5"];
+        let out = makemore(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("training with")).collect();
+        assert_eq!(lines, [format!("training with {what} 0.1 (1/2)"), format!("training with {what} 0.2 (2/2)")]);
+    }
 }

@@ -26,7 +26,7 @@ struct Run {
 
 /// Run makemore with a time and memory watchdog: over either, it is killed and the run
 /// says why.
-fn run(args: &[&str], limit: Duration, max_mb: u64) -> Run {
+fn run<A: AsRef<std::ffi::OsStr>>(args: &[A], limit: Duration, max_mb: u64) -> Run {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_makemore"))
         .args(args)
@@ -446,4 +446,62 @@ fn odd_paths_fail_cleanly() {
         let r = run(&args, Duration::from_secs(10), MAX_MB);
         clean_failure(&args, &r, "not a usable makemore model");
     }
+}
+
+/// File names are bytes: a name that is not UTF-8 works wherever a file goes (`--out`,
+/// `--model`, `--plot`), a missing one is a clean failure, and in a flag that is not a
+/// file it is one line with exit 2 (issue 26: `std::env::args()` panicked on them).
+#[test]
+fn file_names_that_are_not_utf8_never_panic() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Dir::new();
+    let input = dir.file("w.txt", b"emma\nava\nanna\nmia\nella\nsofia\n");
+    let name = |bytes: &[u8]| dir.root().join(OsStr::from_bytes(bytes)).into_os_string();
+    let (model, figure, plot, missing) = (name(b"\xff.st"), name(b"\xff.svg"), name(b"t\xfe.png"), name(b"\xfe"));
+    let o = |s: &str| std::ffi::OsString::from(s);
+    let ok = [
+        vec![o("train"), o("--input"), o(&input), o("--model"), o("counts"), o("--out"), model.clone()],
+        vec![o("sample"), o("--model"), model.clone(), o("--num"), o("2")],
+        vec![o("eval"), o("--model"), model.clone(), o("--input"), o(&input), o("--json")],
+        vec![o("heatmap"), o("--input"), o(&input), o("--out"), figure.clone()],
+        vec![o("tune"), o("--input"), o(&input), o("--model"), o("counts"), o("--values"), o("1"), o("--plot"), plot],
+    ];
+    for args in &ok {
+        let r = run(args, LIMIT, MAX_MB);
+        no_crash(&["(a file name that is not UTF-8)"], &r);
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+    }
+    assert!(Path::new(&model).exists() && Path::new(&figure).exists());
+    let r = run(&[o("eval"), o("--model"), model.clone(), o("--input"), missing.clone()], LIMIT, MAX_MB);
+    clean_failure(&["eval --input (missing, not UTF-8)"], &r, "cannot read '");
+    let r = run(&[o("sample"), o("--model"), missing], LIMIT, MAX_MB);
+    clean_failure(&["sample --model (missing, not UTF-8)"], &r, "cannot read '");
+    let bad = OsStr::from_bytes(b"\xff").to_os_string();
+    let r = run(&[o("train"), o("--input"), o(&input), o("--model"), bad.clone(), o("--out"), o("x")], LIMIT, MAX_MB);
+    no_crash(&["train --model \\xff"], &r);
+    assert_usage_error(&["train --model \\xff"], r.code, &r.stdout, &r.stderr, "invalid --model: not valid UTF-8");
+    let r = run(&[o("sample"), o("--model"), model, o("--seed"), bad], LIMIT, MAX_MB);
+    assert_usage_error(&["sample --seed \\xff"], r.code, &r.stdout, &r.stderr, "invalid --seed: not valid UTF-8");
+}
+
+/// What a size costs is bounded in evaluation too: the widest hidden layer (65,536 units)
+/// trains and scores names.txt in little memory, as `evaluate` sizes its batches of
+/// contexts by the network's activations (it took every distinct context at once: 2.4 GB
+/// of hidden activations here).
+#[test]
+fn the_widest_hidden_layer_trains_and_evaluates_in_bounded_memory() {
+    let dir = Dir::new();
+    let names = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/names.txt");
+    let model = dir.arg("wide.safetensors");
+    let args = ["train", "--input", names, "--model", "mlp", "--hidden", "65536", "--embedding", "1", "--steps", "2"];
+    let r =
+        run(&[&args[..], &["--batch", "8", "--lr", "0.001", "--out", &model]].concat(), Duration::from_secs(60), 1024);
+    no_crash(&args, &r);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let args = ["eval", "--model", &model, "--input", names];
+    let r = run(&args, Duration::from_secs(60), 1024);
+    no_crash(&args, &r);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    eprintln!("eval of a 65,536-unit hidden layer: peak {} MB, {:.1} s", r.peak_mb, r.secs);
 }

@@ -85,8 +85,9 @@ fn reproduces_the_reference(list: &'static str, final_bound: f64) {
         if exact {
             // the last minibatch's loss, then the trained model's loss on the train words
             let (last, train) = (f64_of(&fin["losses_last100"][99]), f64_of(&fin["loss_f64_mean"]["train"]));
+            // no regularization term: the MLP has none
             let end = format!(
-                "step 200000/200000  loss {last:.4}\nfinal loss {train:.4} = nll {train:.4} + regularization 0.0000"
+                "step 200000/200000  loss {last:.4}\nfinal loss {train:.4} (the nll of the trained weights, as eval reports it)\nmodel #params: 11897"
             );
             assert!(t.log.contains(&end), "{end:?} not in {}", t.log);
         }
@@ -101,6 +102,8 @@ fn reproduces_the_reference(list: &'static str, final_bound: f64) {
         let (json, _) = ok(&["eval", "--model", &t.model, "--input", &t.input, "--split", "80/10/10", "--json"]);
         let json: Value = serde_json::from_str(&json).unwrap();
         assert_eq!((json["model"]["kind"].as_str(), json["model"]["context"].as_u64()), (Some("mlp"), Some(3)));
+        // integers, as train --json gives them
+        assert_eq!(json["model"]["settings"], serde_json::json!({ "embedding": 10, "hidden": 200 }));
         let model = makemore::load_model(&t.model).unwrap();
         let mlp = mlp_of(&*model);
         for (i, part) in ["train", "dev", "test"].into_iter().enumerate() {
@@ -151,9 +154,12 @@ fn wrong_flags_sizes_and_lists_fail_with_one_line() {
     let dir = Dir::new();
     let names = s(&names_txt());
     let out = dir.arg("m.safetensors");
-    let train = |extra: &[&str], needle: &str| {
-        let args = [&["train", "--model", "mlp", "--input", &names, "--out", &out][..], extra].concat();
-        fails(&args, needle);
+    // a flag's value: one line naming it and its range, before the input is read, exit 2
+    let value = |extra: &[&str], needle: &str| {
+        let args = [&["train", "--model", "mlp", "--input", "/no/such/list.txt", "--out", &out][..], extra].concat();
+        let o = makemore(&args);
+        let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert_value_error(&args, o.status.code(), &stdout, &stderr, needle);
     };
     let other_kind = |extra: &[&str], needle: &str| {
         bad_usage(&[&["train", "--model", "mlp", "--input", &names, "--out", &out][..], extra].concat(), needle)
@@ -161,34 +167,65 @@ fn wrong_flags_sizes_and_lists_fail_with_one_line() {
     other_kind(&["--smoothing", "1"], "--smoothing applies to --model counts only");
     other_kind(&["--reg", "0.1"], "apply to --model neural only");
     other_kind(&["--one-hot"], "apply to --model neural only");
-    train(&["--context", "0"], "invalid --context '0'");
-    train(&["--batch", "0"], "invalid --batch 0");
-    train(&["--embedding", "0"], "invalid --embedding 0");
-    train(&["--hidden", "0"], "invalid --hidden 0");
-    train(&["--steps", "0"], "invalid --steps 0");
-    train(&["--lr", "-1"], "invalid --lr -1");
-    train(&["--lr", "nan"], "invalid --lr NaN");
-    train(&["--hidden", "100000000"], "too large");
-    train(&["--embedding", "18446744073709551615"], "too large");
-    train(&["--batch", "10000000"], "too large");
-    train(&["--hidden", "-3"], "invalid --hidden '-3'");
+    value(&["--context", "0"], "invalid --context '0'");
+    value(&["--batch", "0"], "invalid --batch 0: must be from 1 to 65536");
+    value(&["--embedding", "0"], "invalid --embedding '0': 0 is not in 1..=4096");
+    value(&["--hidden", "0"], "invalid --hidden '0': 0 is not in 1..=65536");
+    value(&["--steps", "0"], "invalid --steps 0: must be from 1 to 10,000,000");
+    value(&["--lr", "-1"], "invalid --lr -1: must be a finite number greater than 0");
+    value(&["--lr", "nan"], "invalid --lr NaN");
+    value(&["--hidden", "100000000"], "invalid --hidden '100000000': 100000000 is not in 1..=65536");
+    value(&["--hidden", "1000000"], "invalid --hidden '1000000': 1000000 is not in 1..=65536");
+    value(&["--embedding", "100000000"], "invalid --embedding '100000000': 100000000 is not in 1..=4096");
+    value(&["--embedding", "18446744073709551615"], "is not in 1..=4096");
+    value(&["--batch", "1000000000"], "invalid --batch 1000000000: must be from 1 to 65536");
+    value(&["--hidden", "-3"], "invalid --hidden '-3'");
+    value(&["--decay-at", "0"], "invalid --decay-at 0: must be from 1 to the number of steps");
+    value(
+        &["--decay-at", "500", "--steps", "100"],
+        "invalid --decay-at 500: must be from 1 to 100 (the number of steps)",
+    );
+    value(&["--seed", "-1"], "invalid --seed '-1'");
+    value(&["--split", "80/10/10", "--split-seed", "-3"], "invalid --split-seed '-3': '-3' is not a seed");
+    // sizes within their ranges whose network is too large for this vocabulary: one line
+    // naming the flag and its largest value here, exit 2 (after the input is read)
+    let args =
+        ["train", "--model", "mlp", "--input", &names, "--out", &out, "--hidden", "65536", "--embedding", "4096"];
+    let o = makemore(&args);
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    // (67108864 - 27·4096 - 27) / (3·4096 + 1 + 27): the largest hidden layer of 2^26 parameters
+    let max = (67_108_864 - 27 * 4096 - 27) / (3 * 4096 + 1 + 27);
+    let needle = format!("invalid --hidden 65536: must be from 1 to {max} for context 3, embedding 4096, hidden 65536");
+    assert_clean_failure(&args, o.status.code(), &stdout, &stderr, &needle);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
     let tiny = dir.file("tiny.txt", b"ab\nba\n");
     let args = ["train", "--model", "mlp", "--input", &tiny, "--split", "80/10/10", "--out", &out];
     fails(&args, "every part needs at least one word");
     // the MLP's own flags on the other kinds
-    for (model, flag) in
-        [("neural", "--hidden"), ("counts", "--batch"), ("neural", "--decay-at"), ("counts", "--embedding")]
-    {
+    for (model, flag) in [("neural", "--hidden"), ("counts", "--embedding")] {
         let args = ["train", "--model", model, "--input", &names, "--out", &out, flag, "3"];
-        bad_usage(&args, "apply to --model mlp only");
+        bad_usage(&args, "--embedding and --hidden apply to --model mlp only");
+    }
+    // the training group's flags a kind does not have
+    for (model, flag, has) in [
+        ("neural", "--batch", "its training settings are --steps, --lr and --seed"),
+        ("neural", "--decay-at", "its training settings are --steps, --lr and --seed"),
+        ("counts", "--batch", "it is not trained"),
+    ] {
+        let args = ["train", "--model", model, "--input", &names, "--out", &out, flag, "3"];
+        bad_usage(&args, &format!("{flag} does not apply to --model {model} ({has})"));
     }
     assert!(!std::path::Path::new(&out).exists());
-    // the flags it shares with the neural kind are its own: a short run with them trains
+    // the training group's flags lie over the MLP's defaults: a short run with them trains
     let args = ["train", "--model", "mlp", "--input", &tiny, "--steps", "30", "--lr", "0.5", "--seed", "3"];
     let (_, log) =
         ok(&[&args[..], &["--hidden", "8", "--decay-at", "30", "--context", "2", "--out", out.as_str()]].concat());
     assert!(log.contains("step 30/30") && log.contains("saved mlp model"), "{log}");
-    fails(&["sample", "--model", &out, "--fast"], "fast sampling is for bigram models");
+    assert!(log.contains("model #params: 225\n"), "{log}"); // C 3·10, W1 20·8, b1 8, W2 8·3, b2 3 ('.', a, b)
+    bad_usage(
+        &["sample", "--model", &out, "--fast"],
+        "--fast is for bigram models (context 1); this model's context is 2",
+    );
 }
 
 #[test]
@@ -220,4 +257,42 @@ fn model_files_with_wrong_shapes_or_sizes_are_refused() {
         fails(&["eval", "--model", file, "--input", &words], needle);
     }
     ok(&["sample", "--model", &good, "--num", "3"]);
+}
+
+/// `train --lr 1e30` diverges without a NaN (the loss stays finite, the parameters reach
+/// 1e30): train refuses the parameters that `sample` and `eval` would refuse, exit 1, and
+/// writes nothing.
+#[test]
+fn a_diverged_network_is_never_saved() {
+    let dir = Dir::new();
+    let (names, out) = (s(&names_txt()), dir.arg("m.safetensors"));
+    let args = ["train", "--model", "mlp", "--input", &names, "--steps", "50", "--lr", "1e30", "--out", &out];
+    let o = makemore(&args);
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let needle = "the trained model is not usable: invalid weights: ";
+    assert_clean_failure(&args, o.status.code(), &stdout, &stderr, needle);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("every parameter must be finite and within ±1e15; nothing saved"), "{stderr}");
+    assert!(!std::path::Path::new(&out).exists());
+    assert_eq!(std::fs::read_dir(dir.root()).unwrap().count(), 0, "no temporary file left");
+}
+
+/// The model file records how it was trained (the settings typed and the kind's defaults,
+/// and the split) under the metadata key `training`; loading does not need it.
+#[test]
+fn the_model_file_records_the_training_settings() {
+    let dir = Dir::new();
+    let (names, out) = (s(&names_txt()), dir.arg("m.safetensors"));
+    let args = ["train", "--model", "mlp", "--input", &names, "--steps", "5", "--hidden", "4", "--lr", "0.2"];
+    ok(&[&args[..], &["--batch", "16", "--split", "80/10/10", "--split-seed", "7", "--out", &out]].concat());
+    let bytes = std::fs::read(&out).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
+    let training: Value = serde_json::from_str(header["__metadata__"]["training"].as_str().unwrap()).unwrap();
+    let want = serde_json::json!({
+        "steps": 5, "lr": 0.2, "batch": 16, "seed": 2147483647_i64, "decay_at": 2,
+        "split": { "percent": [80, 10, 10], "seed": 7 },
+    });
+    assert_eq!(training, want);
+    ok(&["sample", "--model", &out, "--num", "2"]);
 }

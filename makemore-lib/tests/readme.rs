@@ -110,6 +110,9 @@ fn readme_limits_are_the_library_constants() {
         ("MAX_PARAMETERS", makemore::MAX_PARAMETERS.to_string()),
         ("MAX_BATCH_CELLS", makemore::MAX_BATCH_CELLS.to_string()),
         ("MLP_MAX_STEPS", makemore::MLP_MAX_STEPS.to_string()),
+        ("MAX_EMBEDDING", makemore::MAX_EMBEDDING.to_string()),
+        ("MAX_HIDDEN", makemore::MAX_HIDDEN.to_string()),
+        ("MAX_BATCH", makemore::MAX_BATCH.to_string()),
     ];
     for (constant, value) in expected {
         let row = readme

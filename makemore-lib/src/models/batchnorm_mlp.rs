@@ -196,6 +196,14 @@ impl LanguageModel for BatchNormMlp {
     fn kind(&self) -> &'static str {
         NAME
     }
+    fn parameter_count(&self) -> Option<usize> {
+        Some(Network::n_parameters(self))
+    }
+    /// The batch's activations of one context, as the MLP's.
+    fn cells_per_context(&self) -> usize {
+        let [c, w1, ..] = &self.params;
+        self.context_len * c.size()[1] as usize + w1.size()[1] as usize + 2 * self.vocab.len()
+    }
     /// `F.softmax(logits, dim=1)` with the running statistics, as cell 20 samples.
     fn probs(&self, contexts: &[i64]) -> Result<Tensor> {
         network::probs(self, contexts)

@@ -28,7 +28,7 @@ pub struct NgramConfig {
     /// How many previous characters predict the next (1: bigram, 2: trigram, ...).
     #[arg(skip = NgramConfig::DEFAULT.context_len)]
     pub context_len: usize,
-    /// Counts model: added to every count before normalizing (0, or 1e-6 to 1e6).
+    /// Added to every count before normalizing (0, or 1e-6 to 1e6).
     #[arg(long, default_value_t = NgramConfig::DEFAULT.smoothing, allow_negative_numbers = true)]
     pub smoothing: f64,
 }
@@ -47,6 +47,7 @@ impl Default for NgramConfig {
 impl ModelKind for NgramConfig {
     const NAME: &'static str = "counts";
     const TUNED: &'static str = "smoothing";
+    const HEADING: &'static str = "Counts model";
     fn context_len(&self) -> usize {
         self.context_len
     }

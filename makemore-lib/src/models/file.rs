@@ -8,10 +8,11 @@
 //! |---|---|
 //! | `format` | `makemore` |
 //! | `version` | `2` |
-//! | `kind` | the kind's name in the registry: `counts` or `neural` |
+//! | `kind` | the kind's name in the registry: `counts`, `neural` or `mlp` |
 //! | `context` | how many previous characters the model sees (absent: 1, the lecture's bigram) |
 //! | `vocab` | the vocabulary as a JSON array of one-character strings, `"."` first |
 //! | the kind's own keys | e.g. `smoothing` for counts models: the `k` added to every count |
+//! | `training` | optional: how the model was trained, a JSON object (e.g. `{"steps":200000,"lr":0.1,...,"split":{"percent":[80,10,10],"seed":42}}`), written by [`save_with_training`] and not needed to load |
 //!
 //! and the kind's tensors, each int64 or float32, of one or two dimensions (V =
 //! vocabulary size, n = context, C = contexts seen):
@@ -22,6 +23,7 @@
 //! | neural, n = 1 | `W`: float32 V×V weights |
 //! | counts, n ≥ 2 | `contexts`: int64 C×n token indices; `N`: int64 C×V next-token counts |
 //! | neural, n ≥ 2 | `W`: float32 (n·V)×V weights |
+//! | mlp | `C`: float32 V×E, `W1` (n·E)×H, `b1` H, `W2` H×V, `b2` V (metadata `embedding` E, `hidden` H) |
 //!
 //! A kind writes its part through [`LanguageModel::stored`] and reads it back in its
 //! [`ModelKind::load`](crate::models::kind::ModelKind::load) through a
@@ -35,16 +37,18 @@
 //! Loading checks every one of these, and that the model can be sampled and evaluated
 //! (the checks of each model's constructor), and refuses anything else with a message
 //! that names the problem, so a truncated, corrupt or foreign file never becomes a model.
-//! The same model always gives the same bytes (the header's keys are sorted).
+//! The same model always gives the same bytes (the header's keys are sorted). Saving runs
+//! the same checks on the bytes before writing them, so a file is never written that
+//! loading would refuse (a network whose training diverged, say).
 
 use std::path::Path;
 
 use crate::data::input::read_limited;
 use crate::data::output::write_atomic;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::models::kind::LanguageModel;
 use crate::models::registry::load_kind;
-use crate::models::stored::{MAX_MODEL_BYTES, StoredFile, file_bytes};
+use crate::models::stored::{MAX_MODEL_BYTES, Stored, StoredFile, file_bytes};
 
 /// Write any model to `path` (atomically: a failed write leaves any old file intact).
 ///
@@ -61,8 +65,43 @@ use crate::models::stored::{MAX_MODEL_BYTES, StoredFile, file_bytes};
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn save<M: LanguageModel + ?Sized>(model: &M, path: impl AsRef<Path>) -> Result<()> {
-    let bytes = file_bytes(model.kind(), model.vocab(), model.context_len(), model.stored()?);
-    write_atomic(path.as_ref(), &bytes)
+    write_checked(model, path.as_ref(), model.stored()?)
+}
+
+/// [`save`], recording how the model was trained (`training`, a JSON object: steps,
+/// learning rate, seed, ...) under the metadata key `training`; loading does not need it.
+///
+/// ```
+/// use makemore::{CountsModel, WordList, save_with_training};
+/// let model = CountsModel::bigram(&WordList::parse("emma", "names")?, 1.0)?;
+/// let path = std::env::temp_dir().join(format!("doc-training-{}.safetensors", std::process::id()));
+/// save_with_training(&model, &path, &serde_json::json!({ "split": null }))?;
+/// assert!(String::from_utf8_lossy(&std::fs::read(&path).unwrap()).contains(r#""training":"{\"split\":null}""#));
+/// assert_eq!(makemore::load_model(&path)?.kind(), "counts");
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn save_with_training<M: LanguageModel + ?Sized>(
+    model: &M,
+    path: impl AsRef<Path>,
+    training: &serde_json::Value,
+) -> Result<()> {
+    let mut stored = model.stored()?;
+    stored.meta.push(("training", training.to_string()));
+    write_checked(model, path.as_ref(), stored)
+}
+
+/// Write the file of `model` holding `stored`, after reading its bytes back as [`load`]
+/// does: a model that loading refuses is [`Error::Unusable`], and nothing is written.
+fn write_checked<M: LanguageModel + ?Sized>(model: &M, path: &Path, stored: Stored) -> Result<()> {
+    let bytes = file_bytes(model.kind(), model.vocab(), model.context_len(), stored);
+    let unusable = |e: Error| match e {
+        Error::BadModel { reason, .. } => Error::Unusable(reason),
+        e => e,
+    };
+    let (kind, file) = StoredFile::open(path, &bytes).map_err(unusable)?;
+    load_kind(&kind, &file).map_err(unusable)?;
+    write_atomic(path, &bytes)
 }
 
 /// Read a model file of any kind, validating everything in it.

@@ -40,6 +40,16 @@ pub trait LanguageModel: Debug {
     fn log_probs(&self, contexts: &[i64]) -> Result<Tensor> {
         Ok(self.probs(contexts)?.f_log()?)
     }
+    /// How many float32 values computing one context's distribution holds at once: the
+    /// vocabulary for a table, a network's activations too. [`crate::evaluate`] sizes its
+    /// batches of contexts by it, so that scoring a list needs a bounded amount of memory.
+    fn cells_per_context(&self) -> usize {
+        self.vocab().len()
+    }
+    /// How many trainable parameters the model has (None: a table of counts, not trained).
+    fn parameter_count(&self) -> Option<usize> {
+        None
+    }
     /// What a model file stores of this model besides its kind, vocabulary and context:
     /// the kind's metadata and named tensors, read back by its [`ModelKind::load`]. Fails
     /// for what loading would refuse (a diverged network's values), so no such file is written.
@@ -87,6 +97,31 @@ pub(crate) fn count_contexts(contexts: &[i64], context_len: usize, v: usize) -> 
     Ok(contexts.len() / context_len)
 }
 
+/// The settings of gradient-descent training that kinds share: a kind's values
+/// ([`ModelKind::training`]), or values to lay over them ([`ModelKind::set_training`]),
+/// each None where absent.
+///
+/// ```
+/// use makemore::{ModelKind, MlpConfig, Training};
+/// let mut cfg = MlpConfig::default();
+/// assert_eq!(cfg.training().unwrap().steps, Some(200_000));
+/// cfg.set_training(&Training { steps: Some(500), ..Training::default() });
+/// assert_eq!((cfg.steps, cfg.lr), (500, 0.1)); // the rest is the kind's
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Training {
+    /// Training steps.
+    pub steps: Option<usize>,
+    /// The learning rate (of the first steps, when it decays).
+    pub lr: Option<f64>,
+    /// Examples per minibatch.
+    pub batch: Option<usize>,
+    /// The seed of the initial parameters (and of the minibatches).
+    pub seed: Option<i64>,
+    /// The step from which the learning rate is a tenth of `lr`.
+    pub decay_at: Option<usize>,
+}
+
 /// What fitting calls after each training step with the step's number and loss (for progress).
 pub type OnStep<'a> = &'a mut dyn FnMut(usize, f32);
 
@@ -97,10 +132,8 @@ pub trait ModelKind: Debug + Clone + PartialEq + Default + clap::Args {
     const NAME: &'static str;
     /// What `tune` sweeps for this kind, e.g. `"smoothing"`.
     const TUNED: &'static str;
-    /// Long flags of another kind's group that this kind reads too (the same meaning, its
-    /// own default), e.g. the MLP's `steps`: they are not refused as foreign, and the CLI
-    /// hands their typed values over.
-    const SHARED_FLAGS: &'static [&'static str] = &[];
+    /// The title of the kind's group of settings in a help text, e.g. `"MLP model"`.
+    const HEADING: &'static str;
     /// How many previous characters predict the next.
     fn context_len(&self) -> usize;
     /// The same hyper-parameters with another context length.
@@ -115,10 +148,18 @@ pub trait ModelKind: Debug + Clone + PartialEq + Default + clap::Args {
     /// as the model's `settings`), e.g. `{"smoothing": 1.0}`.
     fn settings(&self) -> serde_json::Value;
     /// The part of the training loss that is not the data's NLL (a regularization term),
-    /// for `model` as fitted with these hyper-parameters: 0 for kinds without one.
-    fn penalty(&self, _model: &dyn LanguageModel) -> Result<f64> {
-        Ok(0.0)
+    /// for `model` as fitted with these hyper-parameters: None for kinds without one.
+    fn penalty(&self, _model: &dyn LanguageModel) -> Result<Option<f64>> {
+        Ok(None)
     }
+    /// The training settings this kind has, with its values (None: the kind is fitted in
+    /// one go, not trained); a setting it does not have is None.
+    fn training(&self) -> Option<Training> {
+        None
+    }
+    /// Lay `settings` over this kind's own: each one given (Some) replaces the kind's. Only
+    /// settings the kind has ([`training`](Self::training)) are given.
+    fn set_training(&mut self, _settings: &Training) {}
     /// Refuse hyper-parameters that cannot make a model, before any work.
     fn validate(&self) -> Result<()>;
     /// Fit a model on `words` with the vocabulary `vocab`, calling `on_step(step, loss)`

@@ -34,8 +34,8 @@ use tch::{Device, Kind, Reduction, Tensor};
 use crate::counting::ngrams::check_context_len;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
-use crate::error::{Error, Result, show};
-use crate::models::kind::{LanguageModel, ModelKind, OnStep};
+use crate::error::{Error, Result, check_positive, show};
+use crate::models::kind::{LanguageModel, ModelKind, OnStep, Training};
 use crate::models::network::{self, Network, finite_values, inputs, on_one_thread};
 use crate::models::stored::{Stored, StoredFile};
 use crate::nn::{Optimizer, Sgd};
@@ -51,10 +51,19 @@ pub const MAX_PARAMETERS: usize = 1 << 26;
 /// embedding + hidden + vocabulary)): 2^26, 256 MB.
 pub const MAX_BATCH_CELLS: usize = 1 << 26;
 
-/// The MLP's hyper-parameters, with the lecture's final values as defaults. Its fields are
-/// the CLI's `--embedding`, `--hidden`, `--batch` and `--decay-at`; `--steps`, `--lr` and
-/// `--seed` it shares with the neural kind ([`ModelKind::SHARED_FLAGS`]), and the context
-/// is the CLI's `--context`.
+/// The longest embedding: 4096 numbers per token (the lecture's is 10).
+pub const MAX_EMBEDDING: usize = 4096;
+
+/// The widest hidden layer: 65,536 units (the lecture's has 200).
+pub const MAX_HIDDEN: usize = 1 << 16;
+
+/// The largest minibatch: 65,536 examples (the lecture's is 32).
+pub const MAX_BATCH: usize = 1 << 16;
+
+/// The MLP's hyper-parameters, with the lecture's final values as defaults. Its own flags
+/// are the CLI's `--embedding` and `--hidden`; the steps, learning rate and its decay,
+/// minibatch and seed are the CLI's training group ([`ModelKind::training`]), and the
+/// context is the CLI's `--context`.
 ///
 /// ```
 /// let cfg = makemore::MlpConfig::default();
@@ -68,14 +77,16 @@ pub struct MlpConfig {
     /// How many previous tokens the network reads (the lecture's `block_size`, 3).
     #[arg(skip = MlpConfig::DEFAULT.context_len)]
     pub context_len: usize,
-    /// MLP model: the length of each character's learned vector, a row of C.
-    #[arg(long, default_value_t = MlpConfig::DEFAULT.embedding, allow_negative_numbers = true)]
+    /// The length of each character's learned vector, a row of C (1 to 4096).
+    #[arg(long, default_value_t = MlpConfig::DEFAULT.embedding, allow_negative_numbers = true,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_EMBEDDING as u64))]
     pub embedding: usize,
-    /// MLP model: the number of tanh units in the hidden layer.
-    #[arg(long, default_value_t = MlpConfig::DEFAULT.hidden, allow_negative_numbers = true)]
+    /// The number of tanh units in the hidden layer (1 to 65536).
+    #[arg(long, default_value_t = MlpConfig::DEFAULT.hidden, allow_negative_numbers = true,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_HIDDEN as u64))]
     pub hidden: usize,
-    /// MLP model: examples per minibatch.
-    #[arg(long, default_value_t = MlpConfig::DEFAULT.batch, allow_negative_numbers = true)]
+    /// Examples per minibatch (the CLI's training group sets it).
+    #[arg(skip = MlpConfig::DEFAULT.batch)]
     pub batch: usize,
     /// Minibatch steps (200,000).
     #[arg(skip = MlpConfig::DEFAULT.steps)]
@@ -83,9 +94,9 @@ pub struct MlpConfig {
     /// The learning rate until [`decay_at`](Self::decay_at) (0.1); a tenth of it after.
     #[arg(skip = MlpConfig::DEFAULT.lr)]
     pub lr: f64,
-    /// MLP model: the step from which the learning rate is a tenth of --lr [default: half
-    /// of --steps]; --decay-at with the number of steps keeps it constant.
-    #[arg(long = "decay-at", allow_negative_numbers = true)]
+    /// The step from which the learning rate is a tenth of `lr` (None: half of the steps;
+    /// the number of steps keeps it constant). The CLI's training group sets it.
+    #[arg(skip)]
     pub decay_at: Option<usize>,
     /// The seed of the generator for the parameters and then the minibatches.
     #[arg(skip = MlpConfig::DEFAULT.seed)]
@@ -106,28 +117,44 @@ impl MlpConfig {
         seed: LECTURE_SEED,
     };
 
-    /// Refuse settings that cannot train: a context outside 1 to 64, an empty embedding,
-    /// hidden layer or minibatch, no steps (or more than [`crate::train::trainer::MAX_STEPS`]), a learning rate
-    /// that is not a positive finite number.
+    /// Refuse settings that cannot train: a context outside 1 to 64, an embedding, hidden
+    /// layer or minibatch of 0 or beyond [`MAX_EMBEDDING`], [`MAX_HIDDEN`], [`MAX_BATCH`],
+    /// no steps (or more than [`MAX_STEPS`](crate::MAX_STEPS)), a learning rate that is not a positive finite
+    /// number, a decay step outside 1 to the number of steps.
     ///
     /// ```
     /// use makemore::MlpConfig;
     /// assert!(MlpConfig { context_len: 0, ..MlpConfig::DEFAULT }.validate().is_err());
     /// assert!(MlpConfig { batch: 0, ..MlpConfig::DEFAULT }.validate().is_err());
     /// assert!(MlpConfig { lr: f64::INFINITY, ..MlpConfig::DEFAULT }.validate().is_err());
+    /// assert!(MlpConfig { hidden: 1_000_000, ..MlpConfig::DEFAULT }.validate().is_err());
+    /// assert!(MlpConfig { decay_at: Some(0), ..MlpConfig::DEFAULT }.validate().is_err());
+    /// assert!(MlpConfig { steps: 100, decay_at: Some(500), ..MlpConfig::DEFAULT }.validate().is_err());
+    /// assert!(MlpConfig { steps: 100, decay_at: Some(100), ..MlpConfig::DEFAULT }.validate().is_ok());
     /// assert!(MlpConfig::DEFAULT.validate().is_ok());
     /// ```
     pub fn validate(&self) -> Result<()> {
-        let at_least_one = |name: &'static str, value: usize, expected: &'static str| {
-            if value == 0 {
-                return Err(Error::BadParameter { name, value: "0".into(), expected });
+        let in_range = |name: &'static str, value: usize, max: usize, expected: &'static str| {
+            if !(1..=max).contains(&value) {
+                return Err(Error::BadParameter { name, value: value.to_string(), expected });
             }
             Ok(())
         };
         check_context_len(self.context_len)?;
-        at_least_one("embedding", self.embedding, "each token needs a vector of at least 1 number")?;
-        at_least_one("hidden", self.hidden, "the hidden layer needs at least 1 unit")?;
-        self.trainer().validate()
+        in_range("embedding", self.embedding, MAX_EMBEDDING, "must be from 1 to 4096")?;
+        in_range("hidden", self.hidden, MAX_HIDDEN, "must be from 1 to 65536")?;
+        in_range("batch", self.batch, MAX_BATCH, "must be from 1 to 65536")?;
+        in_range("steps", self.steps, crate::train::trainer::MAX_STEPS, "must be from 1 to 10,000,000")?;
+        check_positive("learning rate", self.lr)?;
+        match self.decay_at {
+            Some(0) => in_range("decay step", 0, 1, "must be from 1 to the number of steps")?,
+            Some(at) if at > self.steps => {
+                let why = "(the number of steps)".into();
+                return Err(Error::TooLargeFor { name: "decay step", value: at.to_string(), max: self.steps, why });
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// The learning rate at step `step` (from 0): `lr`, then `lr / 10` from
@@ -162,20 +189,37 @@ impl MlpConfig {
             .and_then(|x| x.checked_add(h))
             .and_then(|x| x.checked_add(v))
             .and_then(|x| x.checked_mul(self.batch));
-        match (params, cells) {
-            (Some(p), Some(b)) if p <= MAX_PARAMETERS && b <= MAX_BATCH_CELLS => Ok(p),
-            (Some(p), _) if p > MAX_PARAMETERS => Err(Error::TooLarge(format!(
-                "an MLP of context {c}, embedding {e}, hidden {h} over {v} tokens has {p} parameters, more than {MAX_PARAMETERS}"
-            ))),
-            (Some(_), Some(b)) => Err(Error::TooLarge(format!(
-                "a minibatch of {} needs {b} activations, more than {MAX_BATCH_CELLS}",
-                self.batch
-            ))),
-            _ => Err(Error::TooLarge(format!(
-                "an MLP of context {c}, embedding {e}, hidden {h}, batch {} over {v} tokens does not fit in memory",
-                self.batch
-            ))),
+        if let (Some(p), Some(b)) = (params, cells)
+            && p <= MAX_PARAMETERS
+            && b <= MAX_BATCH_CELLS
+        {
+            return Ok(p);
         }
+        // the size to blame, and its largest value with the others as they are: the
+        // parameters grow linearly in the hidden size and in the embedding, the activations
+        // in the minibatch
+        let (name, value, max, limit, what) = match params {
+            Some(p) if p <= MAX_PARAMETERS => {
+                let per_example = c.saturating_mul(e).saturating_add(h).saturating_add(v);
+                let max = MAX_BATCH_CELLS / per_example.max(1);
+                ("batch", self.batch, max, MAX_BATCH_CELLS, "activations of one minibatch")
+            }
+            _ if h >= e => {
+                let fixed = v.saturating_mul(e).saturating_add(v);
+                let per_unit = c.saturating_mul(e).saturating_add(1).saturating_add(v);
+                ("hidden", h, MAX_PARAMETERS.saturating_sub(fixed) / per_unit, MAX_PARAMETERS, "parameters")
+            }
+            _ => {
+                let fixed = h.saturating_add(h.saturating_mul(v)).saturating_add(v);
+                let per_number = v.saturating_add(c.saturating_mul(h)).max(1);
+                ("embedding", e, MAX_PARAMETERS.saturating_sub(fixed) / per_number, MAX_PARAMETERS, "parameters")
+            }
+        };
+        let why = format!(
+            "for context {c}, embedding {e}, hidden {h}, batch {} and {v} tokens (at most {limit} {what})",
+            self.batch
+        );
+        Err(Error::TooLargeFor { name, value: value.to_string(), max, why })
     }
 }
 
@@ -467,6 +511,13 @@ impl LanguageModel for Mlp {
     fn kind(&self) -> &'static str {
         MlpConfig::NAME
     }
+    /// The embeddings, the hidden layer and the logits (and softmax's output) of a context.
+    fn cells_per_context(&self) -> usize {
+        self.context_len * self.embedding() + self.hidden() + 2 * self.vocab.len()
+    }
+    fn parameter_count(&self) -> Option<usize> {
+        Some(Network::n_parameters(self))
+    }
     /// `F.softmax(logits, dim=1)`, as the lecture's sampling loop computes it.
     fn probs(&self, contexts: &[i64]) -> Result<Tensor> {
         network::probs(self, contexts)
@@ -486,7 +537,7 @@ impl LanguageModel for Mlp {
 impl ModelKind for MlpConfig {
     const NAME: &'static str = "mlp";
     const TUNED: &'static str = "learning rate";
-    const SHARED_FLAGS: &'static [&'static str] = &["steps", "lr", "seed"];
+    const HEADING: &'static str = "MLP model";
     fn context_len(&self) -> usize {
         self.context_len
     }
@@ -498,6 +549,22 @@ impl ModelKind for MlpConfig {
     }
     fn steps(&self) -> Option<usize> {
         Some(self.steps)
+    }
+    fn training(&self) -> Option<Training> {
+        Some(Training {
+            steps: Some(self.steps),
+            lr: Some(self.lr),
+            batch: Some(self.batch),
+            seed: Some(self.seed),
+            decay_at: Some(self.decay_at.unwrap_or(self.steps / 2)),
+        })
+    }
+    fn set_training(&mut self, t: &Training) {
+        self.steps = t.steps.unwrap_or(self.steps);
+        self.lr = t.lr.unwrap_or(self.lr);
+        self.batch = t.batch.unwrap_or(self.batch);
+        self.seed = t.seed.unwrap_or(self.seed);
+        self.decay_at = t.decay_at.or(self.decay_at);
     }
     fn summary(&self) -> String {
         format!(

@@ -7,25 +7,27 @@
 //! registry ([`registry`]: `ModelSpec`, one variant per kind, and `fit`), and saving and
 //! loading ([`file`]).
 //!
-//! Each kind's file holds its hyper-parameters type (defaults, validation, and its CLI flags
-//! through clap's `Args` derive), its `ModelKind` impl (`fit`, `load`), its model types and their
-//! `LanguageModel` impl, whose `stored()` writes exactly the tensors and metadata its `load`
-//! reads back through a [`StoredFile`](stored::StoredFile).
+//! Each kind's file holds its hyper-parameters type (defaults, validation, and its own CLI
+//! flags through clap's `Args` derive), its `ModelKind` impl (`fit`, `load`, its help heading,
+//! its training settings), its model types and their `LanguageModel` impl, whose `stored()`
+//! writes exactly the tensors and metadata its `load` reads back through a
+//! [`StoredFile`](stored::StoredFile).
 //!
 //! **Adding a kind** (say `mlp`):
-//! 1. write `models/mlp.rs`: `MlpConfig` (`Default`, `clap::Args` whose fields are its
-//!    flags, a `context_len` field with `#[arg(skip = ..)]`), `impl ModelKind for MlpConfig`
-//!    (`NAME = "mlp"`, `TUNED`, `steps` for progress, `validate`, `fit`, `load`), and the
-//!    model type with `impl LanguageModel` (`kind()` returns `MlpConfig::NAME`; `stored()`
-//!    names its tensors, 1-D or 2-D, int64 or float32, and its string metadata);
+//! 1. write `models/mlp.rs`: `MlpConfig` (`Default`, `clap::Args` whose fields are its own
+//!    flags; the context and the training settings with `#[arg(skip = ..)]`, as the CLI's
+//!    `--context` and training group set them), `impl ModelKind for MlpConfig` (`NAME = "mlp"`,
+//!    `TUNED`, `HEADING`, `steps` for progress, `training` and `set_training` for the shared
+//!    training flags, `validate`, `fit`, `load`), and the model type with
+//!    `impl LanguageModel` (`kind()` returns `MlpConfig::NAME`; `stored()` names its tensors,
+//!    1-D or 2-D, int64 or float32, and its string metadata);
 //! 2. declare it here (`pub mod mlp;`) and add one line `Mlp(mlp::MlpConfig),` to `kinds!`
-//!    in `registry.rs`;
-//! 3. add its flag group to the CLI (`KindFlags` in main.rs: one flattened field and its
-//!    entry in `KindFlags::specs`) and its public items to the `pub use` of lib.rs;
-//! 4. docs (the lib.rs table, the README) and tests.
+//!    in `registry.rs` (the CLI's flag group comes with it: `KindFlags`), and its public
+//!    items to the `pub use` of lib.rs;
+//! 3. docs (the lib.rs table, the README) and tests.
 //!
 //! Nothing else matches on kinds: fitting, tuning, saving, loading and the CLI go through
-//! `ModelSpec` and `ModelKind`.
+//! `ModelSpec`, `KindFlags` and `ModelKind`.
 
 pub mod batchnorm_mlp;
 pub mod counts;

@@ -15,16 +15,17 @@ use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, check_nonnegative};
 use crate::models::exact_gradient::ExactGradient;
-use crate::models::kind::{LanguageModel, ModelKind, OnStep, count_contexts};
+use crate::models::kind::{LanguageModel, ModelKind, OnStep, Training, count_contexts};
 use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
 use crate::nn::{Optimizer, Sgd};
-use crate::rng::{self, LECTURE_SEED, parse_seed};
+use crate::rng::{self, LECTURE_SEED};
 use crate::train::examples::Examples;
 use crate::train::trainer::{Event, Step, StepDecay, Trainer};
 
 /// The neural kind's hyper-parameters: the context length, how gradient descent runs,
-/// and the seed of the initial weights. Its fields are the CLI's `--steps`, `--lr`,
-/// `--reg`, `--one-hot` and `--seed` (the context is the CLI's `--context`).
+/// and the seed of the initial weights. Its own flags are the CLI's `--reg` and `--one-hot`;
+/// the steps, learning rate and seed are the CLI's training group ([`ModelKind::training`]),
+/// and the context is the CLI's `--context`.
 ///
 /// ```
 /// let cfg = makemore::NeuralConfig::default();
@@ -38,9 +39,8 @@ pub struct NeuralConfig {
     /// How gradient descent runs.
     #[command(flatten)]
     pub train: TrainConfig,
-    /// Neural model: seed for the initial weights. MLP model: seed for the parameters and
-    /// then the minibatches.
-    #[arg(long, default_value_t = NeuralConfig::DEFAULT.seed, value_parser = parse_seed, allow_negative_numbers = true)]
+    /// The seed of the initial weights (the CLI's training group sets it).
+    #[arg(skip = NeuralConfig::DEFAULT.seed)]
     pub seed: i64,
 }
 
@@ -58,6 +58,7 @@ impl Default for NeuralConfig {
 impl ModelKind for NeuralConfig {
     const NAME: &'static str = "neural";
     const TUNED: &'static str = "regularization";
+    const HEADING: &'static str = "Neural model";
     fn context_len(&self) -> usize {
         self.context_len
     }
@@ -69,6 +70,21 @@ impl ModelKind for NeuralConfig {
     }
     fn steps(&self) -> Option<usize> {
         Some(self.train.steps)
+    }
+    /// Steps, learning rate and seed (it trains on every example at once: no minibatch,
+    /// and a constant learning rate).
+    fn training(&self) -> Option<Training> {
+        Some(Training {
+            steps: Some(self.train.steps),
+            lr: Some(self.train.lr),
+            seed: Some(self.seed),
+            ..Training::default()
+        })
+    }
+    fn set_training(&mut self, t: &Training) {
+        self.train.steps = t.steps.unwrap_or(self.train.steps);
+        self.train.lr = t.lr.unwrap_or(self.train.lr);
+        self.seed = t.seed.unwrap_or(self.seed);
     }
     fn summary(&self) -> String {
         format!("{} steps at learning rate {}, regularization {}", self.train.steps, self.train.lr, self.train.reg)
@@ -82,7 +98,7 @@ impl ModelKind for NeuralConfig {
         serde_json::json!({ "steps": t.steps, "lr": t.lr, "reg": t.reg, "method": method, "seed": self.seed })
     }
     /// `reg·mean(W²)` of the model's weights, in float64.
-    fn penalty(&self, model: &dyn LanguageModel) -> Result<f64> {
+    fn penalty(&self, model: &dyn LanguageModel) -> Result<Option<f64>> {
         let stored = model.stored()?;
         let w = stored.tensors.iter().find(|t| t.name == "W").map(|t| &t.data);
         let Some(StoredData::Floats(w)) = w else {
@@ -93,7 +109,7 @@ impl ModelKind for NeuralConfig {
             });
         };
         let mean_sq = w.iter().map(|&x| x as f64 * x as f64).sum::<f64>() / w.len().max(1) as f64;
-        Ok(self.train.reg * mean_sq)
+        Ok(Some(self.train.reg * mean_sq))
     }
     /// Also refuses [`Method::OneHot`] beyond context 1: the one-hot inputs are the
     /// lecture's bigram path, and longer contexts train from the counts.
@@ -102,9 +118,9 @@ impl ModelKind for NeuralConfig {
         self.train.validate()?;
         if self.train.method == Method::OneHot && self.context_len > 1 {
             return Err(Error::BadParameter {
-                name: "method",
-                value: "one-hot".into(),
-                expected: "--one-hot is the lecture's bigram path: it applies to --context 1 only",
+                name: "one-hot",
+                value: "inputs".into(),
+                expected: "the one-hot inputs are the lecture's bigram path: they need context 1",
             });
         }
         Ok(())
@@ -144,7 +160,8 @@ pub enum Method {
 }
 
 /// Gradient-descent settings, with the lecture's values as defaults ([`TrainConfig::DEFAULT`]).
-/// Its fields are the CLI's `--steps`, `--lr`, `--reg` and `--one-hot`.
+/// Its flags are the CLI's `--reg` and `--one-hot` (the steps and learning rate are the
+/// CLI's training group).
 ///
 /// ```
 /// let cfg = makemore::TrainConfig::default();
@@ -152,18 +169,16 @@ pub enum Method {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, clap::Args)]
 pub struct TrainConfig {
-    /// Neural model: full-batch gradient descent steps. MLP model: minibatch steps
-    /// [mlp default: 200000].
-    #[arg(long, default_value_t = TrainConfig::DEFAULT.steps, allow_negative_numbers = true)]
+    /// Full-batch gradient descent steps (the CLI's training group sets them).
+    #[arg(skip = TrainConfig::DEFAULT.steps)]
     pub steps: usize,
-    /// Neural model: learning rate. MLP model: the learning rate of the first half of the
-    /// steps, a tenth of it after [mlp default: 0.1].
-    #[arg(long, default_value_t = TrainConfig::DEFAULT.lr, allow_negative_numbers = true)]
+    /// The learning rate (the CLI's training group sets it).
+    #[arg(skip = TrainConfig::DEFAULT.lr)]
     pub lr: f64,
-    /// Neural model: regularization strength on mean(W²).
+    /// Regularization strength on mean(W²).
     #[arg(long, default_value_t = TrainConfig::DEFAULT.reg, allow_negative_numbers = true)]
     pub reg: f64,
-    /// Neural bigram: train the lecture's way, one-hot encoding every example each step
+    /// Bigram only: train the lecture's way, one-hot encoding every example each step
     /// (O(n·V) per step), instead of the default exact gradient from the bigram counts
     /// (O(V²) per step). Both give the same losses and weights to float32 rounding.
     #[arg(long = "one-hot", action = clap::ArgAction::SetTrue, value_parser = one_hot_flag)]
@@ -653,6 +668,9 @@ impl LanguageModel for NeuralModel {
     }
     fn kind(&self) -> &'static str {
         NeuralConfig::NAME
+    }
+    fn parameter_count(&self) -> Option<usize> {
+        Some(self.w.numel())
     }
     /// Context 1, as the lecture samples: `one_hot(contexts) @ W`, exponentiate,
     /// normalize. Longer contexts: `softmax` of the indexed logits, the stable softmax.

@@ -1,11 +1,12 @@
 //! The registry of model kinds: one line per kind in `kinds!` makes [`ModelSpec`] (one
-//! variant per kind, holding that kind's hyper-parameters) and the only `match`es on
-//! kinds, used by [`fit`], `tune`, loading and the CLI.
+//! variant per kind, holding that kind's hyper-parameters), [`KindFlags`] (every kind's
+//! command-line flags, a group each) and the only `match`es on kinds, used by [`fit`],
+//! `tune`, loading and the CLI.
 
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result};
-use crate::models::kind::{LanguageModel, ModelKind, OnStep};
+use crate::models::kind::{LanguageModel, ModelKind, OnStep, Training};
 use crate::models::stored::StoredFile;
 use crate::models::{counts, mlp, neural};
 
@@ -49,6 +50,18 @@ macro_rules! kinds {
                 match self { $(ModelSpec::$variant(_) => <$config as ModelKind>::NAME),* }
             }
 
+            /// The kind's training settings ([`ModelKind::training`]; None: not trained).
+            pub fn training(&self) -> Option<Training> {
+                match self { $(ModelSpec::$variant(c) => c.training()),* }
+            }
+
+            /// The same spec with `settings` laid over its training settings
+            /// ([`ModelKind::set_training`]).
+            pub fn with_training(mut self, settings: &Training) -> ModelSpec {
+                match &mut self { $(ModelSpec::$variant(c) => c.set_training(settings)),* }
+                self
+            }
+
             /// What `tune` sweeps: `"smoothing"`, `"regularization"`, ...
             pub fn tuned(&self) -> &'static str {
                 match self { $(ModelSpec::$variant(_) => <$config as ModelKind>::TUNED),* }
@@ -86,8 +99,8 @@ macro_rules! kinds {
                 match self { $(ModelSpec::$variant(c) => c.settings()),* }
             }
 
-            /// The regularization term of `model`'s training loss (0 for kinds without one).
-            pub fn penalty(&self, model: &dyn LanguageModel) -> Result<f64> {
+            /// The regularization term of `model`'s training loss (None for kinds without one).
+            pub fn penalty(&self, model: &dyn LanguageModel) -> Result<Option<f64>> {
                 match self { $(ModelSpec::$variant(c) => c.penalty(model)),* }
             }
 
@@ -96,18 +109,44 @@ macro_rules! kinds {
                 match self { $(ModelSpec::$variant(c) => c.validate()),* }
             }
 
-            /// The long flags of this kind's CLI group (from its `clap::Args`), and those
-            /// it shares with other groups ([`ModelKind::SHARED_FLAGS`]).
+            /// The long flags of this kind's CLI group (from its `clap::Args`).
             pub fn flags(&self) -> Vec<String> {
-                match self { $(ModelSpec::$variant(_) => {
-                    let mut flags = long_flags::<$config>();
-                    flags.extend(<$config as ModelKind>::SHARED_FLAGS.iter().map(|f| f.to_string()));
-                    flags
-                }),* }
+                match self { $(ModelSpec::$variant(_) => long_flags::<$config>()),* }
             }
 
             fn fit_dyn(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>> {
                 match self { $(ModelSpec::$variant(c) => c.fit(words, vocab, on_step)),* }
+            }
+        }
+
+        /// Every kind's command-line flags: one group per kind (its hyper-parameters type's
+        /// `clap::Args`, under its [`ModelKind::HEADING`]), each holding the values given or
+        /// the kind's defaults.
+        ///
+        /// ```
+        /// use clap::{Args, FromArgMatches};
+        /// let cmd = makemore::KindFlags::augment_args(clap::Command::new("train"));
+        /// let flags = makemore::KindFlags::from_arg_matches(&cmd.get_matches_from(["train", "--hidden", "64"]))?;
+        /// assert_eq!(flags.spec("mlp")?.settings()["hidden"], 64);
+        /// assert_eq!(flags.spec("counts")?, makemore::ModelSpec::default());
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
+        #[derive(Debug, Clone, clap::Args)]
+        #[allow(non_snake_case)]
+        pub struct KindFlags {
+            $(
+                #[command(flatten, next_help_heading = <$config as ModelKind>::HEADING)]
+                $variant: $config,
+            )*
+        }
+
+        impl KindFlags {
+            /// The spec of the kind named `name`, with its group's values.
+            pub fn spec(&self, name: &str) -> Result<ModelSpec> {
+                $(if name == <$config as ModelKind>::NAME {
+                    return Ok(ModelSpec::$variant(self.$variant.clone()));
+                })*
+                Err(unknown_kind(name))
             }
         }
 
@@ -151,36 +190,6 @@ fn long_flags<A: clap::Args>() -> Vec<String> {
         .get_arguments()
         .filter_map(|a| a.get_long().map(String::from))
         .collect()
-}
-
-impl ModelSpec {
-    /// Refuse the flags of other kinds: `typed` are the long flags given on the command
-    /// line (without `--`), `groups` every kind's spec; a flag of another kind's group
-    /// that this kind does not share is an error naming that kind.
-    ///
-    /// ```
-    /// use makemore::ModelSpec;
-    /// let all = [ModelSpec::named("counts")?, ModelSpec::named("neural")?];
-    /// let err = all[0].refuse_foreign_flags(&["steps".into()], &all).unwrap_err();
-    /// assert!(err.to_string().contains("apply to --model neural only"));
-    /// assert!(all[1].refuse_foreign_flags(&["steps".into()], &all).is_ok());
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn refuse_foreign_flags(&self, typed: &[String], groups: &[ModelSpec]) -> Result<()> {
-        let own = self.flags();
-        for other in groups.iter().filter(|g| g.name() != self.name()) {
-            let foreign: Vec<String> = other.flags().into_iter().filter(|f| !own.contains(f)).collect();
-            if typed.iter().any(|t| foreign.contains(t)) {
-                let list: Vec<String> = foreign.iter().map(|f| format!("--{f}")).collect();
-                let (verb, list) = match list.split_last() {
-                    Some((last, rest)) if !rest.is_empty() => ("apply", format!("{} and {last}", rest.join(", "))),
-                    _ => ("applies", list.join("")),
-                };
-                return Err(Error::Usage(format!("{list} {verb} to --model {} only", other.name())));
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Fit the model `spec` describes on `words`, with the vocabulary `vocab` (that of all

@@ -10,7 +10,7 @@ use crate::item::Item;
 use crate::models::kind::LanguageModel;
 
 /// Contexts whose log-probabilities [`evaluate`] asks a model for at once are limited to
-/// this many cells (contexts × vocabulary): 4M float32 values, 16 MB.
+/// this many cells (contexts × [`LanguageModel::cells_per_context`]): 4M float32 values, 16 MB.
 const EVAL_CHUNK_CELLS: usize = 1 << 22;
 
 /// The lecture's NLL loop, summed in float32 exactly as the video's Python does
@@ -82,7 +82,7 @@ pub struct Evaluation {
 pub fn evaluate<M: LanguageModel + ?Sized>(model: &M, words: &WordList) -> Result<Evaluation> {
     let (v, context) = (model.vocab().len(), model.context_len());
     let table = NgramTable::from_words(words, model.vocab(), context)?;
-    let chunk = (EVAL_CHUNK_CELLS / v).max(1);
+    let chunk = (EVAL_CHUNK_CELLS / model.cells_per_context().max(v)).max(1);
     let mut sum = 0.0f64;
     let mut zero_prob = 0;
     for start in (0..table.len()).step_by(chunk) {

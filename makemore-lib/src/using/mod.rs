@@ -1,8 +1,7 @@
 //! Using any model through [`LanguageModel`](crate::LanguageModel): sampling words
 //! ([`sample`]), scoring a word list ([`eval`]), and tuning a kind's hyper-parameter on a
-//! dev split ([`tune`]); and a progress bar for long training ([`progress`]).
+//! dev split ([`tune`]).
 
 pub mod eval;
-pub mod progress;
 pub mod sample;
 pub mod tune;

@@ -1,16 +1,17 @@
-//! Exercise E03: choose the smoothing (counts) or the regularization (neural) on the
-//! dev split, then evaluate the chosen model once on test.
+//! Exercise E03: choose a kind's tuned hyper-parameter ([`ModelSpec::tuned`]: the
+//! smoothing of counts, the regularization of the neural kind, the learning rate of the
+//! MLP) on the dev split, then evaluate the chosen model once on test.
 
 use crate::data::split::Splits;
 use crate::data::vocab::Vocab;
 use crate::error::{Error, Result};
-use crate::models::registry::{ModelSpec, fit};
+use crate::models::registry::{ModelSpec, fit_with};
 use crate::using::eval::{Evaluation, evaluate};
 
 /// One tried value: its train and dev loss.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TuneRow {
-    /// The smoothing or regularization strength.
+    /// The value of the tuned hyper-parameter.
     pub value: f64,
     /// Average NLL on the train split.
     pub train: f64,
@@ -22,7 +23,7 @@ pub struct TuneRow {
 /// test loss of the model with that value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tuning {
-    /// What was tuned: `"smoothing"` or `"regularization"`.
+    /// What was tuned ([`ModelSpec::tuned`]): `"smoothing"`, `"regularization"`, ...
     pub what: &'static str,
     /// One row per value, in the order given.
     pub rows: Vec<TuneRow>,
@@ -36,7 +37,8 @@ pub struct Tuning {
 
 /// Refuse the values to try before any work: each must make a valid `spec` as its tuned
 /// hyper-parameter ([`ModelSpec::with_tuned`], then [`ModelSpec::validate`]: the
-/// smoothing of counts is 0 or 1e-6 to 1e6, a regularization finite and 0 or more), and
+/// smoothing of counts is 0 or 1e-6 to 1e6, a regularization finite and 0 or more, a
+/// learning rate finite and above 0), and
 /// there must be at least one.
 ///
 /// ```
@@ -57,7 +59,7 @@ pub fn check_tune_values(spec: &ModelSpec, values: &[f64]) -> Result<()> {
 }
 
 /// Fit one model per value on the train split (the value as `spec`'s tuned
-/// hyper-parameter, [`ModelSpec::tuned`]: the smoothing of counts, the regularization of a network; everything else from `spec`), keep the one with the
+/// hyper-parameter, [`ModelSpec::tuned`]; everything else from `spec`), keep the one with the
 /// lowest dev loss and score it on test (the models are kept, so the winner is not
 /// trained twice). The vocabulary should be that of all the words, so that dev and test
 /// characters are known.
@@ -71,12 +73,35 @@ pub fn check_tune_values(spec: &ModelSpec, values: &[f64]) -> Result<()> {
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn tune(splits: &Splits, vocab: &Vocab, spec: &ModelSpec, values: &[f64]) -> Result<Tuning> {
+    tune_with(splits, vocab, spec, values, |_, _, _| {})
+}
+
+/// [`tune`], calling `on_step(i, step, loss)` after each training step of the model of
+/// `values[i]` (for progress).
+///
+/// ```
+/// use makemore::{ModelSpec, Split, Vocab, WordList, tune_with};
+/// let words = WordList::parse(&"emma\nava\nanna\nmia\n".repeat(5), "w")?;
+/// let splits = "60/20/20".parse::<Split>()?.apply(&words, 1)?;
+/// let spec = ModelSpec::named("neural")?.with_training(&makemore::Training { steps: Some(3), ..Default::default() });
+/// let mut steps = Vec::new();
+/// tune_with(&splits, &Vocab::from_words(&words)?, &spec, &[0.0, 1.0], |i, k, _| steps.push((i, k)))?;
+/// assert_eq!(steps, [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn tune_with(
+    splits: &Splits,
+    vocab: &Vocab,
+    spec: &ModelSpec,
+    values: &[f64],
+    mut on_step: impl FnMut(usize, usize, f32),
+) -> Result<Tuning> {
     check_tune_values(spec, values)?;
     let mut rows = Vec::new();
     let mut models = Vec::new();
-    for &value in values {
+    for (i, &value) in values.iter().enumerate() {
         let spec = spec.clone().with_tuned(value);
-        let m = fit(&spec, &splits.train, vocab)?;
+        let m = fit_with(&spec, &splits.train, vocab, |k, loss| on_step(i, k, loss))?;
         rows.push(TuneRow { value, train: evaluate(&*m, &splits.train)?.nll, dev: evaluate(&*m, &splits.dev)?.nll });
         models.push(m);
     }

@@ -1,0 +1,339 @@
+//! The flags of each command (clap's derive). The model kinds' flags are the library's
+//! [`KindFlags`] (the registry writes one group per kind, under the kind's heading), and
+//! one training group ([`TrainingArgs`]) lies over every trained kind's own defaults, which
+//! its help lists from the registry ([`command`]).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use makemore::{BigramFigure, KindFlags, MAX_CONTEXT, ModelSpec, Split, Training, parse_seed};
+
+use crate::cli::errors::{FlagError, Flags, flag_list};
+
+/// Make more of whatever word list you give it: character-level language models from
+/// Karpathy's makemore lectures (bigram counts and a one-layer network, and their n-gram
+/// extensions; the MLP of lecture 2), on libtorch.
+#[derive(Parser)]
+#[command(name = "makemore", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Train a model on a word list (one word per line, UTF-8) and save it.
+    Train(TrainArgs),
+    /// Print words sampled from a trained model, one per line.
+    Sample(SampleArgs),
+    /// Average negative log likelihood of a word list under a trained model.
+    Eval(EvalArgs),
+    /// Try several values of what a kind tunes (see --values) on a dev split, pick the
+    /// lowest dev loss, and report its test loss.
+    Tune(TuneArgs),
+    /// Draw the bigram count matrix of a word list as the lecture's heatmap
+    /// (or its probabilities, or one row as a bar chart).
+    Heatmap(HeatmapArgs),
+}
+
+/// Which model: its kind and context (train and tune), the training group, and every
+/// kind's flags. (Last in a command: the kinds' headings hold every flag after them.)
+#[derive(clap::Args)]
+pub struct ModelArgs {
+    /// Which kind of model (karpathy/makemore's `--type` is the same flag).
+    #[arg(long, visible_alias = "type", value_name = "KIND",
+          value_parser = clap::builder::PossibleValuesParser::new(ModelSpec::NAMES.iter().copied()))]
+    model: String,
+    /// How many previous characters predict the next (1: bigram, 2: trigram, ...);
+    /// by default the kind's own.
+    #[arg(long, allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u16).range(1..=MAX_CONTEXT as i64))]
+    context: Option<u16>,
+    #[command(flatten, next_help_heading = "Training (the kinds that train; each has its own defaults)")]
+    training: TrainingArgs,
+    #[command(flatten)]
+    kinds: KindFlags,
+}
+
+/// The settings of every trained kind: what is typed lies over the kind's defaults, and
+/// the kind checks the result (its ranges are its own).
+#[derive(clap::Args)]
+pub struct TrainingArgs {
+    /// Training steps.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    steps: Option<usize>,
+    /// The learning rate (of the steps before --decay-at, where the learning rate decays).
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
+    lr: Option<f64>,
+    /// Examples per minibatch.
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
+    batch: Option<usize>,
+    /// Seed of the initial parameters (and then of the minibatches).
+    #[arg(long, value_name = "S", value_parser = parse_seed, allow_negative_numbers = true)]
+    seed: Option<i64>,
+    /// The step from which the learning rate is a tenth of --lr (up to --steps, which
+    /// keeps it constant).
+    #[arg(long = "decay-at", value_name = "STEP", allow_negative_numbers = true)]
+    decay_at: Option<usize>,
+}
+
+/// A training setting's value, as help shows it (None: the kind has no such setting).
+type Setting = fn(&Training) -> Option<String>;
+
+/// The training group's flags, each with its setting in [`Training`].
+const TRAINING_FLAGS: [(&str, Setting); 5] = [
+    ("steps", |t| t.steps.map(|x| x.to_string())),
+    ("lr", |t| t.lr.map(|x| x.to_string())),
+    ("batch", |t| t.batch.map(|x| x.to_string())),
+    ("seed", |t| t.seed.map(|x| x.to_string())),
+    ("decay-at", |t| t.decay_at.map(|x| x.to_string())),
+];
+
+impl TrainingArgs {
+    fn settings(&self) -> Training {
+        Training { steps: self.steps, lr: self.lr, batch: self.batch, seed: self.seed, decay_at: self.decay_at }
+    }
+}
+
+impl ModelArgs {
+    /// The spec of the kind asked for, the training group laid over its own settings;
+    /// `typed` are the long flags on the command line, refused when they belong to another
+    /// kind or are training settings this kind does not have. Checked before any work.
+    pub fn spec(&self, typed: &[String], flags: &Flags) -> Result<ModelSpec> {
+        let spec = self.kinds.spec(&self.model)?;
+        refuse_other_kinds_flags(&spec, typed)?;
+        let training = spec.training();
+        let lacking: Vec<String> = TRAINING_FLAGS
+            .iter()
+            .filter(|(flag, setting)| typed.iter().any(|t| t == flag) && training.as_ref().and_then(setting).is_none())
+            .map(|(flag, _)| flag.to_string())
+            .collect();
+        if !lacking.is_empty() {
+            let (list, verb) = flag_list(&lacking, "does", "do");
+            let has = match &training {
+                None => "it is not trained".to_string(),
+                Some(t) => {
+                    let own: Vec<String> =
+                        TRAINING_FLAGS.iter().filter(|(_, s)| s(t).is_some()).map(|(f, _)| f.to_string()).collect();
+                    format!("its training settings are {}", flag_list(&own, "", "").0)
+                }
+            };
+            return Err(FlagError(format!("{list} {verb} not apply to --model {} ({has})", spec.name())).into());
+        }
+        let spec = spec.with_training(&self.training.settings());
+        let spec = match self.context {
+            Some(n) => spec.with_context_len(n as usize),
+            None => spec,
+        };
+        spec.validate().map_err(|e| flags.name_flag(e.into()))?;
+        Ok(spec)
+    }
+}
+
+/// Refuse the flags of other kinds' groups that `spec`'s kind does not have.
+fn refuse_other_kinds_flags(spec: &ModelSpec, typed: &[String]) -> Result<()> {
+    let own = spec.flags();
+    for name in ModelSpec::NAMES.iter().filter(|&&n| n != spec.name()) {
+        let other: Vec<String> = ModelSpec::named(name)?.flags().into_iter().filter(|f| !own.contains(f)).collect();
+        if typed.iter().any(|t| other.contains(t)) {
+            let (list, verb) = flag_list(&other, "applies", "apply");
+            return Err(FlagError(format!("{list} {verb} to --model {name} only")).into());
+        }
+    }
+    Ok(())
+}
+
+/// Splitting the words into train/dev/test (exercise E02).
+#[derive(clap::Args, Clone)]
+pub struct SplitArgs {
+    /// Split the words into train/dev/test percentages, e.g. 80/10/10 (shuffled with
+    /// --split-seed), and report the loss of each part. train fits on the train part only;
+    /// eval scores the same three parts as a train with the same percentages and seed.
+    #[arg(long)]
+    pub split: Option<Split>,
+    /// Seed for shuffling the words before splitting.
+    #[arg(long, default_value_t = Split::DEFAULT_SEED, requires = "split", allow_negative_numbers = true,
+          value_parser = split_seed)]
+    pub split_seed: u64,
+}
+
+/// A `--split-seed`: 0 to 2^64 - 1, as CPython's `random.seed` takes it here.
+fn split_seed(s: &str) -> std::result::Result<u64, String> {
+    s.parse::<u64>().map_err(|_| format!("'{s}' is not a seed (a whole number from 0 to {})", u64::MAX))
+}
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// Word list to train on (`-`: standard input).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Where to write the model (safetensors: a file, not `-`).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub split: SplitArgs,
+    /// Print one JSON object (the shape the README describes) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(clap::Args)]
+pub struct SampleArgs {
+    /// A model file written by `makemore train --out FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// How many words to make.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_negative_numbers = true)]
+    pub num: u32,
+    /// Seed for the sampler: by default lecture 1's, 2147483647 (lecture 2 samples with
+    /// 2147483647 + 10, `--seed 2147483657`).
+    #[arg(long, default_value_t = makemore::LECTURE_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
+    pub seed: i64,
+    /// Make all words at once (one draw per position for every word): much faster for
+    /// thousands of words, same distribution, but not the lecture's words for the seed.
+    /// Bigram models (context 1) only.
+    #[arg(long)]
+    pub fast: bool,
+}
+
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// A model file written by `makemore train --out FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Word list to score (`-`: standard input).
+    #[arg(long)]
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub split: SplitArgs,
+    /// Print one JSON object (the shape the README describes) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct TuneArgs {
+    /// Word list to split and tune on (`-`: standard input).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// The values to try, comma-separated, of what the kind tunes. All are checked before
+    /// tuning.
+    #[arg(long, value_delimiter = ',', required = true, allow_negative_numbers = true)]
+    pub values: Vec<f64>,
+    /// Train/dev/test percentages.
+    #[arg(long, default_value_t = Split::DEFAULT)]
+    pub split: Split,
+    /// Seed for shuffling the words before splitting.
+    #[arg(long, default_value_t = Split::DEFAULT_SEED, allow_negative_numbers = true, value_parser = split_seed)]
+    pub split_seed: u64,
+    /// Also draw train and dev loss against the tuned value: FILE.svg or FILE.png.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Print one JSON object (the shape the README describes) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(clap::Args)]
+pub struct HeatmapArgs {
+    /// Word list whose bigrams to count (`-`: standard input).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Output figure: FILE.svg or FILE.png (SVG cells show a tooltip on hover), or FILE.html:
+    /// the interactive explorer page (hover, rows, smoothing, NLL, sampling), self-contained,
+    /// for vocabularies of at most 200 tokens.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub figure: BigramFigure,
+}
+
+/// Every kind with its default spec, in registry order.
+fn kinds() -> Vec<ModelSpec> {
+    ModelSpec::NAMES.iter().filter_map(|n| ModelSpec::named(n).ok()).collect()
+}
+
+/// The parser, with the help texts that come from the registry: each training flag lists
+/// the defaults of the kinds that have it, `--values` what each kind tunes, `--model` the
+/// kinds.
+pub fn command() -> clap::Command {
+    let kinds = kinds();
+    let with_training = |c: clap::Command| {
+        TRAINING_FLAGS.iter().fold(c, |c, (flag, setting)| {
+            let defaults: Vec<String> = kinds
+                .iter()
+                .filter_map(|k| {
+                    let t = k.training()?;
+                    // the decay's default is half of the steps, whatever they are
+                    let half = *flag == "decay-at" && t.decay_at == t.steps.map(|s| s / 2);
+                    let value = if half { "half of --steps".into() } else { setting(&t)? };
+                    Some(format!("{}: {value}", k.name()))
+                })
+                .collect();
+            let id = flag.replace('-', "_");
+            c.mut_arg(id, |a| {
+                let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+                a.help(format!("{help} [{}]", defaults.join(", ")))
+            })
+        })
+    };
+    let tuned: Vec<String> = kinds.iter().map(|k| format!("{}: the {}", k.name(), k.tuned())).collect();
+    Cli::command().mut_subcommand("train", with_training).mut_subcommand("tune", |c| {
+        with_training(c).mut_arg("values", |a| {
+            let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+            a.help(format!("{help} [{}]", tuned.join("; ")))
+        })
+    })
+}
+
+/// The parsed command line, the long flags typed (without `--`), and the flags of the
+/// command (to name a flag in an error); or the parser's error.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Cli, Vec<String>, Flags), clap::Error> {
+    let cmd = command();
+    let matches = cmd.clone().try_get_matches_from(args)?;
+    let cli = Cli::from_arg_matches(&matches)?;
+    let (name, sub) = matches.subcommand().expect("a subcommand is required");
+    let sub_cmd = cmd.find_subcommand(name).expect("the parsed subcommand");
+    Ok((cli, typed(sub_cmd, sub), Flags::of(sub_cmd)))
+}
+
+/// The long flags typed on the command line (not defaults).
+fn typed(cmd: &clap::Command, matches: &ArgMatches) -> Vec<String> {
+    cmd.get_arguments()
+        .filter(|a| matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine))
+        .filter_map(|a| a.get_long().map(String::from))
+        .collect()
+}
+
+/// The flag whose value in `args` is not UTF-8 though it is not a file name (clap's error
+/// names none): `--flag VALUE` or `--flag=VALUE`; else "argument N".
+pub fn not_utf8(args: &[OsString]) -> String {
+    let cmd = command();
+    let sub = args.get(1).and_then(|a| a.to_str()).and_then(|name| cmd.find_subcommand(name));
+    let takes_path = |flag: &str| {
+        let arg = sub.and_then(|c| c.get_arguments().find(|a| a.get_long() == flag.strip_prefix("--")));
+        arg.is_some_and(|a| a.get_value_parser().type_id() == std::any::TypeId::of::<PathBuf>())
+    };
+    for (i, arg) in args.iter().enumerate().skip(1).filter(|(_, a)| a.to_str().is_none()) {
+        let bytes = arg.as_encoded_bytes();
+        let flag = if bytes.starts_with(b"--") {
+            let name = bytes.split(|&b| b == b'=').next().unwrap_or_default();
+            Some(String::from_utf8_lossy(name).into_owned())
+        } else {
+            args[i - 1].to_str().filter(|a| a.starts_with("--")).map(String::from)
+        };
+        match flag {
+            Some(flag) if takes_path(&flag) => continue,
+            Some(flag) => return flag,
+            None => return format!("argument {i}"),
+        }
+    }
+    "argument".into()
+}

@@ -1,0 +1,143 @@
+//! The command line's error texts: the library's errors name parameters ("invalid
+//! learning rate -1"), these name the flags that set them ("invalid --lr -1"), in one line,
+//! with exit code 2 for a flag's value or flags that do not go together, as the parser's
+//! own errors; every other error exits with 1.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use makemore::{Error, ModelSpec};
+
+use crate::cli::output::PipeClosed;
+
+/// A flag's value out of its range, or flags that do not go together: one line, exit code 2.
+#[derive(Debug)]
+pub struct FlagError(pub String);
+
+impl std::fmt::Display for FlagError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FlagError {}
+
+/// The long flags of one command, to name the flag that sets a parameter.
+pub struct Flags {
+    /// Each long flag, and whether it takes a value (a switch does not).
+    longs: Vec<(String, bool)>,
+}
+
+/// Parameters whose flag is not their name with `-` for spaces.
+const SPELLED_OUT: [(&str, &str); 3] = [("learning rate", "lr"), ("regularization", "reg"), ("decay step", "decay-at")];
+
+impl Flags {
+    /// The long flags of `command`.
+    pub fn of(command: &clap::Command) -> Flags {
+        let longs = command
+            .get_arguments()
+            .filter_map(|a| a.get_long().map(|l| (l.to_string(), a.get_action().takes_values())))
+            .collect();
+        Flags { longs }
+    }
+
+    /// The flag that sets the parameter `name` (`--lr` for "learning rate"); None when this
+    /// command has none.
+    pub fn flag_of(&self, name: &str) -> Option<String> {
+        self.setting(name).map(|(flag, _)| flag)
+    }
+
+    /// The flag that sets the parameter `name`, and whether it takes a value.
+    fn setting(&self, name: &str) -> Option<(String, bool)> {
+        let long = match SPELLED_OUT.iter().find(|(n, _)| *n == name) {
+            Some((_, long)) => long.to_string(),
+            None => name.replace(' ', "-"),
+        };
+        self.longs.iter().find(|(l, _)| *l == long).map(|(l, takes)| (format!("--{l}"), *takes))
+    }
+
+    /// The library's refusal of a parameter as the refusal of the flag that set it: one
+    /// line naming the flag, its value and its range, a [`FlagError`]. Other errors as they are.
+    pub fn name_flag(&self, e: anyhow::Error) -> anyhow::Error {
+        let text = match e.downcast_ref::<Error>() {
+            Some(Error::BadParameter { name, value, expected }) => match self.setting(name) {
+                Some((flag, true)) => format!("invalid {flag} {value}: {expected}"),
+                Some((flag, false)) => format!("invalid {flag}: {expected}"),
+                None => return e,
+            },
+            Some(Error::TooLargeFor { name, value, max, why }) => match self.setting(name) {
+                Some((flag, _)) => format!("invalid {flag} {value}: must be from 1 to {max} {why}"),
+                None => return e,
+            },
+            Some(Error::Usage(text)) => text.clone(),
+            _ => return e,
+        };
+        FlagError(text).into()
+    }
+}
+
+/// The end of a command: success, or its error in one line and the exit code (2 for a
+/// flag's value or flags that do not go together, 1 for the rest). A closed stdout is a
+/// quiet success.
+pub fn exit(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<PipeClosed>() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("makemore: error: {e:#}");
+            if e.is::<FlagError>() { ExitCode::from(2) } else { ExitCode::FAILURE }
+        }
+    }
+}
+
+/// `flags` as a list: "--a", "--a and --b", "--a, --b and --c", with the verb that agrees
+/// ("applies", "apply").
+pub fn flag_list(flags: &[String], one: &str, many: &str) -> (String, String) {
+    let list: Vec<String> = flags.iter().map(|f| format!("--{f}")).collect();
+    match list.split_last() {
+        Some((last, rest)) if !rest.is_empty() => (format!("{} and {last}", rest.join(", ")), many.into()),
+        _ => (list.join(""), one.into()),
+    }
+}
+
+/// The argument parser's errors: a value that does not parse or is out of range is one
+/// line naming the flag and what it takes; the rest (an unknown or missing flag, help)
+/// as clap prints them. Exit code 2 (0 for help and version).
+pub fn clap_error(e: clap::Error, args: &[OsString]) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(e.kind(), ErrorKind::InvalidValue | ErrorKind::ValueValidation | ErrorKind::InvalidUtf8) {
+        let _ = e.print();
+        return ExitCode::from(e.exit_code() as u8);
+    }
+    let text = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        _ => String::new(),
+    };
+    if e.kind() == ErrorKind::InvalidUtf8 {
+        // clap names no flag here
+        let what = crate::cli::args::not_utf8(args);
+        eprintln!("makemore: error: invalid {what}: not valid UTF-8 (only file names may have other bytes)");
+        return ExitCode::from(2);
+    }
+    let flag = text(ContextKind::InvalidArg).split([' ', '=']).next().unwrap_or_default().to_string();
+    let value = text(ContextKind::InvalidValue);
+    let why = match std::error::Error::source(&e) {
+        // the library's "invalid split 80/10/20: ..." says again what this line says
+        Some(source) => {
+            let why = source.to_string();
+            match why.strip_prefix(&format!("invalid {} {value}: ", flag.trim_start_matches('-'))) {
+                Some(rest) => rest.to_string(),
+                None => why,
+            }
+        }
+        None => format!("must be one of {}", text(ContextKind::ValidValue)),
+    };
+    let hint = if flag == "--model" && ModelSpec::named(&value).is_err() && value.contains(['.', '/']) {
+        " (train and tune take a model kind; `makemore sample` and `makemore eval` read model files)"
+    } else {
+        ""
+    };
+    eprintln!("makemore: error: invalid {flag} '{value}': {why}{hint}");
+    ExitCode::from(2)
+}
