@@ -243,7 +243,9 @@ fn file_settings(model: &dyn LanguageModel) -> Result<Value> {
     let defaults = ModelSpec::named(model.kind()).map(|s| s.settings()).unwrap_or_default();
     let value = |key: &str, text: String| {
         let integer = defaults.get(key).is_some_and(|d| d.is_i64() || d.is_u64());
+        let boolean = defaults.get(key).is_some_and(Value::is_boolean);
         match (integer, text.parse::<i64>(), text.parse::<f64>()) {
+            _ if boolean && (text == "true" || text == "false") => json!(text == "true"),
             (true, Ok(n), _) => json!(n),
             (_, _, Ok(x)) => json!(x),
             _ => json!(text),

@@ -1,35 +1,28 @@
-//! Lecture 3's BatchNorm MLP (cells 6 to 10), built on the network core, against PyTorch's
-//! own run of the lecture's code (scripts/make_reference_bn.py, fixtures
-//! tests/fixtures/<vendor>/{names,accents}-bn.json): the parameters at initialization, the
-//! loss before training, the first 1,000 minibatch losses, and after 200,000 steps the
-//! parameters and running statistics, the train/dev/test losses and 20 sampled names.
+//! Lecture 3's BatchNorm MLP (cells 6 to 10), built on the network core and trained by
+//! `makemore train --model mlp --batchnorm`, against PyTorch's own run of the lecture's code
+//! (scripts/make_reference_bn.py, fixtures tests/fixtures/<vendor>/{names,accents}-bn.json):
+//! the parameters at initialization, the loss before training and the first 1,000 minibatch
+//! losses (through the library), then the CLI's 200,000 steps: the model file's parameters
+//! and running statistics, the train/dev/test losses, the losses with statistics calibrated
+//! over the training set, and the 20 names `sample` draws.
 //!
 //! On the fixture's kind of machine ([`Reference::native`]) every number is compared bit for
 //! bit: the network is its forward pass, trained by the core's `AutogradStep` with `Sgd` and
-//! the `Trainer`'s minibatches. Elsewhere the bounds are those of the MLP
+//! the `Trainer`'s minibatches. Elsewhere the losses have the MLP's bounds
 //! (docs/tolerances.md, "The MLP"): the same steps, with one BatchNorm layer more.
 
 mod common;
 
+use std::process::Command;
 use std::sync::OnceLock;
 
+use common::cli::{Dir, s, tail};
 use common::*;
 use makemore::check::{self, Bound};
-use makemore::{BatchNormMlp, Examples, MlpConfig, Network, Reference, Split, Vocab, WordList, sample};
+use makemore::{
+    BatchNormMlp, Examples, LanguageModel, MlpConfig, Network, Reference, Split, Vocab, WordList, evaluate, mean_loss,
+};
 use sha2::{Digest, Sha256};
-
-/// What the tests compare, for one word list.
-struct Run {
-    n_params: usize,
-    sizes: [usize; 3],
-    init: Vec<(String, String)>,
-    initial_loss: [f32; 2],
-    losses: Vec<f32>,
-    trained: Vec<(String, String)>,
-    loss: [f32; 3],
-    calibrated_loss: [f32; 2],
-    samples: Vec<String>,
-}
 
 fn sha256(t: &tch::Tensor) -> String {
     let values = Vec::<f32>::try_from(&t.detach().flatten(0, -1)).unwrap();
@@ -42,52 +35,48 @@ fn hashes(net: &BatchNormMlp) -> Vec<(String, String)> {
     net.named_parameters().into_iter().chain(net.named_buffers()).map(|(n, t)| (n, sha256(&t))).collect()
 }
 
-fn run(list: &'static str) -> &'static Run {
-    static NAMES: OnceLock<Run> = OnceLock::new();
-    static ACCENTS: OnceLock<Run> = OnceLock::new();
-    let cell = if list == "names" { &NAMES } else { &ACCENTS };
-    cell.get_or_init(|| {
-        let words = match list {
-            "names" => WordList::read(names_txt()).unwrap(),
-            _ => WordList::read(fixture("accents.txt")).unwrap(),
-        };
-        let vocab = Vocab::from_words(&words).unwrap();
-        let s = "80/10/10".parse::<Split>().unwrap().apply(&words, 42).unwrap();
-        let parts = [&s.train, &s.dev, &s.test].map(|p| Examples::with_context(p, &vocab, 3).unwrap());
-        let cfg = MlpConfig::default();
-        let _rng = rng_lock();
-        let mut net = BatchNormMlp::new(&vocab, &cfg).unwrap();
-        let (init, n_params) = (hashes(&net), net.n_parameters());
-        let initial_loss = [0, 1].map(|i| makemore::mean_loss(&net, &parts[i]).unwrap());
-        let t = std::time::Instant::now();
-        let losses = net.train_run(&parts[0], &cfg, |_| {}, None, None).unwrap().losses;
-        eprintln!("{list}: {} steps in {:.1} s", cfg.steps, t.elapsed().as_secs_f64());
-        let loss = [0, 1, 2].map(|i| makemore::mean_loss(&net, &parts[i]).unwrap());
-        let [mean, std] = net.calibrate(&parts[0]).unwrap();
-        let calibrated_loss = [0, 1].map(|i| {
-            makemore::on_one_thread(|| {
-                let logits = tch::no_grad(|| net.logits_with(&parts[i].xs, [&mean, &std])).unwrap();
-                let ys = &parts[i].ys;
-                logits.cross_entropy_loss::<tch::Tensor>(ys, None, tch::Reduction::Mean, -100, 0.0).double_value(&[])
-                    as f32
-            })
-        });
-        Run {
-            n_params,
-            sizes: [0, 1, 2].map(|i| parts[i].len()),
-            init,
-            initial_loss,
-            losses,
-            trained: hashes(&net),
-            loss,
-            calibrated_loss,
-            samples: sample(&net, 20, makemore::LECTURE_SEED + 10).unwrap(),
-        }
-    })
+fn input(list: &str) -> String {
+    s(&if list == "names" { names_txt() } else { fixture("accents.txt") })
+}
+
+/// The word list, its vocabulary, and CPython's 80/10/10 split as examples of context 3.
+fn data(list: &str) -> (Vocab, [WordList; 3], [Examples; 3]) {
+    let words = WordList::read(input(list)).unwrap();
+    let vocab = Vocab::from_words(&words).unwrap();
+    let s = "80/10/10".parse::<Split>().unwrap().apply(&words, 42).unwrap();
+    let parts = [&s.train, &s.dev, &s.test].map(|p| Examples::with_context(p, &vocab, 3).unwrap());
+    (vocab, [s.train, s.dev, s.test], parts)
 }
 
 fn reference(list: &str) -> Reference {
     Reference::load(&format!("{list}-bn.json")).unwrap()
+}
+
+fn makemore(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_makemore")).args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{args:?}: {}", tail(&err));
+    String::from_utf8_lossy(&out.stdout).to_string() + &err
+}
+
+/// `makemore train --model mlp --batchnorm --split 80/10/10 --split-seed 42`, once per list.
+struct Trained {
+    _dir: Dir,
+    model: String,
+    log: String,
+}
+
+fn trained(list: &'static str) -> &'static Trained {
+    static NAMES: OnceLock<Trained> = OnceLock::new();
+    static ACCENTS: OnceLock<Trained> = OnceLock::new();
+    let cell = if list == "names" { &NAMES } else { &ACCENTS };
+    cell.get_or_init(|| {
+        let dir = Dir::new();
+        let model = dir.arg("bn.safetensors");
+        let args = ["train", "--model", "mlp", "--batchnorm", "--split", "80/10/10", "--split-seed", "42"];
+        let log = makemore(&[&args[..], &["--input", &input(list), "--out", &model]].concat());
+        Trained { _dir: dir, model, log }
+    })
 }
 
 /// libtorch's scalar kernels draw other normals than its vectorized ones (README: AVX2).
@@ -96,41 +85,68 @@ fn scalar_kernels() -> bool {
 }
 
 fn before_training(list: &'static str) {
-    let (run, r) = (run(list), reference(list));
-    assert_eq!(run.n_params as f64, r.num("final.n_params"));
-    assert_eq!(run.sizes.map(|x| x as f64).to_vec(), r.nums("split.sizes"));
+    let (r, (vocab, _, parts)) = (reference(list), data(list));
+    let cfg = MlpConfig { batchnorm: true, ..MlpConfig::DEFAULT };
+    let _rng = rng_lock();
+    let mut net = BatchNormMlp::new(&vocab, &cfg).unwrap();
+    assert_eq!(net.n_parameters() as f64, r.num("final.n_params"));
+    assert_eq!(parts.each_ref().map(|p| p.len() as f64).to_vec(), r.nums("split.sizes"));
     if !scalar_kernels() {
-        for (name, hash) in &run.init {
-            assert_eq!(&r.text(&format!("final.init.{name}.sha256")), hash, "{name} at init: the same draws");
+        for (name, hash) in hashes(&net) {
+            assert_eq!(r.text(&format!("final.init.{name}.sha256")), hash, "{name} at init: the same draws");
         }
     }
-    check::close(run.initial_loss[0], r.num("final.initial_loss.train"), r.same_run());
-    check::close(run.initial_loss[1], r.num("final.initial_loss.dev"), r.same_run());
+    check::close(mean_loss(&net, &parts[0]).unwrap(), r.num("final.initial_loss.train"), r.same_run());
+    check::close(mean_loss(&net, &parts[1]).unwrap(), r.num("final.initial_loss.dev"), r.same_run());
+    let first = MlpConfig { steps: 1000, decay_at: Some(1000), ..cfg };
+    let losses = net.train_run(&parts[0], &first, |_| {}, None, None).unwrap().losses;
+    r.check_run(&losses.iter().map(|&x| x as f64).collect::<Vec<_>>(), "final.losses_first1000");
 }
 
-fn training(list: &'static str, final_bound: f64) {
-    let (run, r) = (run(list), reference(list));
-    let losses: Vec<f64> = run.losses.iter().map(|&x| x as f64).collect();
-    r.check_run(&losses[..1000], "final.losses_first1000");
-    let bound = if r.native() { Bound::Exact } else { Bound::Absolute(final_bound) };
-    for (got, part) in run.loss.iter().zip(["train", "dev", "test"]) {
-        eprintln!("{list} {part}: {got} against PyTorch's {}", r.num(&format!("final.loss.{part}")));
-        check::close(*got, r.num(&format!("final.loss.{part}")), bound);
-    }
-    for (got, part) in run.calibrated_loss.iter().zip(["train", "dev"]) {
-        check::close(*got, r.num(&format!("final.calibrated.loss.{part}")), bound);
-    }
+fn after_training(list: &'static str, final_bound: f64) {
+    let (t, r, (_, words, parts)) = (trained(list), reference(list), data(list));
+    let step1 = format!("step      1/200000  loss {:.4}", r.num("final.losses_first1000.0"));
+    assert!(t.log.contains(&step1), "{step1:?} not in {}", tail(&t.log));
+    assert!(t.log.contains("model #params: "), "{}", tail(&t.log));
+    // the file: PyTorch's trained network, running statistics included
+    let model = makemore::load_model(&t.model).unwrap();
+    assert_eq!(model.kind(), "mlp");
+    let net = BatchNormMlp::load_file(&t.model).unwrap();
+    assert_eq!(model.parameter_count(), Some(r.num("final.n_params") as usize));
     if r.native() {
-        let every: Vec<f64> = losses.iter().step_by(100).copied().collect();
-        assert_eq!(every, r.nums("final.losses_every_100"));
-        for (name, hash) in &run.trained {
-            assert_eq!(&r.text(&format!("final.params.{name}.sha256")), hash, "{name} after training");
+        for (name, hash) in hashes(&net) {
+            assert_eq!(r.text(&format!("final.params.{name}.sha256")), hash, "{name} after 200,000 steps");
         }
-        let want: Vec<String> = r.strings("final.samples20").iter().map(|w| w.trim_end_matches('.').into()).collect();
-        assert_eq!(run.samples, want, "20 names with 2147483647 + 10, through the running statistics");
-    } else {
-        assert_eq!(run.samples.len(), 20);
     }
+    let bound = if r.native() { Bound::Exact } else { Bound::Absolute(final_bound) };
+    for (i, part) in ["train", "dev", "test"].into_iter().enumerate() {
+        check::close(mean_loss(&net, &parts[i]).unwrap(), r.num(&format!("final.loss.{part}")), bound);
+    }
+    let [mean, std] = net.calibrate(&parts[0]).unwrap();
+    for (i, part) in ["train", "dev"].into_iter().enumerate() {
+        let logits = tch::no_grad(|| net.logits_with(&parts[i].xs, [&mean, &std])).unwrap();
+        let loss = makemore::on_one_thread(|| {
+            logits.cross_entropy_loss::<tch::Tensor>(&parts[i].ys, None, tch::Reduction::Mean, -100, 0.0)
+        });
+        check::close(loss.double_value(&[]), r.num(&format!("final.calibrated.loss.{part}")), bound);
+    }
+    // the CLI's eval reports the library's evaluation of the file, part by part
+    let json = makemore(&["eval", "--model", &t.model, "--input", &input(list), "--split", "80/10/10", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert_eq!(json["model"]["settings"]["batchnorm"], true);
+    for (i, words) in words.iter().enumerate() {
+        let row = &json["parts"][i];
+        let want = evaluate(&*model, words).unwrap();
+        assert_eq!((row["ngrams"].as_u64(), row["nll"].as_f64()), (Some(want.ngrams as u64), Some(want.nll)));
+    }
+    // the lecture's 20 names, drawn through the running statistics
+    let names = makemore(&["sample", "--model", &t.model, "--num", "20", "--seed", "2147483657"]);
+    let names: Vec<String> = names.lines().take(20).map(str::to_string).collect();
+    if r.native() {
+        let want: Vec<String> = r.strings("final.samples20").iter().map(|w| w.trim_end_matches('.').into()).collect();
+        assert_eq!(names, want, "20 names with 2147483647 + 10, through the running statistics");
+    }
+    assert_eq!(names.len(), 20);
 }
 
 #[test]
@@ -140,7 +156,7 @@ fn names_before_training() {
 
 #[test]
 fn names_after_200000_steps() {
-    training("names", MLP_NAMES_FINAL_BOUND);
+    after_training("names", MLP_NAMES_FINAL_BOUND);
 }
 
 #[test]
@@ -150,5 +166,5 @@ fn accents_before_training() {
 
 #[test]
 fn accents_after_200000_steps() {
-    training("accents", MLP_ACCENTS_FINAL_BOUND);
+    after_training("accents", MLP_ACCENTS_FINAL_BOUND);
 }

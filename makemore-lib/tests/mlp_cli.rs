@@ -86,8 +86,9 @@ fn reproduces_the_reference(list: &'static str, final_bound: f64) {
             // the last minibatch's loss, then the trained model's loss on the train words
             let (last, train) = (f64_of(&fin["losses_last100"][99]), f64_of(&fin["loss_f64_mean"]["train"]));
             // no regularization term: the MLP has none
+            let params = fin["n_params"].as_u64().unwrap();
             let end = format!(
-                "step 200000/200000  loss {last:.4}\nfinal loss {train:.4} (the nll of the trained weights, as eval reports it)\nmodel #params: 11897"
+                "step 200000/200000  loss {last:.4}\nfinal loss {train:.4} (the nll of the trained weights, as eval reports it)\nmodel #params: {params}"
             );
             assert!(t.log.contains(&end), "{end:?} not in {}", t.log);
         }

@@ -26,23 +26,22 @@
 //! lecture's own loop draws them (`torch.randint(..., generator=g)`), so PyTorch's run of the
 //! lecture and this file agree step for step.
 
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use tch::{Device, Kind, Tensor};
 
+use crate::data::input::read_limited;
 use crate::data::vocab::Vocab;
 use crate::error::Result;
-use crate::models::kind::LanguageModel;
+use crate::models::kind::{LanguageModel, ModelKind};
 use crate::models::mlp::MlpConfig;
 use crate::models::network::{self, AutogradStep, Network, on_one_thread};
-use crate::models::stored::Stored;
+use crate::models::stored::{MAX_MODEL_BYTES, Stored, StoredFile};
 use crate::nn::Sgd;
 use crate::rng::seed;
 use crate::train::examples::Examples;
 use crate::train::trainer::{EvalEvery, Event, TrainingRun};
-
-/// The kind's name, as model files store it.
-pub const NAME: &str = "batchnorm";
 
 /// The running statistics' momentum: the lecture's 0.999 and 0.001.
 const KEEP: f64 = 0.999;
@@ -109,6 +108,57 @@ impl BatchNormMlp {
         let [_, _, w2, b2, bngain, bnbias] = &self.params;
         let hpreact = bngain.f_mul(&hpreact.f_sub(mean)?)?.f_div(std)?.f_add(bnbias)?;
         Ok(hpreact.f_tanh()?.f_matmul(w2)?.f_add(b2)?)
+    }
+
+    /// The network a model file holds: the sizes its metadata gives, then every parameter
+    /// and running statistic under its name and shape ([`network::load_parameters`]).
+    pub fn load(file: &StoredFile) -> Result<BatchNormMlp> {
+        let size = |key: &str| -> Result<usize> {
+            file.meta(key)?.parse().ok().filter(|&x| x >= 1).ok_or_else(|| file.bad(format!("its {key} is not a size")))
+        };
+        let cfg = MlpConfig {
+            context_len: file.context_len(),
+            embedding: size("embedding")?,
+            hidden: size("hidden")?,
+            batch: 1,
+            batchnorm: true,
+            ..MlpConfig::DEFAULT
+        };
+        cfg.validate().map_err(|e| file.bad(e))?;
+        cfg.n_parameters(file.vocab().len()).map_err(|e| file.bad(e))?;
+        let (v, n, e, h) = (file.vocab().len() as i64, cfg.context_len as i64, cfg.embedding as i64, cfg.hidden as i64);
+        let zeros = |shape: &[i64]| Tensor::f_zeros(shape, (Kind::Float, Device::Cpu));
+        let params =
+            [zeros(&[v, e])?, zeros(&[n * e, h])?, zeros(&[h, v])?, zeros(&[v])?, zeros(&[1, h])?, zeros(&[1, h])?];
+        let net = BatchNormMlp {
+            vocab: file.vocab().clone(),
+            context_len: cfg.context_len,
+            params: params.map(|p| p.set_requires_grad(true)),
+            running: [zeros(&[1, h])?, zeros(&[1, h])?],
+        };
+        network::load_parameters(&net, file)?;
+        Ok(net)
+    }
+
+    /// The network of a model file written by `makemore train --model mlp --batchnorm`.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("doc-bn-{}.safetensors", std::process::id()));
+    /// let words = makemore::WordList::parse("emma\nava", "names")?;
+    /// makemore::save_model(&makemore::CountsModel::bigram(&words, 1.0)?, &path)?;
+    /// let err = makemore::BatchNormMlp::load_file(&path).unwrap_err();
+    /// assert!(err.to_string().contains("not an MLP with BatchNorm"), "{err}");
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn load_file(path: impl AsRef<Path>) -> Result<BatchNormMlp> {
+        let path = path.as_ref();
+        let bytes = read_limited(path, MAX_MODEL_BYTES)?;
+        let (kind, file) = StoredFile::open(path, &bytes)?;
+        if kind != MlpConfig::NAME || file.meta("batchnorm").is_err() {
+            return Err(file.bad(format!("it holds a {kind} model, not an MLP with BatchNorm")));
+        }
+        BatchNormMlp::load(&file)
     }
 
     /// The running mean and std (1 × hidden).
@@ -193,8 +243,9 @@ impl LanguageModel for BatchNormMlp {
     fn context_len(&self) -> usize {
         self.context_len
     }
+    /// An MLP (`--model mlp --batchnorm`): its file says `batchnorm` in its metadata.
     fn kind(&self) -> &'static str {
-        NAME
+        MlpConfig::NAME
     }
     fn parameter_count(&self) -> Option<usize> {
         Some(Network::n_parameters(self))
@@ -212,10 +263,15 @@ impl LanguageModel for BatchNormMlp {
         network::log_probs(self, contexts)
     }
     /// `C`, `W1`, `W2`, `b2`, `bngain`, `bnbias`, `bnmean_running`, `bnstd_running` under the
-    /// lecture's names and shapes, and the sizes as metadata `embedding` and `hidden`.
+    /// lecture's names and shapes, the sizes as metadata `embedding` and `hidden`, and
+    /// `batchnorm`.
     fn stored(&self) -> Result<Stored> {
         let [c, w1, ..] = &self.params;
-        let meta = vec![("embedding", c.size()[1].to_string()), ("hidden", w1.size()[1].to_string())];
+        let meta = vec![
+            ("embedding", c.size()[1].to_string()),
+            ("hidden", w1.size()[1].to_string()),
+            ("batchnorm", "true".to_string()),
+        ];
         network::stored(self, meta)
     }
 }

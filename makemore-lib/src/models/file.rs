@@ -65,7 +65,7 @@ use crate::models::stored::{MAX_MODEL_BYTES, Stored, StoredFile, file_bytes};
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn save<M: LanguageModel + ?Sized>(model: &M, path: impl AsRef<Path>) -> Result<()> {
-    write_checked(model, path.as_ref(), model.stored()?)
+    write_checked(model, path.as_ref(), model.stored().map_err(unusable)?)
 }
 
 /// [`save`], recording how the model was trained (`training`, a JSON object: steps,
@@ -86,19 +86,24 @@ pub fn save_with_training<M: LanguageModel + ?Sized>(
     path: impl AsRef<Path>,
     training: &serde_json::Value,
 ) -> Result<()> {
-    let mut stored = model.stored()?;
+    let mut stored = model.stored().map_err(unusable)?;
     stored.meta.push(("training", training.to_string()));
     write_checked(model, path.as_ref(), stored)
+}
+
+/// A trained model that a file could not hold: what loading would say of it.
+fn unusable(e: Error) -> Error {
+    match e {
+        Error::BadModel { reason, .. } => Error::Unusable(reason),
+        Error::BadWeights(_) => Error::Unusable(e.to_string()),
+        e => e,
+    }
 }
 
 /// Write the file of `model` holding `stored`, after reading its bytes back as [`load`]
 /// does: a model that loading refuses is [`Error::Unusable`], and nothing is written.
 fn write_checked<M: LanguageModel + ?Sized>(model: &M, path: &Path, stored: Stored) -> Result<()> {
     let bytes = file_bytes(model.kind(), model.vocab(), model.context_len(), stored);
-    let unusable = |e: Error| match e {
-        Error::BadModel { reason, .. } => Error::Unusable(reason),
-        e => e,
-    };
     let (kind, file) = StoredFile::open(path, &bytes).map_err(unusable)?;
     load_kind(&kind, &file).map_err(unusable)?;
     write_atomic(path, &bytes)

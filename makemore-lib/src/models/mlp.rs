@@ -35,6 +35,7 @@ use crate::counting::ngrams::check_context_len;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, check_positive, show};
+use crate::models::batchnorm_mlp::BatchNormMlp;
 use crate::models::kind::{LanguageModel, ModelKind, OnStep, Training};
 use crate::models::network::{self, Network, finite_values, inputs, on_one_thread};
 use crate::models::stored::{Stored, StoredFile};
@@ -101,6 +102,10 @@ pub struct MlpConfig {
     /// The seed of the generator for the parameters and then the minibatches.
     #[arg(skip = MlpConfig::DEFAULT.seed)]
     pub seed: i64,
+    /// Lecture 3's network: W1 kaiming-initialised, no b1, a small output layer, and a
+    /// BatchNorm layer before the tanh (its running statistics are saved with the model).
+    #[arg(long)]
+    pub batchnorm: bool,
 }
 
 impl MlpConfig {
@@ -115,6 +120,7 @@ impl MlpConfig {
         lr: 0.1,
         decay_at: None,
         seed: LECTURE_SEED,
+        batchnorm: false,
     };
 
     /// Refuse settings that cannot train: a context outside 1 to 64, an embedding, hidden
@@ -568,7 +574,8 @@ impl ModelKind for MlpConfig {
     }
     fn summary(&self) -> String {
         format!(
-            "embedding {}, hidden {}, {} steps of minibatch {} at learning rate {} then {} from step {}",
+            "{}embedding {}, hidden {}, {} steps of minibatch {} at learning rate {} then {} from step {}",
+            if self.batchnorm { "BatchNorm, " } else { "" },
             self.embedding,
             self.hidden,
             self.steps,
@@ -582,22 +589,37 @@ impl ModelKind for MlpConfig {
         serde_json::json!({
             "embedding": self.embedding, "hidden": self.hidden, "batch": self.batch, "steps": self.steps,
             "lr": self.lr, "decay_at": self.decay_at.unwrap_or(self.steps / 2), "seed": self.seed,
+            "batchnorm": self.batchnorm,
         })
     }
     fn validate(&self) -> Result<()> {
         MlpConfig::validate(self)
     }
-    /// Seed, draw the parameters ([`Mlp::new`]), and train on the examples of `words`
-    /// ([`Mlp::train_examples`]).
+    /// Seed, draw the parameters ([`Mlp::new`], or [`BatchNormMlp::new`] with
+    /// [`batchnorm`](MlpConfig::batchnorm)), and train on the examples of `words`.
     fn fit(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>> {
-        let mut mlp = Mlp::new(vocab, self)?;
         let examples = Examples::with_context(words, vocab, self.context_len)?;
+        if self.batchnorm {
+            let mut net = BatchNormMlp::new(vocab, self)?;
+            let observe = |e: &Event| {
+                if let Event::Step { step, loss, .. } = *e {
+                    on_step(step, loss)
+                }
+            };
+            net.train_run(&examples, self, observe, None, None)?;
+            return Ok(Box::new(net));
+        }
+        let mut mlp = Mlp::new(vocab, self)?;
         mlp.train_examples(&examples, self, on_step)?;
         Ok(Box::new(mlp))
     }
-    /// `C` V×E, `W1` (context·E)×H, `b1` H, `W2` H×V, `b2` V, with E and H as the metadata says.
+    /// `C` V×E, `W1` (context·E)×H, `b1` H, `W2` H×V, `b2` V, with E and H as the metadata
+    /// says; or, with the metadata `batchnorm`, lecture 3's tensors ([`BatchNormMlp::load`]).
     fn load(file: &StoredFile) -> Result<Box<dyn LanguageModel>> {
         let (v, n) = (file.vocab().len(), file.context_len());
+        if file.meta("batchnorm").is_ok() {
+            return Ok(Box::new(BatchNormMlp::load(file)?));
+        }
         file.expect_tensors(&PARAMETER_NAMES)?;
         let size = |key: &str| -> Result<usize> {
             file.meta(key)?.parse().ok().filter(|&x| x >= 1).ok_or_else(|| file.bad(format!("its {key} is not a size")))
