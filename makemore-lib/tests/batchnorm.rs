@@ -19,9 +19,7 @@ use std::sync::OnceLock;
 use common::cli::{Dir, s, tail};
 use common::*;
 use makemore::check::{self, Bound};
-use makemore::{
-    BatchNormMlp, Examples, LanguageModel, MlpConfig, Network, Reference, Split, Vocab, WordList, evaluate, mean_loss,
-};
+use makemore::{BatchNormMlp, Examples, MlpConfig, Network, Reference, Split, Vocab, WordList, evaluate, mean_loss};
 use sha2::{Digest, Sha256};
 
 fn sha256(t: &tch::Tensor) -> String {
