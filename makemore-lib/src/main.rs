@@ -11,10 +11,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use makemore::{
-    BigramFigure, Evaluation, Figure, Heatmap, LanguageModel, MAX_CONTEXT, MAX_WORD_CHARS, MlpConfig, ModelKind,
-    ModelSpec, NeuralConfig, NgramConfig, Split, Splits, TrainingProgress, Vocab, WordList, check_tune_values,
-    check_writable, evaluate, fit, fit_with, load_model, not_the_input, parse_seed, sample, sample_fast, save_model,
-    tune,
+    BigramFigure, Evaluation, Figure, LanguageModel, MAX_CONTEXT, MAX_WORD_CHARS, MlpConfig, ModelKind, ModelSpec,
+    NeuralConfig, NgramConfig, Split, Splits, TrainingProgress, Vocab, WordList, check_tune_values, check_writable,
+    evaluate, fit, fit_with, load_model, not_the_input, parse_seed, sample, sample_fast, save_model, tune,
 };
 use serde_json::{Value, json};
 
@@ -594,7 +593,7 @@ fn eval(args: EvalArgs) -> Result<()> {
 fn tune_values(args: TuneArgs, typed: &[String]) -> Result<()> {
     if let Some(plot) = &args.plot {
         check_output("--plot", plot, &args.input, "a plot")?;
-        Heatmap::check_path(plot)?;
+        makemore::plot::check_figure_path(plot)?;
     }
     let spec = args.model.spec(typed)?;
     check_tune_values(&spec, &args.values).map_err(|e| ValueError(format!("invalid --values: {e}")))?;

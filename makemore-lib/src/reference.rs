@@ -92,7 +92,8 @@ impl Reference {
             .collect();
         sets.sort();
         if sets.is_empty() {
-            let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no vendor folder holds it: run `make reference`");
+            let io =
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no vendor folder holds it: run `make reference`");
             return Err(Error::Read { path: dir.join(machine_vendor()).join(name), io });
         }
         sets.iter()
@@ -264,7 +265,12 @@ impl Reference {
         let items = v.as_array().unwrap_or_else(|| panic!("{}: {key:?} is not an array", self.path.display()));
         items
             .iter()
-            .map(|x| Reference { value: x.clone(), path: self.path.clone(), vendor: self.vendor.clone(), native: self.native })
+            .map(|x| Reference {
+                value: x.clone(),
+                path: self.path.clone(),
+                vendor: self.vendor.clone(),
+                native: self.native,
+            })
             .collect()
     }
 }

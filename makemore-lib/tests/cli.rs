@@ -380,8 +380,7 @@ fn trigram_split_eval_and_tune() {
     let json: serde_json::Value =
         serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &names, "--json"])).unwrap();
     // (the sets made by `make reference` hold PyTorch's trigram NLLs)
-    let sets: Vec<_> =
-        reference_sets("names-reference.json").into_iter().filter(|r| r.has("trigram_nll")).collect();
+    let sets: Vec<_> = reference_sets("names-reference.json").into_iter().filter(|r| r.has("trigram_nll")).collect();
     assert!(!sets.is_empty(), "no reference set has trigram NLLs: run `make reference`");
     for r in sets {
         let t = r["trigram_nll"].as_array().unwrap().iter().find(|t| t["smoothing"] == 1.0).unwrap();

@@ -181,12 +181,7 @@ fn parameters_at_init(list: &'static str) {
             if !scalar_randn(&r) {
                 let reason = "the same randn draws (the vectorized kernel: the same bits on both vendors)";
                 assert_close(&format!("{name} at init"), &first, &want_first, Bound::Exact, reason);
-                assert_eq!(
-                    want["sha256"].as_str().unwrap(),
-                    hash,
-                    "{name} at init, every value ({})",
-                    r.vendor()
-                );
+                assert_eq!(want["sha256"].as_str().unwrap(), hash, "{name} at init, every value ({})", r.vendor());
             } else {
                 let reason = "libm's log and cos against the vectorized kernel's";
                 let tol = Bound::Derived(RANDN_SCALAR_VS_VECTOR);

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::counting::bigram::BigramCounts;
-use crate::drawing::plot::{FONT, blues, encode_png, figure_format, register_embedded_font, save_figure};
+use crate::drawing::plot::{FONT, blues, encode_png, register_embedded_font, save_figure};
 use crate::error::{Error, Result};
 use crate::models::kind::LanguageModel;
 
@@ -353,16 +353,11 @@ impl Heatmap {
         encode_png(&rgb, w, h)
     }
 
-    /// Check that `path` names a figure this can write (ends in .svg or .png), before
-    /// any work.
-    ///
-    /// ```
-    /// use std::path::Path;
-    /// assert!(makemore::Heatmap::check_path(Path::new("n.PNG")).is_ok());
-    /// assert!(makemore::Heatmap::check_path(Path::new("n.pdf")).is_err());
-    /// ```
+    /// The old name of [`crate::plot::check_figure_path`] (it checks any figure's path).
+    #[doc(hidden)]
+    #[deprecated(note = "use `makemore::plot::check_figure_path`: it checks any figure's path")]
     pub fn check_path(path: &Path) -> Result<()> {
-        figure_format(path).map(|_| ())
+        crate::drawing::plot::check_figure_path(path)
     }
 
     /// Write the figure to `path`, as SVG or PNG by its extension, atomically.

@@ -70,6 +70,18 @@ pub fn figure_format(path: &Path) -> Result<Format> {
     }
 }
 
+/// Check that `path` names a figure file this crate can write (it ends in .svg or .png,
+/// any case), before any work: the heatmap's, tune's plot, any [`crate::Figure`]'s.
+///
+/// ```
+/// use std::path::Path;
+/// assert!(makemore::plot::check_figure_path(Path::new("n.PNG")).is_ok());
+/// assert!(makemore::plot::check_figure_path(Path::new("n.pdf")).is_err());
+/// ```
+pub fn check_figure_path(path: &Path) -> Result<()> {
+    figure_format(path).map(|_| ())
+}
+
 /// Write a figure to `path` as SVG or PNG, by its extension, atomically; only the
 /// format asked for is drawn.
 ///

@@ -1,5 +1,6 @@
-//! Exercise E03: choose the smoothing (counts) or the regularization (neural) on the
-//! dev split, then evaluate the chosen model once on test.
+//! Exercise E03: choose a kind's tuned hyper-parameter on the dev split (the smoothing
+//! of counts, the regularization of the one-layer network, the learning rate of the MLP:
+//! [`ModelSpec::tuned`]), then evaluate the chosen model once on test.
 
 use crate::data::split::Splits;
 use crate::data::vocab::Vocab;
@@ -10,7 +11,7 @@ use crate::using::eval::{Evaluation, evaluate};
 /// One tried value: its train and dev loss.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TuneRow {
-    /// The smoothing or regularization strength.
+    /// The tried value of the tuned hyper-parameter.
     pub value: f64,
     /// Average NLL on the train split.
     pub train: f64,
@@ -22,7 +23,8 @@ pub struct TuneRow {
 /// test loss of the model with that value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tuning {
-    /// What was tuned: `"smoothing"` or `"regularization"`.
+    /// What was tuned ([`ModelSpec::tuned`]): `"smoothing"`, `"regularization"` or
+    /// `"learning rate"`.
     pub what: &'static str,
     /// One row per value, in the order given.
     pub rows: Vec<TuneRow>,
@@ -36,7 +38,8 @@ pub struct Tuning {
 
 /// Refuse the values to try before any work: each must make a valid `spec` as its tuned
 /// hyper-parameter ([`ModelSpec::with_tuned`], then [`ModelSpec::validate`]: the
-/// smoothing of counts is 0 or 1e-6 to 1e6, a regularization finite and 0 or more), and
+/// smoothing of counts is 0 or 1e-6 to 1e6, a regularization finite and 0 or more, a
+/// learning rate finite and above 0), and
 /// there must be at least one.
 ///
 /// ```
@@ -57,8 +60,9 @@ pub fn check_tune_values(spec: &ModelSpec, values: &[f64]) -> Result<()> {
 }
 
 /// Fit one model per value on the train split (the value as `spec`'s tuned
-/// hyper-parameter, [`ModelSpec::tuned`]: the smoothing of counts, the regularization of a network; everything else from `spec`), keep the one with the
-/// lowest dev loss and score it on test (the models are kept, so the winner is not
+/// hyper-parameter, [`ModelSpec::tuned`]: the smoothing of counts, the regularization of
+/// the one-layer network, the learning rate of the MLP; everything else from `spec`),
+/// keep the one with the lowest dev loss and score it on test (the models are kept, so the winner is not
 /// trained twice). The vocabulary should be that of all the words, so that dev and test
 /// characters are known.
 ///
