@@ -88,6 +88,7 @@ pub use data::words::{BOUNDARY, MAX_INPUT_BYTES, WordList};
 /// Showing figures and pages in a notebook (evcxr's display protocol).
 pub use drawing::bigram_figure::{BigramFigure, CellView};
 pub use drawing::display;
+pub use drawing::drawable::{Drawable, TipArea, Tooltip};
 pub use drawing::explorer::{Explorer, MAX_TOKENS as EXPLORER_MAX_TOKENS, View as ExplorerView};
 pub use drawing::figure::Figure;
 pub use drawing::heatmap::{CellText, Heatmap, MAX_HEATMAP_SIDE};

@@ -2,7 +2,8 @@
 //!
 //! The lectures' steps (word lists, counts, models, sampling, evaluation, figures), the
 //! checks against PyTorch ([`check`], [`Bound`], [`Training`], [`Reference`]), the traits
-//! whose methods the cells call ([`LanguageModel`], [`Item`]'s `.item()`), and the `tch`
+//! whose methods the cells call ([`LanguageModel`], [`Item`]'s `.item()`, [`Drawable`]'s
+//! `svg`, `png` and `save` of a figure), and the `tch`
 //! names every cell needs. The notebooks' first cells `use` exactly these.
 //!
 //! ```
@@ -20,8 +21,8 @@ pub use crate::check::{self, Bound, Training};
 pub use crate::reference::Reference;
 pub use crate::tch::{self, Device, IndexOp, Kind, Tensor};
 pub use crate::{
-    BigramCounts, CellText, CountsModel, ExactGradient, Examples, Explorer, Figure, Heatmap, Item, LECTURE_SEED,
-    LanguageModel, Method, Mlp, MlpConfig, ModelSpec, NeuralModel, NgramConfig, PyRandom, Split, Splits, Token,
-    TrainConfig, TuneRow, Tuning, Vocab, WordList, draw, evaluate, fit, keep_freed_memory_for_reuse, nll_loop,
+    BigramCounts, CellText, CountsModel, Drawable, ExactGradient, Examples, Explorer, Figure, Heatmap, Item,
+    LECTURE_SEED, LanguageModel, Method, Mlp, MlpConfig, ModelSpec, NeuralModel, NgramConfig, PyRandom, Split, Splits,
+    Token, TrainConfig, TuneRow, Tuning, Vocab, WordList, draw, evaluate, fit, keep_freed_memory_for_reuse, nll_loop,
     normalize_rows, normalize_rows_keepdim_bug, sample, sample_fast, seed, tune, word_nll,
 };

@@ -24,6 +24,7 @@ use std::path::Path;
 use crate::counting::bigram::BigramCounts;
 use crate::data::output::write_atomic;
 use crate::drawing::display;
+use crate::drawing::drawable::Drawable;
 use crate::drawing::heatmap::Heatmap;
 use crate::error::{Error, Result};
 use crate::models::counts::{DEFAULT_SMOOTHING, check_smoothing};
@@ -302,7 +303,7 @@ impl Explorer {
         // the grid's own scroll area is at most 92% of the frame's height
         let cell = if n <= MAX_LABELLED { 33 } else { 14 };
         let height = (n * cell + 200).clamp(600, 1000);
-        let png = self.heatmap().and_then(|map| map.to_png()).ok();
+        let png = self.heatmap().and_then(|map| map.png()).ok();
         // Untrusted output is sanitized (no <style>, no <iframe>): then the inline styles
         // hide the empty frame and show a note with the counts as a picture instead.
         let mut html = format!(

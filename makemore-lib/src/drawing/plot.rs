@@ -1,6 +1,7 @@
 //! One home for drawing: the font, the colours, PNG encoding, choosing SVG or PNG by a
-//! file's name, and saving. [`crate::Heatmap`] and [`crate::Figure`] draw with plotters
-//! and use these for everything else; [`crate::display`] shows them in a notebook.
+//! file's name, and saving. [`crate::Heatmap`] and [`crate::Figure`] draw with plotters;
+//! [`crate::Drawable`] turns a drawing into SVG, PNG or a file with these, and
+//! [`crate::display`] shows it in a notebook.
 
 use std::path::Path;
 use std::sync::Once;
