@@ -157,7 +157,7 @@ fn heatmap_writes_svg_and_png() {
         assert!(svg.contains(&format!(">\n{text}\n</text>")), "no {text} in the figure");
     }
     assert_eq!(svg.matches("<title>").count(), 27 * 27); // a tooltip per cell
-    assert!(svg.contains("<title>n.: 6763 of 18327 after 'n' (P = 0.3690)</title>"));
+    assert!(svg.contains("<title>n.: 6763 of 18327 after &#39;n&#39; (P = 0.3690)</title>")); // escaped as HTML
     let png = std::fs::read(png).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
     assert_eq!(&png[16..24], [0, 0, 4, 180, 0, 0, 4, 180]); // 1204 x 1204
