@@ -39,6 +39,7 @@
 //! | `g = torch.Generator().manual_seed(2147483647)`; `C`, `W1`, `b1`, `W2`, `b2` | [`Mlp::new`], [`MlpConfig`] |
 //! | `emb = C[X]`, `h = torch.tanh(emb.view(-1, 30) @ W1 + b1)`, `logits = h @ W2 + b2` | [`Mlp::logits`] |
 //! | `F.cross_entropy`, `loss.backward()`, `p.data += -lr * p.grad` | [`Mlp::step`], [`Mlp::train_examples`] |
+//! | `plt.plot(stepi, lossi)`, `plt.scatter(C[:,0], C[:,1])` | [`Figure::line`], [`Figure::scatter`]: SVG, PNG, a file or a notebook's display through [`Drawable`] |
 //! | a progress bar for long training | [`TrainingProgress`] |
 //! | checking a number against PyTorch's | [`check::close`], [`check::Bound`], [`Reference`] |
 //!
