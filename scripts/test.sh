@@ -3,7 +3,8 @@
 #
 #   scripts/test.sh rust      the cargo tests (unit, doc, reference against PyTorch, CLI, README),
 #                             the reference tests again with scalar kernels and one thread,
-#                             and the example crate that uses the library from outside (make test-rust)
+#                             the example crate that uses the library from outside, and
+#                             cargo doc with warnings denied                         (make test-rust)
 #   scripts/test.sh browser   the explorer page and the inline figures in headless Chromium, every
 #                             notebook in notebooks/ in JupyterLab (Run All Cells), and the
 #                             notebooks that must fail                             (make test-browser)
@@ -39,6 +40,8 @@ if [ "$half" != browser ]; then
     # as a user's would: its binary must find libtorch with no LD_LIBRARY_PATH.
     stage "the library from your own crate (examples/own-crate: the README's example)" \
         env -u LD_LIBRARY_PATH cargo test --release --manifest-path examples/own-crate/Cargo.toml --target-dir target
+    stage "the library's documentation builds with warnings denied (every link resolves)" \
+        env RUSTDOCFLAGS="-D warnings" cargo doc --release --no-deps -p makemore
 fi
 
 if [ "$half" != rust ]; then

@@ -1,15 +1,23 @@
-//! Checking a notebook's numbers against PyTorch's, one readable line per check.
+//! Checking computed numbers against PyTorch's, one readable line per check: the one
+//! checking module of the project, used by the notebooks and the tests alike.
 //!
 //! ```
 //! use makemore::check::{self, Bound};
 //! check::close(2.4543562, 2.4543561935424805, Bound::Ulps(1.0)); // passes
+//! assert!(check::within(2.46, 2.4543561935424805, Bound::Ulps(1.0)).is_err());
 //! ```
 //!
-//! A check that fails panics (like `assert!`), with the two numbers, their difference,
-//! the bound's name and width, and the line of the caller: in a notebook
-//! (`preserve_vars_on_panic = false`) that stops the run. Every bound is named after the
-//! computation that made the number; its derivation is here, in one place, and in
-//! `docs/tolerances.md`. No bound is a number tuned until a check passes.
+//! The names say what a failure does:
+//! - [`close`], [`close_all`], [`assert_close`], [`assert_close_each`] and the
+//!   `assert_*` methods of [`Training`] and [`crate::Reference`] panic (like `assert!`), with
+//!   the two numbers, their difference, the bound's name and width, and the line of the
+//!   caller: in a notebook (`preserve_vars_on_panic = false`) that stops the run; in a test
+//!   it fails the test.
+//! - [`within`] makes the same comparison and returns a `Result` (a [`Mismatch`]), for code
+//!   that goes on after a difference.
+//!
+//! Every bound is named after the computation that made the number; its derivation is here,
+//! in one place, and in `docs/tolerances.md`. No bound is a number tuned until a check passes.
 //!
 //! u = 2⁻²⁴ is float32's unit roundoff: a correctly rounded float32 operation is within
 //! u·|x| of the exact result, and one ulp of x is at most 2u·|x|.
@@ -21,8 +29,20 @@ pub const U: f64 = 5.960_464_477_539_063e-8;
 /// float64's unit roundoff, 2⁻⁵³.
 pub const U64: f64 = 1.110_223_024_625_156_5e-16;
 
+/// How a reduction adds its terms, which decides its worst-case error ([`Bound::Sum`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// One after another: within (n−1)·u·Σ|x| of the exact sum.
+    Sequential,
+    /// Pairwise, cascaded or blocked (libtorch's sums, BLAS): within ⌈log2 n⌉·u·Σ|x|.
+    Pairwise,
+}
+
 /// How far a computed number may be from PyTorch's, named after the computation.
-#[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// Bounds add up: [`Bound::plus`] for errors of independent sources, [`Bound::both_sides`]
+/// for two computations that each meet a bound against the exact value.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Bound {
     /// Bit for bit: integers, samples, draws, one correctly rounded division of exact
     /// integers, a sequential float32 loop that no platform reorders.
@@ -57,7 +77,7 @@ pub enum Bound {
     SoftmaxGrad { vocab: usize },
     /// A vectorised average NLL: float32 logs within 1 ulp of the true log on either
     /// side (2 ulps of the mean: 4u·|want|, every term of one sign), averaged over `n`
-    /// terms in float64 on both sides (2·n·u64·|want|).
+    /// terms in float64 on both sides (a sequential sum, 2·(n−1)·u64·|want|).
     MeanOfLogs(usize),
     /// The average NLL of a counts model over `n` examples, computed twice (PyTorch's
     /// float32 against ours in float32 or float64): a float32 side rounds N + k (u), sums
@@ -66,6 +86,10 @@ pub enum Bound {
     /// mean is within (V+1)u + 2u·|want|; twice that for two sides, plus the float64
     /// sums of `n` terms on both sides, 2·n·u64·|want|.
     CountsNll { vocab: usize, n: usize },
+    /// [`Bound::CountsNll`] with one float32 side: PyTorch's float32 NLL of a counts model
+    /// against ours computed in float64: (V+1)u + 2u·|want| (PyTorch's rounding), plus the
+    /// float64 sums of `n` terms on both sides, 2·(n−1)·u64·|want|.
+    CountsNllVsF64 { vocab: usize, n: usize },
     /// One loss evaluation at a fixed W, computed two ways (one-hot, index, fused
     /// cross-entropy, another machine): per example an exp, a row sum of `vocab`, a
     /// division and a log, (V+3)u, then a pairwise mean of `n`, (⌈log2 n⌉+2)·u·L; both
@@ -88,6 +112,15 @@ pub enum Bound {
     /// digit, plus `ulps` float32 ulps of the value for what the video's machine may
     /// have rounded differently.
     Printed { decimals: i32, ulps: f64 },
+    /// One computed sum of `n` terms whose absolute values add up to `abs_sum`, added in
+    /// `order` at unit roundoff `unit` ([`U`] or [`U64`]), against the exact sum:
+    /// (n−1)·unit·abs_sum (sequential) or ⌈log2 n⌉·unit·abs_sum (pairwise).
+    Sum { n: usize, abs_sum: f64, order: Order, unit: f64 },
+    /// An absolute width derived where the check is written, from the computation: the
+    /// derivation must sit next to it (unlike [`Bound::Absolute`], which is measured).
+    Derived(f64),
+    /// Both bounds at once: errors of independent sources add up (see [`Bound::plus`]).
+    Plus(Box<Bound>, Box<Bound>),
 }
 
 /// A full-batch gradient-descent training, as far as its float32 error goes.
@@ -146,10 +179,10 @@ impl Training {
     }
 
     /// Check this training's `losses` (one per step, from step 0; f32 or f64) against PyTorch's at
-    /// some steps, `want` = [(step, loss)], each within [`Training::loss_at`] its step:
-    /// one line in a notebook for what is otherwise a loop of [`close`].
+    /// some steps, `want` = [(step, loss)], each within [`Training::loss_at`] its step; panic
+    /// if one is not: one line in a notebook for what is otherwise a loop of [`close`].
     #[track_caller]
-    pub fn check_losses(&self, losses: &[impl Copy + Into<f64>], want: &[(usize, f64)]) {
+    pub fn assert_losses(&self, losses: &[impl Copy + Into<f64>], want: &[(usize, f64)]) {
         for &(step, want) in want {
             assert!(step < losses.len(), "check failed: no loss at step {step} ({} steps ran)", losses.len());
             close_at(step, losses[step].into(), want, self.loss_at(step));
@@ -157,13 +190,30 @@ impl Training {
     }
 
     /// Check that two runs of this training (the same loop written two ways, or by the
-    /// library) have the same losses, step by step, each within [`Training::loss_at`].
+    /// library) have the same losses, step by step, each within [`Training::loss_at`]; panic
+    /// if not.
     #[track_caller]
-    pub fn check_same_losses<T: Copy + Into<f64>>(&self, got: &[T], want: &[T]) {
+    pub fn assert_same_losses<T: Copy + Into<f64>>(&self, got: &[T], want: &[T]) {
         assert_eq!(got.len(), want.len(), "check failed: {} losses, want {}", got.len(), want.len());
         for (step, (&g, &w)) in got.iter().zip(want).enumerate() {
             close_at(step, g.into(), w.into(), self.loss_at(step));
         }
+    }
+
+    /// The old name of [`Training::assert_losses`].
+    #[doc(hidden)]
+    #[deprecated(note = "renamed to `assert_losses`: it panics, as the `assert_*` checks do")]
+    #[track_caller]
+    pub fn check_losses(&self, losses: &[impl Copy + Into<f64>], want: &[(usize, f64)]) {
+        self.assert_losses(losses, want)
+    }
+
+    /// The old name of [`Training::assert_same_losses`].
+    #[doc(hidden)]
+    #[deprecated(note = "renamed to `assert_same_losses`: it panics, as the `assert_*` checks do")]
+    #[track_caller]
+    pub fn check_same_losses<T: Copy + Into<f64>>(&self, got: &[T], want: &[T]) {
+        self.assert_same_losses(got, want)
     }
 }
 
@@ -172,6 +222,22 @@ fn ceil_log2(n: usize) -> f64 {
 }
 
 impl Bound {
+    /// This bound plus another: errors of independent sources add up.
+    ///
+    /// ```
+    /// use makemore::check::{Bound, U};
+    /// assert_eq!(Bound::Ulps(1.0).plus(Bound::Derived(U)).width(1.0), 3.0 * U);
+    /// ```
+    pub fn plus(self, other: Bound) -> Bound {
+        Bound::Plus(Box::new(self), Box::new(other))
+    }
+
+    /// Two computations that each meet this bound against the exact value differ by at
+    /// most twice it.
+    pub fn both_sides(self) -> Bound {
+        self.clone().plus(self)
+    }
+
     /// The largest |got − want| this bound allows around `want`.
     pub fn width(&self, want: f64) -> f64 {
         let w = want.abs();
@@ -185,8 +251,11 @@ impl Bound {
             Bound::SoftmaxRow { vocab } => (vocab as f64 + 3.0) * U,
             Bound::SoftmaxProb { vocab } => 2.0 * (vocab as f64 + 4.0) * U * w,
             Bound::SoftmaxGrad { vocab } => 2.0 * (vocab as f64 + 10.0) * U * w,
-            Bound::MeanOfLogs(n) => 4.0 * U * w + 2.0 * n as f64 * U64 * w,
+            Bound::MeanOfLogs(n) => 4.0 * U * w + 2.0 * n.saturating_sub(1) as f64 * U64 * w,
             Bound::CountsNll { vocab, n } => 2.0 * ((vocab as f64 + 1.0) * U + 2.0 * U * w) + 2.0 * n as f64 * U64 * w,
+            Bound::CountsNllVsF64 { vocab, n } => {
+                (vocab as f64 + 1.0) * U + 2.0 * U * w + 2.0 * n.saturating_sub(1) as f64 * U64 * w
+            }
             Bound::Loss { vocab, n } => 2.0 * ((vocab as f64 + 3.0) * U + (ceil_log2(n) + 2.0) * U * w),
             Bound::TrainingLoss { step, run } => {
                 Bound::Loss { vocab: run.vocab, n: run.n }.width(want) + 2.0 * step as f64 * run.delta()
@@ -194,34 +263,76 @@ impl Bound {
             Bound::Weights { steps, run } => steps as f64 * run.delta(),
             Bound::Absolute(width) => width,
             Bound::Printed { decimals, ulps } => 0.5 * 10f64.powi(-decimals) + ulps * 2.0 * U * w,
+            Bound::Sum { n, abs_sum, order, unit } => {
+                let steps = match order {
+                    Order::Sequential => n.saturating_sub(1) as f64,
+                    Order::Pairwise => ceil_log2(n),
+                };
+                steps * unit * abs_sum
+            }
+            Bound::Derived(width) => width,
+            Bound::Plus(ref a, ref b) => a.width(want) + b.width(want),
         }
     }
+}
+
+/// A number outside its bound: what [`within`] returns, and what the panicking checks print.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mismatch {
+    /// the computed number
+    pub got: f64,
+    /// the reference number
+    pub want: f64,
+    /// the bound it is beyond
+    pub bound: Bound,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (got, want, bound) = (self.got, self.want, &self.bound);
+        write!(
+            f,
+            "got {got}, want {want}: difference {:.3e} is beyond {bound:?} = {:.3e}",
+            (got - want).abs(),
+            bound.width(want)
+        )
+    }
+}
+
+impl std::error::Error for Mismatch {}
+
+/// Is `got` within `bound` of the reference `want`? `Bound::Exact` asks for the same
+/// number (or the same bits, for a NaN).
+///
+/// ```
+/// use makemore::check::{self, Bound};
+/// assert!(check::within(1.0, 1.0, Bound::Exact).is_ok());
+/// let miss = check::within(1.5, 1.0, Bound::Derived(0.1)).unwrap_err();
+/// assert!(miss.to_string().starts_with("got 1.5, want 1"));
+/// ```
+pub fn within(got: impl Into<f64>, want: f64, bound: Bound) -> Result<(), Mismatch> {
+    let got = got.into();
+    let ok = match bound {
+        Bound::Exact => got == want || got.to_bits() == want.to_bits(),
+        _ => (got - want).abs() <= bound.width(want),
+    };
+    if ok { Ok(()) } else { Err(Mismatch { got, want, bound }) }
 }
 
 /// Check that `got` is within `bound` of PyTorch's `want`; panic (stopping a notebook
 /// run) with both numbers and the bound if not.
 #[track_caller]
 pub fn close(got: impl Into<f64>, want: f64, bound: Bound) {
-    check_within(None, got.into(), want, bound);
+    if let Err(miss) = within(got, want, bound) {
+        panic!("check failed: {miss}");
+    }
 }
 
 /// [`close`], saying where a failed check was (a step, an index).
 #[track_caller]
 fn close_at(at: usize, got: f64, want: f64, bound: Bound) {
-    check_within(Some(at), got, want, bound);
-}
-
-/// The one comparison behind [`close`], [`close_all`] and the training checks.
-#[track_caller]
-fn check_within(at: Option<usize>, got: f64, want: f64, bound: Bound) {
-    let width = bound.width(want);
-    let ok = if bound == Bound::Exact { got == want } else { (got - want).abs() <= width };
-    if !ok {
-        let at = at.map(|i| format!(" at [{i}]")).unwrap_or_default();
-        panic!(
-            "check failed{at}: got {got}, want {want}: difference {:.3e} is beyond {bound:?} = {width:.3e}",
-            (got - want).abs()
-        );
+    if let Err(miss) = within(got, want, bound) {
+        panic!("check failed at [{at}]: {miss}");
     }
 }
 
@@ -231,8 +342,70 @@ pub fn close_all(got: &Tensor, want: &[f64], bound: Bound) {
     let got = Vec::<f64>::try_from(got.to_kind(Kind::Double).flatten(0, -1)).expect("a numeric tensor");
     assert_eq!(got.len(), want.len(), "check failed: {} numbers, want {}", got.len(), want.len());
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        close_at(i, g, w, bound);
+        close_at(i, g, w, bound.clone());
     }
+}
+
+/// The tests' form of [`close_all`]: every element of `got` within `bound` of `want`'s;
+/// a failure names `what` and the element, and prints `reason` (where the bound comes from).
+///
+/// ```
+/// use makemore::check::{self, Bound};
+/// check::assert_close("row sums", &[1.0, 1.0], &[1.0, 1.0], Bound::RowOfProbs(27), "27 divisions");
+/// ```
+#[track_caller]
+pub fn assert_close(what: &str, got: &[f64], want: &[f64], bound: Bound, reason: &str) {
+    assert_close_each(what, got, want, |_| bound.clone(), reason);
+}
+
+/// [`assert_close`] with a bound per element (e.g. growing with the training step).
+#[track_caller]
+pub fn assert_close_each(what: &str, got: &[f64], want: &[f64], bound: impl Fn(usize) -> Bound, reason: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: {} numbers, want {}", got.len(), want.len());
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        if let Err(miss) = within(g, w, bound(i)) {
+            panic!("check failed: {what}[{i}]: {miss} ({reason})");
+        }
+    }
+}
+
+/// A bound on the difference of two computations of an MLP's mean loss `loss` on `n`
+/// examples (ours and PyTorch's on any CPU, or two batch shapes), from its parameters
+/// `[C, W1, b1, W2, b2]` (lecture 2's shapes: C is [V, E], W1 [K1, H], W2 [H, V]). Derived
+/// (docs/tolerances.md): per example, the pre-activation `a = emb·W1 + b1` is a dot product
+/// of K1 = context·embedding terms, within (K1+1)·u·Σ|emb_i·W1_ik| (+u|b1_k|) of the exact
+/// value on each side; tanh (1-Lipschitz) adds ≤ 2 ulps of 1; the logit
+/// `z_j = h·W2_j + b2_j` is a dot product of K2 = hidden terms, within (K2+1)·u·Σ|W2_kj| of
+/// exact (|h_k| ≤ 1) plus Σ_k |W2_kj|·|Δh_k|. Cross-entropy moves by at most
+/// Σ_j |p_j − y_j|·|Δz_j| ≤ 2·max_j |Δz_j|, and log_softmax itself by (V + 2)·u·(|z|max +
+/// log V); the mean of n such terms, pairwise, by ⌈log2 n⌉·u·L. Each side is within the
+/// bound of the exact value, so the two differ by at most twice it.
+///
+/// When the parameters themselves may differ by `delta` each (other normals), the
+/// pre-activation moves by a further δ·(Σ_i |W1_ik| + K1·max|C| + 1) and the logit by
+/// δ·(K2 + 1).
+pub fn mlp_loss(parameters: [&Tensor; 5], n: usize, loss: f64, delta: f64) -> Bound {
+    let values = |t: &Tensor| Vec::<f32>::try_from(&t.detach().to_kind(Kind::Float).flatten(0, -1)).unwrap_or_default();
+    let [c, w1, b1, w2, b2] = parameters;
+    let (k1, h, v) = (w1.size()[0] as usize, w1.size()[1] as usize, w2.size()[1] as usize);
+    let cmax = values(c).iter().fold(0f64, |m, &x| m.max(x.abs() as f64));
+    let (w1, b1, w2, b2) = (values(w1), values(b1), values(w2), values(b2));
+    // |Δa_k| ≤ (K1+1)·u·(max|C|·Σ_i |W1_ik| + |b1_k|), then |Δh_k| ≤ |Δa_k| + 2u
+    let dh: Vec<f64> = (0..h)
+        .map(|k| {
+            let col: f64 = (0..k1).map(|i| w1[i * h + k].abs() as f64).sum();
+            (k1 as f64 + 1.0) * U * (cmax * col + b1[k].abs() as f64) + 2.0 * U + delta * (col + k1 as f64 * cmax + 1.0)
+        })
+        .collect();
+    let (mut dz, mut zmax) = (0f64, 0f64);
+    for j in 0..v {
+        let col: f64 = (0..h).map(|k| w2[k * v + j].abs() as f64).sum();
+        let spread: f64 = (0..h).map(|k| w2[k * v + j].abs() as f64 * dh[k]).sum();
+        dz = dz.max((h as f64 + 1.0) * U * (col + b2[j].abs() as f64) + spread + delta * (h as f64 + 1.0));
+        zmax = zmax.max(col + b2[j].abs() as f64);
+    }
+    let per_example = 2.0 * dz + (v as f64 + 2.0) * U * (zmax + (v as f64).ln());
+    Bound::Derived(2.0 * (per_example + (n as f64).log2().ceil() * U * loss))
 }
 
 #[cfg(test)]
@@ -250,6 +423,13 @@ mod tests {
         assert_eq!(Bound::SoftmaxGrad { vocab: 27 }.width(0.5), 37.0 * U);
         assert_eq!(Bound::Printed { decimals: 4, ulps: 0.0 }.width(38.7856), 5e-5);
         assert_eq!(Bound::Absolute(0.01).width(2.1), 0.01);
+        assert_eq!(Bound::MeanOfLogs(3).width(2.0), 8.0 * U + 8.0 * U64);
+        assert_eq!(Bound::CountsNllVsF64 { vocab: 27, n: 3 }.width(2.0), 28.0 * U + 4.0 * U + 8.0 * U64);
+        let sum = |order| Bound::Sum { n: 9, abs_sum: 2.0, order, unit: U };
+        assert_eq!(sum(Order::Sequential).width(100.0), 16.0 * U);
+        assert_eq!(sum(Order::Pairwise).width(100.0), 8.0 * U);
+        assert_eq!(Bound::Derived(0.5).plus(Bound::Ulps(1.0)).width(-1.0), 0.5 + 2.0 * U);
+        assert_eq!(Bound::Ulps(3.0).both_sides().width(1.0), 12.0 * U);
         // the lecture's training: 228,146 examples, 'a' is the input of 33,885, lr 50
         let run = Training { lr: 50.0, vocab: 27, n: 228146, per_input: 33885, hot: 1 };
         let delta = 50.0 * 2.0 * (16.0 + 27.0 + 3.0) * U * 33885.0 / 228146.0 + 16.0 * U;
@@ -278,6 +458,15 @@ mod tests {
         assert!(outside.is_err());
         let inexact = std::panic::catch_unwind(|| close(1.0f64, 1.0 + U, Bound::Exact));
         assert!(inexact.is_err());
+        assert!(within(f64::NAN, f64::NAN, Bound::Exact).is_ok(), "the same bits");
+        assert!(within(f64::NAN, 1.0, Bound::Derived(1.0)).is_err());
+        let miss = within(1.0f32, 1.0 + 3.0 * U, Bound::Ulps(1.0)).unwrap_err();
+        assert_eq!((miss.got, miss.bound), (1.0, Bound::Ulps(1.0)));
+        assert_close("pair", &[1.0, 2.0], &[1.0, 2.0 + U], Bound::Ulps(1.0), "one division");
+        let each = std::panic::catch_unwind(|| {
+            assert_close_each("pair", &[1.0, 2.1], &[1.0, 2.0], |i| Bound::Derived(0.05 * i as f64), "grows")
+        });
+        assert!(each.unwrap_err().downcast_ref::<String>().unwrap().contains("pair[1]"));
         let one_off =
             std::panic::catch_unwind(|| close_all(&Tensor::from_slice(&[1.0f32, 2.5]), &[1.0, 2.0], Bound::Ulps(1.0)));
         assert!(one_off.is_err());
@@ -287,15 +476,15 @@ mod tests {
     fn a_training_checks_its_losses_step_by_step() {
         let run = Training { lr: 50.0, vocab: 27, n: 228146, per_input: 33885, hot: 1 };
         let losses = [3.7589533f32, 3.3711004, 3.1];
-        run.check_losses(&losses, &[(0, 3.758953332901001), (1, 3.371100425720215)]);
-        run.check_same_losses(&losses, &losses);
+        run.assert_losses(&losses, &[(0, 3.758953332901001), (1, 3.371100425720215)]);
+        run.assert_same_losses(&losses, &losses);
         // one step later the bound is wider: a difference step 0 rejects, step 2 allows
         let d = run.loss_at(1).width(3.1);
-        assert!(std::panic::catch_unwind(|| run.check_losses(&losses, &[(0, 3.7589533 + d)])).is_err());
-        run.check_losses(&losses, &[(2, 3.1f32 as f64 + d)]);
-        assert!(std::panic::catch_unwind(|| run.check_losses(&losses, &[(3, 3.0)])).is_err());
+        assert!(std::panic::catch_unwind(|| run.assert_losses(&losses, &[(0, 3.7589533 + d)])).is_err());
+        run.assert_losses(&losses, &[(2, 3.1f32 as f64 + d)]);
+        assert!(std::panic::catch_unwind(|| run.assert_losses(&losses, &[(3, 3.0)])).is_err());
         let apart = [3.7589533f32, 3.3711004, 3.2];
-        assert!(std::panic::catch_unwind(|| run.check_same_losses(&losses, &apart)).is_err());
-        assert!(std::panic::catch_unwind(|| run.check_same_losses(&losses, &losses[..2])).is_err());
+        assert!(std::panic::catch_unwind(|| run.assert_same_losses(&losses, &apart)).is_err());
+        assert!(std::panic::catch_unwind(|| run.assert_same_losses(&losses, &losses[..2])).is_err());
     }
 }

@@ -1,8 +1,13 @@
 //! # makemore
 //!
-//! Character-level bigram language models from Andrej Karpathy's makemore lecture
-//! ("The spelled-out intro to language modeling"), in Rust over libtorch via `tch`,
-//! reproducing PyTorch 2.13 number for number.
+//! Character-level language models from Andrej Karpathy's makemore lectures, in Rust over
+//! libtorch via `tch`, reproducing PyTorch 2.13 number for number: lecture 1 ("The
+//! spelled-out intro to language modeling": bigram counts and a one-layer network, and
+//! their n-gram extensions) and lecture 2 ("Building makemore Part 2: MLP"), with
+//! karpathy/makemore's ways of saving, sampling and evaluating.
+//!
+//! A notebook starts with `use makemore::prelude::*;` ([`prelude`]); its numbers are
+//! checked against PyTorch's with [`check`] and [`Reference`].
 //!
 //! One lecture step per item:
 //!
@@ -19,7 +24,8 @@
 //! | `torch.multinomial` sampling loop | [`sample()`] (any model, through [`LanguageModel`]) |
 //! | `log_likelihood += torch.log(prob)` | [`nll_loop`], [`evaluate`], [`word_nll`] |
 //! | `xs`, `ys`, `W = torch.randn(...)`, one-hot, softmax | [`Examples`], [`NeuralModel::bigram`], [`NeuralModel::forward`], [`NeuralModel::loss`] |
-//! | `W.grad = None`, `loss.backward()`, `W.data += -50 * W.grad` | [`descend`], [`NeuralModel::train`] |
+//! | `-probs[arange(n), ys].log().mean() + 0.01*(W**2).mean()` | [`loss_with_penalty`] |
+//! | `W.grad = None`, `loss.backward()`, `W.data += -50 * W.grad` | [`NeuralModel::train`] |
 //! | the same training in closed form from the counts, O(V²) a step | [`Method::ExactGradient`], [`ExactGradient`] |
 //! | many names at once | [`sample_fast`] |
 //! | E01 trigrams and longer contexts | [`CountsModel::fit`], [`NeuralModel::new`] (any context), [`NgramTable`] |
@@ -33,6 +39,8 @@
 //! | `g = torch.Generator().manual_seed(2147483647)`; `C`, `W1`, `b1`, `W2`, `b2` | [`Mlp::new`], [`MlpConfig`] |
 //! | `emb = C[X]`, `h = torch.tanh(emb.view(-1, 30) @ W1 + b1)`, `logits = h @ W2 + b2` | [`Mlp::logits`] |
 //! | `F.cross_entropy`, `loss.backward()`, `p.data += -lr * p.grad` | [`Mlp::step`], [`Mlp::train_examples`] |
+//! | `plt.plot(stepi, lossi)`, `plt.scatter(C[:,0], C[:,1])` | [`Figure::line`], [`Figure::scatter`]: SVG, PNG, a file or a notebook's display through [`Drawable`] |
+//! | checking a number against PyTorch's | [`check::close`], [`check::Bound`], [`Reference`] |
 //!
 //! ```
 //! use makemore::{CountsModel, WordList, evaluate, sample, LECTURE_SEED};
@@ -46,12 +54,15 @@
 //! ```
 
 // The layout follows the data: each folder imports only from the ones before it, and
-// the error type, `Item`, the allocator hint and `rng` sit under all of them.
+// the error type, `Item`, the allocator hint, `rng` and `check` sit under all of them.
 //   data → counting → models → using → drawing
-// The folders are private: every public item has one path, `makemore::Item`.
+// The folders are private: their public items are re-exported here, at the root
+// (`makemore::Item`), apart from the modules `check`, `reference`, `plot` and `display`,
+// whose items keep their module's name (`makemore::check::close`); `prelude` repeats
+// what a notebook uses.
 mod allocator;
-/// Checking a notebook's numbers against PyTorch's, one line each: `check::close(got, want,
-/// Bound::…)`. Under everything, like `error`: it uses only tch.
+// Checking numbers against PyTorch's, one line each. Under everything, like `error`: it
+// uses only tch.
 pub mod check;
 mod counting;
 mod data;
@@ -62,6 +73,7 @@ mod models;
 /// The network core: the layers of lectures 3 and 5 (`Linear`, `BatchNorm1d`, `Tanh`, `Embedding`,
 /// `FlattenConsecutive`, `Sequential`) and the optimizers (`Sgd`, `AdamW`). Uses only tch and `error`.
 pub mod nn;
+pub mod prelude;
 /// PyTorch's reference numbers for the notebooks' checks, read from the project's fixtures
 /// (uses only `check` and `error`).
 pub mod reference;
@@ -71,9 +83,8 @@ mod using;
 
 pub use allocator::keep_freed_memory_for_reuse;
 pub use counting::bigram::{BigramCounts, BigramDict, Token};
-pub use counting::ngrams::{MAX_CONTEXT, MAX_TABLE_CELLS, NgramTable, for_each_ngram, shift};
-pub use data::input::read_limited;
-pub use data::output::{check_writable, not_the_input, write_atomic};
+pub use counting::ngrams::{MAX_CONTEXT, MAX_TABLE_CELLS, NgramTable};
+pub use data::output::{check_writable, not_the_input};
 pub use data::pyrandom::PyRandom;
 pub use data::split::{Split, Splits};
 pub use data::vocab::{MAX_VOCAB, Vocab};
@@ -81,10 +92,8 @@ pub use data::words::{BOUNDARY, MAX_INPUT_BYTES, WordList};
 /// Showing figures and pages in a notebook (evcxr's display protocol).
 pub use drawing::bigram_figure::{BigramFigure, CellView};
 pub use drawing::display;
-pub use drawing::explorer::{
-    Explorer, MAX_LABELLED as EXPLORER_MAX_LABELLED, MAX_TOKENS as EXPLORER_MAX_TOKENS, View as ExplorerView,
-    escape_html, is_page as is_explorer_page,
-};
+pub use drawing::drawable::{Drawable, TipArea, Tooltip};
+pub use drawing::explorer::{Explorer, MAX_TOKENS as EXPLORER_MAX_TOKENS, View as ExplorerView};
 pub use drawing::figure::Figure;
 pub use drawing::heatmap::{CellText, Heatmap, MAX_HEATMAP_SIDE};
 /// The plotting pieces the figures share: colours, fonts, formats, saving.
@@ -93,9 +102,7 @@ pub use error::{Error, Result};
 pub use item::Item;
 pub use models::ExactGradient;
 pub use models::batchnorm_mlp::BatchNormMlp;
-pub use models::counts::{
-    CountsModel, DEFAULT_SMOOTHING, NgramConfig, SMOOTHING_RANGE, normalize_rows, normalize_rows_keepdim_bug,
-};
+pub use models::counts::{CountsModel, NgramConfig, SMOOTHING_RANGE, normalize_rows, normalize_rows_keepdim_bug};
 pub use models::file::{load as load_model, save as save_model, save_with_training};
 pub use models::kind::{LanguageModel, ModelKind, OnStep, Training};
 pub use models::mlp::{MAX_BATCH, MAX_BATCH_CELLS, MAX_EMBEDDING, MAX_HIDDEN, MAX_PARAMETERS, Mlp, MlpConfig};
@@ -103,13 +110,10 @@ pub use models::network::{
     AutogradStep, Network, load_parameters as load_network, log_probs as network_log_probs, mean_loss, on_one_thread,
     probs as network_probs, stored as stored_network,
 };
-pub use models::neural::{
-    MAX_ONE_HOT_CELLS, Method, NeuralConfig, NeuralModel, TrainConfig, descend, forward, nll, one_hot,
-};
+// `TrainConfig` is the one-layer network's training (the MLP has its own `MlpConfig`).
+pub use models::neural::{Method, NeuralConfig, NeuralModel, TrainConfig, forward, loss_with_penalty, one_hot};
 pub use models::registry::{KindFlags, ModelSpec, fit, fit_with};
-pub use models::stored::{
-    FORMAT as MODEL_FORMAT, MAX_MODEL_BYTES, Stored, StoredData, StoredFile, StoredTensor, VERSION as MODEL_VERSION,
-};
+pub use models::stored::{MAX_MODEL_BYTES, Stored, StoredData, StoredFile, StoredTensor};
 pub use reference::Reference;
 pub use rng::{LECTURE_SEED, parse_seed, seed};
 /// The `tch` crate this library is built on, for notebooks and examples.
@@ -119,5 +123,5 @@ pub use train::trainer::{
     EvalEvery, Event, MAX_STEPS, MAX_STEPS as MLP_MAX_STEPS, Step, StepDecay, Trainer, TrainingRun, update_to_data,
 };
 pub use using::eval::{Evaluation, LoopNll, ScoredBigram, evaluate, nll_loop, word_nll};
-pub use using::sample::{MAX_WORD_CHARS, draw, sample, sample_fast, sample_one};
+pub use using::sample::{MAX_WORD_CHARS, draw, sample, sample_fast};
 pub use using::tune::{TuneRow, Tuning, check_tune_values, tune, tune_with};

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use makemore::{
-    Evaluation, Figure, Heatmap, LanguageModel, MAX_WORD_CHARS, ModelSpec, Splits, Vocab, WordList, check_tune_values,
+    Evaluation, Figure, LanguageModel, MAX_WORD_CHARS, ModelSpec, Splits, Vocab, WordList, check_tune_values,
     check_writable, evaluate, fit, fit_with, load_model, not_the_input, sample, sample_fast, save_with_training,
     tune_with,
 };
@@ -288,7 +288,7 @@ fn eval(args: EvalArgs) -> Result<()> {
 fn tune_values(args: TuneArgs, typed: &[String], flags: &Flags) -> Result<()> {
     if let Some(plot) = &args.plot {
         check_output("--plot", plot, &args.input, "a plot")?;
-        Heatmap::check_path(plot)?;
+        makemore::plot::check_figure_path(plot)?;
     }
     let spec = args.model.spec(typed, flags)?;
     let what = spec.tuned();

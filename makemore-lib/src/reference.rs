@@ -5,7 +5,8 @@
 //! PyTorch's float32 results differ in their last bits between CPU vendors, so each
 //! vendor has its own set. [`Reference::load`] takes this machine's vendor's set when
 //! there is one (then the same ATen calls give PyTorch's numbers bit for bit), else
-//! another vendor's, and [`Reference::same_run`] widens a check accordingly.
+//! another vendor's, and [`Reference::same_run`] widens a check accordingly. The tests
+//! compare with every vendor's set: [`Reference::load_all`].
 //!
 //! ```no_run
 //! use makemore::check::{self, Bound};
@@ -26,6 +27,7 @@ use crate::error::{Error, Result};
 pub struct Reference {
     value: Value,
     path: PathBuf,
+    vendor: String,
     native: bool,
 }
 
@@ -68,28 +70,41 @@ impl Reference {
     /// assert!(makemore::Reference::load("no-such-reference.json").is_err());
     /// ```
     pub fn load(name: &str) -> Result<Reference> {
+        let mut sets = Reference::load_all(name)?;
+        let here = sets.iter().position(Reference::same_vendor).unwrap_or(0);
+        Ok(sets.swap_remove(here))
+    }
+
+    /// Every vendor's set of the fixture `name`, in folder (vendor) order; an error if
+    /// no vendor folder holds it. The tests check their bounds against each.
+    ///
+    /// ```
+    /// let sets = makemore::Reference::load_all("names-reference.json")?;
+    /// assert!(sets.iter().all(|r| !r.vendor().is_empty()));
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn load_all(name: &str) -> Result<Vec<Reference>> {
         let dir = fixtures_dir();
-        let native = dir.join(machine_vendor()).join(name);
-        let path = if native.is_file() {
-            native.clone()
-        } else {
-            let mut sets: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map_err(|io| Error::Read { path: dir.clone(), io })?
-                .filter_map(|e| e.ok().map(|e| e.path().join(name)))
-                .filter(|p| p.is_file())
-                .collect();
-            sets.sort();
-            sets.into_iter().next().ok_or_else(|| Error::Read {
-                path: native.clone(),
-                io: std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "no vendor folder holds it: run `make reference`",
-                ),
-            })?
-        };
-        let mut r = Reference::from_file(&path, false)?;
-        r.native = path == native && r.same_machine();
-        Ok(r)
+        let mut sets: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|io| Error::Read { path: dir.clone(), io })?
+            .filter_map(|e| e.ok().map(|e| e.path().join(name)))
+            .filter(|p| p.is_file())
+            .collect();
+        sets.sort();
+        if sets.is_empty() {
+            let io =
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no vendor folder holds it: run `make reference`");
+            return Err(Error::Read { path: dir.join(machine_vendor()).join(name), io });
+        }
+        sets.iter()
+            .map(|path| {
+                let mut r = Reference::from_file(path, false)?;
+                let folder = path.parent().and_then(Path::file_name);
+                r.vendor = folder.map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                r.native = r.native_at(tch::get_num_threads());
+                Ok(r)
+            })
+            .collect()
     }
 
     /// A fixture file; `native`: made on this machine's kind of CPU.
@@ -100,25 +115,40 @@ impl Reference {
             value: format!("{}: {e}", path.display()),
             expected: "JSON",
         })?;
-        Ok(Reference { value, path: path.into(), native })
+        Ok(Reference { value, path: path.into(), vendor: String::new(), native })
     }
 
-    /// Made where the same libtorch calls give the same bits: the same CPU model (the
-    /// fixture's `cpu_model`, when it records one), the same CPU capability
-    /// (`ATEN_CPU_CAPABILITY` unset, or the one the fixture recorded) and the same number of
-    /// libtorch threads (some kernels split their work by it: the lecture's small network
-    /// trains differently with one thread and with two from its 5th step).
-    fn same_machine(&self) -> bool {
+    /// The vendor folder the fixture was read from (`intel`, `amd`, ...).
+    pub fn vendor(&self) -> &str {
+        &self.vendor
+    }
+
+    /// Was the fixture made on a CPU of this machine's vendor? (Some results, such as
+    /// libtorch's float32 logs, depend on the vendor only.)
+    pub fn same_vendor(&self) -> bool {
+        self.vendor == machine_vendor()
+    }
+
+    /// Would the same libtorch calls, run on `threads` libtorch threads, give the fixture's
+    /// bits here? The same vendor, the same CPU model (the fixture's `cpu_model`, when it
+    /// records one), the same CPU capability (`ATEN_CPU_CAPABILITY` unset, or the one the
+    /// fixture recorded) and the same number of threads (some kernels split their work by
+    /// it: the lecture's small network trains differently with one thread and with two
+    /// from its 5th step). The MLP computes on one thread whatever the caller's count
+    /// (`makemore::on_one_thread`): `native_at(1)`.
+    pub fn native_at(&self, threads: i32) -> bool {
         let model = self.value.get("cpu_model").and_then(Value::as_str);
         let capability = std::env::var("ATEN_CPU_CAPABILITY").ok();
         let recorded = self.value.get("torch_cpu_capability").and_then(Value::as_str);
-        let threads = self.value.get("torch_num_threads").and_then(Value::as_i64);
-        model.is_none_or(|m| Some(m) == machine_model().as_deref())
+        let count = self.value.get("torch_num_threads").and_then(Value::as_i64);
+        self.same_vendor()
+            && model.is_none_or(|m| Some(m) == machine_model().as_deref())
             && capability.is_none_or(|c| recorded.is_none_or(|r| r.eq_ignore_ascii_case(&c)))
-            && threads.is_none_or(|t| t == tch::get_num_threads() as i64)
+            && count.is_none_or(|t| t == threads as i64)
     }
 
-    /// Was the fixture made on a machine like this one (see [`Reference::load`])?
+    /// Was the fixture made on a machine like this one, at this thread count (see
+    /// [`Reference::native_at`])?
     pub fn native(&self) -> bool {
         self.native
     }
@@ -132,21 +162,42 @@ impl Reference {
     }
 
     /// Check a run's minibatch losses against PyTorch's at `key`, step by step: exactly on
-    /// a machine like the fixture's; elsewhere loss k within `L_k · min(1e-5 · 2^(k/2), 1)`,
-    /// the envelope measured for runs perturbed in their last bits (docs/tolerances.md,
-    /// "The MLP"): they part exponentially, and after ~33 steps it only says "within 100%".
+    /// a machine like the fixture's; elsewhere loss k within [`run_envelope`]; panic if one
+    /// is not.
     #[track_caller]
-    pub fn check_run(&self, got: &[f64], key: &str) {
+    pub fn assert_run(&self, got: &[f64], key: &str) {
         let want = self.nums(key);
         assert_eq!(got.len(), want.len(), "check failed: {} losses, {key:?} holds {}", got.len(), want.len());
         for (k, (&g, &w)) in got.iter().zip(&want).enumerate() {
-            let bound = if self.native {
-                Bound::Exact
-            } else {
-                Bound::Absolute(w.abs() * (1e-5 * 2f64.powf(k as f64 / 2.0)).min(1.0))
-            };
-            crate::check::close(g, w, bound);
+            let bound = if self.native { Bound::Exact } else { run_envelope(k, w) };
+            if let Err(miss) = crate::check::within(g, w, bound) {
+                panic!("check failed at {key}.{k}: {miss}");
+            }
         }
+    }
+
+    /// The old name of [`Reference::assert_run`].
+    #[doc(hidden)]
+    #[deprecated(note = "renamed to `assert_run`: it panics, as the `assert_*` checks do")]
+    #[track_caller]
+    pub fn check_run(&self, got: &[f64], key: &str) {
+        self.assert_run(got, key)
+    }
+
+    /// Does the fixture hold `key` (dotted, as [`Reference::get`])?
+    pub fn has(&self, key: &str) -> bool {
+        let mut v = &self.value;
+        for part in key.split('.').filter(|p| !p.is_empty()) {
+            let next = match part.parse::<usize>() {
+                Ok(i) if v.is_array() => v.get(i),
+                _ => v.get(part),
+            };
+            match next {
+                Some(n) => v = n,
+                None => return false,
+            }
+        }
+        true
     }
 
     /// The value at a dotted key, e.g. `"final.dev"` or `"losses.17"` (an array index).
@@ -180,6 +231,12 @@ impl Reference {
         out
     }
 
+    /// A matrix written as a list of rows, row by row.
+    #[track_caller]
+    pub fn rows(&self, key: &str) -> Vec<Vec<f64>> {
+        self.items(key).iter().map(|row| row.nums("")).collect()
+    }
+
     /// An array of integers (indices, sizes).
     #[track_caller]
     pub fn ints(&self, key: &str) -> Vec<i64> {
@@ -206,7 +263,25 @@ impl Reference {
     pub fn items(&self, key: &str) -> Vec<Reference> {
         let v = self.get(key);
         let items = v.as_array().unwrap_or_else(|| panic!("{}: {key:?} is not an array", self.path.display()));
-        items.iter().map(|x| Reference { value: x.clone(), path: self.path.clone(), native: self.native }).collect()
+        items
+            .iter()
+            .map(|x| Reference {
+                value: x.clone(),
+                path: self.path.clone(),
+                vendor: self.vendor.clone(),
+                native: self.native,
+            })
+            .collect()
+    }
+}
+
+/// `r["key"]`: the JSON value under a top-level key (`Null` when there is none), to read a
+/// fixture as serde_json's `Value`: `r["final"]["loss"]["dev"]`.
+impl std::ops::Index<&str> for Reference {
+    type Output = Value;
+
+    fn index(&self, key: &str) -> &Value {
+        &self.value[key]
     }
 }
 
@@ -215,6 +290,23 @@ impl Reference {
 /// difference of PyTorch's own runs with its other kernels, on names.txt). Not derived;
 /// the exact check needs the machine's own fixture (`make reference`).
 pub const ACROSS_VENDORS: f64 = 0.01;
+
+/// [`ACROSS_VENDORS`] for the MLP trained on tests/fixtures/accents.txt: 1, measured. Its 48
+/// training words are learnt by heart (train loss 0.62) and its dev and test losses (~20)
+/// hang on a few unseen contexts: other kernels moved them by up to 0.14 (docs/tolerances.md).
+pub const ACROSS_VENDORS_ACCENTS: f64 = 1.0;
+
+/// Off the fixture's machine, the bound on minibatch loss `step` of a run whose reference
+/// value is `want`: `|want| · min(1e-5 · 2^(step/2), 1)`. Measured, not derived
+/// (docs/tolerances.md, "The MLP"): perturbed in their last bits at step 0 (other kernels),
+/// two runs part exponentially, doubling about every 3 steps, and after ~30 steps their
+/// minibatch losses are as different as two trajectories' can be. This envelope is 5 to 35
+/// times the largest difference measured on every step of the runs under
+/// `ATEN_CPU_CAPABILITY=default` and `=avx2` (and 0 with one thread). From step ~33 on it
+/// only says that the loss is within 100% of PyTorch's.
+pub fn run_envelope(step: usize, want: f64) -> Bound {
+    Bound::Absolute(want.abs() * (1e-5 * 2f64.powf(step as f64 / 2.0)).min(1.0))
+}
 
 fn number(v: &Value) -> Option<f64> {
     if v.is_null() { Some(f64::NAN) } else { v.as_f64() }
@@ -245,10 +337,10 @@ mod tests {
         assert_eq!(r.same_run(), Bound::Exact);
         let other = Reference::from_file(&path, false).unwrap();
         assert_eq!(other.same_run(), Bound::Absolute(ACROSS_VENDORS));
-        r.check_run(&[1.5, 2.0, 3.0], "a.b");
-        other.check_run(&[1.5 + 1e-5, 2.0, 3.0], "a.b"); // step 0: within 1.5e-5
-        assert!(std::panic::catch_unwind(|| other.check_run(&[1.5 + 1e-4, 2.0, 3.0], "a.b")).is_err());
-        assert!(std::panic::catch_unwind(|| r.check_run(&[1.5, 2.0], "a.b")).is_err());
+        r.assert_run(&[1.5, 2.0, 3.0], "a.b");
+        other.assert_run(&[1.5 + 1e-5, 2.0, 3.0], "a.b"); // step 0: within 1.5e-5
+        assert!(std::panic::catch_unwind(|| other.assert_run(&[1.5 + 1e-4, 2.0, 3.0], "a.b")).is_err());
+        assert!(std::panic::catch_unwind(|| r.assert_run(&[1.5, 2.0], "a.b")).is_err());
         let missing = std::panic::catch_unwind(|| r.num("a.c")).unwrap_err();
         assert!(missing.downcast_ref::<String>().unwrap().contains("no key \"a.c\""));
         std::fs::write(&path, "not json").unwrap();

@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 
 use common::cli::*;
 use common::*;
+use makemore::check::{Bound, assert_close};
 
 fn makemore(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_makemore")).args(args).output().expect("run makemore")
@@ -75,7 +76,7 @@ fn counts_model_samples_and_nll_on_names() {
     let json = json["parts"][0].clone();
     let want = r["nll_smoothed"]["avg_exact"].as_f64().unwrap();
     let reason = "float32 logs within 1 ulp on each side, averaged in float64";
-    assert_close("eval --json nll", &[json["nll"].as_f64().unwrap()], &[want], &nll_tol(228146, want), reason);
+    assert_close("eval --json nll", &[json["nll"].as_f64().unwrap()], &[want], Bound::MeanOfLogs(228146), reason);
     // another seed gives other names, the same seed the same ones
     let other = ok(&["sample", "--model", &model, "--seed", "42", "--num", "5"]);
     assert_ne!(lines(&other), names_without_end(&r["samples20_counts_smoothed"])[..5]);
@@ -112,7 +113,7 @@ fn non_ascii_list_matches_pytorch() {
     let want = r["nll_smoothed"]["avg_exact"].as_f64().unwrap();
     let n = r["n_examples"].as_u64().unwrap() as usize;
     let reason = "float32 logs within 1 ulp on each side, averaged in float64";
-    assert_close("eval --json nll (accents)", &[json["nll"].as_f64().unwrap()], &[want], &nll_tol(n, want), reason);
+    assert_close("eval --json nll (accents)", &[json["nll"].as_f64().unwrap()], &[want], Bound::MeanOfLogs(n), reason);
     // the default shortcut through the counts, and the lecture's one-hot path
     for extra in [vec!["--steps", "200"], vec!["--steps", "200", "--one-hot"]] {
         let nn = s(&dir.path("n.safetensors"));
@@ -156,7 +157,7 @@ fn heatmap_writes_svg_and_png() {
         assert!(svg.contains(&format!(">\n{text}\n</text>")), "no {text} in the figure");
     }
     assert_eq!(svg.matches("<title>").count(), 27 * 27); // a tooltip per cell
-    assert!(svg.contains("<title>n.: 6763 of 18327 after 'n' (P = 0.3690)</title>"));
+    assert!(svg.contains("<title>n.: 6763 of 18327 after &#39;n&#39; (P = 0.3690)</title>")); // escaped as HTML
     let png = std::fs::read(png).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
     assert_eq!(&png[16..24], [0, 0, 4, 180, 0, 0, 4, 180]); // 1204 x 1204
@@ -396,16 +397,15 @@ fn trigram_split_eval_and_tune() {
     let json: serde_json::Value =
         serde_json::from_str(&ok(&["eval", "--model", &model, "--input", &names, "--json"])).unwrap();
     // (the sets made by `make reference` hold PyTorch's trigram NLLs)
-    let sets: Vec<_> =
-        reference_sets("names-reference.json").into_iter().filter(|r| r.get("trigram_nll").is_some()).collect();
+    let sets: Vec<_> = reference_sets("names-reference.json").into_iter().filter(|r| r.has("trigram_nll")).collect();
     assert!(!sets.is_empty(), "no reference set has trigram NLLs: run `make reference`");
     for r in sets {
         let t = r["trigram_nll"].as_array().unwrap().iter().find(|t| t["smoothing"] == 1.0).unwrap();
         let (want, n) = (t["avg_exact"].as_f64().unwrap(), t["n"].as_u64().unwrap() as usize);
-        let tol = count_model_nll_tol(27, n, want);
+        let tol = Bound::CountsNllVsF64 { vocab: 27, n };
         let reason = "PyTorch's float32 probabilities and logs, ours in float64";
         let got = json["parts"][0]["nll"].as_f64().unwrap();
-        assert_close("trigram eval --json nll", &[got], &[want], &tol, reason);
+        assert_close("trigram eval --json nll", &[got], &[want], tol, reason);
     }
     assert_json_shape(&json, "eval", &[("all", 32033)]);
     assert_eq!(json["model"]["context"], 2);

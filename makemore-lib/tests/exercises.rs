@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use makemore::check::{Bound, assert_close};
 use makemore::*;
 
 fn names() -> WordList {
@@ -17,20 +18,20 @@ fn trigram_nll_equals_pytorch() {
     for (json, words) in
         [("names-reference.json", names()), ("accents-reference.json", WordList::read(fixture("accents.txt")).unwrap())]
     {
-        for r in reference_sets(json).iter().filter(|r| r.get("trigram_nll").is_some()) {
+        for r in reference_sets(json).iter().filter(|r| r.has("trigram_nll")) {
             for t in r["trigram_nll"].as_array().unwrap() {
                 let (k, want) = (t["smoothing"].as_f64().unwrap(), t["avg_exact"].as_f64().unwrap());
                 let vocab = Vocab::from_words(&words).unwrap();
                 let m = CountsModel::fit(&words, &vocab, NgramConfig { context_len: 2, smoothing: k }).unwrap();
                 let e = evaluate(&m, &words).unwrap();
                 assert_eq!(e.ngrams as u64, t["n"].as_u64().unwrap());
-                let tol = count_model_nll_tol(m.vocab().len(), e.ngrams, want);
-                let what = format!("{json} trigram smoothing {k} ({} set)", r["fixture_set"]);
+                let tol = Bound::CountsNllVsF64 { vocab: m.vocab().len(), n: e.ngrams };
+                let what = format!("{json} trigram smoothing {k} ({} set)", r.vendor());
                 assert_close(
                     &what,
                     &[e.nll],
                     &[want],
-                    &tol,
+                    tol,
                     "PyTorch's float32 probabilities and logs, ours in float64",
                 );
                 checked += 1;
@@ -71,9 +72,9 @@ fn bigram_as_ngram_equals_the_lecture_model() {
     let nll = evaluate(&m, &words).unwrap().nll;
     for r in reference_sets("names-reference.json") {
         let want = r["nll_smoothed"]["avg_exact"].as_f64().unwrap();
-        let tol = count_model_nll_tol(27, 228146, want);
-        let what = format!("bigram as n-gram ({} set)", r["fixture_set"]);
-        assert_close(&what, &[nll], &[want], &tol, "PyTorch's float32 probabilities and logs, ours in float64");
+        let tol = Bound::CountsNllVsF64 { vocab: 27, n: 228146 };
+        let what = format!("bigram as n-gram ({} set)", r.vendor());
+        assert_close(&what, &[nll], &[want], tol, "PyTorch's float32 probabilities and logs, ours in float64");
         assert_eq!(sample(&m, 20, LECTURE_SEED).unwrap(), names_without_end(&r["samples20_counts_smoothed"]));
     }
 }

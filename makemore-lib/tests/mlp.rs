@@ -14,8 +14,9 @@ mod common;
 use std::sync::OnceLock;
 
 use common::*;
-use makemore::{Examples, Mlp, MlpConfig, Split, Splits, Vocab, WordList, sample};
-use serde_json::Value;
+use makemore::check::{self, Bound, Order, U, U64, assert_close, assert_close_each};
+use makemore::reference::{ACROSS_VENDORS, ACROSS_VENDORS_ACCENTS, run_envelope};
+use makemore::{Examples, Mlp, MlpConfig, Reference, Split, Splits, Vocab, WordList, sample};
 use sha2::{Digest, Sha256};
 
 /// The split and the network before training, everything the fixtures record of them.
@@ -29,7 +30,7 @@ struct Start {
     initial_loss: [f32; 3],
     /// the derived bounds on the initial loss across machines (see `initial_loss_tol`):
     /// with the same parameters, and with the other kernel's normals
-    initial_loss_tol: [f64; 2],
+    initial_loss_tol: [Bound; 2],
 }
 
 /// The lecture's final model after its 200,000 steps.
@@ -93,7 +94,7 @@ fn start(list: &'static str) -> &'static Start {
             Mlp::new(&vocab, &MlpConfig::default()).unwrap()
         };
         let initial_loss = losses_of(&mlp, &parts);
-        let tol = |delta| mlp_loss_tol(&mlp, parts[0].len(), initial_loss[0] as f64, delta);
+        let tol = |delta| check::mlp_loss(mlp.parameters(), parts[0].len(), initial_loss[0] as f64, delta);
         let initial_loss_tol = [tol(0.0), tol(RANDN_SCALAR_VS_VECTOR)];
         eprintln!("{list}: initial loss {initial_loss:?}, cross-machine bounds {initial_loss_tol:?}");
         Start {
@@ -131,19 +132,21 @@ fn run(list: &'static str) -> &'static Run {
     })
 }
 
-fn sets(list: &str) -> Vec<Value> {
+fn sets(list: &str) -> Vec<Reference> {
     reference_sets(&format!("{list}-mlp.json"))
 }
 
-fn f32s(v: &Value) -> Vec<f64> {
-    f64s(v)
+/// Made where the MLP's numbers are PyTorch's bit for bit: the MLP computes on one libtorch
+/// thread whatever the caller's count (`makemore::on_one_thread`), as the reference script does.
+fn bitwise(r: &Reference) -> bool {
+    r.native_at(1)
 }
 
 fn split_is_pythons(list: &'static str) {
     let run = start(list);
     for r in sets(list) {
         let s = &r["split"];
-        assert_eq!(strings(&s["shuffled_first10"]), run.shuffled_first10);
+        assert_eq!(r.strings("split.shuffled_first10"), run.shuffled_first10);
         assert_eq!((s["n1"].as_u64().unwrap() as usize, s["n2"].as_u64().unwrap() as usize), run.n1_n2);
         let sizes: Vec<usize> = s["sizes"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
         assert_eq!(sizes, run.sizes);
@@ -156,7 +159,7 @@ fn split_is_pythons(list: &'static str) {
 /// Does exactly one side draw normals with libtorch's scalar kernels (`ATEN_CPU_CAPABILITY=default`)?
 /// Its Box-Muller takes `log` and `cos` from libm, the vectorized kernel (AVX2 and AVX512
 /// alike, on either vendor) from its own polynomials, so their last bits differ.
-fn scalar_randn(r: &Value) -> bool {
+fn scalar_randn(r: &Reference) -> bool {
     let here = std::env::var("ATEN_CPU_CAPABILITY").is_ok_and(|c| c.eq_ignore_ascii_case("default"));
     here != (r["torch_cpu_capability"].as_str() == Some("DEFAULT"))
 }
@@ -166,35 +169,31 @@ fn scalar_randn(r: &Value) -> bool {
 /// The two `log`s differ by ≤ 4 ulps, so r by ≤ 2u·r + u; θ is rounded once (≤ 2π·u);
 /// the two `cos` differ by ≤ 4 ulps of 1 (8u); so |Δz| ≤ r·(8u + 2πu + 3u) + u ≤ 5.77·17.3u + u.
 /// (Measured on this AMD: 4,564 of the 11,897 values differ, by at most 1.7e-6.)
-const RANDN_SCALAR_VS_VECTOR: f64 = (5.77 * 17.3 + 1.0) * U32;
+const RANDN_SCALAR_VS_VECTOR: f64 = (5.77 * 17.3 + 1.0) * U;
 
 fn parameters_at_init(list: &'static str) {
     let start = start(list);
     for r in sets(list) {
         for (name, hash, first, sum) in &start.init {
             let want = &r["final"]["init"][name];
+            let want_first = r.nums(&format!("final.init.{name}.first"));
             let first: Vec<f64> = first.iter().map(|&x| x as f64).collect();
             if !scalar_randn(&r) {
                 let reason = "the same randn draws (the vectorized kernel: the same bits on both vendors)";
-                assert_close(&format!("{name} at init"), &first, &f32s(&want["first"]), &Tol::Exact, reason);
-                assert_eq!(
-                    want["sha256"].as_str().unwrap(),
-                    hash,
-                    "{name} at init, every value ({})",
-                    r["fixture_set"]
-                );
+                assert_close(&format!("{name} at init"), &first, &want_first, Bound::Exact, reason);
+                assert_eq!(want["sha256"].as_str().unwrap(), hash, "{name} at init, every value ({})", r.vendor());
             } else {
                 let reason = "libm's log and cos against the vectorized kernel's";
-                let tol = Tol::Derived(RANDN_SCALAR_VS_VECTOR);
-                assert_close(&format!("{name} at init"), &first, &f32s(&want["first"]), &tol, reason);
+                let tol = Bound::Derived(RANDN_SCALAR_VS_VECTOR);
+                assert_close(&format!("{name} at init"), &first, &want_first, tol, reason);
                 // every value within the bound; then both sides' float64 sums of n terms
                 let n =
                     want["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).product::<usize>();
                 let abs_sum = 6.0 * n as f64; // |z| ≤ 5.77
-                let sum_tol = Tol::Derived(n as f64 * RANDN_SCALAR_VS_VECTOR)
-                    .plus(Tol::Sum { n, abs_sum, order: Order::Sequential, unit: U64 }.both_sides());
+                let sum_tol = Bound::Derived(n as f64 * RANDN_SCALAR_VS_VECTOR)
+                    .plus(Bound::Sum { n, abs_sum, order: Order::Sequential, unit: U64 }.both_sides());
                 let want_sum = want["sum"].as_f64().unwrap();
-                assert_close(&format!("sum of {name} at init"), &[*sum], &[want_sum], &sum_tol, reason);
+                assert_close(&format!("sum of {name} at init"), &[*sum], &[want_sum], sum_tol, reason);
             }
         }
     }
@@ -206,47 +205,35 @@ fn initial_loss(list: &'static str) {
         let want = &r["final"]["initial_loss"];
         let got: Vec<f64> = start.initial_loss.iter().map(|&x| x as f64).collect();
         let want = [&want["train"], &want["dev"], &want["test"]].map(|x| x.as_f64().unwrap());
-        let (tol, reason) = if bitwise_machine_mlp(&r) {
-            (Tol::Exact, "the same ATen calls on the fixture's machine")
+        let (tol, reason) = if bitwise(&r) {
+            (Bound::Exact, "the same ATen calls on the fixture's machine")
         } else {
-            let tol = start.initial_loss_tol[scalar_randn(&r) as usize];
-            (Tol::Derived(tol), "dot products, tanh, log_softmax and a pairwise mean, both sides (and other normals)")
+            let tol = start.initial_loss_tol[scalar_randn(&r) as usize].clone();
+            (tol, "dot products, tanh, log_softmax and a pairwise mean, both sides (and other normals)")
         };
-        assert_close("initial loss (train, dev, test)", &got, &want, &tol, reason);
+        assert_close("initial loss (train, dev, test)", &got, &want, tol, reason);
     }
 }
 
 fn losses_of_the_first_1000_steps(list: &'static str) {
     let run = run(list);
     for r in sets(list) {
-        let want = f32s(&r["final"]["losses_first1000"]);
+        let want = r.nums("final.losses_first1000");
         let got: Vec<f64> = run.losses[..1000].iter().map(|&x| x as f64).collect();
-        if bitwise_machine_mlp(&r) {
-            assert_close("minibatch losses", &got, &want, &Tol::Exact, "the same ATen calls on the fixture's machine");
+        if bitwise(&r) {
+            assert_close("minibatch losses", &got, &want, Bound::Exact, "the same ATen calls on the fixture's machine");
         } else {
             let reason = "measured divergence under other kernels and thread counts (docs/tolerances.md)";
-            assert_close_each("minibatch losses", &got, &want, |k| Tol::Derived(early_bound(k, want[k])), reason);
+            assert_close_each("minibatch losses", &got, &want, |k| run_envelope(k, want[k]), reason);
         }
         // the coarser record of the whole run
         let every: Vec<f64> = run.losses.iter().step_by(100).map(|&x| x as f64).collect();
-        if bitwise_machine_mlp(&r) {
-            assert_close("losses every 100", &every, &f32s(&r["final"]["losses_every_100"]), &Tol::Exact, "same calls");
+        if bitwise(&r) {
+            assert_close("losses every 100", &every, &r.nums("final.losses_every_100"), Bound::Exact, "same calls");
             let last: Vec<f64> = run.losses[run.losses.len() - 100..].iter().map(|&x| x as f64).collect();
-            assert_close("the last 100 losses", &last, &f32s(&r["final"]["losses_last100"]), &Tol::Exact, "same calls");
+            assert_close("the last 100 losses", &last, &r.nums("final.losses_last100"), Bound::Exact, "same calls");
         }
     }
-}
-
-/// Off the fixture's machine, the bound on minibatch loss k, whose reference value is
-/// `want`: `want · min(1e-5 · 2^(k/2), 1)`. Measured, not derived (docs/tolerances.md, "The
-/// MLP"): perturbed in their last bits at step 0 (other kernels), two runs part
-/// exponentially, doubling about every 3 steps, and after ~30 steps their minibatch
-/// losses are as different as two trajectories' can be. This envelope is 5 to 35 times
-/// the largest difference measured on every step of the runs under
-/// `ATEN_CPU_CAPABILITY=default` and `=avx2` (and 0 with one thread). From step ~33 on it
-/// only says that the loss is within 100% of PyTorch's.
-fn early_bound(k: usize, want: f64) -> f64 {
-    want.abs() * (1e-5 * 2f64.powf(k as f64 / 2.0)).min(1.0)
 }
 
 fn after_200000_steps(list: &'static str, final_bound: f64) {
@@ -255,12 +242,12 @@ fn after_200000_steps(list: &'static str, final_bound: f64) {
         let fin = &r["final"];
         let want = [&fin["loss"]["train"], &fin["loss"]["dev"], &fin["loss"]["test"]].map(|x| x.as_f64().unwrap());
         let got: Vec<f64> = run.loss.iter().map(|&x| x as f64).collect();
-        if bitwise_machine_mlp(&r) {
+        if bitwise(&r) {
             assert_close(
                 "train/dev/test loss",
                 &got,
                 &want,
-                &Tol::Exact,
+                Bound::Exact,
                 "the same ATen calls on the fixture's machine",
             );
             assert_eq!(run.samples, names_without_end(&fin["samples20"]), "20 names with 2147483647 + 10");
@@ -269,7 +256,7 @@ fn after_200000_steps(list: &'static str, final_bound: f64) {
             }
         } else {
             let reason = "measured spread of the final losses over perturbed runs (docs/tolerances.md)";
-            assert_close("train/dev/test loss", &got, &want, &Tol::Derived(final_bound), reason);
+            assert_close("train/dev/test loss", &got, &want, Bound::Absolute(final_bound), reason);
             // the names of a chaotic 200,000-step trajectory are compared on the fixture's machine only
             assert_eq!(run.samples.len(), 20);
         }
@@ -298,7 +285,7 @@ fn names_first_1000_losses() {
 
 #[test]
 fn names_after_200000_steps() {
-    after_200000_steps("names", MLP_NAMES_FINAL_BOUND);
+    after_200000_steps("names", ACROSS_VENDORS);
 }
 
 #[test]
@@ -323,7 +310,7 @@ fn accents_first_1000_losses() {
 
 #[test]
 fn accents_after_200000_steps() {
-    after_200000_steps("accents", MLP_ACCENTS_FINAL_BOUND);
+    after_200000_steps("accents", ACROSS_VENDORS_ACCENTS);
 }
 
 /// The training loop's written-out backward gives what the lecture's autograd step gives,
@@ -346,6 +333,7 @@ fn written_out_backward_equals_autograd() {
                 lr: 0.3,
                 decay_at: Some(50),
                 seed: 5,
+                batchnorm: false,
             },
         ];
         for cfg in cfgs {

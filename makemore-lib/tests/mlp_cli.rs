@@ -13,6 +13,8 @@ use std::sync::OnceLock;
 
 use common::cli::*;
 use common::*;
+use makemore::check::{self, Bound, assert_close};
+use makemore::reference::{ACROSS_VENDORS, ACROSS_VENDORS_ACCENTS};
 use serde_json::Value;
 
 /// Run the CLI (its MLP computes on one libtorch thread, whatever the machine).
@@ -75,7 +77,7 @@ fn reproduces_the_reference(list: &'static str, final_bound: f64) {
     for r in reference_sets(&format!("{list}-mlp.json")) {
         let fin = &r["final"];
         let sizes = &r["split"]["sizes"];
-        let exact = bitwise_machine_mlp(&r);
+        let exact = r.native_at(1); // the MLP computes on one libtorch thread
         // what training printed: the examples, every tenth step's loss, the three parts
         let n_train = sizes[0].as_u64().unwrap();
         let first = format!("training on {n_train} 4-grams of {} words ({} tokens)", r["split"]["n1"], r["vocab_size"]);
@@ -97,7 +99,7 @@ fn reproduces_the_reference(list: &'static str, final_bound: f64) {
         let names: Vec<String> = names.lines().map(str::to_string).collect();
         assert_eq!(names.len(), 20);
         if exact {
-            assert_eq!(names, names_without_end(&fin["samples20"]), "{}", r["fixture_set"]);
+            assert_eq!(names, names_without_end(&fin["samples20"]), "{}", r.vendor());
         }
         // eval --json on the same split: the examples exactly, the losses within bounds
         let (json, _) = ok(&["eval", "--model", &t.model, "--input", &t.input, "--split", "80/10/10", "--json"]);
@@ -106,7 +108,7 @@ fn reproduces_the_reference(list: &'static str, final_bound: f64) {
         // integers, as train --json gives them
         assert_eq!(json["model"]["settings"], serde_json::json!({ "embedding": 10, "hidden": 200 }));
         let model = makemore::load_model(&t.model).unwrap();
-        let mlp = mlp_of(&*model);
+        let parameters = stored_parameters(&*model);
         for (i, part) in ["train", "dev", "test"].into_iter().enumerate() {
             let row = &json["parts"][i];
             assert_eq!((row["part"].as_str(), &row["ngrams"]), (Some(part), &sizes[i]), "{part} examples");
@@ -114,23 +116,23 @@ fn reproduces_the_reference(list: &'static str, final_bound: f64) {
             let n = sizes[i].as_u64().unwrap() as usize;
             let (tol, reason) = if exact {
                 // the same parameters; each context's logits from a batch of another shape
-                (Tol::Derived(mlp_loss_tol(&mlp, n, want, 0.0)), "dot products, tanh, log_softmax, both sides")
+                (check::mlp_loss(parameters.each_ref(), n, want, 0.0), "dot products, tanh, log_softmax, both sides")
             } else {
-                (Tol::Derived(final_bound), "measured spread of the final losses (docs/tolerances.md)")
+                (Bound::Absolute(final_bound), "measured spread of the final losses (docs/tolerances.md)")
             };
-            assert_close(&format!("eval {part} nll"), &[got], &[want], &tol, reason);
+            assert_close(&format!("eval {part} nll"), &[got], &[want], tol, reason);
         }
     }
 }
 
 #[test]
 fn names_train_sample_eval_reproduce_pytorch() {
-    reproduces_the_reference("names", MLP_NAMES_FINAL_BOUND);
+    reproduces_the_reference("names", ACROSS_VENDORS);
 }
 
 #[test]
 fn accents_train_sample_eval_reproduce_pytorch() {
-    reproduces_the_reference("accents", MLP_ACCENTS_FINAL_BOUND);
+    reproduces_the_reference("accents", ACROSS_VENDORS_ACCENTS);
 }
 
 /// A PyTorch user's view: `safetensors.torch.load_file` and the lecture's sampling loop on

@@ -19,6 +19,7 @@
 mod common;
 
 use common::*;
+use makemore::check::{self, Bound, assert_close};
 use makemore::{WordList, evaluate, load_model, sample, save_model};
 
 struct Fixture {
@@ -94,12 +95,15 @@ fn model_files_from_before_the_registry_load_sample_and_score_the_same() {
         // the same float32 log-probabilities summed in float64 in the same order; another
         // CPU's log/exp kernels may differ by a few float32 ulps per term, and a mean of
         // terms of one sign keeps that relative bound; the MLP's logits are dot products,
-        // bounded from its weights (`mlp_loss_tol`)
+        // bounded from its weights (`check::mlp_loss`)
         let (tol, reason) = match f.kind {
-            "mlp" => (Tol::Derived(mlp_loss_tol(&mlp_of(&*model), 67, f.nll, 0.0)), "dot products, tanh, log_softmax"),
-            _ => (Tol::Ulps(8.0), "float32 log-probabilities of another CPU's kernels"),
+            "mlp" => {
+                let parameters = stored_parameters(&*model);
+                (check::mlp_loss(parameters.each_ref(), 67, f.nll, 0.0), "dot products, tanh, log_softmax")
+            }
+            _ => (Bound::Ulps(8.0), "float32 log-probabilities of another CPU's kernels"),
         };
-        assert_close(f.file, &[e.nll], &[f.nll], &tol, reason);
+        assert_close(f.file, &[e.nll], &[f.nll], tol, reason);
         let again = dir.path().join(format!("{}.safetensors", f.file));
         save_model(&*model, &again).unwrap();
         assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&path).unwrap(), "{}: written back", f.file);

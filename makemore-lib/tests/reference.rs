@@ -6,21 +6,21 @@
 mod common;
 
 use common::*;
+use makemore::check::{Bound, Order, Training, U, assert_close, assert_close_each};
 use makemore::*;
-use serde_json::Value;
 use tch::{Device, Kind, Tensor};
 
 /// The reference and the word list it was made from.
 const CASES: [(&str, &str); 2] = [("names-reference.json", ""), ("accents-reference.json", "accents.txt")];
 
-fn case(i: usize) -> (Value, WordList) {
+fn case(i: usize) -> (Reference, WordList) {
     let (json, words) = CASES[i];
     let path = if words.is_empty() { names_txt() } else { fixture(words) };
     (reference(json), WordList::read(path).expect("word list"))
 }
 
 /// Every word list against every vendor's reference set.
-fn each_case(mut check: impl FnMut(&Value, &WordList, &Vocab)) {
+fn each_case(mut check: impl FnMut(&Reference, &WordList, &Vocab)) {
     for (json, words) in CASES {
         let path = if words.is_empty() { names_txt() } else { fixture(words) };
         let words = WordList::read(path).expect("word list");
@@ -33,7 +33,7 @@ fn each_case(mut check: impl FnMut(&Value, &WordList, &Vocab)) {
 
 /// Every word list once, with every vendor's reference set for it (for the slow checks:
 /// compute once, compare with each set).
-fn each_list(mut check: impl FnMut(&[Value], &WordList, &Vocab)) {
+fn each_list(mut check: impl FnMut(&[Reference], &WordList, &Vocab)) {
     for (json, words) in CASES {
         let path = if words.is_empty() { names_txt() } else { fixture(words) };
         let words = WordList::read(path).expect("word list");
@@ -50,25 +50,12 @@ fn row_sizes(words: &WordList, vocab: &Vocab) -> (usize, usize) {
     (rows.iter().copied().max().unwrap(), rows.iter().sum())
 }
 
-/// The error of one evaluation of the lecture's loss at a given W, computed two ways
-/// (here and in PyTorch, or by two of our paths): per example, exp (1 ulp), a row sum of
-/// V terms ((V-1)u), a division (u) and a log (1 ulp) give |Δ log p| ≤ (V+3)u + 2u·|log p|;
-/// the mean of n such terms adds a pairwise reduction (⌈log2 n⌉u·L). Both sides: twice.
-fn loss_tol(v: usize, n: usize) -> impl Fn(f64) -> f64 {
-    move |loss: f64| 2.0 * ((v as f64 + 3.0) * U32 + (2.0 + (n as f64).log2().ceil()) * U32 * loss.abs())
-}
-
-/// The error one training step adds to any weight, computed two ways: the gradient of
-/// W[i, j] is (1/n)·Σ over the n_i examples with input i of (p_kj − [y_k = j]), each
-/// term at most 1 in size and off by ≤ (V+3)u (see `loss_tol`), added in a blocked or
-/// pairwise order (⌈log2 n_i⌉u); so |Δgrad| ≤ 2(⌈log2 n_i⌉ + V + 3)·u·n_i/n and the
-/// update moves W by lr times that (plus its own rounding, 2u·|W| with |W| < 8).
-/// Gradient descent on this convex loss at this step size does not amplify a
-/// difference in W (a non-expansive map), so differences add up at most linearly:
-/// after t steps, |ΔW| ≤ t·(this).
-fn weight_step_tol(v: usize, rows: (usize, usize), lr: f64) -> f64 {
-    let (n_i, n) = (rows.0 as f64, rows.1 as f64);
-    lr * 2.0 * (n_i.log2().ceil() + v as f64 + 3.0) * U32 * n_i / n + 2.0 * U32 * 8.0
+/// The lecture's full-batch training at `lr` on these words, as far as its float32 error
+/// goes (`check::Training`: the longest reduction in a gradient is the '.' row's, one
+/// example per word).
+fn training(words: &WordList, vocab: &Vocab, lr: f64) -> Training {
+    let (n_i, n) = row_sizes(words, vocab);
+    Training { lr, vocab: vocab.len(), n, per_input: n_i, hot: 1 }
 }
 
 fn float_rows(t: &Tensor) -> Vec<Vec<f64>> {
@@ -79,7 +66,7 @@ fn float_rows(t: &Tensor) -> Vec<Vec<f64>> {
 fn word_statistics() {
     each_case(|r, words, _| {
         assert_eq!(words.len() as u64, r["n_words"].as_u64().unwrap());
-        assert_eq!(words[..10.min(words.len())], strings(&r["first10"])[..]);
+        assert_eq!(words[..10.min(words.len())], r.strings("first10")[..]);
         let lens: Vec<usize> = words.iter().map(|w| w.chars().count()).collect();
         assert_eq!(*lens.iter().min().unwrap() as u64, r["min_len"].as_u64().unwrap());
         assert_eq!(*lens.iter().max().unwrap() as u64, r["max_len"].as_u64().unwrap());
@@ -107,7 +94,7 @@ fn bigram_dict_and_top10() {
 fn vocabulary() {
     each_case(|r, _, vocab| {
         let itos: Vec<String> = vocab.chars().iter().map(|c| c.to_string()).collect();
-        assert_eq!(itos, strings(&r["itos"]));
+        assert_eq!(itos, r.strings("itos"));
         assert_eq!(vocab.len() as u64, r["vocab_size"].as_u64().unwrap());
     });
 }
@@ -138,8 +125,8 @@ fn first_row_probabilities_and_first_draw() {
         assert_close(
             "p",
             &Vec::<f64>::try_from(&p.to_kind(Kind::Double)).unwrap(),
-            &f64s(&r["N0_probs"]),
-            &Tol::Exact,
+            &r.nums("N0_probs"),
+            Bound::Exact,
             "integer counts below 2^24 sum exactly in float32, then one correctly rounded division",
         );
         seed(LECTURE_SEED);
@@ -159,8 +146,8 @@ fn rand_then_multinomial() {
     assert_close(
         "rand(3) / sum",
         &Vec::<f64>::try_from(&p.to_kind(Kind::Double)).unwrap(),
-        &f64s(&r["rand3_normalized"]),
-        &Tol::Ulps(3.0).both_sides(),
+        &r.nums("rand3_normalized"),
+        Bound::Ulps(3.0).both_sides(),
         "the same random bits; a sum of 3 floats (2u) and a division (u) on each side",
     );
     let draws = Vec::<i64>::try_from(&p.multinomial(100, true)).unwrap();
@@ -172,13 +159,13 @@ fn rand_then_multinomial() {
 fn smoothed_probabilities_are_bit_exact() {
     each_case(|r, words, _| {
         let model = CountsModel::bigram(words, 1.0).unwrap();
-        let (got, want) = (float_rows(&model.probs_matrix().unwrap()), f64_rows(&r["P_smoothed"]));
+        let (got, want) = (float_rows(&model.probs_matrix().unwrap()), r.rows("P_smoothed"));
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
             assert_close(
                 &format!("P[{i}]"),
                 g,
                 w,
-                &Tol::Exact,
+                Bound::Exact,
                 "integer counts below 2^24 sum exactly in float32, then one correctly rounded division",
             );
         }
@@ -193,12 +180,12 @@ fn keepdim_bug_breaks_row_sums() {
     let wrong = normalize_rows_keepdim_bug(counts.n(), 1.0).sum_dim_intlist([1i64].as_slice(), false, Kind::Float);
     let ones = vec![1.0; 27];
     // each probability is within u of its exact value (one division), so they add up to
-    // within u of 1, and the float32 row sum of 27 of them adds at most 26u
+    // within u of 1, and the float32 row sum of 27 of them adds at most 26u: 27u
     assert_close(
         "rows with keepdim",
         &Vec::<f64>::try_from(&right.to_kind(Kind::Double)).unwrap(),
         &ones,
-        &Tol::Sum { n: 27, abs_sum: 1.0, order: Order::Sequential, unit: U32 }.plus(Tol::Derived(U32)),
+        Bound::RowOfProbs(27),
         "a float32 sum of 27 correctly rounded probabilities",
     );
     // without keepdim, row 0 ('.') is divided column by column: it sums to about 2.9, not 1
@@ -227,12 +214,12 @@ fn negative_log_likelihood_loop_and_vectorised() {
             assert_eq!(looped.n as u64, n);
             let got = [looped.total as f64, looped.average as f64];
             let wanted = [want["total_f32_loop"].as_f64().unwrap(), want["avg_f32_loop"].as_f64().unwrap()];
-            let what = format!("{key} loop ({} set)", r["fixture_set"]);
-            if is_native(r) {
+            let what = format!("{key} loop ({} set)", r.vendor());
+            if r.same_vendor() {
                 // The lecture's loop is a sequential float32 sum (IEEE additions are
                 // deterministic) of float32 logs that libtorch computes the same way on
                 // a CPU of one vendor, whatever ATEN_CPU_CAPABILITY or the thread count.
-                assert_close(&what, &got, &wanted, &Tol::Exact, "same vendor: the same logs, added in the same order");
+                assert_close(&what, &got, &wanted, Bound::Exact, "same vendor: the same logs, added in the same order");
             } else {
                 // Another vendor's logs may differ by an ulp each (measured: the total on
                 // accents.txt unsmoothed differs by 1 ulp between Intel and AMD). Each
@@ -240,39 +227,32 @@ fn negative_log_likelihood_loop_and_vectorised() {
                 // in all) and may flip the rounding of each later addition by ≤ 1 ulp of
                 // the partial sum (≤ 2u·|total|, n times). Loose for long lists: the exact
                 // check is against this vendor's own set (`make reference`).
-                let tol = Tol::Derived((4.0 + 2.0 * n as f64) * U32 * wanted[0].abs());
-                let avg = Tol::Derived(tol.bound(0.0) / n as f64).plus(Tol::Ulps(1.0));
-                assert_close(&what, &got[..1], &wanted[..1], &tol, "another vendor's float32 logs, summed in order");
-                assert_close(&what, &got[1..], &wanted[1..], &avg, "the total's bound over n, and one division");
+                let total = (4.0 + 2.0 * n as f64) * U * wanted[0].abs();
+                let avg = Bound::Derived(total / n as f64).plus(Bound::Ulps(1.0));
+                let why = "another vendor's float32 logs, summed in order";
+                assert_close(&what, &got[..1], &wanted[..1], Bound::Derived(total), why);
+                assert_close(&what, &got[1..], &wanted[1..], avg, "the total's bound over n, and one division");
             }
             let exact = evaluate(&model, words).unwrap();
             // Both sides take float32 logs (≤ 1 ulp each from the true log, so ≤ 2 ulps
             // apart: PyTorch of 228,146 gathered values, we of the V×V matrix; libtorch's
             // log differs between vendors) and average them in float64; the terms all have
             // one sign, so the mean's error is 2 ulps of the mean, plus the float64 sums.
-            let tol = Tol::Ulps(2.0).plus(
-                Tol::Sum {
-                    n: n as usize,
-                    abs_sum: want["avg_exact"].as_f64().unwrap(),
-                    order: Order::Sequential,
-                    unit: U64,
-                }
-                .both_sides(),
-            );
+            let tol = Bound::MeanOfLogs(n as usize);
             assert_close(
-                &format!("{key} vectorised ({} set)", r["fixture_set"]),
+                &format!("{key} vectorised ({} set)", r.vendor()),
                 &[exact.nll],
                 &[want["avg_exact"].as_f64().unwrap()],
-                &tol,
+                tol,
                 "float32 logs within 1 ulp on each side, averaged in float64",
             );
-            native += is_native(r) as usize;
+            native += r.same_vendor() as usize;
         }
     });
     if native == 0 {
         eprintln!(
             "note: no reference set for this CPU vendor ({}): the loop was checked within the cross-vendor bound only; `make reference` makes one",
-            machine_vendor()
+            makemore::reference::machine_vendor()
         );
     }
 }
@@ -301,10 +281,10 @@ fn train_200(vocab: &Vocab, words: &WordList, method: Method) -> (Vec<f64>, Vec<
     (losses, w, model)
 }
 
-/// The tolerances of the lecture's 200-step training (see `loss_tol` and
-/// `weight_step_tol`): the loss at step t is off by one evaluation's error plus the
-/// effect of W being off by ≤ t·δ (|∂L/∂W| summed over W's entries is ≤ 2 per example,
-/// so a change of ε in every weight moves the loss by ≤ 2ε).
+/// The bounds of the lecture's 200-step training (`check::Training`): the loss at step t
+/// is off by one evaluation's error plus the effect of W being off by ≤ t·δ (|∂L/∂W|
+/// summed over W's entries is ≤ 2 per example, so a change of ε in every weight moves the
+/// loss by ≤ 2ε); each weight by 200·δ.
 fn check_training(
     what: &str,
     words: &WordList,
@@ -312,20 +292,12 @@ fn check_training(
     (losses, w): (&[f64], &[Vec<f64>]),
     (want_losses, want_w): (&[f64], &[Vec<f64>]),
 ) {
-    let rows = row_sizes(words, vocab);
-    let step = weight_step_tol(vocab.len(), rows, 50.0);
-    let eval = loss_tol(vocab.len(), rows.1);
+    let run = training(words, vocab, 50.0);
     let reason = "one loss evaluation's float32 error, plus 2·(weight error after t steps)";
-    assert_close_each(
-        &format!("{what} loss"),
-        losses,
-        want_losses,
-        |t| Tol::Derived(eval(want_losses[t]) + 2.0 * t as f64 * step),
-        reason,
-    );
+    assert_close_each(&format!("{what} loss"), losses, want_losses, |t| run.loss_at(t), reason);
     for (i, (g, e)) in w.iter().zip(want_w).enumerate() {
         let reason = "200 steps, each adding ≤ lr·(float32 gradient reduction error) to every weight";
-        assert_close(&format!("{what} W[{i}]"), g, e, &Tol::Derived(200.0 * step), reason);
+        assert_close(&format!("{what} W[{i}]"), g, e, run.weights_after(200), reason);
     }
 }
 
@@ -338,8 +310,8 @@ fn neural_training_losses_weights_and_samples() {
         let names = sample(&model, 20, LECTURE_SEED).unwrap();
         for r in sets {
             assert_eq!(examples.len() as u64, r["n_examples"].as_u64().unwrap());
-            let what = format!("PyTorch ({} set)", r["fixture_set"]);
-            let want = (&f64s(&r["train_losses_200"])[..], &f64_rows(&r["W_after_200"])[..]);
+            let what = format!("PyTorch ({} set)", r.vendor());
+            let want = (&r.nums("train_losses_200")[..], &r.rows("W_after_200")[..]);
             check_training(&what, words, vocab, (&losses, &w), want);
             assert_eq!(names, names_without_end(&r["samples20_nn_after200"]));
         }
@@ -356,8 +328,8 @@ fn training_through_the_counts_equals_the_one_hot_lecture() {
         check_training("fast vs one-hot", words, vocab, (&fast_losses, &fast_w), (&slow_losses, &slow_w));
         let names = sample(&fast, 20, LECTURE_SEED).unwrap();
         for r in sets {
-            let what = format!("fast vs PyTorch ({} set)", r["fixture_set"]);
-            let want = (&f64s(&r["train_losses_200"])[..], &f64_rows(&r["W_after_200"])[..]);
+            let what = format!("fast vs PyTorch ({} set)", r.vendor());
+            let want = (&r.nums("train_losses_200")[..], &r.rows("W_after_200")[..]);
             check_training(&what, words, vocab, (&fast_losses, &fast_w), want);
             assert_eq!(names, names_without_end(&r["samples20_nn_after200"]));
         }
@@ -379,14 +351,13 @@ fn index_and_cross_entropy_losses_equal_the_one_hot_loss() {
         let counts = BigramCounts::from_words(words, vocab).unwrap().to_rows();
         let p = float_rows(&net.forward(&Tensor::arange(vocab.len() as i64, (Kind::Int64, Device::Cpu))).unwrap());
         let (v, n) = (vocab.len(), examples.len() as f64);
-        let eval = loss_tol(v, examples.len());
+        let eval = Bound::Loss { vocab: v, n: examples.len() };
         for (name, loss) in [
             ("E04 index", net.loss_indexed(xs, ys, 0.01).unwrap()),
             ("E05 cross-entropy", net.loss_cross_entropy(xs, ys, 0.01).unwrap()),
         ] {
             let reference = one_hot.double_value(&[]);
-            let tol = Tol::Derived(eval(reference));
-            assert_close(name, &[loss.double_value(&[])], &[reference], &tol, "one loss evaluation, two ways");
+            assert_close(name, &[loss.double_value(&[])], &[reference], eval.clone(), "one loss evaluation, two ways");
             // the index path's backward adds its n_i terms one by one (sequential), the
             // one-hot matmul in blocks; each term is off by ≤ (V+3)u·(its size + p)
             for (i, (g, e)) in float_rows(&net.gradient(&loss).unwrap()).iter().zip(&grad).enumerate() {
@@ -394,11 +365,11 @@ fn index_and_cross_entropy_losses_equal_the_one_hot_loss() {
                 let tol = |j: usize| {
                     let (c, pij) = (counts[i][j] as f64, p[i][j]);
                     let abs_sum = (c * (1.0 - pij) + (n_i as f64 - c) * pij) / n;
-                    let seq = Tol::Sum { n: n_i as usize, abs_sum, order: Order::Sequential, unit: U32 };
-                    let blocked = Tol::Sum { n: n_i as usize, abs_sum, order: Order::Pairwise, unit: U32 };
-                    let terms = Tol::Derived(2.0 * (v as f64 + 3.0) * U32 * (abs_sum + n_i as f64 * pij / n));
+                    let seq = Bound::Sum { n: n_i as usize, abs_sum, order: Order::Sequential, unit: U };
+                    let blocked = Bound::Sum { n: n_i as usize, abs_sum, order: Order::Pairwise, unit: U };
+                    let terms = Bound::Derived(2.0 * (v as f64 + 3.0) * U * (abs_sum + n_i as f64 * pij / n));
                     // plus the regularization's 2·reg·W/V² (a few ulps of a tiny number)
-                    seq.plus(blocked).plus(terms).plus(Tol::Derived(4.0 * U32 * 0.02 * 8.0 / (v * v) as f64))
+                    seq.plus(blocked).plus(terms).plus(Bound::Derived(4.0 * U * 0.02 * 8.0 / (v * v) as f64))
                 };
                 assert_close_each(
                     &format!("{name} grad[{i}]"),
@@ -422,7 +393,7 @@ fn libtorch_uses_the_thread_count_asked_for() {
     eprintln!(
         "libtorch threads: {threads}; OMP_NUM_THREADS={asked:?}; ATEN_CPU_CAPABILITY={:?}; CPU vendor: {}",
         std::env::var("ATEN_CPU_CAPABILITY").ok(),
-        machine_vendor()
+        makemore::reference::machine_vendor()
     );
     match asked.and_then(|v| v.parse::<i32>().ok()) {
         Some(want) => assert_eq!(threads, want, "OMP_NUM_THREADS={want}"),

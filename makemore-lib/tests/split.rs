@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fixture, names_txt, strings};
+use common::{fixture, names_txt};
 use makemore::PyRandom;
 use makemore::{Examples, Split, Vocab, WordList};
 use serde_json::Value;
@@ -12,6 +12,10 @@ use serde_json::Value;
 fn shuffles() -> Value {
     let text = std::fs::read_to_string(fixture("cpython-shuffle.json")).expect("cpython-shuffle.json");
     serde_json::from_str(&text).expect("JSON")
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array().expect("array").iter().map(|x| x.as_str().expect("string").to_string()).collect()
 }
 
 fn usizes(v: &Value) -> Vec<usize> {

@@ -259,16 +259,12 @@ impl NgramTable {
 
 /// Call `f(context, next)` for every n-gram of every word: the word is padded with
 /// `context` tokens '.' (index 0) in front and one '.' at the end.
-///
-/// ```
-/// let words = makemore::WordList::parse("ab", "w")?;
-/// let vocab = makemore::Vocab::from_words(&words)?;
-/// let mut seen = Vec::new();
-/// makemore::for_each_ngram(&vocab, &words, 2, |ctx, y| seen.push((ctx.to_vec(), y)))?;
-/// assert_eq!(seen, [(vec![0, 0], 1), (vec![0, 1], 2), (vec![1, 2], 0)]);
-/// # Ok::<(), makemore::Error>(())
-/// ```
-pub fn for_each_ngram(vocab: &Vocab, words: &WordList, context: usize, mut f: impl FnMut(&[u32], u32)) -> Result<()> {
+pub(crate) fn for_each_ngram(
+    vocab: &Vocab,
+    words: &WordList,
+    context: usize,
+    mut f: impl FnMut(&[u32], u32),
+) -> Result<()> {
     check_context_len(context)?;
     let mut ctx = vec![0u32; context];
     vocab.for_each_bigram(words, |_, y| {
@@ -282,15 +278,29 @@ pub fn for_each_ngram(vocab: &Vocab, words: &WordList, context: usize, mut f: im
 }
 
 /// Slide a context window one token on: drop the oldest token, append `next`.
-///
-/// ```
-/// let mut window = [0, 5, 7];
-/// makemore::shift(&mut window, 9);
-/// assert_eq!(window, [5, 7, 9]);
-/// ```
-pub fn shift<T: Copy>(window: &mut [T], next: T) {
+pub(crate) fn shift<T: Copy>(window: &mut [T], next: T) {
     window.rotate_left(1);
     if let Some(last) = window.last_mut() {
         *last = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_ngram_of_a_padded_word() -> crate::Result<()> {
+        let words = crate::WordList::parse("ab", "w")?;
+        let vocab = crate::Vocab::from_words(&words)?;
+        let mut seen = Vec::new();
+        super::for_each_ngram(&vocab, &words, 2, |ctx, y| seen.push((ctx.to_vec(), y)))?;
+        assert_eq!(seen, [(vec![0, 0], 1), (vec![0, 1], 2), (vec![1, 2], 0)]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_window_slides_one_token() {
+        let mut window = [0, 5, 7];
+        super::shift(&mut window, 9);
+        assert_eq!(window, [5, 7, 9]);
     }
 }

@@ -11,17 +11,7 @@ use crate::error::{Error, Result};
 /// reading at most one byte past it. A named pipe (FIFO) with no writer reads as empty
 /// instead of blocking: it is opened without waiting, then read as usual, so pipes that
 /// do have a writer (`--input /dev/stdin` under `cat words.txt |`) still work.
-///
-/// ```
-/// let path = std::env::temp_dir().join(format!("makemore-input-doc-{}", std::process::id()));
-/// std::fs::write(&path, b"emma\n").unwrap();
-/// assert_eq!(makemore::read_limited(&path, 5)?, b"emma\n");
-/// assert!(makemore::read_limited(&path, 4).is_err());
-/// assert!(makemore::read_limited("/dev/zero", 1 << 20).is_err());
-/// # std::fs::remove_file(&path).unwrap();
-/// # Ok::<(), makemore::Error>(())
-/// ```
-pub fn read_limited(path: impl AsRef<Path>, limit: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_limited(path: impl AsRef<Path>, limit: u64) -> Result<Vec<u8>> {
     let path = path.as_ref();
     if path.is_dir() {
         return Err(Error::IsDirectory { path: path.into() });
@@ -61,4 +51,18 @@ fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {
 #[cfg(not(unix))]
 fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_are_bounded() -> crate::Result<()> {
+        let path = std::env::temp_dir().join(format!("makemore-input-doc-{}", std::process::id()));
+        std::fs::write(&path, b"emma\n").unwrap();
+        assert_eq!(super::read_limited(&path, 5)?, b"emma\n");
+        assert!(super::read_limited(&path, 4).is_err());
+        assert!(super::read_limited("/dev/zero", 1 << 20).is_err());
+        std::fs::remove_file(&path).unwrap();
+        Ok(())
+    }
 }

@@ -42,17 +42,7 @@ pub fn check_writable(path: &Path) -> Result<(&Path, &OsStr)> {
 }
 
 /// Write `bytes` to `path` atomically. The folder must exist; `path` must not be a folder.
-///
-/// ```
-/// let dir = std::env::temp_dir();
-/// let path = dir.join(format!("makemore-doc-{}.txt", std::process::id()));
-/// makemore::write_atomic(&path, b"emma\n")?;
-/// assert_eq!(std::fs::read(&path).unwrap(), b"emma\n");
-/// assert!(makemore::write_atomic(&dir, b"x").is_err()); // a folder
-/// # std::fs::remove_file(&path).unwrap();
-/// # Ok::<(), makemore::Error>(())
-/// ```
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let fail = |reason: String| Error::Write { path: path.into(), reason };
     // through a symbolic link to a file, replace the file and keep the link
     let target = std::fs::canonicalize(path).ok().filter(|_| path.is_symlink());
@@ -85,4 +75,18 @@ pub fn not_the_input(flag: &str, out: &Path, input: &Path) -> Result<()> {
         return Err(Error::Usage(format!("{flag} '{}' is the input file: choose another name", out.display())));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn atomic_writes_refuse_a_folder() -> crate::Result<()> {
+        let dir = std::env::temp_dir();
+        let path = dir.join(format!("makemore-doc-{}.txt", std::process::id()));
+        super::write_atomic(&path, b"emma\n")?;
+        assert_eq!(std::fs::read(&path).unwrap(), b"emma\n");
+        assert!(super::write_atomic(&dir, b"x").is_err()); // a folder
+        std::fs::remove_file(&path).unwrap();
+        Ok(())
+    }
 }

@@ -78,7 +78,7 @@ impl BigramFigure {
         if self.row.is_some() && self.log_scale {
             return usage("--log-scale applies to the grid, not to --row".into());
         }
-        if Heatmap::check_path(out).is_err() {
+        if crate::drawing::plot::check_figure_path(out).is_err() {
             return usage(format!(
                 "--out '{}': heatmap writes FILE.svg, FILE.png or FILE.html (the explorer page)",
                 out.display()

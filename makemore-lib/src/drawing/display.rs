@@ -143,6 +143,7 @@ fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 /// The evcxr protocol text for a figure: inline HTML and PNG in one output.
 ///
 /// ```
+/// use makemore::Drawable;
 /// let fig = makemore::Figure::losses(&[1.0, 0.5], "loss")?;
 /// let text = makemore::display::figure_content(&fig.svg()?, &fig.png()?);
 /// assert!(text.starts_with("EVCXR_BEGIN_CONTENT text/html\n<div class=\"makemore-figure\""));
@@ -153,10 +154,11 @@ pub fn figure_content(svg: &str, png: &[u8]) -> String {
     evcxr_content(&[("text/html", figure_html(svg, png)), ("image/png", base64(png))])
 }
 
-/// Print a figure for evcxr (what `Heatmap::evcxr_display` and `Figure::evcxr_display`
-/// do), or its error as plain text.
+/// Print a figure for evcxr (what [`crate::Drawable::evcxr_display`] does), or its error
+/// as plain text.
 ///
 /// ```
+/// use makemore::Drawable;
 /// let fig = makemore::Figure::losses(&[1.0, 0.5], "loss")?;
 /// makemore::display::show_figure(fig.svg(), fig.png());
 /// # Ok::<(), makemore::Error>(())
@@ -206,15 +208,16 @@ mod tests {
     fn heatmap_html_keeps_tooltips_inline_and_scales() {
         use crate::counting::bigram::BigramCounts;
         use crate::data::{vocab::Vocab, words::WordList};
+        use crate::drawing::drawable::Drawable;
         let words = WordList::parse("emma\nava", "names").unwrap();
         let counts = BigramCounts::from_words(&words, &Vocab::from_words(&words).unwrap()).unwrap();
         let map = crate::drawing::heatmap::Heatmap::counts(&counts).unwrap();
-        let html = figure_html(&map.to_svg().unwrap(), &map.to_png().unwrap());
+        let html = figure_html(&map.svg().unwrap(), &map.png().unwrap());
         let (w, h) = map.pixels();
         assert!(html.contains(&format!("<svg viewBox=\"0 0 {w} {h}\"")), "{}", &html[..300]);
         assert!(html.contains(&format!("style=\"max-width:{w}px\"")));
         assert!(!html.contains(&format!("height=\"{h}\" viewBox")));
-        assert!(html.contains("<title>mm: 1 of 2 after 'm' (P = 0.5000)</title>"));
+        assert!(html.contains("<title>mm: 1 of 2 after &#39;m&#39; (P = 0.5000)</title>"));
         assert!(html.contains(":hover"));
         // exactly one <svg> root, closed before the wrapper ends
         assert_eq!(html.matches("<svg").count(), 1);

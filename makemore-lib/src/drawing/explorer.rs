@@ -24,6 +24,7 @@ use std::path::Path;
 use crate::counting::bigram::BigramCounts;
 use crate::data::output::write_atomic;
 use crate::drawing::display;
+use crate::drawing::drawable::Drawable;
 use crate::drawing::heatmap::Heatmap;
 use crate::error::{Error, Result};
 use crate::models::counts::{DEFAULT_SMOOTHING, check_smoothing};
@@ -36,15 +37,7 @@ use crate::models::counts::{DEFAULT_SMOOTHING, check_smoothing};
 /// ```
 pub const MAX_TOKENS: usize = 200;
 /// Above this many tokens the cells show colour only, no text.
-///
-/// ```
-/// let words = makemore::WordList::parse(&('a'..='z').chain('A'..='Z').map(String::from).collect::<Vec<_>>().join("\n"), "w")?;
-/// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
-/// assert!(counts.vocab().len() > makemore::EXPLORER_MAX_LABELLED);
-/// assert!(makemore::Explorer::new(&counts, "w")?.to_html().contains(r#"<table id="grid" class="compact""#));
-/// # Ok::<(), makemore::Error>(())
-/// ```
-pub const MAX_LABELLED: usize = 40;
+pub(crate) const MAX_LABELLED: usize = 40;
 
 const CSS: &str = include_str!("explorer/explorer.css");
 const JS: &str = include_str!("explorer/explorer.js");
@@ -310,7 +303,7 @@ impl Explorer {
         // the grid's own scroll area is at most 92% of the frame's height
         let cell = if n <= MAX_LABELLED { 33 } else { 14 };
         let height = (n * cell + 200).clamp(600, 1000);
-        let png = self.heatmap().and_then(|map| map.to_png()).ok();
+        let png = self.heatmap().and_then(|map| map.png()).ok();
         // Untrusted output is sanitized (no <style>, no <iframe>): then the inline styles
         // hide the empty frame and show a note with the counts as a picture instead.
         let mut html = format!(
@@ -355,13 +348,7 @@ impl Explorer {
 }
 
 /// Does `path` name an explorer page (ends in `.html`, any case)?
-///
-/// ```
-/// use std::path::Path;
-/// assert!(makemore::is_explorer_page(Path::new("out/names.HTML")));
-/// assert!(!makemore::is_explorer_page(Path::new("names.svg")));
-/// ```
-pub fn is_page(path: &Path) -> bool {
+pub(crate) fn is_page(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("html"))
 }
 
@@ -371,11 +358,7 @@ fn shown(c: char) -> String {
 }
 
 /// Escape text for HTML element content and quoted attribute values.
-///
-/// ```
-/// assert_eq!(makemore::escape_html(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
-/// ```
-pub fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -431,6 +414,30 @@ the same names here, but not the names of PyTorch or <code>makemore sample</code
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vocabulary_over_the_labelled_limit_gets_a_compact_grid() -> crate::Result<()> {
+        let words = crate::WordList::parse(
+            &('a'..='z').chain('A'..='Z').map(String::from).collect::<Vec<_>>().join("\n"),
+            "w",
+        )?;
+        let counts = crate::BigramCounts::from_words(&words, &crate::Vocab::from_words(&words)?)?;
+        assert!(counts.vocab().len() > super::MAX_LABELLED);
+        assert!(crate::Explorer::new(&counts, "w")?.to_html().contains(r#"<table id="grid" class="compact""#));
+        Ok(())
+    }
+
+    #[test]
+    fn explorer_pages_end_in_html() {
+        use std::path::Path;
+        assert!(super::is_page(Path::new("out/names.HTML")));
+        assert!(!super::is_page(Path::new("names.svg")));
+    }
+
+    #[test]
+    fn html_escaping_covers_content_and_attributes() {
+        assert_eq!(super::escape_html(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
 
     fn counts_of(text: &str) -> BigramCounts {
         let words = crate::data::words::WordList::parse(text, "test").unwrap();

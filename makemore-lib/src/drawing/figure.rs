@@ -9,8 +9,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::drawing::explorer::escape_html;
-use crate::drawing::plot::{FONT, blues, encode_png, register_embedded_font, save_figure};
+use crate::drawing::drawable::{Drawable, TipArea, Tooltip};
+use crate::drawing::plot::{FONT, blues};
 use crate::error::{Error, Result};
 use crate::models::kind::{LanguageModel, check_bigram};
 use crate::using::tune::Tuning;
@@ -32,17 +32,10 @@ enum Chart {
     Scatter { xs: Vec<f64>, ys: Vec<f64>, labels: Vec<String>, title: String },
 }
 
-/// A tooltip over a scatter's point: the SVG gets an invisible circle there with a
-/// `<title>` (plotters has no element for this).
-struct Tip {
-    x: i32,
-    y: i32,
-    text: String,
-}
-
-/// A chart, drawn to SVG or PNG on demand.
+/// A chart, drawn to SVG or PNG on demand ([`Drawable`]).
 ///
 /// ```
+/// use makemore::Drawable;
 /// let fig = makemore::Figure::losses(&[3.7, 3.1, 2.9], "training loss")?;
 /// assert!(fig.svg()?.starts_with("<svg"));
 /// # Ok::<(), makemore::Error>(())
@@ -69,6 +62,7 @@ impl Figure {
     /// A bar chart of `P(next | ch)`: one row of a bigram model's probabilities.
     ///
     /// ```
+    /// use makemore::Drawable;
     /// let words = makemore::WordList::parse("ab\nac", "w")?;
     /// let model = makemore::CountsModel::bigram(&words, 0.0)?;
     /// let fig = makemore::Figure::next_char(&model, 'a')?;
@@ -93,6 +87,7 @@ impl Figure {
     /// the chosen one marked.
     ///
     /// ```
+    /// use makemore::Drawable;
     /// let e = |nll| makemore::Evaluation { nll, ngrams: 10, words: 2, zero_prob: 0 };
     /// let t = makemore::Tuning {
     ///     what: "smoothing",
@@ -127,6 +122,7 @@ impl Figure {
     /// through every point paints, in an SVG of a few thousand points.
     ///
     /// ```
+    /// use makemore::Drawable;
     /// let fig = makemore::Figure::line(&[-3.0, -2.0, -1.0], &[3.1, 2.6, 2.9], "lr search", "log10 lr", "loss")?;
     /// assert!(fig.svg()?.contains("log10 lr"));
     /// assert!(makemore::Figure::line(&[1.0], &[1.0, 2.0], "t", "x", "y").is_err());
@@ -144,6 +140,7 @@ impl Figure {
     /// coordinates (and highlights it).
     ///
     /// ```
+    /// use makemore::Drawable;
     /// let labels = ["a".to_string(), "q".to_string()];
     /// let fig = makemore::Figure::scatter(&[0.5, -1.25], &[1.0, 2.0], &labels, "embedding")?;
     /// assert!(fig.svg()?.contains("<title>q: (-1.2500, 2.0000)</title>"));
@@ -169,7 +166,7 @@ impl Figure {
     }
 
     /// Draw the chart; the tooltips it wants over its points (a scatter's), in pixels.
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<Vec<Tip>> {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<Vec<Tooltip>> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Draw(e.to_string());
         area.fill(&WHITE).map_err(err)?;
         let mut tips = Vec::new();
@@ -306,7 +303,8 @@ impl Figure {
                         + Text::new(label.clone(), (0, 0), text.clone());
                     chart.plotting_area().draw(&point).map_err(err)?;
                     let (px, py) = chart.backend_coord(&(x, y));
-                    tips.push(Tip { x: px, y: py, text: format!("{label}: ({x:.4}, {y:.4})") });
+                    let area = TipArea::Circle { x: px, y: py, radius: POINT_RADIUS };
+                    tips.push(Tooltip { area, text: format!("{label}: ({x:.4}, {y:.4})") });
                 }
             }
         }
@@ -314,36 +312,8 @@ impl Figure {
         Ok(tips)
     }
 
-    /// The chart as SVG text.
-    ///
-    /// ```
-    /// let fig = makemore::Figure::losses(&[1.0, 0.5], "loss")?;
-    /// assert!(fig.svg()?.ends_with("</svg>\n"));
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn svg(&self) -> Result<String> {
-        register_embedded_font();
-        let mut svg = String::new();
-        let tips = self.draw(&SVGBackend::with_string(&mut svg, self.size()).into_drawing_area())?;
-        Ok(add_tooltips(svg, &tips))
-    }
-
-    /// The chart as PNG bytes (text drawn with the embedded font).
-    ///
-    /// ```
-    /// let fig = makemore::Figure::losses(&[1.0, 0.5], "loss")?;
-    /// assert!(fig.png()?.starts_with(b"\x89PNG"));
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn png(&self) -> Result<Vec<u8>> {
-        register_embedded_font();
-        let (w, h) = self.size();
-        let mut rgb = vec![0u8; (w * h * 3) as usize];
-        self.draw(&BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area())?;
-        encode_png(&rgb, w, h)
-    }
-
-    /// Write the chart to `.svg` or `.png`, atomically.
+    /// Write the chart to `.svg` or `.png`, atomically ([`Drawable::save`], here so that
+    /// it needs no import of the trait).
     ///
     /// ```
     /// let fig = makemore::Figure::losses(&[1.0, 0.5], "loss")?;
@@ -351,17 +321,28 @@ impl Figure {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        save_figure(path.as_ref(), || self.svg(), || self.png())
+        Drawable::save(self, path)
     }
 
-    /// Show the chart inline in a Jupyter notebook on the evcxr kernel.
+    /// Show the chart inline in a Jupyter notebook on the evcxr kernel
+    /// ([`Drawable::evcxr_display`], here for evcxr, which calls it by this name).
     ///
     /// ```
     /// makemore::Figure::losses(&[1.0, 0.5], "loss")?.evcxr_display();
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn evcxr_display(&self) {
-        crate::drawing::display::show_figure(self.svg(), self.png());
+        Drawable::evcxr_display(self)
+    }
+}
+
+impl Drawable for Figure {
+    fn size_px(&self) -> Result<(u32, u32)> {
+        Ok(self.size())
+    }
+
+    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<Vec<Tooltip>> {
+        self.draw(area)
     }
 }
 
@@ -413,25 +394,6 @@ fn column_envelope(xs: &[f64], ys: &[f64], columns: usize) -> (Vec<f64>, Vec<f64
         start = end;
     }
     (out_x, out_y)
-}
-
-/// Invisible circles over a scatter's points, each with a `<title>`: the browser shows
-/// it on hover, and the notebook's style sheet highlights the circle.
-fn add_tooltips(svg: String, tips: &[Tip]) -> String {
-    if tips.is_empty() {
-        return svg;
-    }
-    let mut circles = String::new();
-    for Tip { x, y, text } in tips {
-        circles.push_str(&format!(
-            "<circle cx=\"{x}\" cy=\"{y}\" r=\"{POINT_RADIUS}\" fill-opacity=\"0\"><title>{}</title></circle>\n",
-            escape_html(text)
-        ));
-    }
-    match svg.rfind("</svg>") {
-        Some(end) => format!("{}{circles}{}", &svg[..end], &svg[end..]),
-        None => svg,
-    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::counting::bigram::BigramCounts;
-use crate::drawing::plot::{FONT, blues, encode_png, figure_format, register_embedded_font, save_figure};
+use crate::drawing::drawable::{Drawable, TipArea, Tooltip};
+use crate::drawing::plot::{FONT, blues};
 use crate::error::{Error, Result};
 use crate::models::kind::LanguageModel;
 
@@ -44,11 +45,12 @@ pub enum CellText {
 /// lines written in it, and a tooltip shown on hover in the SVG.
 ///
 /// ```
+/// use makemore::Drawable;
 /// let words = makemore::WordList::parse("emma\nava", "names")?;
 /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
-/// let svg = makemore::Heatmap::counts(&counts)?.to_svg()?;
+/// let svg = makemore::Heatmap::counts(&counts)?.svg()?;
 /// assert!(svg.contains("<svg") && svg.contains(">\nmm\n<"));
-/// assert!(svg.contains("<title>mm: 1 of 2 after 'm' (P = 0.5000)</title>"));
+/// assert!(svg.contains("<title>mm: 1 of 2 after &#39;m&#39; (P = 0.5000)</title>")); // escaped as HTML
 /// # Ok::<(), makemore::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -79,9 +81,10 @@ impl Heatmap {
     /// (`n.: 6763`): the lecture's part 1 draws it before probabilities are taught.
     ///
     /// ```
+    /// use makemore::Drawable;
     /// let words = makemore::WordList::parse("emma\nava", "names")?;
     /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
-    /// let svg = makemore::Heatmap::counts_only(&counts)?.to_svg()?;
+    /// let svg = makemore::Heatmap::counts_only(&counts)?.svg()?;
     /// assert!(svg.contains("<title>mm: 1</title>") && !svg.contains("P = "));
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -114,9 +117,10 @@ impl Heatmap {
     /// cell shows its bigram and `P[a, b]` to three decimals. Longer contexts are refused.
     ///
     /// ```
+    /// use makemore::Drawable;
     /// let words = makemore::WordList::parse("ab", "w")?;
     /// let model = makemore::CountsModel::bigram(&words, 0.0)?;
-    /// let svg = makemore::Heatmap::probs(&model)?.to_svg()?;
+    /// let svg = makemore::Heatmap::probs(&model)?.svg()?;
     /// assert!(svg.contains(">\n1.000\n<"));
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -139,11 +143,12 @@ impl Heatmap {
     /// their value or nothing ([`CellText`]), tooltips give row, column and value.
     ///
     /// ```
+    /// use makemore::Drawable;
     /// use makemore::{CellText, Heatmap};
     /// let x = tch::Tensor::from_slice(&[0i64, 2]).one_hot(3).to_kind(tch::Kind::Float);
     /// let map = Heatmap::matrix(&x, CellText::Values)?;
     /// assert_eq!(map.shape(), (2, 3));
-    /// assert!(map.to_svg()?.contains("<title>[1, 2] = 1</title>"));
+    /// assert!(map.svg()?.contains("<title>[1, 2] = 1</title>"));
     /// assert!(Heatmap::matrix(&tch::Tensor::from_slice(&[1.0f32]), CellText::Blank).is_err());
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -190,10 +195,11 @@ impl Heatmap {
     /// counts: `log(1 + count)`), so that rare bigrams show too.
     ///
     /// ```
+    /// use makemore::Drawable;
     /// let words = makemore::WordList::parse("ab", "w")?;
     /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
-    /// let linear = makemore::Heatmap::counts(&counts)?.to_svg()?;
-    /// let log = makemore::Heatmap::counts(&counts)?.log_scale().to_svg()?;
+    /// let linear = makemore::Heatmap::counts(&counts)?.svg()?;
+    /// let log = makemore::Heatmap::counts(&counts)?.log_scale().svg()?;
     /// assert_eq!(linear, log); // all counts equal: same colours either way
     /// # Ok::<(), makemore::Error>(())
     /// ```
@@ -307,24 +313,9 @@ impl Heatmap {
         area.present().map_err(err)
     }
 
-    /// The figure as an SVG document.
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
-    /// assert!(makemore::Heatmap::counts(&counts)?.to_svg()?.starts_with("<svg"));
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn to_svg(&self) -> Result<String> {
-        self.check_size()?;
-        register_embedded_font();
-        let mut svg = String::new();
-        self.draw(&SVGBackend::with_string(&mut svg, self.pixels()).into_drawing_area())?;
-        Ok(add_tooltips(svg, self))
-    }
-
     /// Show the figure in a Jupyter notebook on the evcxr kernel (the last expression
-    /// of a cell, or called directly).
+    /// of a cell, or called directly): [`Drawable::evcxr_display`], here for evcxr, which
+    /// calls it by this name.
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
@@ -333,39 +324,18 @@ impl Heatmap {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn evcxr_display(&self) {
-        crate::drawing::display::show_figure(self.to_svg(), self.to_png());
+        Drawable::evcxr_display(self)
     }
 
-    /// The figure as PNG bytes (text drawn with the embedded font).
-    ///
-    /// ```
-    /// let words = makemore::WordList::parse("ab", "w")?;
-    /// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
-    /// assert!(makemore::Heatmap::counts(&counts)?.to_png()?.starts_with(b"\x89PNG"));
-    /// # Ok::<(), makemore::Error>(())
-    /// ```
-    pub fn to_png(&self) -> Result<Vec<u8>> {
-        self.check_size()?;
-        register_embedded_font();
-        let (w, h) = self.pixels();
-        let mut rgb = vec![0u8; (w * h * 3) as usize];
-        self.draw(&BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area())?;
-        encode_png(&rgb, w, h)
-    }
-
-    /// Check that `path` names a figure this can write (ends in .svg or .png), before
-    /// any work.
-    ///
-    /// ```
-    /// use std::path::Path;
-    /// assert!(makemore::Heatmap::check_path(Path::new("n.PNG")).is_ok());
-    /// assert!(makemore::Heatmap::check_path(Path::new("n.pdf")).is_err());
-    /// ```
+    /// The old name of [`crate::plot::check_figure_path`] (it checks any figure's path).
+    #[doc(hidden)]
+    #[deprecated(note = "use `makemore::plot::check_figure_path`: it checks any figure's path")]
     pub fn check_path(path: &Path) -> Result<()> {
-        figure_format(path).map(|_| ())
+        crate::drawing::plot::check_figure_path(path)
     }
 
-    /// Write the figure to `path`, as SVG or PNG by its extension, atomically.
+    /// Write the figure to `path`, as SVG or PNG by its extension, atomically
+    /// ([`Drawable::save`], here so that it needs no import of the trait).
     ///
     /// ```
     /// let words = makemore::WordList::parse("ab", "w")?;
@@ -375,24 +345,39 @@ impl Heatmap {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        save_figure(path.as_ref(), || self.to_svg(), || self.to_png())
+        Drawable::save(self, path)
+    }
+
+    /// A tooltip over every cell.
+    fn tips(&self) -> Vec<Tooltip> {
+        let cell = self.cell_px();
+        let tip = |(k, text): (usize, &String)| {
+            let (x, y) = self.origin(k / self.cols, k % self.cols);
+            Tooltip { area: TipArea::Rect { x, y, width: cell, height: cell }, text: text.clone() }
+        };
+        self.tooltips.iter().enumerate().map(tip).collect()
     }
 }
 
-/// Invisible rectangles over the cells, each with a `<title>`: browsers and
-/// JupyterLab show it as a tooltip on hover. (plotters has no element for this.)
-fn add_tooltips(svg: String, map: &Heatmap) -> String {
-    let cell = map.cell_px();
-    let mut titles = String::new();
-    for (k, tip) in map.tooltips.iter().enumerate() {
-        let (x, y) = map.origin(k / map.cols, k % map.cols);
-        let tip = tip.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-        titles.push_str(&format!(
-            "<rect x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\" fill-opacity=\"0\"><title>{tip}</title></rect>\n"
-        ));
+/// The SVG gets a tooltip over every cell: its bigram and value, shown on hover.
+///
+/// ```
+/// use makemore::Drawable;
+/// let words = makemore::WordList::parse("ab", "w")?;
+/// let counts = makemore::BigramCounts::from_words(&words, &makemore::Vocab::from_words(&words)?)?;
+/// let map = makemore::Heatmap::counts(&counts)?;
+/// assert_eq!(map.svg()?.matches("<title>").count(), 9);
+/// assert!(map.png()?.starts_with(b"\x89PNG"));
+/// # Ok::<(), makemore::Error>(())
+/// ```
+impl Drawable for Heatmap {
+    fn size_px(&self) -> Result<(u32, u32)> {
+        self.check_size()?;
+        Ok(self.pixels())
     }
-    match svg.rfind("</svg>") {
-        Some(end) => format!("{}{titles}{}", &svg[..end], &svg[end..]),
-        None => svg,
+
+    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<Vec<Tooltip>> {
+        self.draw(area)?;
+        Ok(self.tips())
     }
 }

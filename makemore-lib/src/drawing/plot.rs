@@ -1,6 +1,7 @@
 //! One home for drawing: the font, the colours, PNG encoding, choosing SVG or PNG by a
-//! file's name, and saving. [`crate::Heatmap`] and [`crate::Figure`] draw with plotters
-//! and use these for everything else; [`crate::display`] shows them in a notebook.
+//! file's name, and saving. [`crate::Heatmap`] and [`crate::Figure`] draw with plotters;
+//! [`crate::Drawable`] turns a drawing into SVG, PNG or a file with these, and
+//! [`crate::display`] shows it in a notebook.
 
 use std::path::Path;
 use std::sync::Once;
@@ -68,6 +69,18 @@ pub fn figure_format(path: &Path) -> Result<Format> {
         Some("png") => Ok(Format::Png),
         _ => Err(Error::Write { path: path.into(), reason: "a figure's name must end in .svg or .png".into() }),
     }
+}
+
+/// Check that `path` names a figure file this crate can write (it ends in .svg or .png,
+/// any case), before any work: the heatmap's, tune's plot, any [`crate::Figure`]'s.
+///
+/// ```
+/// use std::path::Path;
+/// assert!(makemore::plot::check_figure_path(Path::new("n.PNG")).is_ok());
+/// assert!(makemore::plot::check_figure_path(Path::new("n.pdf")).is_err());
+/// ```
+pub fn check_figure_path(path: &Path) -> Result<()> {
+    figure_format(path).map(|_| ())
 }
 
 /// Write a figure to `path` as SVG or PNG, by its extension, atomically; only the

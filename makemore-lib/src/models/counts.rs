@@ -34,7 +34,7 @@ pub struct NgramConfig {
 }
 
 impl NgramConfig {
-    /// The lecture's choices: a bigram, smoothing [`DEFAULT_SMOOTHING`].
+    /// The lecture's choices: a bigram, smoothing 1 (the lecture's `N + 1`).
     pub const DEFAULT: NgramConfig = NgramConfig { context_len: 1, smoothing: DEFAULT_SMOOTHING };
 }
 
@@ -134,7 +134,7 @@ pub fn normalize_rows_keepdim_bug(n: &Tensor, smoothing: f64) -> Tensor {
 }
 
 /// The default smoothing: the lecture's `N + 1`.
-pub const DEFAULT_SMOOTHING: f64 = 1.0;
+pub(crate) const DEFAULT_SMOOTHING: f64 = 1.0;
 
 /// The range of smoothing a counts model accepts: 0, or from 1e-6 to 1e6.
 ///

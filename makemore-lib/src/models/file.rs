@@ -11,11 +11,11 @@
 //! | `kind` | the kind's name in the registry: `counts`, `neural` or `mlp` |
 //! | `context` | how many previous characters the model sees (absent: 1, the lecture's bigram) |
 //! | `vocab` | the vocabulary as a JSON array of one-character strings, `"."` first |
-//! | the kind's own keys | e.g. `smoothing` for counts models: the `k` added to every count |
+//! | the kind's own keys | `smoothing` for counts models (the `k` added to every count); `embedding` and `hidden` for the MLP (its sizes), and `batchnorm` for lecture 3's |
 //! | `training` | optional: how the model was trained, a JSON object (e.g. `{"steps":200000,"lr":0.1,...,"split":{"percent":[80,10,10],"seed":42}}`), written by [`save_with_training`] and not needed to load |
 //!
 //! and the kind's tensors, each int64 or float32, of one or two dimensions (V =
-//! vocabulary size, n = context, C = contexts seen):
+//! vocabulary size, n = context, C = contexts seen, E = embedding, H = hidden):
 //!
 //! | model | tensors |
 //! |---|---|
@@ -23,7 +23,8 @@
 //! | neural, n = 1 | `W`: float32 V×V weights |
 //! | counts, n ≥ 2 | `contexts`: int64 C×n token indices; `N`: int64 C×V next-token counts |
 //! | neural, n ≥ 2 | `W`: float32 (n·V)×V weights |
-//! | mlp | `C`: float32 V×E, `W1` (n·E)×H, `b1` H, `W2` H×V, `b2` V (metadata `embedding` E, `hidden` H) |
+//! | mlp, any n | lecture 2's names and shapes, all float32: `C` V×E embeddings; `W1` (n·E)×H, `b1` H; `W2` H×V, `b2` V |
+//! | mlp with `batchnorm`, any n | lecture 3's: `C` V×E; `W1` (n·E)×H; `W2` H×V, `b2` V; `bngain`, `bnbias`, `bnmean_running`, `bnstd_running` 1×H |
 //!
 //! A kind writes its part through [`LanguageModel::stored`] and reads it back in its
 //! [`ModelKind::load`](crate::models::kind::ModelKind::load) through a

@@ -153,7 +153,7 @@ pub enum Method {
     /// for names.txt).
     OneHot,
     /// The same loss and gradient in closed form from the n-gram counts
-    /// ([`crate::exact_gradient`]): O(V²) per step for the bigram, whatever the size of
+    /// ([`ExactGradient`]): O(V²) per step for the bigram, whatever the size of
     /// the data.
     #[default]
     ExactGradient,
@@ -272,16 +272,17 @@ pub fn forward(xenc: &Tensor, w: &Tensor) -> Result<Tensor> {
     Ok(counts.f_div(&sums)?)
 }
 
-/// The lecture's loss: `-probs[arange(n), ys].log().mean() + reg * (W**2).mean()`.
+/// The lecture's loss: the NLL plus the penalty on the weights,
+/// `-probs[arange(n), ys].log().mean() + reg * (W**2).mean()`.
 ///
 /// ```
 /// let probs = tch::Tensor::from_slice(&[0.5f32, 0.5]).view([1, 2]);
 /// let w = tch::Tensor::zeros([2, 2], (tch::Kind::Float, tch::Device::Cpu));
-/// let loss = makemore::nll(&probs, &tch::Tensor::from_slice(&[1i64]), &w, 0.01)?;
+/// let loss = makemore::loss_with_penalty(&probs, &tch::Tensor::from_slice(&[1i64]), &w, 0.01)?;
 /// assert!((makemore::Item::item(&loss) - 2f64.ln()).abs() < 1e-6);
 /// # Ok::<(), makemore::Error>(())
 /// ```
-pub fn nll(probs: &Tensor, ys: &Tensor, w: &Tensor, reg: f64) -> Result<Tensor> {
+pub fn loss_with_penalty(probs: &Tensor, ys: &Tensor, w: &Tensor, reg: f64) -> Result<Tensor> {
     let rows = Tensor::f_arange(ys.size()[0], (DType::Int64, Device::Cpu))?;
     let picked = probs.f_index(&[Some(rows), Some(ys.shallow_clone())])?;
     let data_loss = picked.f_log()?.f_mean(None::<DType>)?.f_neg()?;
@@ -289,15 +290,7 @@ pub fn nll(probs: &Tensor, ys: &Tensor, w: &Tensor, reg: f64) -> Result<Tensor> 
 }
 
 /// One update: `W.grad = 0`, `loss.backward()`, then `W += -lr * W.grad` under `no_grad`.
-///
-/// ```
-/// let mut w = tch::Tensor::ones([1], (tch::Kind::Float, tch::Device::Cpu)).set_requires_grad(true);
-/// let loss = (&w * &w).sum(tch::Kind::Float); // gradient 2·w = 2
-/// makemore::descend(&mut w, &loss, 0.25)?;
-/// assert_eq!(makemore::Item::item(&w), 0.5);
-/// # Ok::<(), makemore::Error>(())
-/// ```
-pub fn descend(w: &mut Tensor, loss: &Tensor, lr: f64) -> Result<()> {
+pub(crate) fn descend(w: &mut Tensor, loss: &Tensor, lr: f64) -> Result<()> {
     let params = [w.shallow_clone()];
     Sgd.zero_grad(&params);
     loss.f_backward()?;
@@ -306,7 +299,7 @@ pub fn descend(w: &mut Tensor, loss: &Tensor, lr: f64) -> Result<()> {
 
 /// The most float32 values the one-hot inputs may take: 2^28, 1 GB (names.txt needs
 /// 228,146 × 27, about 6 million).
-pub const MAX_ONE_HOT_CELLS: usize = 1 << 28;
+pub(crate) const MAX_ONE_HOT_CELLS: usize = 1 << 28;
 
 /// The largest weight the lecture's bigram may hold: its softmax exponentiates `W`
 /// directly, and `exp(88.7)` is float32's limit; `exp(60)·V` stays far inside it.
@@ -428,7 +421,7 @@ impl NeuralModel {
     }
 
     /// A model from given weights, e.g. read back from a file: (context·V)×V, finite, and
-    /// a softmax float32 can compute (see [`MAX_WEIGHT`] for the lecture's context 1).
+    /// a softmax float32 can compute (`MAX_WEIGHT`, 60, for the lecture's context 1).
     ///
     /// ```
     /// let vocab = makemore::Vocab::from_itos(vec!['.', 'a'])?;
@@ -495,7 +488,7 @@ impl NeuralModel {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn loss(&self, xs: &Tensor, ys: &Tensor, reg: f64) -> Result<Tensor> {
-        nll(&self.forward(xs)?, ys, &self.w, reg)
+        loss_with_penalty(&self.forward(xs)?, ys, &self.w, reg)
     }
 
     /// The gradient of a loss with respect to `W` (for comparing loss formulations).
@@ -566,7 +559,7 @@ impl NeuralModel {
     ///
     /// - [`Method::OneHot`]: the lecture's loop. The inputs are one-hot encoded once (the
     ///   lecture re-encodes them every step; the numbers are equal), at most
-    ///   [`MAX_ONE_HOT_CELLS`] values, and glibc is told to keep the step's large temporaries
+    ///   `MAX_ONE_HOT_CELLS` (2^28) values, and glibc is told to keep the step's large temporaries
     ///   ([`keep_freed_memory_for_reuse`]).
     /// - [`Method::ExactGradient`]: the words are counted once into a [`NgramTable`] table,
     ///   `W` is copied out once, stepped in plain Rust, and copied back at the end.
@@ -640,7 +633,7 @@ struct OneHotStep<'a> {
 impl Step for OneHotStep<'_> {
     fn step(&mut self, _all: Option<&Tensor>, lr: f64) -> Result<f32> {
         let probs = forward(&self.xenc, self.w)?;
-        let loss = nll(&probs, &self.ys, self.w, self.reg)?;
+        let loss = loss_with_penalty(&probs, &self.ys, self.w, self.reg)?;
         descend(self.w, &loss, lr)?;
         Ok(loss.f_double_value(&[])? as f32)
     }
@@ -699,5 +692,17 @@ impl LanguageModel for NeuralModel {
             meta: vec![],
             tensors: vec![StoredTensor { name: "W".into(), shape, data: StoredData::Floats(values) }],
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_update_steps_against_the_gradient() -> crate::Result<()> {
+        let mut w = tch::Tensor::ones([1], (tch::Kind::Float, tch::Device::Cpu)).set_requires_grad(true);
+        let loss = (&w * &w).sum(tch::Kind::Float); // gradient 2·w = 2
+        super::descend(&mut w, &loss, 0.25)?;
+        assert_eq!(crate::Item::item(&w), 0.5);
+        Ok(())
     }
 }

@@ -13,9 +13,9 @@ use crate::data::vocab::Vocab;
 use crate::error::{Error, Result};
 
 /// The format name written in every model file.
-pub const FORMAT: &str = "makemore";
+pub(crate) const FORMAT: &str = "makemore";
 /// The format version written in every model file.
-pub const VERSION: &str = "2";
+pub(crate) const VERSION: &str = "2";
 /// The first release's name and version for the same layout, still read.
 pub(crate) const OLD_FORMAT: (&str, &str) = ("makemore-bigram", "1");
 /// The largest model file read: 1 GiB (the largest table a model may hold is 2^26 cells

@@ -53,18 +53,6 @@ pub fn sample<M: LanguageModel + ?Sized>(model: &M, num: usize, seed: i64) -> Re
     (0..num).map(|_| sampler.word()).collect()
 }
 
-/// Make one word from the generator's current state (no seeding).
-///
-/// ```
-/// let words = makemore::WordList::parse("ab", "w")?;
-/// let model = makemore::CountsModel::bigram(&words, 0.0)?;
-/// assert_eq!(makemore::sample_one(&model)?, "ab");
-/// # Ok::<(), makemore::Error>(())
-/// ```
-pub fn sample_one<M: LanguageModel + ?Sized>(model: &M) -> Result<String> {
-    Sampler { model, rows: HashMap::new() }.word()
-}
-
 /// The lecture's sampling loop, remembering the distribution of each context it has met
 /// (the model gives the same row every time, so the draws are the same).
 struct Sampler<'a, M: ?Sized> {

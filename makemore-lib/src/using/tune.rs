@@ -1,6 +1,6 @@
-//! Exercise E03: choose a kind's tuned hyper-parameter ([`ModelSpec::tuned`]: the
-//! smoothing of counts, the regularization of the neural kind, the learning rate of the
-//! MLP) on the dev split, then evaluate the chosen model once on test.
+//! Exercise E03: choose a kind's tuned hyper-parameter on the dev split (the smoothing
+//! of counts, the regularization of the one-layer network, the learning rate of the MLP:
+//! [`ModelSpec::tuned`]), then evaluate the chosen model once on test.
 
 use crate::data::split::Splits;
 use crate::data::vocab::Vocab;
@@ -11,7 +11,7 @@ use crate::using::eval::{Evaluation, evaluate};
 /// One tried value: its train and dev loss.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TuneRow {
-    /// The value of the tuned hyper-parameter.
+    /// The tried value of the tuned hyper-parameter.
     pub value: f64,
     /// Average NLL on the train split.
     pub train: f64,
@@ -23,7 +23,8 @@ pub struct TuneRow {
 /// test loss of the model with that value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tuning {
-    /// What was tuned ([`ModelSpec::tuned`]): `"smoothing"`, `"regularization"`, ...
+    /// What was tuned ([`ModelSpec::tuned`]): `"smoothing"`, `"regularization"` or
+    /// `"learning rate"`.
     pub what: &'static str,
     /// One row per value, in the order given.
     pub rows: Vec<TuneRow>,
@@ -59,8 +60,9 @@ pub fn check_tune_values(spec: &ModelSpec, values: &[f64]) -> Result<()> {
 }
 
 /// Fit one model per value on the train split (the value as `spec`'s tuned
-/// hyper-parameter, [`ModelSpec::tuned`]; everything else from `spec`), keep the one with the
-/// lowest dev loss and score it on test (the models are kept, so the winner is not
+/// hyper-parameter, [`ModelSpec::tuned`]: the smoothing of counts, the regularization of
+/// the one-layer network, the learning rate of the MLP; everything else from `spec`),
+/// keep the one with the lowest dev loss and score it on test (the models are kept, so the winner is not
 /// trained twice). The vocabulary should be that of all the words, so that dev and test
 /// characters are known.
 ///
