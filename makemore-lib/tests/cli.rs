@@ -237,8 +237,8 @@ fn bad_numbers_in_flags() {
         "--reg and --one-hot apply to --model neural only",
     );
     // the MLP's own flags on the other kinds: the same message from either
-    counts("--hidden", "5", "--embedding and --hidden apply to --model mlp only");
-    neural("--embedding", "5", "--embedding and --hidden apply to --model mlp only");
+    counts("--hidden", "5", "--embedding, --hidden and --batchnorm apply to --model mlp only");
+    neural("--embedding", "5", "--embedding, --hidden and --batchnorm apply to --model mlp only");
     // training settings a trained kind does not have
     neural(
         "--batch",

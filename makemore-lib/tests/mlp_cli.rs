@@ -207,7 +207,7 @@ fn wrong_flags_sizes_and_lists_fail_with_one_line() {
     // the MLP's own flags on the other kinds
     for (model, flag) in [("neural", "--hidden"), ("counts", "--embedding")] {
         let args = ["train", "--model", model, "--input", &names, "--out", &out, flag, "3"];
-        bad_usage(&args, "--embedding and --hidden apply to --model mlp only");
+        bad_usage(&args, "--embedding, --hidden and --batchnorm apply to --model mlp only");
     }
     // the training group's flags a kind does not have
     for (model, flag, has) in [
