@@ -3,8 +3,9 @@
 //! Character-level language models from Andrej Karpathy's makemore lectures, in Rust over
 //! libtorch via `tch`, reproducing PyTorch 2.13 number for number: lecture 1 ("The
 //! spelled-out intro to language modeling": bigram counts and a one-layer network, and
-//! their n-gram extensions) and lecture 2 ("Building makemore Part 2: MLP"), with
-//! karpathy/makemore's ways of saving, sampling and evaluating.
+//! their n-gram extensions), lecture 2 ("Building makemore Part 2: MLP") and lecture 3's
+//! BatchNorm MLP, with karpathy/makemore's ways of saving, sampling and evaluating, on a
+//! network core (layers, optimizers, one trainer) that makes each model its forward pass.
 //!
 //! A notebook starts with `use makemore::prelude::*;` ([`prelude`]); its numbers are
 //! checked against PyTorch's with [`check`] and [`Reference`].
@@ -40,6 +41,12 @@
 //! | `emb = C[X]`, `h = torch.tanh(emb.view(-1, 30) @ W1 + b1)`, `logits = h @ W2 + b2` | [`Mlp::logits`] |
 //! | `F.cross_entropy`, `loss.backward()`, `p.data += -lr * p.grad` | [`Mlp::step`], [`Mlp::train_examples`] |
 //! | `plt.plot(stepi, lossi)`, `plt.scatter(C[:,0], C[:,1])` | [`Figure::line`], [`Figure::scatter`]: SVG, PNG, a file or a notebook's display through [`Drawable`] |
+//! | lecture 3: `W1 * (5/3)/30**0.5`, `bngain * (hpreact - bnmeani) / bnstdi + bnbias`, running statistics | [`BatchNormMlp`] (`--model mlp --batchnorm`) |
+//! | the lectures' classes: `Linear`, `BatchNorm1d`, `Tanh`, `Embedding`, `FlattenConsecutive`, `Sequential` | [`nn`] |
+//! | `p.data += -lr * p.grad`; `torch.optim.AdamW` | [`nn::Sgd`], [`nn::AdamW`] |
+//! | the training loop: `ix = torch.randint(...)`, `lr = 0.1 if i < 100000 else 0.01`, evaluation every K steps keeping the best | [`Trainer`], [`StepDecay`], [`EvalEvery`] |
+//! | `ud.append(((lr*p.grad).std() / p.data.std()).log10())` | [`update_to_data`] |
+//! | any network: logits, parameters, then sampling, evaluation, saving written once | [`Network`], [`AutogradStep`] |
 //! | checking a number against PyTorch's | [`check::close`], [`check::Bound`], [`Reference`] |
 //!
 //! ```
@@ -55,7 +62,9 @@
 
 // The layout follows the data: each folder imports only from the ones before it, and
 // the error type, `Item`, the allocator hint, `rng` and `check` sit under all of them.
-//   data → counting → models → using → drawing
+//   data → counting → nn → train → models → using → drawing
+// (nn: the layers and optimizers; train: the examples and the one training loop; models:
+// the kinds, and the Network trait that ties a network to sampling, evaluation and files)
 // The folders are private: their public items are re-exported here, at the root
 // (`makemore::Item`), apart from the modules `check`, `reference`, `plot` and `display`,
 // whose items keep their module's name (`makemore::check::close`); `prelude` repeats

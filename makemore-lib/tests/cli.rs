@@ -729,10 +729,11 @@ fn help_lists_each_kinds_flags_and_defaults_once() {
     let line = |flag: &str| help.lines().find(|l| l.trim_start().starts_with(flag)).unwrap().to_string();
     assert!(line("--steps").ends_with("Training steps [neural: 100, mlp: 200000]"), "{}", line("--steps"));
     assert!(line("--lr").ends_with("[neural: 50, mlp: 0.1]"), "{}", line("--lr"));
-    assert!(line("--batch").ends_with("[mlp: 32]"), "{}", line("--batch"));
+    assert!(line("--batch <").ends_with("[mlp: 32]"), "{}", line("--batch <"));
+    assert!(at("--embedding") < at("--batchnorm") && at("--batchnorm") < at("Training"), "{help}");
     assert!(line("--decay-at").ends_with("[mlp: half of --steps]"), "{}", line("--decay-at"));
     assert!(line("--hidden").contains("(1 to 65536)") && line("--embedding").contains("(1 to 4096)"), "{help}");
-    for flag in ["--steps", "--lr", "--batch", "--seed", "--decay-at"] {
+    for flag in ["--steps", "--lr", "--batch <", "--seed", "--decay-at"] {
         assert!(!line(flag).contains("[default:"), "{}", line(flag));
     }
     let tune = ok(&["tune", "--help"]);
