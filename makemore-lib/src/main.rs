@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let (cli, typed, flags) = match cli::args::parse(args.iter().cloned()) {
         Ok(parsed) => parsed,
-        Err(e) => return cli::errors::clap_error(e, &args),
+        Err(e) => return cli::args::clap_error(e, &args),
     };
     let result = match cli.command {
         Command::Train(args) => train(args, &typed, &flags),

@@ -3,10 +3,9 @@
 //! with exit code 2 for a flag's value or flags that do not go together, as the parser's
 //! own errors; every other error exits with 1.
 
-use std::ffi::OsString;
 use std::process::ExitCode;
 
-use makemore::{Error, ModelSpec};
+use makemore::Error;
 
 use crate::cli::output::PipeClosed;
 
@@ -98,46 +97,4 @@ pub fn flag_list(flags: &[String], one: &str, many: &str) -> (String, String) {
         Some((last, rest)) if !rest.is_empty() => (format!("{} and {last}", rest.join(", ")), many.into()),
         _ => (list.join(""), one.into()),
     }
-}
-
-/// The argument parser's errors: a value that does not parse or is out of range is one
-/// line naming the flag and what it takes; the rest (an unknown or missing flag, help)
-/// as clap prints them. Exit code 2 (0 for help and version).
-pub fn clap_error(e: clap::Error, args: &[OsString]) -> ExitCode {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    if !matches!(e.kind(), ErrorKind::InvalidValue | ErrorKind::ValueValidation | ErrorKind::InvalidUtf8) {
-        let _ = e.print();
-        return ExitCode::from(e.exit_code() as u8);
-    }
-    let text = |kind| match e.get(kind) {
-        Some(ContextValue::String(s)) => s.clone(),
-        Some(ContextValue::Strings(v)) => v.join(", "),
-        _ => String::new(),
-    };
-    if e.kind() == ErrorKind::InvalidUtf8 {
-        // clap names no flag here
-        let what = crate::cli::args::not_utf8(args);
-        eprintln!("makemore: error: invalid {what}: not valid UTF-8 (only file names may have other bytes)");
-        return ExitCode::from(2);
-    }
-    let flag = text(ContextKind::InvalidArg).split([' ', '=']).next().unwrap_or_default().to_string();
-    let value = text(ContextKind::InvalidValue);
-    let why = match std::error::Error::source(&e) {
-        // the library's "invalid split 80/10/20: ..." says again what this line says
-        Some(source) => {
-            let why = source.to_string();
-            match why.strip_prefix(&format!("invalid {} {value}: ", flag.trim_start_matches('-'))) {
-                Some(rest) => rest.to_string(),
-                None => why,
-            }
-        }
-        None => format!("must be one of {}", text(ContextKind::ValidValue)),
-    };
-    let hint = if flag == "--model" && ModelSpec::named(&value).is_err() && value.contains(['.', '/']) {
-        " (train and tune take a model kind; `makemore sample` and `makemore eval` read model files)"
-    } else {
-        ""
-    };
-    eprintln!("makemore: error: invalid {flag} '{value}': {why}{hint}");
-    ExitCode::from(2)
 }

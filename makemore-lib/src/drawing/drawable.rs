@@ -8,7 +8,6 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::{BitMapBackend, DrawingArea, DrawingBackend, IntoDrawingArea, SVGBackend};
 
-use crate::drawing::explorer::escape_html;
 use crate::drawing::plot::{encode_png, register_embedded_font, save_figure};
 use crate::error::Result;
 
@@ -122,4 +121,20 @@ mod tests {
         );
         assert_eq!(add_tooltips("<svg/>".into(), &[]), "<svg/>");
     }
+}
+
+/// Escape text for HTML element content and quoted attribute values.
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }

@@ -24,7 +24,7 @@ use std::path::Path;
 use crate::counting::bigram::BigramCounts;
 use crate::data::output::write_atomic;
 use crate::drawing::display;
-use crate::drawing::drawable::Drawable;
+use crate::drawing::drawable::{Drawable, escape_html};
 use crate::drawing::heatmap::Heatmap;
 use crate::error::{Error, Result};
 use crate::models::counts::{DEFAULT_SMOOTHING, check_smoothing};
@@ -357,22 +357,6 @@ fn shown(c: char) -> String {
     if c == ' ' { "␣".into() } else { c.to_string() }
 }
 
-/// Escape text for HTML element content and quoted attribute values.
-pub(crate) fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// JSON text made safe inside `<script>`: no `<`, `>`, `&`, nor the two line separators
 /// some parsers treat as line ends.
 fn script_safe(json: &str) -> String {
@@ -436,7 +420,7 @@ mod tests {
 
     #[test]
     fn html_escaping_covers_content_and_attributes() {
-        assert_eq!(super::escape_html(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(escape_html(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
     }
 
     fn counts_of(text: &str) -> BigramCounts {

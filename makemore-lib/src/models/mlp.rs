@@ -34,11 +34,10 @@ use tch::{Device, Kind, Reduction, Tensor};
 use crate::counting::ngrams::check_context_len;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
-use crate::error::{Error, Result, check_positive, show};
-use crate::models::batchnorm_mlp::BatchNormMlp;
-use crate::models::kind::{LanguageModel, ModelKind, OnStep, Training};
+use crate::error::{Error, Result, check_positive};
+use crate::models::kind::{LanguageModel, ModelKind};
 use crate::models::network::{self, Network, finite_values, inputs, on_one_thread};
-use crate::models::stored::{Stored, StoredFile};
+use crate::models::stored::Stored;
 use crate::nn::{Optimizer, Sgd};
 use crate::rng::{LECTURE_SEED, seed};
 use crate::train::examples::Examples;
@@ -537,102 +536,6 @@ impl LanguageModel for Mlp {
     fn stored(&self) -> Result<Stored> {
         let meta = vec![("embedding", self.embedding().to_string()), ("hidden", self.hidden().to_string())];
         network::stored(self, meta)
-    }
-}
-
-impl ModelKind for MlpConfig {
-    const NAME: &'static str = "mlp";
-    const TUNED: &'static str = "learning rate";
-    const HEADING: &'static str = "MLP model";
-    fn context_len(&self) -> usize {
-        self.context_len
-    }
-    fn set_context_len(&mut self, context_len: usize) {
-        self.context_len = context_len;
-    }
-    fn set_tuned(&mut self, value: f64) {
-        self.lr = value;
-    }
-    fn steps(&self) -> Option<usize> {
-        Some(self.steps)
-    }
-    fn training(&self) -> Option<Training> {
-        Some(Training {
-            steps: Some(self.steps),
-            lr: Some(self.lr),
-            batch: Some(self.batch),
-            seed: Some(self.seed),
-            decay_at: Some(self.decay_at.unwrap_or(self.steps / 2)),
-        })
-    }
-    fn set_training(&mut self, t: &Training) {
-        self.steps = t.steps.unwrap_or(self.steps);
-        self.lr = t.lr.unwrap_or(self.lr);
-        self.batch = t.batch.unwrap_or(self.batch);
-        self.seed = t.seed.unwrap_or(self.seed);
-        self.decay_at = t.decay_at.or(self.decay_at);
-    }
-    fn summary(&self) -> String {
-        format!(
-            "{}embedding {}, hidden {}, {} steps of minibatch {} at learning rate {} then {} from step {}",
-            if self.batchnorm { "BatchNorm, " } else { "" },
-            self.embedding,
-            self.hidden,
-            self.steps,
-            self.batch,
-            show(self.lr),
-            show(self.lr / 10.0),
-            self.decay_at.unwrap_or(self.steps / 2)
-        )
-    }
-    fn settings(&self) -> serde_json::Value {
-        serde_json::json!({
-            "embedding": self.embedding, "hidden": self.hidden, "batch": self.batch, "steps": self.steps,
-            "lr": self.lr, "decay_at": self.decay_at.unwrap_or(self.steps / 2), "seed": self.seed,
-            "batchnorm": self.batchnorm,
-        })
-    }
-    fn validate(&self) -> Result<()> {
-        MlpConfig::validate(self)
-    }
-    /// Seed, draw the parameters ([`Mlp::new`], or [`BatchNormMlp::new`] with
-    /// [`batchnorm`](MlpConfig::batchnorm)), and train on the examples of `words`.
-    fn fit(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>> {
-        let examples = Examples::with_context(words, vocab, self.context_len)?;
-        if self.batchnorm {
-            let mut net = BatchNormMlp::new(vocab, self)?;
-            let observe = |e: &Event| {
-                if let Event::Step { step, loss, .. } = *e {
-                    on_step(step, loss)
-                }
-            };
-            net.train_run(&examples, self, observe, None, None)?;
-            return Ok(Box::new(net));
-        }
-        let mut mlp = Mlp::new(vocab, self)?;
-        mlp.train_examples(&examples, self, on_step)?;
-        Ok(Box::new(mlp))
-    }
-    /// `C` V×E, `W1` (context·E)×H, `b1` H, `W2` H×V, `b2` V, with E and H as the metadata
-    /// says; or, with the metadata `batchnorm`, lecture 3's tensors ([`BatchNormMlp::load`]).
-    fn load(file: &StoredFile) -> Result<Box<dyn LanguageModel>> {
-        let (v, n) = (file.vocab().len(), file.context_len());
-        if file.meta("batchnorm").is_ok() {
-            return Ok(Box::new(BatchNormMlp::load(file)?));
-        }
-        file.expect_tensors(&PARAMETER_NAMES)?;
-        let size = |key: &str| -> Result<usize> {
-            file.meta(key)?.parse().ok().filter(|&x| x >= 1).ok_or_else(|| file.bad(format!("its {key} is not a size")))
-        };
-        let (e, h) = (size("embedding")?, size("hidden")?);
-        let cfg = MlpConfig { context_len: n, embedding: e, hidden: h, batch: 1, ..MlpConfig::DEFAULT };
-        cfg.n_parameters(v).map_err(|err| file.bad(err))?;
-        let c = file.floats("C", &[Some(v), Some(e)])?;
-        let w1 = file.floats("W1", &[Some(n * e), Some(h)])?;
-        let b1 = file.floats("b1", &[Some(h)])?;
-        let w2 = file.floats("W2", &[Some(h), Some(v)])?;
-        let b2 = file.floats("b2", &[Some(v)])?;
-        Ok(Box::new(Mlp::from_parameters(file.vocab(), n, [c, w1, b1, w2, b2]).map_err(|err| file.bad(err))?))
     }
 }
 

@@ -46,6 +46,7 @@ pub mod file;
 mod indexed_loss;
 pub mod kind;
 pub mod mlp;
+mod mlp_kind;
 pub mod network;
 pub mod neural;
 pub mod registry;
