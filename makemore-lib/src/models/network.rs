@@ -195,7 +195,7 @@ impl<N: Network + ?Sized, O: Optimizer> Step for AutogradStep<'_, N, O> {
 
 /// What a model file stores of a network: every parameter, then every buffer, under its
 /// name and shape, as float32, with `meta`. Fails (rather than save what loading would
-/// refuse) when a value is not finite or beyond ±[`MAX_WEIGHT`]: a diverged training.
+/// refuse) when a value is not finite or beyond ±1e15: a diverged training.
 ///
 /// ```
 /// use makemore::{Mlp, MlpConfig, Network, Vocab};
@@ -234,7 +234,7 @@ pub(crate) fn finite_values(name: &str, t: &Tensor) -> Result<Vec<f32>> {
 
 /// Read a network's parameters and buffers back from a model file, each under its name with
 /// the shape the network has (a file with other names or shapes is refused, naming the
-/// tensor), finite and within ±[`MAX_WEIGHT`], copied into the network's own tensors.
+/// tensor), finite and within ±1e15, copied into the network's own tensors.
 pub fn load_parameters<N: Network + ?Sized>(net: &N, file: &StoredFile) -> Result<()> {
     let named: Vec<(String, Tensor)> = net.named_parameters().into_iter().chain(net.named_buffers()).collect();
     let names: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
