@@ -172,6 +172,7 @@ fn wrong_flags_sizes_and_lists_fail_with_one_line() {
     other_kind(&["--one-hot"], "apply to --model neural only");
     value(&["--context", "0"], "invalid --context '0'");
     value(&["--batch", "0"], "invalid --batch 0: must be from 1 to 65536");
+    value(&["--batchnorm", "--batch", "1"], "invalid --batch 1: BatchNorm needs minibatches of 2 or more");
     value(&["--embedding", "0"], "invalid --embedding '0': 0 is not in 1..=4096");
     value(&["--hidden", "0"], "invalid --hidden '0': 0 is not in 1..=65536");
     value(&["--steps", "0"], "invalid --steps 0: must be from 1 to 10,000,000");

@@ -120,7 +120,6 @@ impl BatchNormMlp {
             context_len: file.context_len(),
             embedding: size("embedding")?,
             hidden: size("hidden")?,
-            batch: 1,
             batchnorm: true,
             ..MlpConfig::DEFAULT
         };

@@ -125,7 +125,8 @@ impl MlpConfig {
     /// Refuse settings that cannot train: a context outside 1 to 64, an embedding, hidden
     /// layer or minibatch of 0 or beyond [`MAX_EMBEDDING`], [`MAX_HIDDEN`], [`MAX_BATCH`],
     /// no steps (or more than [`MAX_STEPS`](crate::MAX_STEPS)), a learning rate that is not a positive finite
-    /// number, a decay step outside 1 to the number of steps.
+    /// number, a decay step outside 1 to the number of steps, minibatches of one example for
+    /// BatchNorm.
     ///
     /// ```
     /// use makemore::MlpConfig;
@@ -136,6 +137,7 @@ impl MlpConfig {
     /// assert!(MlpConfig { decay_at: Some(0), ..MlpConfig::DEFAULT }.validate().is_err());
     /// assert!(MlpConfig { steps: 100, decay_at: Some(500), ..MlpConfig::DEFAULT }.validate().is_err());
     /// assert!(MlpConfig { steps: 100, decay_at: Some(100), ..MlpConfig::DEFAULT }.validate().is_ok());
+    /// assert!(MlpConfig { batchnorm: true, batch: 1, ..MlpConfig::DEFAULT }.validate().is_err());
     /// assert!(MlpConfig::DEFAULT.validate().is_ok());
     /// ```
     pub fn validate(&self) -> Result<()> {
@@ -149,6 +151,10 @@ impl MlpConfig {
         in_range("embedding", self.embedding, MAX_EMBEDDING, "must be from 1 to 4096")?;
         in_range("hidden", self.hidden, MAX_HIDDEN, "must be from 1 to 65536")?;
         in_range("batch", self.batch, MAX_BATCH, "must be from 1 to 65536")?;
+        if self.batchnorm && self.batch == 1 {
+            let expected = "BatchNorm needs minibatches of 2 or more (the std of one example is undefined)";
+            return Err(Error::BadParameter { name: "batch", value: "1".into(), expected });
+        }
         in_range("steps", self.steps, crate::train::trainer::MAX_STEPS, "must be from 1 to 10,000,000")?;
         check_positive("learning rate", self.lr)?;
         match self.decay_at {
