@@ -166,3 +166,49 @@ fn accents_before_training() {
 fn accents_after_200000_steps() {
     after_training("accents", makemore::reference::ACROSS_VENDORS_ACCENTS);
 }
+
+/// What loading refuses of a BatchNorm MLP's file, and what training never writes: a running
+/// std that is not greater than 0 (the forward pass divides by it), a `batchnorm` metadata
+/// value other than "true".
+#[test]
+fn files_a_batchnorm_mlp_cannot_be_made_of_are_refused() {
+    let vocab = Vocab::from_itos(vec!['.', 'a', 'b']).unwrap();
+    let cfg = MlpConfig { hidden: 4, batchnorm: true, ..MlpConfig::DEFAULT };
+    let net = {
+        let _rng = rng_lock();
+        BatchNormMlp::new(&vocab, &cfg).unwrap()
+    };
+    let dir = Dir::new();
+    let path = dir.path("bn.safetensors");
+    makemore::save_model(&net, &path).unwrap();
+    assert_eq!(makemore::load_model(&path).unwrap().kind(), "mlp");
+    // the metadata says "true" or it is not this network's file (same length: the header stays valid)
+    let mut bytes = std::fs::read(&path).unwrap();
+    let key = br#""batchnorm":"true""#;
+    let at = bytes.windows(key.len()).position(|w| w == key).expect("the metadata key");
+    bytes[at..at + key.len()].copy_from_slice(br#""batchnorm":"fals""#);
+    std::fs::write(&path, &bytes).unwrap();
+    let err = makemore::load_model(&path).unwrap_err().to_string();
+    assert!(err.contains(r#"its batchnorm is "fals""#), "{err}");
+    // a running std of 0: refused before anything is written
+    let [_, std] = net.running();
+    let _ = tch::no_grad(|| std.shallow_clone().zero_());
+    let err = makemore::save_model(&net, dir.path("zero.safetensors")).unwrap_err().to_string();
+    assert!(err.contains("bnstd_running holds 0: a standard deviation is greater than 0"), "{err}");
+    assert!(!dir.path("zero.safetensors").exists());
+}
+
+/// A minibatch in which a hidden unit does not vary has a std of 0, which the lecture divides
+/// by: training stops there with a message that says so, not with a NaN loss.
+#[test]
+fn a_minibatch_without_variation_stops_training_with_its_cause() {
+    let words = WordList::parse("ab\nab\nab\nab", "w").unwrap();
+    let vocab = Vocab::from_words(&words).unwrap();
+    let examples = Examples::with_context(&words, &vocab, 1).unwrap();
+    // one context only ('.' then 'a' then 'b'): minibatches of 2 often repeat one example
+    let cfg = MlpConfig { context_len: 1, hidden: 3, batch: 2, steps: 200, batchnorm: true, ..MlpConfig::DEFAULT };
+    let _rng = rng_lock();
+    let mut net = BatchNormMlp::new(&vocab, &cfg).unwrap();
+    let err = net.train_run(&examples, &cfg, |_| {}, None, None).unwrap_err().to_string();
+    assert!(err.contains("does not vary (its std is 0)"), "{err}");
+}

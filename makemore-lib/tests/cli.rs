@@ -234,11 +234,11 @@ fn bad_numbers_in_flags() {
     }
     bad_usage(
         &["train", "--input", &names, "--model", "counts", "--out", &out, "--one-hot"],
-        "--reg and --one-hot apply to --model neural only",
+        "--one-hot applies to --model neural only",
     );
-    // the MLP's own flags on the other kinds: the same message from either
-    counts("--hidden", "5", "--embedding, --hidden and --batchnorm apply to --model mlp only");
-    neural("--embedding", "5", "--embedding, --hidden and --batchnorm apply to --model mlp only");
+    // the MLP's own flags on the other kinds: the same message from either, naming what was typed
+    counts("--hidden", "5", "--hidden applies to --model mlp only");
+    neural("--embedding", "5", "--embedding applies to --model mlp only");
     // training settings a trained kind does not have
     neural(
         "--batch",
@@ -689,7 +689,7 @@ fn model_kinds_and_model_files_are_told_apart() {
     assert!(ok(&["eval", "--model", &model, "--input", &list]).starts_with("nll "));
     // flags of another kind, in train and in tune
     bad_usage(
-        &["train", "--input", &list, "--model", "counts", "--reg", "1", "--out", &model],
+        &["train", "--input", &list, "--model", "counts", "--reg", "1", "--one-hot", "--out", &model],
         "--reg and --one-hot apply to --model neural only",
     );
     bad_usage(

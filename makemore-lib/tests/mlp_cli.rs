@@ -168,8 +168,8 @@ fn wrong_flags_sizes_and_lists_fail_with_one_line() {
         bad_usage(&[&["train", "--model", "mlp", "--input", &names, "--out", &out][..], extra].concat(), needle)
     };
     other_kind(&["--smoothing", "1"], "--smoothing applies to --model counts only");
-    other_kind(&["--reg", "0.1"], "apply to --model neural only");
-    other_kind(&["--one-hot"], "apply to --model neural only");
+    other_kind(&["--reg", "0.1"], "--reg applies to --model neural only");
+    other_kind(&["--one-hot"], "--one-hot applies to --model neural only");
     value(&["--context", "0"], "invalid --context '0'");
     value(&["--batch", "0"], "invalid --batch 0: must be from 1 to 65536");
     value(&["--batchnorm", "--batch", "1"], "invalid --batch 1: BatchNorm needs minibatches of 2 or more");
@@ -208,7 +208,7 @@ fn wrong_flags_sizes_and_lists_fail_with_one_line() {
     // the MLP's own flags on the other kinds
     for (model, flag) in [("neural", "--hidden"), ("counts", "--embedding")] {
         let args = ["train", "--model", model, "--input", &names, "--out", &out, flag, "3"];
-        bad_usage(&args, "--embedding, --hidden and --batchnorm apply to --model mlp only");
+        bad_usage(&args, &format!("{flag} applies to --model mlp only"));
     }
     // the training group's flags a kind does not have
     for (model, flag, has) in [

@@ -16,7 +16,7 @@ use crate::cli::errors::{FlagError, Flags, flag_list};
 
 /// Make more of whatever word list you give it: character-level language models from
 /// Karpathy's makemore lectures (bigram counts and a one-layer network, and their n-gram
-/// extensions; the MLP of lecture 2), on libtorch.
+/// extensions; the MLP of lecture 2, and with --batchnorm lecture 3's), on libtorch.
 #[derive(Parser)]
 #[command(name = "makemore", version)]
 pub struct Cli {
@@ -139,8 +139,9 @@ fn refuse_other_kinds_flags(spec: &ModelSpec, typed: &[String]) -> Result<()> {
     let own = spec.flags();
     for name in ModelSpec::NAMES.iter().filter(|&&n| n != spec.name()) {
         let other: Vec<String> = ModelSpec::named(name)?.flags().into_iter().filter(|f| !own.contains(f)).collect();
-        if typed.iter().any(|t| other.contains(t)) {
-            let (list, verb) = flag_list(&other, "applies", "apply");
+        let given: Vec<String> = typed.iter().filter(|t| other.contains(t)).cloned().collect();
+        if !given.is_empty() {
+            let (list, verb) = flag_list(&given, "applies", "apply");
             return Err(FlagError(format!("{list} {verb} to --model {name} only")).into());
         }
     }

@@ -33,7 +33,7 @@ use tch::{Device, Kind, Tensor};
 
 use crate::data::input::read_limited;
 use crate::data::vocab::Vocab;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::models::kind::{LanguageModel, ModelKind};
 use crate::models::mlp::MlpConfig;
 use crate::models::network::{self, AutogradStep, Network, on_one_thread};
@@ -136,6 +136,12 @@ impl BatchNormMlp {
             running: [zeros(&[1, h])?, zeros(&[1, h])?],
         };
         network::load_parameters(&net, file)?;
+        // the running std divides: every value must be a std, greater than 0
+        let std = &net.running[1];
+        let smallest = std.f_min()?.f_double_value(&[])?;
+        if smallest <= 0.0 {
+            return Err(file.bad(format!("bnstd_running holds {smallest}: a standard deviation is greater than 0")));
+        }
         Ok(net)
     }
 
@@ -217,6 +223,15 @@ impl Network for BatchNormMlp {
         let hpreact = self.hpreact(xs)?;
         let bnmeani = hpreact.f_mean_dim(0, true, None::<Kind>)?;
         let bnstdi = hpreact.f_std_dim(0, true, true)?;
+        if bnstdi.f_min()?.f_double_value(&[])? == 0.0 {
+            // the lecture divides by it, and the loss would be NaN from here on
+            return Err(Error::BadParameter {
+                name: "batch",
+                value: xs.size()[0].to_string(),
+                expected: "BatchNorm met a minibatch in which a hidden unit does not vary (its std is 0): \
+                           train with larger minibatches",
+            });
+        }
         let logits = self.output(&hpreact, &bnmeani, &bnstdi)?;
         tch::no_grad(|| -> Result<()> {
             for (running, batch) in self.running.iter_mut().zip([&bnmeani, &bnstdi]) {

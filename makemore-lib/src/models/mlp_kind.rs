@@ -89,7 +89,10 @@ impl ModelKind for MlpConfig {
     /// says; or, with the metadata `batchnorm`, lecture 3's tensors ([`BatchNormMlp::load`]).
     fn load(file: &StoredFile) -> Result<Box<dyn LanguageModel>> {
         let (v, n) = (file.vocab().len(), file.context_len());
-        if file.meta("batchnorm").is_ok() {
+        if let Ok(batchnorm) = file.meta("batchnorm") {
+            if batchnorm != "true" {
+                return Err(file.bad(format!("its batchnorm is {batchnorm:?}: an MLP with BatchNorm says \"true\"")));
+            }
             return Ok(Box::new(BatchNormMlp::load(file)?));
         }
         file.expect_tensors(&PARAMETER_NAMES)?;

@@ -106,10 +106,12 @@ impl StoredFile<'_> {
         let fits = t.shape().len() == shape.len()
             && shape.iter().zip(t.shape()).all(|(want, &got)| want.is_none_or(|w| w == got));
         if t.dtype() != dtype || !fits {
+            let want: Vec<String> = shape.iter().map(|d| d.map_or("any".into(), |d| d.to_string())).collect();
             return Err(self.bad(format!(
-                "tensor '{name}' is {:?} {:?}, expected {dtype:?} {shape:?}",
+                "tensor '{name}' is {:?} {:?}, expected {dtype:?} [{}]",
                 t.dtype(),
-                t.shape()
+                t.shape(),
+                want.join(", ")
             )));
         }
         Ok((t.data(), t.shape().to_vec()))

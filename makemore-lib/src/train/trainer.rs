@@ -227,7 +227,8 @@ fn copy_of(params: &[Tensor]) -> Result<Vec<Tensor>> {
 /// let p = tch::Tensor::from_slice(&[1.0f32, 3.0]).set_requires_grad(true);
 /// (&p * &p).sum(tch::Kind::Float).backward(); // grad 2·p = [2, 6]
 /// let r = makemore::update_to_data(&[p], 0.1)?;
-/// assert!((r[0] - (0.1f64 * 4.0 * 2f64.sqrt() / 2f64.sqrt()).log10()).abs() < 1e-6);
+/// // std(0.1 · [2, 6]) / std([1, 3]) = 0.4 / 2
+/// assert!((r[0] - 0.2f64.log10()).abs() < 1e-6);
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn update_to_data(params: &[Tensor], lr: f64) -> Result<Vec<f64>> {

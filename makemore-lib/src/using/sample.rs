@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use tch::Tensor;
 
 use crate::counting::ngrams::shift;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::models::kind::{LanguageModel, check_bigram};
 use crate::rng;
 
@@ -29,6 +29,13 @@ const MAX_CACHED_ROWS: usize = 1 << 16;
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn draw(p: &Tensor) -> Result<i64> {
+    // multinomial refuses NaN, infinite or negative entries with a C++ backtrace: say it in one line
+    let sum = p.f_sum(tch::Kind::Double)?.f_double_value(&[])?;
+    if !sum.is_finite() || p.f_min()?.f_double_value(&[])? < 0.0 {
+        return Err(Error::BadWeights(format!(
+            "the model's next-token probabilities are not a distribution (they sum to {sum})"
+        )));
+    }
     Ok(p.f_multinomial(1, true)?.f_int64_value(&[0])?)
 }
 
