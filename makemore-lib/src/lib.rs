@@ -113,7 +113,7 @@ pub use models::ExactGradient;
 pub use models::batchnorm_mlp::BatchNormMlp;
 pub use models::counts::{CountsModel, NgramConfig, SMOOTHING_RANGE, normalize_rows, normalize_rows_keepdim_bug};
 pub use models::file::{load as load_model, save as save_model, save_with_training};
-pub use models::kind::{LanguageModel, ModelKind, OnStep, Training};
+pub use models::kind::{Fitting, LanguageModel, ModelKind, OnStep, Training};
 pub use models::mlp::{MAX_BATCH, MAX_BATCH_CELLS, MAX_EMBEDDING, MAX_HIDDEN, MAX_PARAMETERS, Mlp, MlpConfig};
 pub use models::network::{
     AutogradStep, Network, load_parameters as load_network, log_probs as network_log_probs, mean_loss, on_one_thread,
@@ -121,7 +121,7 @@ pub use models::network::{
 };
 // `TrainConfig` is the one-layer network's training (the MLP has its own `MlpConfig`).
 pub use models::neural::{Method, NeuralConfig, NeuralModel, TrainConfig, forward, loss_with_penalty, one_hot};
-pub use models::registry::{KindFlags, ModelSpec, fit, fit_with};
+pub use models::registry::{KindFlags, ModelSpec, fit, fit_run, fit_with};
 pub use models::stored::{MAX_MODEL_BYTES, Stored, StoredData, StoredFile, StoredTensor};
 pub use reference::Reference;
 pub use rng::{LECTURE_SEED, parse_seed, seed};

@@ -11,8 +11,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use makemore::{
-    Evaluation, Figure, LanguageModel, MAX_WORD_CHARS, ModelSpec, Splits, Vocab, WordList, check_tune_values,
-    check_writable, evaluate, fit, fit_with, load_model, not_the_input, sample, sample_fast, save_with_training,
+    Evaluation, Figure, Fitting, LanguageModel, MAX_WORD_CHARS, ModelSpec, Splits, Vocab, WordList, check_tune_values,
+    check_writable, evaluate, fit, fit_run, load_model, not_the_input, sample, sample_fast, save_with_training,
     tune_with,
 };
 use serde_json::{Value, json};
@@ -115,7 +115,19 @@ fn load_model_file(path: &Path, command: &str) -> Result<Box<dyn LanguageModel>>
 fn train(args: TrainArgs, typed: &[String], flags: &Flags) -> Result<()> {
     check_output("--out", &args.out, &args.input, "a model")?;
     let spec = args.model.spec(typed, flags)?;
-    cli::interrupt::say_what_was_kept();
+    let eval_every = args.eval_every.map(|k| k as usize);
+    if eval_every.is_some() && !spec.evaluates() {
+        let why = if spec.steps().is_some() { "it trains on all examples at once" } else { "it is not trained" };
+        return Err(FlagError(format!("--eval-every does not apply to --model {} ({why})", spec.name())).into());
+    }
+    // with evaluation, the first Ctrl-C stops training and the best model so far is saved
+    let stop = match eval_every {
+        Some(_) => Some(cli::interrupt::keep_the_best_on_sigint()),
+        None => {
+            cli::interrupt::say_what_was_kept();
+            None
+        }
+    };
     let all = read_words(&args.input)?;
     // the vocabulary of all the words, so that dev and test words can be scored
     let vocab = Vocab::from_words(&all)?;
@@ -137,13 +149,37 @@ fn train(args: TrainArgs, typed: &[String], flags: &Flags) -> Result<()> {
         }
         Some(steps) => {
             eprintln!("training on {what}");
-            let mut last = f32::NAN;
+            let (mut last, mut done) = (f32::NAN, 0);
+            let mut best: Option<(usize, f32)> = None;
             let mut progress = Progress::new(steps, "", true);
-            let model = fit_with(&spec, words, &vocab, |k, loss| {
+            let mut on_step = |k: usize, loss: f32| {
                 progress.step(k, loss);
-                last = loss;
-            })?;
+                (last, done) = (loss, k + 1);
+            };
+            let mut on_eval = |steps_done: usize, loss: f32, is_best: bool| {
+                let mark = if is_best { "  (the best so far: kept)" } else { "" };
+                eprintln!("after {steps_done} steps: dev loss {loss:.4}{mark}");
+                if is_best {
+                    best = Some((steps_done, loss));
+                }
+            };
+            let dev = splits.as_ref().map(|s| &s.dev);
+            let mut fitting = Fitting { on_step: &mut on_step, eval: eval_every.zip(dev), on_eval: &mut on_eval, stop };
+            let model = fit_run(&spec, words, &vocab, &mut fitting)?;
             progress.finish();
+            if stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed)) {
+                let Some((at, loss)) = best else {
+                    eprintln!("makemore: interrupted at step {done} of {steps}: nothing saved (no evaluation yet)");
+                    std::process::exit(130);
+                };
+                save_with_training(&*model, &args.out, &json!({ "interrupted_at": done, "kept": at }))?;
+                eprintln!(
+                    "makemore: interrupted at step {done} of {steps}: saved the best model so far (after {at} steps, \
+                     dev loss {loss:.4}) to {}",
+                    shown(&args.out)
+                );
+                std::process::exit(130);
+            }
             // the trained weights' loss, measured: the data's NLL (what eval reports) plus
             // the regularization term, for kinds that have one
             let nll = evaluate(&*model, words)?.nll;

@@ -872,6 +872,118 @@ fn an_interrupted_training_says_what_was_kept() {
     assert!(!std::path::Path::new(&model).exists());
 }
 
+/// `--eval-every K` (with --split): the dev loss every K steps, the model kept is the one
+/// with the lowest, and the first Ctrl-C saves the best so far (exit 130); kinds that
+/// cannot evaluate are refused before any work.
+#[test]
+fn evaluation_every_k_steps_keeps_the_best_model_even_on_ctrl_c() {
+    let dir = Dir::new();
+    let names = s(&names_txt());
+    let model = dir.arg("best.safetensors");
+    let args = ["train", "--input", &names, "--model", "mlp", "--split", "80/10/10", "--steps", "600"];
+    let out = makemore(&[&args[..], &["--eval-every", "200", "--lr", "1", "--out", &model]].concat());
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    let evals: Vec<(usize, f64, bool)> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("after "))
+        .map(|l| {
+            let (steps, rest) = l.split_once(" steps: dev loss ").unwrap();
+            let loss: f64 = rest.split_whitespace().next().unwrap().parse().unwrap();
+            (steps.parse().unwrap(), loss, rest.contains("(the best so far: kept)"))
+        })
+        .collect();
+    assert_eq!(evals.iter().map(|e| e.0).collect::<Vec<_>>(), [200, 400, 600], "{err}");
+    // the kept model is the lowest of them, and eval scores it so (4 printed decimals)
+    let lowest = evals.iter().map(|e| e.1).fold(f64::INFINITY, f64::min);
+    assert!(evals.iter().filter(|e| e.2).all(|e| e.1 >= lowest) && evals.iter().any(|e| e.2 && e.1 == lowest));
+    let eval = String::from_utf8_lossy(
+        &makemore(&["eval", "--model", &model, "--input", &names, "--split", "80/10/10"]).stdout,
+    )
+    .to_string();
+    let dev: f64 = eval
+        .lines()
+        .find_map(|l| l.strip_prefix("dev   nll "))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((dev - lowest).abs() < 1e-3, "dev nll {dev} of the kept model, lowest printed {lowest}");
+    // kinds that cannot evaluate, and no dev words: refused before any work
+    bad_usage(
+        &[
+            "train",
+            "--input",
+            "/no/such/list",
+            "--model",
+            "neural",
+            "--split",
+            "80/10/10",
+            "--eval-every",
+            "5",
+            "--out",
+            &model,
+        ],
+        "--eval-every does not apply to --model neural (it trains on all examples at once)",
+    );
+    bad_usage(
+        &[
+            "train",
+            "--input",
+            "/no/such/list",
+            "--model",
+            "counts",
+            "--split",
+            "80/10/10",
+            "--eval-every",
+            "5",
+            "--out",
+            &model,
+        ],
+        "--eval-every does not apply to --model counts (it is not trained)",
+    );
+    // Ctrl-C after the first evaluation: the best so far is saved
+    let kept = dir.arg("kept.safetensors");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_makemore"))
+        .args([
+            "train",
+            "--input",
+            &names,
+            "--model",
+            "mlp",
+            "--split",
+            "80/10/10",
+            "--eval-every",
+            "500",
+            "--out",
+            &kept,
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let (mut seen, mut buf) = (Vec::new(), [0u8; 256]);
+    while !String::from_utf8_lossy(&seen).contains("after 500 steps: dev loss") {
+        let n = std::io::Read::read(&mut err, &mut buf).unwrap();
+        assert!(n > 0, "{}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    // SAFETY: kill(2) on our own child's pid
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    std::io::Read::read_to_end(&mut err, &mut seen).unwrap();
+    let status = child.wait().unwrap();
+    let text = String::from_utf8_lossy(&seen);
+    assert_eq!(status.code(), Some(130), "{text}");
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.starts_with("makemore: interrupted at step ") && last.contains(": saved the best model so far (after "),
+        "{last}"
+    );
+    assert_eq!(makemore::load_model(&kept).unwrap().kind(), "mlp");
+}
+
 /// `tune` says which value it trains, one line each (and a bar on a terminal): no silence
 /// of a whole training per value.
 #[test]

@@ -177,6 +177,12 @@ pub struct TrainArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub split: SplitArgs,
+    /// Evaluate on the dev words every STEPS steps (and at the last step) and keep the model
+    /// with the lowest dev loss, as karpathy/makemore does; Ctrl-C then saves the best so far.
+    /// Needs --split; networks trained on minibatches only.
+    #[arg(long, value_name = "STEPS", requires = "split", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u64).range(1..=makemore::MAX_STEPS as u64))]
+    pub eval_every: Option<u64>,
     /// Print one JSON object (the shape the README describes) instead of text.
     #[arg(long)]
     pub json: bool,

@@ -1,8 +1,23 @@
 //! What Ctrl-C says during `train` and `tune`: one line, the step reached and that nothing
 //! was saved (a model file is written only at the end, atomically), then exit code 130 as
-//! the shell expects of SIGINT.
+//! the shell expects of SIGINT. When training evaluates every K steps
+//! ([`keep_the_best_on_sigint`]), the first Ctrl-C only raises a flag: training stops at its
+//! next step and the best model so far is saved; a second Ctrl-C ends at once.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// Raised by the first Ctrl-C when the best model so far is to be kept.
+static STOP: AtomicBool = AtomicBool::new(false);
+/// Whether the first Ctrl-C raises [`STOP`] instead of ending the process.
+static KEEP: AtomicBool = AtomicBool::new(false);
+
+/// From now on the first Ctrl-C stops training gracefully (the returned flag is raised),
+/// so that the best model so far can be saved; a second one ends the process.
+pub fn keep_the_best_on_sigint() -> &'static AtomicBool {
+    KEEP.store(true, Ordering::Relaxed);
+    say_what_was_kept();
+    &STOP
+}
 
 /// The step reached and the steps of the training running (0 of 0: not training yet).
 static STEP: AtomicUsize = AtomicUsize::new(0);
@@ -58,6 +73,9 @@ fn decimal(mut n: usize, digits: &mut [u8; 20]) -> &[u8] {
 }
 
 extern "C" fn on_sigint(_: libc::c_int) {
+    if KEEP.load(Ordering::Relaxed) && !STOP.swap(true, Ordering::Relaxed) {
+        return;
+    }
     let mut buf = [0u8; 128];
     let len = message(STEP.load(Ordering::Relaxed), STEPS.load(Ordering::Relaxed), &mut buf);
     // SAFETY: write(2) and _exit(2) are async-signal-safe; buf lives until they return.

@@ -13,7 +13,7 @@ use crate::counting::reachable::check_can_end;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, show};
-use crate::models::kind::{LanguageModel, ModelKind, OnStep, check_bigram, count_contexts};
+use crate::models::kind::{Fitting, LanguageModel, ModelKind, check_bigram, count_contexts};
 use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
 
 /// The counts kind's hyper-parameters: the context length and the smoothing `k`. Its
@@ -71,7 +71,7 @@ impl ModelKind for NgramConfig {
         check_smoothing(self.smoothing)?;
         Ok(())
     }
-    fn fit(&self, words: &WordList, vocab: &Vocab, _: OnStep) -> Result<Box<dyn LanguageModel>> {
+    fn fit(&self, words: &WordList, vocab: &Vocab, _: &mut Fitting) -> Result<Box<dyn LanguageModel>> {
         Ok(Box::new(CountsModel::fit(words, vocab, *self)?))
     }
     /// `smoothing`, and `N` (V×V) for context 1, `contexts` (C×n) and `N` (C×V) for longer ones.

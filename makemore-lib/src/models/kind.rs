@@ -3,6 +3,7 @@
 //! (what the registry uses to fit, tune, load and offer it on the command line).
 
 use std::fmt::Debug;
+use std::sync::atomic::AtomicBool;
 
 use tch::Tensor;
 
@@ -125,6 +126,29 @@ pub struct Training {
 /// What fitting calls after each training step with the step's number and loss (for progress).
 pub type OnStep<'a> = &'a mut dyn FnMut(usize, f32);
 
+/// What a fit reports and obeys besides the words: progress after each step, evaluation
+/// on held-out words every K steps keeping the best parameters (karpathy/makemore's
+/// habit), and a flag that stops training early, keeping what was done (Ctrl-C).
+pub struct Fitting<'a> {
+    /// Called with each step's number (from 0) and minibatch loss.
+    pub on_step: OnStep<'a>,
+    /// Every `.0` steps, the mean loss on the words `.1`; the model fitted is then the one
+    /// with the lowest of those losses. Only kinds trained on minibatches evaluate.
+    pub eval: Option<(usize, &'a WordList)>,
+    /// Called after each evaluation with the steps done, the loss, and whether it is the
+    /// best yet.
+    pub on_eval: &'a mut dyn FnMut(usize, f32, bool),
+    /// Raised (e.g. by Ctrl-C): training stops before its next step.
+    pub stop: Option<&'a AtomicBool>,
+}
+
+impl<'a> Fitting<'a> {
+    /// Progress only: no evaluation, no stop flag.
+    pub fn progress(on_step: OnStep<'a>, on_eval: &'a mut dyn FnMut(usize, f32, bool)) -> Fitting<'a> {
+        Fitting { on_step, eval: None, on_eval, stop: None }
+    }
+}
+
 /// A kind of model, implemented by its hyper-parameters type: everything the registry
 /// needs to fit, tune, load and offer it on the command line.
 pub trait ModelKind: Debug + Clone + PartialEq + Default + clap::Args {
@@ -134,6 +158,9 @@ pub trait ModelKind: Debug + Clone + PartialEq + Default + clap::Args {
     const TUNED: &'static str;
     /// The title of the kind's group of settings in a help text, e.g. `"MLP model"`.
     const HEADING: &'static str;
+    /// Whether its training can evaluate held-out words every K steps and keep the best
+    /// model ([`Fitting::eval`]): kinds trained on minibatches.
+    const EVALUATES: bool = false;
     /// How many previous characters predict the next.
     fn context_len(&self) -> usize;
     /// The same hyper-parameters with another context length.
@@ -162,9 +189,10 @@ pub trait ModelKind: Debug + Clone + PartialEq + Default + clap::Args {
     fn set_training(&mut self, _settings: &Training) {}
     /// Refuse hyper-parameters that cannot make a model, before any work.
     fn validate(&self) -> Result<()>;
-    /// Fit a model on `words` with the vocabulary `vocab`, calling `on_step(step, loss)`
+    /// Fit a model on `words` with the vocabulary `vocab`, reporting to `fitting` (progress,
+    /// evaluations) and stopping when its flag is raised; calling `on_step(step, loss)`
     /// after each training step.
-    fn fit(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>>;
+    fn fit(&self, words: &WordList, vocab: &Vocab, fitting: &mut Fitting) -> Result<Box<dyn LanguageModel>>;
     /// The model a file holds (its kind is this one); every refusal through
     /// [`StoredFile::bad`].
     fn load(file: &StoredFile) -> Result<Box<dyn LanguageModel>>;

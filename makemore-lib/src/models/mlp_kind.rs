@@ -6,16 +6,17 @@ use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Result, show};
 use crate::models::batchnorm_mlp::BatchNormMlp;
-use crate::models::kind::{LanguageModel, ModelKind, OnStep, Training};
+use crate::models::kind::{Fitting, LanguageModel, ModelKind, Training};
 use crate::models::mlp::{Mlp, MlpConfig, PARAMETER_NAMES};
 use crate::models::stored::StoredFile;
 use crate::train::examples::Examples;
-use crate::train::trainer::Event;
+use crate::train::trainer::{EvalEvery, Event};
 
 impl ModelKind for MlpConfig {
     const NAME: &'static str = "mlp";
     const TUNED: &'static str = "learning rate";
     const HEADING: &'static str = "MLP model";
+    const EVALUATES: bool = true;
     fn context_len(&self) -> usize {
         self.context_len
     }
@@ -68,21 +69,27 @@ impl ModelKind for MlpConfig {
         MlpConfig::validate(self)
     }
     /// Seed, draw the parameters ([`Mlp::new`], or [`BatchNormMlp::new`] with
-    /// [`batchnorm`](MlpConfig::batchnorm)), and train on the examples of `words`.
-    fn fit(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>> {
+    /// [`batchnorm`](MlpConfig::batchnorm)), and train on the examples of `words` through the
+    /// [`Trainer`](crate::Trainer), evaluating and stopping as `fitting` asks.
+    fn fit(&self, words: &WordList, vocab: &Vocab, fitting: &mut Fitting) -> Result<Box<dyn LanguageModel>> {
         let examples = Examples::with_context(words, vocab, self.context_len)?;
+        let held_out = match fitting.eval {
+            Some((every, words)) => Some((every, Examples::with_context(words, vocab, self.context_len)?)),
+            None => None,
+        };
+        let eval = held_out.as_ref().map(|(every, examples)| EvalEvery { every: *every, examples });
+        let (on_step, on_eval) = (&mut *fitting.on_step, &mut *fitting.on_eval);
+        let observe = |e: &Event| match *e {
+            Event::Step { step, loss, .. } => on_step(step, loss),
+            Event::Eval { steps_done, loss, best } => on_eval(steps_done, loss, best),
+        };
         if self.batchnorm {
             let mut net = BatchNormMlp::new(vocab, self)?;
-            let observe = |e: &Event| {
-                if let Event::Step { step, loss, .. } = *e {
-                    on_step(step, loss)
-                }
-            };
-            net.train_run(&examples, self, observe, None, None)?;
+            net.train_run(&examples, self, observe, eval, fitting.stop)?;
             return Ok(Box::new(net));
         }
         let mut mlp = Mlp::new(vocab, self)?;
-        mlp.train_examples(&examples, self, on_step)?;
+        mlp.train_run(&examples, self, observe, eval, fitting.stop)?;
         Ok(Box::new(mlp))
     }
     /// `C` V×E, `W1` (context·E)×H, `b1` H, `W2` H×V, `b2` V, with E and H as the metadata

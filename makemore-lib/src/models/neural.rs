@@ -15,7 +15,7 @@ use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, check_nonnegative};
 use crate::models::exact_gradient::ExactGradient;
-use crate::models::kind::{LanguageModel, ModelKind, OnStep, Training, count_contexts};
+use crate::models::kind::{Fitting, LanguageModel, ModelKind, Training, count_contexts};
 use crate::models::stored::{Stored, StoredData, StoredFile, StoredTensor};
 use crate::nn::{Optimizer, Sgd};
 use crate::rng::{self, LECTURE_SEED};
@@ -126,7 +126,17 @@ impl ModelKind for NeuralConfig {
         Ok(())
     }
 
-    fn fit(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>> {
+    /// Full-batch descent: it cannot evaluate held-out words on the way (refused), and stops
+    /// early only between fits.
+    fn fit(&self, words: &WordList, vocab: &Vocab, fitting: &mut Fitting) -> Result<Box<dyn LanguageModel>> {
+        if fitting.eval.is_some() {
+            return Err(Error::BadParameter {
+                name: "evaluation steps",
+                value: "given".into(),
+                expected: "applies to networks trained on minibatches: the one-layer network trains on all examples",
+            });
+        }
+        let on_step = &mut *fitting.on_step;
         let mut net = NeuralModel::new(vocab, self.context_len, self.seed)?;
         net.train_with(words, self.train, on_step)?;
         Ok(Box::new(net))

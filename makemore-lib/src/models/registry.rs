@@ -6,7 +6,7 @@
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result};
-use crate::models::kind::{LanguageModel, ModelKind, OnStep, Training};
+use crate::models::kind::{Fitting, LanguageModel, ModelKind, Training};
 use crate::models::stored::StoredFile;
 use crate::models::{counts, mlp, neural};
 
@@ -84,6 +84,11 @@ macro_rules! kinds {
                 self
             }
 
+            /// Whether training can evaluate held-out words every K steps ([`ModelKind::EVALUATES`]).
+            pub fn evaluates(&self) -> bool {
+                match self { $(ModelSpec::$variant(_) => <$config as ModelKind>::EVALUATES),* }
+            }
+
             /// How many training steps fitting reports (None: fitted in one go).
             pub fn steps(&self) -> Option<usize> {
                 match self { $(ModelSpec::$variant(c) => c.steps()),* }
@@ -114,8 +119,8 @@ macro_rules! kinds {
                 match self { $(ModelSpec::$variant(_) => long_flags::<$config>()),* }
             }
 
-            fn fit_dyn(&self, words: &WordList, vocab: &Vocab, on_step: OnStep) -> Result<Box<dyn LanguageModel>> {
-                match self { $(ModelSpec::$variant(c) => c.fit(words, vocab, on_step)),* }
+            fn fit_dyn(&self, words: &WordList, vocab: &Vocab, fitting: &mut Fitting) -> Result<Box<dyn LanguageModel>> {
+                match self { $(ModelSpec::$variant(c) => c.fit(words, vocab, fitting)),* }
             }
         }
 
@@ -225,5 +230,17 @@ pub fn fit_with(
     mut on_step: impl FnMut(usize, f32),
 ) -> Result<Box<dyn LanguageModel>> {
     spec.validate()?;
-    spec.fit_dyn(words, vocab, &mut on_step)
+    spec.fit_dyn(words, vocab, &mut Fitting::progress(&mut on_step, &mut |_, _, _| {}))
+}
+
+/// [`fit`] with everything a [`Fitting`] offers: progress, evaluation every K steps keeping
+/// the best model, a stop flag.
+pub fn fit_run(
+    spec: &ModelSpec,
+    words: &WordList,
+    vocab: &Vocab,
+    fitting: &mut Fitting,
+) -> Result<Box<dyn LanguageModel>> {
+    spec.validate()?;
+    spec.fit_dyn(words, vocab, fitting)
 }
