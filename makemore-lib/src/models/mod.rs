@@ -30,7 +30,8 @@
 //!      set them) and `impl ModelKind` (`NAME`, `TUNED`, `HEADING`, `steps`, `training` and
 //!      `set_training`, `validate`, `fit`: an [`AutogradStep`](network::AutogradStep) with its
 //!      optimizer, [`crate::nn::Sgd`] or [`crate::nn::AdamW`], run by the one
-//!      [`Trainer`](crate::Trainer), `load`);
+//!      [`Trainer`](crate::Trainer) with the [`Fitting`](kind::Fitting)'s progress, evaluation
+//!      and stop flag (`EVALUATES = true` offers the CLI's `--eval-every`), `load`);
 //! 2. declare it here (`pub mod rnn;`) and add one line `Rnn(rnn::RnnConfig),` to `kinds!` in
 //!    `registry.rs` (the CLI's flag group comes with it: `KindFlags`), and its public items to
 //!    the `pub use` of lib.rs;
