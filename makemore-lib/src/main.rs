@@ -392,7 +392,11 @@ fn tune_values(args: TuneArgs, typed: &[String], flags: &Flags) -> Result<()> {
     } else {
         print(format_args!("{what:>14}  {:>10}  {:>10}", "train nll", "dev nll"))?;
         for (i, row) in t.rows.iter().enumerate() {
-            let mark = if i == t.best { "  <- lowest dev loss" } else { "" };
+            let mark = match () {
+                _ if i == t.best => "  <- lowest dev loss",
+                _ if row.dev.is_nan() => "  (training diverged)",
+                _ => "",
+            };
             print(format_args!("{:>14}  {:>10.5}  {:>10.5}{mark}", row.value, row.train, row.dev))?;
         }
         print(format_args!("chosen {what} {chosen}: test nll {:.5}", t.test))?;

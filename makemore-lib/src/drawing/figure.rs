@@ -100,15 +100,17 @@ impl Figure {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn tuning(t: &Tuning) -> Result<Figure> {
-        if t.rows.iter().any(|r| !r.train.is_finite() || !r.dev.is_finite()) {
+        // the values whose training diverged (NaN losses) are left out of the picture
+        let drawn: Vec<usize> = (0..t.rows.len()).filter(|&i| !t.rows[i].dev.is_nan()).collect();
+        if drawn.iter().any(|&i| !t.rows[i].train.is_finite() || !t.rows[i].dev.is_finite()) {
             return Err(Error::Draw("some losses are infinite (no smoothing?): nothing to draw".into()));
         }
         Ok(Figure {
             chart: Chart::Tuning {
-                values: t.rows.iter().map(|r| r.value).collect(),
-                train: t.rows.iter().map(|r| r.train).collect(),
-                dev: t.rows.iter().map(|r| r.dev).collect(),
-                best: t.best,
+                values: drawn.iter().map(|&i| t.rows[i].value).collect(),
+                train: drawn.iter().map(|&i| t.rows[i].train).collect(),
+                dev: drawn.iter().map(|&i| t.rows[i].dev).collect(),
+                best: drawn.iter().position(|&i| i == t.best).unwrap_or(0),
                 what: t.what.into(),
             },
         })

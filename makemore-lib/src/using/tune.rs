@@ -13,9 +13,9 @@ use crate::using::eval::{Evaluation, evaluate};
 pub struct TuneRow {
     /// The tried value of the tuned hyper-parameter.
     pub value: f64,
-    /// Average NLL on the train split.
+    /// Average NLL on the train split (NaN: training with this value diverged).
     pub train: f64,
-    /// Average NLL on the dev split.
+    /// Average NLL on the dev split (NaN: training with this value diverged).
     pub dev: f64,
 }
 
@@ -64,14 +64,22 @@ pub fn check_tune_values(spec: &ModelSpec, values: &[f64]) -> Result<()> {
 /// the one-layer network, the learning rate of the MLP; everything else from `spec`),
 /// keep the one with the lowest dev loss and score it on test (the models are kept, so the winner is not
 /// trained twice). The vocabulary should be that of all the words, so that dev and test
-/// characters are known.
+/// characters are known. A value whose training diverges is a row of NaN losses and is never
+/// chosen; only when every value diverges is the sweep an error.
 ///
 /// ```
-/// use makemore::{ModelSpec, Split, Vocab, WordList, tune};
+/// use makemore::{ModelSpec, Split, Training, Vocab, WordList, tune};
 /// let words = WordList::parse(&"emma\nava\nanna\nmia\n".repeat(5), "w")?;
 /// let splits = "60/20/20".parse::<Split>()?.apply(&words, 1)?;
-/// let t = tune(&splits, &Vocab::from_words(&words)?, &ModelSpec::default(), &[0.1, 1.0])?;
+/// let vocab = Vocab::from_words(&words)?;
+/// let t = tune(&splits, &vocab, &ModelSpec::default(), &[0.1, 1.0])?;
 /// assert_eq!((t.what, t.rows.len()), ("smoothing", 2));
+/// // a regularization of 1e30 makes the weights overflow: that row is NaN, the other is chosen
+/// let neural = ModelSpec::named("neural")?.with_training(&Training { steps: Some(5), ..Default::default() });
+/// let t = tune(&splits, &vocab, &neural, &[0.01, 1e30])?;
+/// assert!(t.rows[1].dev.is_nan() && t.best == 0 && t.test.is_finite());
+/// let err = tune(&splits, &vocab, &neural, &[1e30]).unwrap_err();
+/// assert!(matches!(err, makemore::Error::Diverged { .. }), "{err}");
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn tune(splits: &Splits, vocab: &Vocab, spec: &ModelSpec, values: &[f64]) -> Result<Tuning> {
@@ -101,14 +109,30 @@ pub fn tune_with(
     check_tune_values(spec, values)?;
     let mut rows = Vec::new();
     let mut models = Vec::new();
+    let mut first_divergence = None;
     for (i, &value) in values.iter().enumerate() {
         let spec = spec.clone().with_tuned(value);
-        let m = fit_with(&spec, &splits.train, vocab, |k, loss| on_step(i, k, loss))?;
-        rows.push(TuneRow { value, train: evaluate(&*m, &splits.train)?.nll, dev: evaluate(&*m, &splits.dev)?.nll });
-        models.push(m);
+        // a value whose training diverges (a learning rate too large) is a row of NaN, never
+        // chosen: the other values still count
+        match fit_with(&spec, &splits.train, vocab, |k, loss| on_step(i, k, loss)) {
+            Ok(m) => {
+                let (train, dev) = (evaluate(&*m, &splits.train)?.nll, evaluate(&*m, &splits.dev)?.nll);
+                rows.push(TuneRow { value, train, dev });
+                models.push(Some(m));
+            }
+            Err(e @ Error::Diverged { .. }) => {
+                first_divergence.get_or_insert(e);
+                rows.push(TuneRow { value, train: f64::NAN, dev: f64::NAN });
+                models.push(None);
+            }
+            Err(e) => return Err(e),
+        }
     }
-    let best = (0..rows.len()).min_by(|&a, &b| rows[a].dev.total_cmp(&rows[b].dev)).unwrap_or(0);
-    let m = &*models[best];
+    let trained = (0..rows.len()).filter(|&i| models[i].is_some());
+    let Some(best) = trained.min_by(|&a, &b| rows[a].dev.total_cmp(&rows[b].dev)) else {
+        return Err(first_divergence.expect("every value diverged"));
+    };
+    let m = models[best].as_deref().expect("a trained model");
     let chosen = [evaluate(m, &splits.train)?, evaluate(m, &splits.dev)?, evaluate(m, &splits.test)?];
     Ok(Tuning { what: spec.tuned(), rows, best, test: chosen[2].nll, chosen })
 }
