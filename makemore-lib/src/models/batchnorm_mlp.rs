@@ -113,16 +113,12 @@ impl BatchNormMlp {
     /// The network a model file holds: the sizes its metadata gives, then every parameter
     /// and running statistic under its name and shape ([`network::load_parameters`]).
     pub fn load(file: &StoredFile) -> Result<BatchNormMlp> {
-        let size = |key: &str| -> Result<usize> {
-            file.meta(key)?.parse().ok().filter(|&x| x >= 1).ok_or_else(|| file.bad(format!("its {key} is not a size")))
-        };
-        let cfg = MlpConfig {
-            context_len: file.context_len(),
-            embedding: size("embedding")?,
-            hidden: size("hidden")?,
-            batchnorm: true,
-            ..MlpConfig::DEFAULT
-        };
+        let cfg = MlpConfig::from_file(file)?;
+        if !cfg.batchnorm {
+            return Err(file.bad("its metadata does not say batchnorm: it holds lecture 2's MLP"));
+        }
+        // the ranges and the minibatches' activations of a training at the default batch
+        let cfg = MlpConfig { batch: MlpConfig::DEFAULT.batch, ..cfg };
         cfg.validate().map_err(|e| file.bad(e))?;
         cfg.n_parameters(file.vocab().len()).map_err(|e| file.bad(e))?;
         let (v, n, e, h) = (file.vocab().len() as i64, cfg.context_len as i64, cfg.embedding as i64, cfg.hidden as i64);
@@ -160,7 +156,7 @@ impl BatchNormMlp {
         let path = path.as_ref();
         let bytes = read_limited(path, MAX_MODEL_BYTES)?;
         let (kind, file) = StoredFile::open(path, &bytes)?;
-        if kind != MlpConfig::NAME || file.meta("batchnorm").is_err() {
+        if kind != MlpConfig::NAME || !MlpConfig::file_batchnorm(&file)? {
             return Err(file.bad(format!("it holds a {kind} model, not an MLP with BatchNorm")));
         }
         BatchNormMlp::load(&file)

@@ -37,7 +37,7 @@ use crate::data::words::WordList;
 use crate::error::{Error, Result, check_positive};
 use crate::models::kind::{LanguageModel, ModelKind};
 use crate::models::network::{self, Network, finite_values, inputs, on_one_thread};
-use crate::models::stored::Stored;
+use crate::models::stored::{Stored, StoredFile};
 use crate::nn::{Optimizer, Sgd};
 use crate::rng::{LECTURE_SEED, seed};
 use crate::train::examples::Examples;
@@ -189,6 +189,35 @@ impl MlpConfig {
     /// `W1` (context·embedding × hidden), `b1`, `W2` (hidden × v), `b2`. Fails when they
     /// or one step's activations would not fit ([`MAX_PARAMETERS`], [`MAX_BATCH_CELLS`]):
     /// checked before anything is allocated.
+    /// Whether a model file holds lecture 3's network: its metadata `batchnorm` is `"true"`
+    /// (absent: lecture 2's; any other value is refused).
+    pub(crate) fn file_batchnorm(file: &StoredFile) -> Result<bool> {
+        match file.meta("batchnorm") {
+            Err(_) => Ok(false),
+            Ok("true") => Ok(true),
+            Ok(other) => Err(file.bad(format!("its batchnorm is {other:?}: an MLP with BatchNorm says \"true\""))),
+        }
+    }
+
+    /// The sizes a model file gives (its context, metadata `embedding` and `hidden`, each at
+    /// least 1), refused when such a network would not fit ([`n_parameters`](Self::n_parameters),
+    /// for minibatches of one): checked before anything is allocated.
+    pub(crate) fn from_file(file: &StoredFile) -> Result<MlpConfig> {
+        let size = |key: &str| -> Result<usize> {
+            file.meta(key)?.parse().ok().filter(|&x| x >= 1).ok_or_else(|| file.bad(format!("its {key} is not a size")))
+        };
+        let cfg = MlpConfig {
+            context_len: file.context_len(),
+            embedding: size("embedding")?,
+            hidden: size("hidden")?,
+            batch: 1,
+            batchnorm: MlpConfig::file_batchnorm(file)?,
+            ..MlpConfig::DEFAULT
+        };
+        cfg.n_parameters(file.vocab().len()).map_err(|err| file.bad(err))?;
+        Ok(cfg)
+    }
+
     pub fn n_parameters(&self, v: usize) -> Result<usize> {
         let (c, e, h) = (self.context_len, self.embedding, self.hidden);
         let params =

@@ -96,19 +96,11 @@ impl ModelKind for MlpConfig {
     /// says; or, with the metadata `batchnorm`, lecture 3's tensors ([`BatchNormMlp::load`]).
     fn load(file: &StoredFile) -> Result<Box<dyn LanguageModel>> {
         let (v, n) = (file.vocab().len(), file.context_len());
-        if let Ok(batchnorm) = file.meta("batchnorm") {
-            if batchnorm != "true" {
-                return Err(file.bad(format!("its batchnorm is {batchnorm:?}: an MLP with BatchNorm says \"true\"")));
-            }
+        if MlpConfig::file_batchnorm(file)? {
             return Ok(Box::new(BatchNormMlp::load(file)?));
         }
         file.expect_tensors(&PARAMETER_NAMES)?;
-        let size = |key: &str| -> Result<usize> {
-            file.meta(key)?.parse().ok().filter(|&x| x >= 1).ok_or_else(|| file.bad(format!("its {key} is not a size")))
-        };
-        let (e, h) = (size("embedding")?, size("hidden")?);
-        let cfg = MlpConfig { context_len: n, embedding: e, hidden: h, batch: 1, ..MlpConfig::DEFAULT };
-        cfg.n_parameters(v).map_err(|err| file.bad(err))?;
+        let MlpConfig { embedding: e, hidden: h, .. } = MlpConfig::from_file(file)?;
         let c = file.floats("C", &[Some(v), Some(e)])?;
         let w1 = file.floats("W1", &[Some(n * e), Some(h)])?;
         let b1 = file.floats("b1", &[Some(h)])?;
