@@ -147,12 +147,56 @@ timed("mlp: 1000 steps", 5, lambda: mlp(1000))
 t = time.perf_counter()
 mlp(200_000)
 print(json.dumps({"case": "mlp: 200000 steps, the lecture's run", "seconds": time.perf_counter() - t, "runs": 1}), flush=True)
+
+
+def bn_mlp(steps):
+    """Lecture 3's cells 6-7: the kaiming-initialised MLP with its BatchNorm layer written out."""
+    g = torch.Generator().manual_seed(SEED)
+    C = torch.randn((27, 10), generator=g)
+    W1 = torch.randn((30, 200), generator=g) * (5 / 3) / (30**0.5)
+    W2 = torch.randn((200, 27), generator=g) * 0.01
+    b2 = torch.randn(27, generator=g) * 0
+    bngain = torch.ones((1, 200))
+    bnbias = torch.zeros((1, 200))
+    bnmean_running = torch.zeros((1, 200))
+    bnstd_running = torch.ones((1, 200))
+    parameters = [C, W1, W2, b2, bngain, bnbias]
+    for p in parameters:
+        p.requires_grad = True
+    for i in range(steps):
+        ix = torch.randint(0, Xtr.shape[0], (32,), generator=g)
+        emb = C[Xtr[ix]]
+        hpreact = emb.view(emb.shape[0], -1) @ W1
+        bnmeani = hpreact.mean(0, keepdim=True)
+        bnstdi = hpreact.std(0, keepdim=True)
+        hpreact = bngain * (hpreact - bnmeani) / bnstdi + bnbias
+        with torch.no_grad():
+            bnmean_running = 0.999 * bnmean_running + 0.001 * bnmeani
+            bnstd_running = 0.999 * bnstd_running + 0.001 * bnstdi
+        logits = torch.tanh(hpreact) @ W2 + b2
+        loss = F.cross_entropy(logits, Ytr[ix])
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        lr = 0.1 if i < steps // 2 else 0.01
+        for p in parameters:
+            p.data += -lr * p.grad
+
+
+timed("bn mlp: 1000 steps", 5, lambda: bn_mlp(1000))
+t = time.perf_counter()
+bn_mlp(200_000)
+print(json.dumps({"case": "bn mlp: 200000 steps, the lecture's run", "seconds": time.perf_counter() - t, "runs": 1}), flush=True)
 # the same on one thread, as the project's MLP computes (makemore::on_one_thread)
 torch.set_num_threads(1)
 timed("mlp: 1000 steps, one thread", 5, lambda: mlp(1000))
 t = time.perf_counter()
 mlp(200_000)
 print(json.dumps({"case": "mlp: 200000 steps, one thread", "seconds": time.perf_counter() - t, "runs": 1}), flush=True)
+timed("bn mlp: 1000 steps, one thread", 5, lambda: bn_mlp(1000))
+t = time.perf_counter()
+bn_mlp(200_000)
+print(json.dumps({"case": "bn mlp: 200000 steps, one thread", "seconds": time.perf_counter() - t, "runs": 1}), flush=True)
 torch.set_num_threads(2)
 
 timed(

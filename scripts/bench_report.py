@@ -25,6 +25,9 @@ ROWS = [
     ("MLP: the lecture's 200,000 steps", "mlp: 200000 steps, the lecture's run", "mlp: 200000 steps, the lecture's run"),
     ("MLP: 1,000 minibatch steps, PyTorch on one thread too", "mlp: 1000 steps, one thread", "mlp: 1000 steps"),
     ("MLP: 200,000 steps, PyTorch on one thread too", "mlp: 200000 steps, one thread", "mlp: 200000 steps, the lecture's run"),
+    ("BatchNorm MLP: 1,000 minibatch steps", "bn mlp: 1000 steps", "bn mlp: 1000 steps"),
+    ("BatchNorm MLP: the lecture's 200,000 steps", "bn mlp: 200000 steps, the lecture's run", "bn mlp: 200000 steps, the lecture's run"),
+    ("BatchNorm MLP: 200,000 steps, PyTorch on one thread too", "bn mlp: 200000 steps, one thread", "bn mlp: 200000 steps, the lecture's run"),
     ("process start to first tensor op", "start-up: process start to first tensor op", "start-up: process start to first tensor op"),
 ]
 
@@ -106,7 +109,8 @@ def main(rust_path, py_path, md_path, svg_path):
         "ATen calls as PyTorch and give its losses bit for bit on one machine (tests/mlp.rs). Our MLP",
         "computes on one libtorch thread (`makemore::on_one_thread`: its tensors are small, and a second",
         "thread only adds the cost of waking it); PyTorch runs the lecture's loop with its 2 threads, and",
-        "again on one.",
+        "again on one. The BatchNorm MLP rows are lecture 3's network (cells 6-7) through the library's",
+        "trainer, autograd as in the lecture, which gives PyTorch's losses bit for bit too (tests/batchnorm.rs).",
         "",
     ]
     with open(md_path, "w", encoding="utf-8") as f:

@@ -4,6 +4,7 @@
 # intel or amd, from /proc/cpuinfo) with scripts/make_reference.py (lecture 1) and
 # .../<vendor>/{names,accents}-mlp.json with scripts/make_reference_mlp.py (lecture 2),
 # .../<vendor>/{names,accents}-bn.json with scripts/make_reference_bn.py (lecture 3's BatchNorm MLP),
+# .../<vendor>/names-bn-notebook.json with scripts/make_reference_bn_notebook.py (lecture 3's notebook),
 # .../<vendor>/nn-layers.json with scripts/make_reference_nn.py (the network core's layers and optimizers),
 # and tests/fixtures/cpython-shuffle.json (CPython's own shuffles, for the split) with
 # scripts/make_shuffle_reference.py. Needs `import torch`, i.e. the full torch 2.13.0:
@@ -24,6 +25,8 @@ step "PyTorch $version: lecture 2, the MLP's 200,000 steps on names.txt and acce
 "$python" scripts/make_reference_mlp.py
 step "PyTorch $version: lecture 3, the BatchNorm MLP's 200,000 steps on names.txt and accents.txt (several minutes)"
 "$python" scripts/make_reference_bn.py
+step "PyTorch $version: lecture 3's notebook (its initialisations, the loss log's four 200,000-step trainings, the six-layer network; a few minutes)"
+"$python" scripts/make_reference_bn_notebook.py
 step "PyTorch $version: the network core's layers and optimizers (seconds)"
 "$python" scripts/make_reference_nn.py
 step "CPython's shuffles for the train/dev/test split"

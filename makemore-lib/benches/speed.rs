@@ -86,6 +86,17 @@ fn main() -> anyhow::Result<()> {
         mlp.train_examples(&train, &cfg, |_, _| {}).unwrap();
     });
 
+    // lecture 3: the BatchNorm MLP (cells 6-7), autograd through the trainer
+    let bn_cfg = MlpConfig { batchnorm: true, ..cfg };
+    time("bn mlp: 1000 steps", 5, || {
+        let mut net = BatchNormMlp::new(&vocab, &bn_cfg).unwrap();
+        net.train_run(&train, &MlpConfig { steps: 1000, ..bn_cfg }, |_| {}, None, None).unwrap();
+    });
+    time_once("bn mlp: 200000 steps, the lecture's run", || {
+        let mut net = BatchNormMlp::new(&vocab, &bn_cfg).unwrap();
+        net.train_run(&train, &bn_cfg, |_| {}, None, None).unwrap();
+    });
+
     // a whole process: start, load a model, first tensor op (one multinomial draw)
     let dir = std::env::temp_dir().join(format!("makemore-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;

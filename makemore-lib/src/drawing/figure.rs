@@ -30,7 +30,34 @@ enum Chart {
     Tuning { values: Vec<f64>, train: Vec<f64>, dev: Vec<f64>, best: usize, what: String },
     Line { xs: Vec<f64>, ys: Vec<f64>, title: String, x_desc: String, y_desc: String },
     Scatter { xs: Vec<f64>, ys: Vec<f64>, labels: Vec<String>, title: String },
+    Lines { series: Vec<Series>, hline: Option<f64>, title: String, x_desc: String, y_desc: String },
+    Image { rows: Vec<Vec<f64>>, title: String },
 }
+
+/// One named curve of a [`Figure::lines`] chart.
+#[derive(Debug, Clone)]
+struct Series {
+    name: String,
+    xs: Vec<f64>,
+    ys: Vec<f64>,
+}
+
+/// The colours of a chart's curves, one after another (matplotlib's first ten, which the
+/// lectures' plots use).
+const CYCLE: [RGBColor; 10] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x7f, 0x7f, 0x7f),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x17, 0xbe, 0xcf),
+];
+/// The widest an image is drawn: one matrix column at least a pixel wide up to this many.
+const IMAGE_WIDTH: u32 = 800;
 
 /// A chart, drawn to SVG or PNG on demand ([`Drawable`]).
 ///
@@ -159,9 +186,92 @@ impl Figure {
         })
     }
 
+    /// Several named curves, each `(name, xs, ys)`, in one chart with a legend: the
+    /// lectures' `plt.plot` once per layer, then `plt.legend(...)`. Long curves are drawn
+    /// as [`Figure::line`] draws them.
+    ///
+    /// ```
+    /// use makemore::Drawable;
+    /// let xs = [-1.0, 0.0, 1.0];
+    /// let fig = makemore::Figure::lines(&[("layer 2", &xs, &[0.1, 0.5, 0.1]), ("layer 5", &xs, &[0.2, 0.4, 0.2])],
+    ///     "activation distribution", "value", "density")?;
+    /// assert!(fig.svg()?.contains("layer 5"));
+    /// assert!(makemore::Figure::lines(&[], "t", "x", "y").is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn lines(series: &[(&str, &[f64], &[f64])], title: &str, x_desc: &str, y_desc: &str) -> Result<Figure> {
+        if series.is_empty() {
+            return Err(Error::Draw("a chart of lines needs at least one line".into()));
+        }
+        let mut drawn = Vec::with_capacity(series.len());
+        for &(name, xs, ys) in series {
+            check_points(xs, ys, &format!("the line {name:?}"))?;
+            let (xs, ys) = column_envelope(xs, ys, 2 * WIDTH as usize);
+            drawn.push(Series { name: name.into(), xs, ys });
+        }
+        let (title, x_desc, y_desc) = (title.into(), x_desc.into(), y_desc.into());
+        Ok(Figure { chart: Chart::Lines { series: drawn, hline: None, title, x_desc, y_desc } })
+    }
+
+    /// The same chart with a black horizontal line at `y` across it (the lecture's
+    /// `plt.plot([0, len(ud)], [-3, -3], 'k')`). Only for [`Figure::lines`].
+    ///
+    /// ```
+    /// let xs = [0.0, 1.0];
+    /// let fig = makemore::Figure::lines(&[("W1", &xs, &[-2.5, -3.2])], "update:data", "step", "log10")?;
+    /// assert!(fig.with_hline(-3.0).is_ok());
+    /// assert!(makemore::Figure::line(&xs, &xs, "t", "x", "y")?.with_hline(0.5).is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn with_hline(mut self, y: f64) -> Result<Figure> {
+        match &mut self.chart {
+            Chart::Lines { hline, .. } if y.is_finite() => *hline = Some(y),
+            Chart::Lines { .. } => {
+                return Err(Error::Draw(format!("a horizontal line needs a finite height, not {y}")));
+            }
+            _ => return Err(Error::Draw("only a chart of lines (Figure::lines) takes a horizontal line".into())),
+        }
+        Ok(self)
+    }
+
+    /// A matrix as a grey image, one cell per value: 0 black, 1 white, values between
+    /// in grey and beyond clamped (the lecture's `plt.imshow(h.abs() > 0.99, cmap='gray',
+    /// interpolation='nearest')`: white where a tanh is saturated). Rows go down, columns
+    /// across.
+    ///
+    /// ```
+    /// use makemore::Drawable;
+    /// let saturated = tch::Tensor::from_slice(&[0.0f32, 1.0, 1.0, 0.0]).view([2, 2]);
+    /// assert!(makemore::Figure::image(&saturated, "saturated")?.svg()?.contains("saturated"));
+    /// assert!(makemore::Figure::image(&tch::Tensor::from_slice(&[1.0f32]), "a vector").is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn image(matrix: &tch::Tensor, title: &str) -> Result<Figure> {
+        let size = matrix.size();
+        if size.len() != 2 || size.contains(&0) || size[1] > IMAGE_WIDTH as i64 {
+            return Err(Error::Draw(format!(
+                "an image needs a 2-D tensor of at most {IMAGE_WIDTH} columns, not one of shape {size:?}"
+            )));
+        }
+        let rows = Vec::<Vec<f64>>::try_from(&matrix.f_to_kind(tch::Kind::Double)?)?;
+        if rows.iter().flatten().any(|v| !v.is_finite()) {
+            return Err(Error::Draw("an image needs finite values".into()));
+        }
+        Ok(Figure { chart: Chart::Image { rows, title: title.into() } })
+    }
+
+    /// The pixels of one matrix cell in an image: as many as fit the width, at least 1.
+    fn cell_px(rows: &[Vec<f64>]) -> u32 {
+        (IMAGE_WIDTH / rows[0].len() as u32).clamp(1, 24)
+    }
+
     /// The figure's size in pixels.
     fn size(&self) -> (u32, u32) {
-        match self.chart {
+        match &self.chart {
+            Chart::Image { rows, .. } => {
+                let cell = Figure::cell_px(rows);
+                (cell * rows[0].len() as u32 + 40, cell * rows.len() as u32 + 80)
+            }
             Chart::Scatter { .. } => (SCATTER_SIDE, SCATTER_SIDE),
             _ => (WIDTH, HEIGHT),
         }
@@ -283,6 +393,77 @@ impl Figure {
                 let points = xs.iter().copied().zip(ys.iter().copied());
                 chart.draw_series(LineSeries::new(points, blues(0.8).stroke_width(1))).map_err(err)?;
             }
+            Chart::Lines { series, hline, title, x_desc, y_desc } => {
+                let xs: Vec<f64> = series.iter().flat_map(|s| s.xs.iter().copied()).collect();
+                let mut ys: Vec<f64> = series.iter().flat_map(|s| s.ys.iter().copied()).collect();
+                ys.extend(*hline);
+                let (x0, x1) = padded(&xs, 0.0);
+                let (y0, y1) = padded(&ys, 0.05);
+                let mut chart = ChartBuilder::on(area)
+                    .caption(title, (FONT, 18))
+                    .margin(12)
+                    .x_label_area_size(32)
+                    .y_label_area_size(60)
+                    .build_cartesian_2d(x0..x1, y0..y1)
+                    .map_err(err)?;
+                let whole = xs.iter().all(|x| x.fract() == 0.0);
+                let label = |x: &f64| if whole { format!("{x:.0}") } else { tick(*x) };
+                chart
+                    .configure_mesh()
+                    .x_desc(x_desc)
+                    .y_desc(y_desc)
+                    .x_label_formatter(&label)
+                    .y_label_formatter(&|y| tick(*y))
+                    .light_line_style(WHITE)
+                    .draw()
+                    .map_err(err)?;
+                for (k, s) in series.iter().enumerate() {
+                    let colour = CYCLE[k % CYCLE.len()];
+                    let points = s.xs.iter().copied().zip(s.ys.iter().copied());
+                    chart
+                        .draw_series(LineSeries::new(points, colour.stroke_width(1)))
+                        .map_err(err)?
+                        .label(s.name.clone())
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
+                }
+                if let Some(y) = *hline {
+                    chart.draw_series(LineSeries::new([(x0, y), (x1, y)], BLACK.stroke_width(2))).map_err(err)?;
+                }
+                chart
+                    .configure_series_labels()
+                    .position(SeriesLabelPosition::UpperRight)
+                    .border_style(BLACK)
+                    .background_style(WHITE.mix(0.8))
+                    .label_font((FONT, 13))
+                    .draw()
+                    .map_err(err)?;
+            }
+            Chart::Image { rows, title } => {
+                let cell = Figure::cell_px(rows) as i32;
+                let area = area.titled(title, (FONT, 18)).map_err(err)?;
+                let (left, top) = (20, 10);
+                let (w, h) = (cell * rows[0].len() as i32, cell * rows.len() as i32);
+                area.draw(&Rectangle::new([(left, top), (left + w, top + h)], BLACK.filled())).map_err(err)?;
+                // one rectangle per run of equal values along a row: a saturated image is
+                // mostly runs, so the SVG stays small
+                for (i, row) in rows.iter().enumerate() {
+                    let mut j = 0;
+                    while j < row.len() {
+                        let v = row[j].clamp(0.0, 1.0);
+                        let run = row[j..].iter().take_while(|&&x| x.clamp(0.0, 1.0) == v).count();
+                        if v > 0.0 {
+                            let grey = (v * 255.0).round() as u8;
+                            let (x, y) = (left + cell * j as i32, top + cell * i as i32);
+                            let shape = Rectangle::new(
+                                [(x, y), (x + cell * run as i32, y + cell)],
+                                RGBColor(grey, grey, grey).filled(),
+                            );
+                            area.draw(&shape).map_err(err)?;
+                        }
+                        j += run;
+                    }
+                }
+            }
             Chart::Scatter { xs, ys, labels, title } => {
                 let (x0, x1) = padded(xs, 0.08);
                 let (y0, y1) = padded(ys, 0.08);
@@ -348,6 +529,19 @@ impl Drawable for Figure {
     }
 }
 
+/// A tick label of an axis whose values are not whole: at most 3 decimals, no float noise
+/// (0.2, not 0.19999999999999996), and small numbers in scientific notation (2.5e-3).
+fn tick(v: f64) -> String {
+    if v == 0.0 || v.abs() < 1e-9 {
+        "0".into()
+    } else if v.abs() < 0.01 {
+        format!("{v:.1e}")
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 /// Refuse points a chart cannot draw: no points, unequal lengths, a value that is not finite.
 fn check_points(xs: &[f64], ys: &[f64], what: &str) -> Result<()> {
     if xs.is_empty() || xs.len() != ys.len() {
@@ -401,6 +595,28 @@ fn column_envelope(xs: &[f64], ys: &[f64], columns: usize) -> (Vec<f64>, Vec<f64
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tch::Tensor;
+
+    #[test]
+    fn tick_labels_read_as_numbers() {
+        assert_eq!(tick(0.19999999999999996), "0.2");
+        assert_eq!(tick(-0.6000000000000001), "-0.6");
+        assert_eq!(tick(1.0), "1");
+        assert_eq!(tick(0.0025), "2.5e-3");
+        assert_eq!(tick(-1e-12), "0");
+    }
+
+    #[test]
+    fn an_image_is_as_large_as_its_cells_and_no_wider_than_the_limit() {
+        let t = Tensor::zeros([32, 200], (tch::Kind::Float, tch::Device::Cpu));
+        let fig = Figure::image(&t, "saturated").unwrap();
+        assert_eq!(fig.size(), (4 * 200 + 40, 4 * 32 + 80));
+        assert!(Figure::image(&Tensor::zeros([2, 801], (tch::Kind::Float, tch::Device::Cpu)), "wide").is_err());
+        assert!(Figure::image(&Tensor::from_slice(&[f32::NAN, 0.0]).view([1, 2]), "nan").is_err());
+        let lines = Figure::lines(&[("a", &[0.0, 1.0], &[1.0, 2.0])], "t", "x", "y").unwrap();
+        assert!(Figure::lines(&[("a", &[0.0, 1.0], &[1.0, f64::NAN])], "t", "x", "y").is_err());
+        assert!(lines.with_hline(f64::INFINITY).is_err());
+    }
 
     #[test]
     fn a_long_curve_keeps_each_columns_lowest_and_highest_point() {
