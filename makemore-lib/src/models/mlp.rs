@@ -38,6 +38,7 @@ use crate::error::{Error, Result, check_positive};
 use crate::models::kind::{LanguageModel, ModelKind};
 use crate::models::network::{self, Network, finite_values, inputs, on_one_thread};
 use crate::models::stored::{Stored, StoredFile};
+use crate::models::written_out::{Minibatch, sgd_in_place};
 use crate::nn::{Optimizer, Sgd};
 use crate::rng::{LECTURE_SEED, seed};
 use crate::train::examples::Examples;
@@ -582,24 +583,16 @@ impl LanguageModel for Mlp {
 /// `p += -lr * grad` (one float32 multiplication and one addition per value, IEEE-rounded
 /// as libtorch's kernels round them; Rust never fuses them into an FMA).
 struct Backprop {
-    /// The examples' inputs (n × context, row by row) and targets, as Rust sees them.
-    xs: Vec<i64>,
-    ys: Vec<i64>,
+    /// The minibatch's gathers, the loss and its first backward nodes.
+    mb: Minibatch,
     /// The parameters `[C, W1, b1, W2, b2]` (detached aliases of the network's, so updated
     /// in place, as `p.data += ...` does).
     p: [Tensor; 5],
     /// `W1.t()`, `W2.t()` (views: they follow the updates).
     w1t: Tensor,
     w2t: Tensor,
-    /// The minibatch's indices `ix`, inputs (batch × context) and targets.
-    ix: Vec<i64>,
-    xb: Tensor,
-    yb: Tensor,
-    /// `C[X]` as batch × (context·embedding) (the lecture's `emb.view(-1, 30)`), its
-    /// transpose, and the shape batch × context × embedding.
-    emb: Tensor,
+    /// The transpose of `C[X]` (a view of the minibatch's `emb`).
     embt: Tensor,
-    shape3: [i64; 3],
     /// `tanh(emb @ W1 + b1)`, and its transpose (a view).
     h: Tensor,
     ht: Tensor,
@@ -613,30 +606,6 @@ struct Backprop {
     demb: Tensor,
     /// The gradients of `[C, W1, b1, W2, b2]` (the biases' as 1 × n, as `sum_to` leaves them).
     grads: [Tensor; 5],
-    /// `loss.backward()`'s seed: a float32 1.
-    one: Tensor,
-    /// nll_loss's total weight: the number of examples (no weights, none ignored).
-    total_weight: Tensor,
-}
-
-/// The values of a contiguous CPU tensor, to write in place.
-///
-/// # Safety
-/// `t` must be contiguous, on the CPU, of element type `T`, and nothing else may read or
-/// write its storage while the slice lives.
-unsafe fn values_mut<T>(t: &mut Tensor) -> &mut [T] {
-    // SAFETY: the caller's guarantees; numel elements of T start at data_ptr
-    unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut T, t.numel()) }
-}
-
-/// The values of a contiguous CPU tensor, to read.
-///
-/// # Safety
-/// As for [`values_mut`]: contiguous, on the CPU, of element type `T`, and not written
-/// while the slice lives.
-unsafe fn values<T>(t: &Tensor) -> &[T] {
-    // SAFETY: the caller's guarantees
-    unsafe { std::slice::from_raw_parts(t.data_ptr() as *const T, t.numel()) }
 }
 
 impl Step for Backprop {
@@ -649,7 +618,7 @@ impl Step for Backprop {
         tch::no_grad(|| self.minibatch(ix, lr))
     }
     fn loss(&self, examples: &Examples) -> Result<f32> {
-        let xs = examples.xs.f_view([-1, self.shape3[1]])?;
+        let xs = examples.xs.f_view([-1, self.mb.shape3[1]])?;
         let [c, w1, b1, w2, b2] = &self.p;
         let loss = tch::no_grad(|| -> Result<Tensor> {
             Ok(forward([c, w1, b1, w2, b2], &xs)?.f_cross_entropy_loss::<Tensor>(
@@ -676,19 +645,13 @@ impl Backprop {
         if p.iter().any(|t| !t.is_contiguous() || t.kind() != Kind::Float) {
             return Err(Error::BadWeights("the parameters must be contiguous float32 tensors".into()));
         }
-        let emb = f(&[b, c * e])?;
+        let mb = Minibatch::new(xs, ys, batch, mlp.embedding())?;
         let h_buf = f(&[b, h])?;
         Ok(Backprop {
-            xs: Vec::<i64>::try_from(&xs.f_flatten(0, -1)?)?,
-            ys: Vec::<i64>::try_from(ys)?,
             w1t: p[1].f_tr()?,
             w2t: p[3].f_tr()?,
-            ix: vec![0; batch],
-            xb: Tensor::f_empty([b, c], (Kind::Int64, Device::Cpu))?,
-            yb: Tensor::f_empty([b], (Kind::Int64, Device::Cpu))?,
-            embt: emb.f_tr()?,
-            emb,
-            shape3: [b, c, e],
+            embt: mb.emb.f_tr()?,
+            mb,
             ht: h_buf.f_tr()?,
             h: h_buf,
             logits: f(&[b, v])?,
@@ -699,8 +662,6 @@ impl Backprop {
             dpre: f(&[b, h])?,
             demb: f(&[b, c * e])?,
             grads: [f(&[v, e])?, f(&[c * e, h])?, f(&[1, h])?, f(&[h, v])?, f(&[1, v])?],
-            one: Tensor::from(1.0f32),
-            total_weight: Tensor::from(batch as f32),
             p,
         })
     }
@@ -710,44 +671,17 @@ impl Backprop {
     /// wrote into.)
     fn minibatch(&mut self, ix: &Tensor, lr: f64) -> Result<f32> {
         let [c, w1, b1, w2, b2] = &self.p;
-        let (context, embedding) = (self.shape3[1] as usize, self.shape3[2] as usize);
         // Xtr[ix], Ytr[ix], emb = C[X]
-        let batch = self.ix.len();
-        ix.f_copy_data(&mut self.ix, batch)?;
-        // SAFETY: xb, yb, emb and C are contiguous CPU tensors of these types (allocated
-        // in `new`, or checked there), and no other handle uses them during this block.
-        unsafe {
-            let (xb, yb) = (values_mut::<i64>(&mut self.xb), values_mut::<i64>(&mut self.yb));
-            let (emb, table) = (values_mut::<f32>(&mut self.emb), values::<f32>(c));
-            for (r, &i) in self.ix.iter().enumerate() {
-                let i = i as usize;
-                xb[r * context..(r + 1) * context].copy_from_slice(&self.xs[i * context..(i + 1) * context]);
-                yb[r] = self.ys[i];
-            }
-            for (row, &t) in emb.chunks_exact_mut(embedding).zip(xb.iter()) {
-                row.copy_from_slice(&table[t as usize * embedding..(t as usize + 1) * embedding]);
-            }
-        }
+        self.mb.gather(ix, c)?;
         // h = torch.tanh(emb.view(-1, context·embedding) @ W1 + b1)   (matmul of 2-D is mm)
-        let _ = self.emb.f_mm_out(&self.h, w1)?;
+        let _ = self.mb.emb.f_mm_out(&self.h, w1)?;
         let _ = self.h.f_add_(b1)?;
         let _ = self.h.f_tanh_()?;
         // logits = h @ W2 + b2; loss = F.cross_entropy(logits, Y)
         let _ = self.h.f_mm_out(&self.logits, w2)?;
         let _ = self.logits.f_add_(b2)?;
-        let _ = self.logits.f_internal_log_softmax_out(&self.lsm, 1, false)?;
-        let loss = self.lsm.f_nll_loss::<Tensor>(&self.yb, None, Reduction::Mean, -100)?;
         // loss.backward(): NllLossBackward0, LogSoftmaxBackward0
-        let _ = self.lsm.f_nll_loss_backward_grad_input::<Tensor>(
-            &self.dlsm,
-            &self.one,
-            &self.yb,
-            None,
-            Reduction::Mean,
-            -100,
-            &self.total_weight,
-        )?;
-        let _ = Tensor::f_internal_log_softmax_backward_data_out(&self.dlogits, &self.dlsm, &self.lsm, 1, Kind::Float)?;
+        let loss = self.mb.cross_entropy(&self.logits, &self.lsm, &self.dlsm, &self.dlogits)?;
         let [gc, gw1, gb1, gw2, gb2] = &mut self.grads;
         // AddBackward0 (+ b2): sum_to over the broadcast rows; MmBackward0 (h @ W2):
         // grad.mm(W2.t()) and h.t().mm(grad)
@@ -759,20 +693,10 @@ impl Backprop {
         let _ = self.dpre.f_sum_intlist_out(&*gb1, [0i64].as_slice(), true, None::<Kind>)?;
         let _ = self.dpre.f_mm_out(&self.demb, &self.w1t)?;
         let _ = self.embt.f_mm_out(&*gw1, &self.dpre)?;
-        // ViewBackward0, IndexBackward0: zeros, then index_put_ with accumulate (the same
-        // kernel adds the rows in the same order)
-        let _ = gc.f_zero_()?;
-        let _ = gc.f_index_put_(&[Some(&self.xb)], &self.demb.f_view(self.shape3)?, true)?;
-        // for p in parameters: p.data += -lr * p.grad   (libtorch casts the scalar to float32)
-        let step = -lr as f32;
-        for (p, g) in self.p.iter_mut().zip(&self.grads) {
-            // SAFETY: p and g are contiguous float32 CPU tensors of one size (checked or
-            // allocated in `new`), distinct storages, used by nothing else here.
-            let (p, g) = unsafe { (values_mut::<f32>(p), values::<f32>(g)) };
-            for (p, &g) in p.iter_mut().zip(g.iter()) {
-                *p += g * step;
-            }
-        }
+        // ViewBackward0, IndexBackward0
+        self.mb.embedding_grad(gc, &self.demb)?;
+        // for p in parameters: p.data += -lr * p.grad
+        sgd_in_place(&mut self.p, &self.grads, lr);
         Ok(loss.f_double_value(&[])? as f32)
     }
 }

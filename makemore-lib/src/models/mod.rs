@@ -52,5 +52,6 @@ pub mod network;
 pub mod neural;
 pub mod registry;
 pub mod stored;
+mod written_out;
 
 pub use exact_gradient::ExactGradient;

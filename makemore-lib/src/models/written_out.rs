@@ -1,0 +1,137 @@
+//! What the written-out training steps share (the MLP's [`Backprop`](super::mlp) and the
+//! BatchNorm MLP's): the minibatch's gathers and the update, which are exact whoever
+//! computes them and so are done here in Rust, and the loss with its first two backward
+//! nodes, as `loss.backward()` calls them.
+//!
+//! A written-out step makes the libtorch calls that autograd makes for the lecture's graph,
+//! in the same order, so its values are autograd's bit for bit; it skips autograd's
+//! bookkeeping (the graph, saved tensors, the engine), most of a small network's step.
+
+use tch::{Device, Kind, Reduction, Tensor};
+
+use crate::error::Result;
+
+/// The values of a contiguous CPU tensor, to write in place.
+///
+/// # Safety
+/// `t` must be contiguous, on the CPU, of element type `T`, and nothing else may read or
+/// write its storage while the slice lives.
+pub(crate) unsafe fn values_mut<T>(t: &mut Tensor) -> &mut [T] {
+    // SAFETY: the caller's guarantees; numel elements of T start at data_ptr
+    unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut T, t.numel()) }
+}
+
+/// The values of a contiguous CPU tensor, to read.
+///
+/// # Safety
+/// As for [`values_mut`]: contiguous, on the CPU, of element type `T`, and not written
+/// while the slice lives.
+pub(crate) unsafe fn values<T>(t: &Tensor) -> &[T] {
+    // SAFETY: the caller's guarantees
+    unsafe { std::slice::from_raw_parts(t.data_ptr() as *const T, t.numel()) }
+}
+
+/// A minibatch's `Xtr[ix]`, `Ytr[ix]` and `emb = C[Xb]`, in buffers allocated once.
+#[derive(Debug)]
+pub(crate) struct Minibatch {
+    /// The examples' inputs (n × context, row by row) and targets, as Rust sees them.
+    xs: Vec<i64>,
+    ys: Vec<i64>,
+    /// The minibatch's indices `ix`, inputs (batch × context) and targets.
+    pub ix: Vec<i64>,
+    pub xb: Tensor,
+    pub yb: Tensor,
+    /// `C[Xb]` as batch × (context·embedding) (the lecture's `emb.view(emb.shape[0], -1)`).
+    pub emb: Tensor,
+    /// batch × context × embedding, the shape of `C[Xb]`.
+    pub shape3: [i64; 3],
+    /// `loss.backward()`'s seed: a float32 1; and nll_loss's total weight: the number of
+    /// examples (no weights, none ignored).
+    one: Tensor,
+    total_weight: Tensor,
+}
+
+impl Minibatch {
+    /// Buffers for minibatches of `batch` examples of the inputs `xs` (n × context) and
+    /// targets `ys`, embedded in `embedding` numbers each.
+    pub fn new(xs: &Tensor, ys: &Tensor, batch: usize, embedding: usize) -> Result<Minibatch> {
+        let (b, c, e) = (batch as i64, xs.size()[1], embedding as i64);
+        Ok(Minibatch {
+            xs: Vec::<i64>::try_from(&xs.f_flatten(0, -1)?)?,
+            ys: Vec::<i64>::try_from(ys)?,
+            ix: vec![0; batch],
+            xb: Tensor::f_empty([b, c], (Kind::Int64, Device::Cpu))?,
+            yb: Tensor::f_empty([b], (Kind::Int64, Device::Cpu))?,
+            emb: Tensor::f_empty([b, c * e], (Kind::Float, Device::Cpu))?,
+            shape3: [b, c, e],
+            one: Tensor::from(1.0f32),
+            total_weight: Tensor::from(batch as f32),
+        })
+    }
+
+    /// Gather the minibatch `ix` (drawn by libtorch's `randint`) and embed it with the
+    /// table `c` (a contiguous float32 CPU tensor, vocabulary × embedding).
+    pub fn gather(&mut self, ix: &Tensor, c: &Tensor) -> Result<()> {
+        let (context, embedding) = (self.shape3[1] as usize, self.shape3[2] as usize);
+        let batch = self.ix.len();
+        ix.f_copy_data(&mut self.ix, batch)?;
+        // SAFETY: xb, yb, emb and C are contiguous CPU tensors of these types (allocated
+        // in `new`, or checked by the caller), and no other handle uses them during this block.
+        unsafe {
+            let (xb, yb) = (values_mut::<i64>(&mut self.xb), values_mut::<i64>(&mut self.yb));
+            let (emb, table) = (values_mut::<f32>(&mut self.emb), values::<f32>(c));
+            for (r, &i) in self.ix.iter().enumerate() {
+                let i = i as usize;
+                xb[r * context..(r + 1) * context].copy_from_slice(&self.xs[i * context..(i + 1) * context]);
+                yb[r] = self.ys[i];
+            }
+            for (row, &t) in emb.chunks_exact_mut(embedding).zip(xb.iter()) {
+                row.copy_from_slice(&table[t as usize * embedding..(t as usize + 1) * embedding]);
+            }
+        }
+        Ok(())
+    }
+
+    /// `F.cross_entropy(logits, Yb)` (`nll_loss(log_softmax(logits))`) into `lsm`, and its
+    /// first backward nodes, NllLossBackward0 and LogSoftmaxBackward0, into `dlsm` and
+    /// `dlogits`: returns the loss.
+    pub fn cross_entropy(&self, logits: &Tensor, lsm: &Tensor, dlsm: &Tensor, dlogits: &Tensor) -> Result<Tensor> {
+        let _ = logits.f_internal_log_softmax_out(lsm, 1, false)?;
+        let loss = lsm.f_nll_loss::<Tensor>(&self.yb, None, Reduction::Mean, -100)?;
+        let _ = lsm.f_nll_loss_backward_grad_input::<Tensor>(
+            dlsm,
+            &self.one,
+            &self.yb,
+            None,
+            Reduction::Mean,
+            -100,
+            &self.total_weight,
+        )?;
+        let _ = Tensor::f_internal_log_softmax_backward_data_out(dlogits, dlsm, lsm, 1, Kind::Float)?;
+        Ok(loss)
+    }
+
+    /// IndexBackward0 of `C[Xb]` into `gc`: zeros, then `index_put_` with accumulate (the
+    /// same kernel adds the rows in the same order).
+    pub fn embedding_grad(&self, gc: &mut Tensor, demb: &Tensor) -> Result<()> {
+        let _ = gc.f_zero_()?;
+        let _ = gc.f_index_put_(&[Some(&self.xb)], &demb.f_view(self.shape3)?, true)?;
+        Ok(())
+    }
+}
+
+/// `for p in parameters: p.data += -lr * p.grad`: libtorch casts the scalar to float32, then
+/// one float32 multiplication and one addition per value.
+///
+/// Each parameter and its gradient must be contiguous float32 CPU tensors of one size, with
+/// distinct storages that nothing else uses meanwhile (checked or allocated by the caller).
+pub(crate) fn sgd_in_place(params: &mut [Tensor], grads: &[Tensor], lr: f64) {
+    let step = -lr as f32;
+    for (p, g) in params.iter_mut().zip(grads) {
+        // SAFETY: the caller's guarantees (above)
+        let (p, g) = unsafe { (values_mut::<f32>(p), values::<f32>(g)) };
+        for (p, &g) in p.iter_mut().zip(g.iter()) {
+            *p += g * step;
+        }
+    }
+}
