@@ -47,6 +47,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_reference import FIXTURES, ROOT, SEED, cpu_info, provenance, vendor_dir  # noqa: E402
 from make_reference_mlp import build_dataset  # noqa: E402
+from make_reference_nn import BatchNorm1d, Linear, Tanh  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -149,62 +150,18 @@ def kaiming_demo():
     return out
 
 
-class Linear:
-    def __init__(self, fan_in, fan_out, g, bias=True):
-        self.weight = torch.randn((fan_in, fan_out), generator=g) / fan_in**0.5
-        self.bias = torch.zeros(fan_out) if bias else None
-
-    def __call__(self, x):
-        self.out = x @ self.weight
-        if self.bias is not None:
-            self.out += self.bias
-        return self.out
-
-    def parameters(self):
-        return [self.weight] + ([] if self.bias is None else [self.bias])
-
-
-class BatchNorm1d:
-    def __init__(self, dim, eps=1e-5, momentum=0.1):
-        self.eps, self.momentum, self.training = eps, momentum, True
-        self.gamma, self.beta = torch.ones(dim), torch.zeros(dim)
-        self.running_mean, self.running_var = torch.zeros(dim), torch.ones(dim)
-
-    def __call__(self, x):
-        if self.training:
-            xmean = x.mean(0, keepdim=True)
-            xvar = x.var(0, keepdim=True)
-        else:
-            xmean, xvar = self.running_mean, self.running_var
-        xhat = (x - xmean) / torch.sqrt(xvar + self.eps)
-        self.out = self.gamma * xhat + self.beta
-        if self.training:
-            with torch.no_grad():
-                self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * xmean
-                self.running_var = (1 - self.momentum) * self.running_var + self.momentum * xvar
-        return self.out
-
-    def parameters(self):
-        return [self.gamma, self.beta]
-
-
-class Tanh:
-    def __call__(self, x):
-        self.out = torch.tanh(x)
-        return self.out
-
-    def parameters(self):
-        return []
-
-
 def deep_net(V, batchnorm, gain, zero=False):
-    """Cell 13: C, then the layers in order, from g; the last layer made less confident."""
-    g = torch.Generator().manual_seed(SEED)
+    """Cell 13: C, then the layers in order, from g; the last layer made less confident. The
+    layers are the lectures' classes (make_reference_nn.py's), which draw from the global
+    generator: seeded as the lecture seeds `g`, it draws the same numbers (`g` is then the
+    global generator, which the minibatches come from too)."""
+    torch.manual_seed(SEED)
+    g = torch.default_generator
     C = torch.randn((V, N_EMBD), generator=g)
     sizes = [N_EMBD * 3] + [DEEP_HIDDEN] * 5 + [V]
     layers = []
     for k in range(6):
-        layers.append(Linear(sizes[k], sizes[k + 1], g, bias=not batchnorm))
+        layers.append(Linear(sizes[k], sizes[k + 1], bias=not batchnorm))
         if batchnorm:
             layers.append(BatchNorm1d(sizes[k + 1]))
         if k < 5:
