@@ -2,10 +2,16 @@
 
     .venv/bin/python scripts/browser/jupyterlab.py [--out DIR] [--hover NAME]... [--expect-failure] [NOTEBOOK...]
 
-With no NOTEBOOK it runs notebooks/*.ipynb. For each notebook, one at a time: open it
-in JupyterLab (a fresh server of the project's .venv, scripts/browser/labserver.py),
-click Run > Run All Cells, wait until every cell has run and the kernel is idle, then
-check:
+With no NOTEBOOK it runs notebooks/*.ipynb, all in one page of JupyterLab (a fresh server of
+the project's .venv, scripts/browser/labserver.py), as a learner opens them: the first at its
+address, each next one through File > Open from Path... once the one before has run its first
+cell, so that it opens while the kernel before runs cells; no kernel is shut down. Each notebook
+must get its kernel: the kernel's start may take minutes (a first build compiles), but once the
+kernel answers (asked on its control channel, out of the page's sight), the page must show it,
+idle, within PAGE_KERNEL_LIMIT s, or the notebook fails ("the page never saw its kernel", with
+what the page received from it): no reload, no new kernel. Then Run > Run All Cells. When every
+notebook has been started, each in turn is put on show, waited for until every cell has run and
+its kernel is idle, and checked:
 
   - the notebook's kernel is "Rust (makemore)";
   - every code cell ran (has an execution count) and no dialog came up;
@@ -545,7 +551,7 @@ def start_notebook(page, lab, log, run, first, kernel):
         run.problems.append(f"browser: {str(e).splitlines()[0]}")
 
 
-def wait_running(log, run, timeout):
+def wait_running(page, log, run, timeout):
     """Wait until the notebook's first cell has run (its run is under way, its kernel busy with
     the cells after it), or its run has ended."""
     if run.start is None:
@@ -553,7 +559,7 @@ def wait_running(log, run, timeout):
     record = log.of(run.kernel_id)
     deadline = run.start + timeout
     while not record.replies and time.monotonic() < deadline:
-        time.sleep(0.25)
+        page.wait_for_timeout(250)  # (the page's websocket events arrive only while Playwright waits)
 
 
 def finish_notebook(page, log, run, out_dir, hover, timeout):
@@ -667,7 +673,7 @@ def main():
             runs = []
             for path in notebooks:
                 if runs:
-                    wait_running(log, runs[-1], args.timeout)
+                    wait_running(page, log, runs[-1], args.timeout)
                 print(f"==> {os.path.relpath(path, ROOT)}: opened in JupyterLab", file=sys.stderr, flush=True)
                 runs.append(Run(path))
                 start_notebook(page, lab, log, runs[-1], len(runs) == 1, args.kernel)
