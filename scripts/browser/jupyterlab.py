@@ -95,6 +95,7 @@ class KernelRecord:
         self.heatmap_mimes = []  # mime types of bundles that hold the count HOVER_COUNT
         self.sockets = 0  # websockets the page opened to it
         self.received = {}  # msg_type -> count of the messages that reached the page
+        self.last_reply = None  # when the last execute_reply reached the page (time.monotonic())
 
     def pending(self):
         return [m for m in self.requests if m not in self.replies]
@@ -135,6 +136,7 @@ class KernelLog:
         code = record.requests.get(parent, "")
         if msg_type == "execute_reply":
             record.replies[parent] = content.get("status")
+            record.last_reply = time.monotonic()
         elif msg_type == "error":
             text = "\n".join(content.get("traceback") or []) or f"{content.get('ename')}: {content.get('evalue')}"
             record.errors.append((code, strip_ansi(text)))
@@ -588,8 +590,8 @@ def finish_notebook(page, log, run, out_dir, hover, timeout):
             if time.monotonic() > deadline:
                 problems.append(f"still running after {timeout} s")
                 break
-        # the last reply's time would be closer; the poll adds at most ~2 s
-        run.seconds = time.monotonic() - run.start
+        # Run All to the last reply (the notebook may have ended while another was on show)
+        run.seconds = (record.last_reply or time.monotonic()) - run.start
 
         for i, cell in enumerate(cells, 1):
             if not cell["prompt"].strip("[]: ").isdigit():
