@@ -186,6 +186,6 @@ while jobs_running; do
 done
 if [ "$mode" != cli ]; then
     scripts/write-kernelspec.sh "$KERNEL_NAME"   # gives the kernel libtorch (rewritten only if it changed)
-    mkdir -p target/evcxr/checks   # the kernel's build folders (evcxr.toml in notebooks/ and scripts/notebook-checks/)
+    mkdir -p target/evcxr   # the kernels' build folders (scripts/evcxr-kernel.py)
 fi
 say "set-up ($mode) complete"

@@ -11,6 +11,9 @@
 # each) and lecture 2's small ones far slower (lecture 2 now computes on one thread). The
 # numbers are the same either way.
 #
+# evcxr starts through scripts/evcxr-kernel.py, which gives each kernel a build folder of its
+# own (two notebooks open at once, two kernels).
+#
 # The folder is deliberately not called `rust`: evcxr rewrites a `rust` kernelspec whose
 # version.txt it does not recognise, dropping `env`.
 set -euo pipefail
@@ -24,7 +27,7 @@ evcxr=$(command -v evcxr_jupyter) || die "evcxr_jupyter is not installed (run sc
 libtorch=$(readlink -f .libtorch)
 cat > "$dir/kernel.json.tmp" <<JSON
 {
-  "argv": ["$evcxr", "--control_file", "{connection_file}"],
+  "argv": ["$root/.venv/bin/python", "$root/scripts/evcxr-kernel.py", "$evcxr", "--control_file", "{connection_file}"],
   "display_name": "Rust (makemore)",
   "language": "rust",
   "interrupt_mode": "message",

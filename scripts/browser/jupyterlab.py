@@ -2,10 +2,16 @@
 
     .venv/bin/python scripts/browser/jupyterlab.py [--out DIR] [--hover NAME]... [--expect-failure] [NOTEBOOK...]
 
-With no NOTEBOOK it runs notebooks/*.ipynb. For each notebook, one at a time: open it
-in JupyterLab (a fresh server of the project's .venv, scripts/browser/labserver.py),
-click Run > Run All Cells, wait until every cell has run and the kernel is idle, then
-check:
+With no NOTEBOOK it runs notebooks/*.ipynb, all in one page of JupyterLab (a fresh server of
+the project's .venv, scripts/browser/labserver.py), as a learner opens them: the first at its
+address, each next one through File > Open from Path... once the one before has run its first
+cell, so that it opens while the kernel before runs cells; no kernel is shut down. Each notebook
+must get its kernel: the kernel's start may take minutes (a first build compiles), but once the
+kernel answers (asked on its control channel, out of the page's sight), the page must show it,
+idle, within PAGE_KERNEL_LIMIT s, or the notebook fails ("the page never saw its kernel", with
+what the page received from it): no reload, no new kernel. Then Run > Run All Cells. When every
+notebook has been started, each in turn is put on show, waited for until every cell has run and
+its kernel is idle, and checked:
 
   - the notebook's kernel is "Rust (makemore)";
   - every code cell ran (has an execution count) and no dialog came up;
@@ -50,13 +56,12 @@ KERNEL_DISPLAY_NAME = "Rust (makemore)"
 DEFAULT_HOVER = ["part1_bigrams.ipynb"]
 # The heatmap cell to hover: bigram n -> . and its count in names.txt.
 HOVER_FROM, HOVER_TO, HOVER_COUNT = "n", ".", "6763"
+# A kernel's first start in an empty build folder, and a build folder another kernel is
+# compiling in, may take minutes: the limit for the server to have the notebook's kernel up.
 KERNEL_START_TIMEOUT = 900
-# how long the page may show no kernel while the server has an idle one, before a reload (the
-# server's kernel is up by then, so this is not a start-up limit)
-PAGE_STUCK_AFTER = 30
-# reloads before a new kernel: in the cases seen, reloading never helped and a new kernel did
-# (once at 60 s, three reloads and a new kernel: 252 s for a 3 s notebook)
-PAGE_RELOADS = 1
+# Once the server's kernel is up (it has answered), the page must show it within this: a
+# learner's page that does not is stuck ("Unknown" in the status bar, every cell [*]).
+PAGE_KERNEL_LIMIT = 60
 VIEWPORT = {"width": 1280, "height": 900}
 MAX_SCREENSHOT_HEIGHT = 60000
 FIGURE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml")
@@ -78,8 +83,8 @@ def kernel_message(payload):
     return channel, header.get("msg_type"), parent.get("msg_id"), content
 
 
-class KernelLog:
-    """What the kernel said, from the page's websocket: requests, replies, outputs."""
+class KernelRecord:
+    """What one kernel said on the page's websockets: requests, replies, outputs."""
 
     def __init__(self):
         self.requests = {}  # msg_id -> code of each execute_request the page sent
@@ -88,40 +93,62 @@ class KernelLog:
         self.stderr = []  # (code, text)
         self.figures = 0  # display_data / execute_result bundles that hold a figure
         self.heatmap_mimes = []  # mime types of bundles that hold the count HOVER_COUNT
+        self.sockets = 0  # websockets the page opened to it
+        self.received = {}  # msg_type -> count of the messages that reached the page
+        self.last_reply = None  # when the last execute_reply reached the page (time.monotonic())
+
+    def pending(self):
+        return [m for m in self.requests if m not in self.replies]
+
+
+class KernelLog:
+    """What each kernel said, from the page's websockets (one page holds every notebook, and
+    each notebook's kernel has its own websocket: /api/kernels/ID/channels)."""
+
+    def __init__(self):
+        self.kernels = {}  # kernel id -> KernelRecord
+
+    def of(self, kernel_id):
+        return self.kernels.setdefault(kernel_id, KernelRecord())
 
     def attach(self, page):
         def on_socket(ws):
-            if "/channels" not in ws.url:
+            path = urllib.parse.urlparse(ws.url).path.split("/")
+            if path[-1] != "channels" or "kernels" not in path:
                 return
-            ws.on("framesent", lambda p: self.frame(p, sent=True))
-            ws.on("framereceived", lambda p: self.frame(p, sent=False))
+            record = self.of(path[path.index("kernels") + 1])
+            record.sockets += 1
+            ws.on("framesent", lambda p: self.frame(record, p, sent=True))
+            ws.on("framereceived", lambda p: self.frame(record, p, sent=False))
 
         page.on("websocket", on_socket)
 
-    def frame(self, payload, sent):
+    def frame(self, record, payload, sent):
         try:
             channel, msg_type, parent, content = kernel_message(payload)
         except (ValueError, KeyError, IndexError, UnicodeDecodeError):
             return
         if sent:
             if msg_type == "execute_request":
-                self.requests[self._own_id(payload)] = content.get("code", "")
+                record.requests[self._own_id(payload)] = content.get("code", "")
             return
-        code = self.requests.get(parent, "")
+        record.received[msg_type] = record.received.get(msg_type, 0) + 1
+        code = record.requests.get(parent, "")
         if msg_type == "execute_reply":
-            self.replies[parent] = content.get("status")
+            record.replies[parent] = content.get("status")
+            record.last_reply = time.monotonic()
         elif msg_type == "error":
             text = "\n".join(content.get("traceback") or []) or f"{content.get('ename')}: {content.get('evalue')}"
-            self.errors.append((code, strip_ansi(text)))
+            record.errors.append((code, strip_ansi(text)))
         elif msg_type == "stream" and content.get("name") == "stderr":
-            self.stderr.append((code, strip_ansi(content.get("text", ""))))
+            record.stderr.append((code, strip_ansi(content.get("text", ""))))
         elif msg_type in ("display_data", "execute_result"):
             data = content.get("data", {})
             html = data.get("text/html", "")
             if any(m in data for m in FIGURE_MIMES) or "<svg" in html or "<img" in html:
-                self.figures += 1
+                record.figures += 1
             if any(HOVER_COUNT in str(v) for m, v in data.items() if m != "text/plain"):
-                self.heatmap_mimes.append(sorted(data))
+                record.heatmap_mimes.append(sorted(data))
 
     @staticmethod
     def _own_id(payload):
@@ -130,9 +157,6 @@ class KernelLog:
         count = int.from_bytes(payload[:8], "little")
         offsets = [int.from_bytes(payload[8 + 8 * i : 16 + 8 * i], "little") for i in range(count)]
         return json.loads(payload[offsets[1] : offsets[2]])["msg_id"]
-
-    def pending(self):
-        return [m for m in self.requests if m not in self.replies]
 
 
 def writes_file(method, url):
@@ -366,74 +390,189 @@ def screenshot(page, path):
     page.set_viewport_size(VIEWPORT)
 
 
-def run_notebook(browser, lab, path, out_dir, hover, timeout, kernel=KERNEL_DISPLAY_NAME):
-    """Open one notebook, run all cells, check. Returns (problems, seconds)."""
-    rel = os.path.relpath(os.path.abspath(path), ROOT)
-    with open(path, encoding="utf-8") as f:
-        nb = json.load(f)
-    n_code = sum(1 for c in nb["cells"] if c["cell_type"] == "code")
-    tooltips = nb.get("metadata", {}).get("makemore_check", {}).get("hover_tooltips", [])
-    name = os.path.splitext(os.path.basename(path))[0]
-    problems = []
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    log = KernelLog()
-    log.attach(page)
-    writes = []
-    page.on("request", lambda r: writes.append(f"{r.method} {r.url}") if writes_file(r.method, r.url) else None)
-    page_errors = []
-    page.on("pageerror", lambda e: page_errors.append(str(e)))
-    try:
-        # ?reset: a fresh layout, whatever an earlier page left in the workspace
-        opened = time.monotonic()
+# The notebook on show: its tab's label and cells, and whether the left sidebar is open.
+SHOWN_JS = """() => ({
+    tab: document.querySelector('#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel')?.textContent.trim() || '',
+    cells: document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell').length,
+    sidebar: !!document.querySelector('#jp-left-stack:not(.lm-mod-hidden)'),
+})"""
+
+
+class KernelProbe:
+    """Whether a kernel has started, asked on its control channel, out of the page's sight.
+
+    evcxr answers there only once its start-up is done (it builds a first cell in its build
+    folder), and without the busy/idle messages a shell request causes, which the page would
+    take as its kernel's status: the probe cannot hide a page that missed its kernel."""
+
+    def __init__(self, lab, kernel_id):
+        import zmq
+        from jupyter_client.session import Session
+
+        path = os.path.join(lab.state, "runtime", f"kernel-{kernel_id}.json")
+        with open(path, encoding="utf-8") as f:
+            info = json.load(f)
+        self.session = Session(key=info["key"].encode(), signature_scheme=info["signature_scheme"])
+        self.context = zmq.Context()
+        self.socket = self.context.socket(zmq.DEALER)
+        self.socket.linger = 0
+        self.socket.connect(f"{info['transport']}://{info['ip']}:{info['control_port']}")
+        self.session.send(self.socket, "kernel_info_request")
+
+    def answered(self):
+        import zmq
+
+        if not self.socket.poll(0, zmq.POLLIN):
+            return False
+        self.session.recv(self.socket)
+        return True
+
+    def close(self):
+        self.socket.close()
+        self.context.term()
+
+
+def open_notebook(page, lab, rel, first):
+    """Open a notebook as a learner does: the first at its address (?reset: a fresh layout),
+    the next ones in the same page through File > Open from Path..., the notebooks before them
+    still open and their kernels running. Waits until it is the notebook on show."""
+    if first:
         page.goto(lab.url("lab/tree/" + urllib.parse.quote(rel) + "?reset"))
-        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
-        # a kernel's first start in an empty build folder compiles evcxr's runtime: minutes
-        deadline = time.monotonic() + KERNEL_START_TIMEOUT
-        reloads, restarts, next_look = 0, 0, time.monotonic() + PAGE_STUCK_AFTER
+    else:
+        page.locator(".lm-MenuBar-item", has_text="File").click()
+        page.locator('.lm-Menu-item[data-command="filebrowser:open-path"]').click()
+        page.locator(".jp-Dialog input").fill(rel)
+        page.locator(".jp-Dialog button.jp-mod-accept").click()
+    deadline = time.monotonic() + 120
+    while True:
+        shown = page.evaluate(SHOWN_JS)
+        if shown["tab"] == os.path.basename(rel) and shown["cells"]:
+            return shown
+        if time.monotonic() > deadline:
+            raise PlaywrightError(f"{rel} was not on show 120 s after opening it (the tab on show: {shown['tab']!r})")
+        time.sleep(0.25)
+
+
+def wait_for_kernel(page, lab, log, rel, kernel):
+    """Wait until the page shows the notebook's kernel, idle. Returns (kernel id, seconds to the
+    kernel's start, seconds from then until the page showed it, problems).
+
+    Two waits, told apart: the kernel's start-up (its first start in an empty build folder
+    compiles for minutes: up to KERNEL_START_TIMEOUT), then the page (once the kernel answers,
+    the page must show it within PAGE_KERNEL_LIMIT, or it is stuck: no reload, no new kernel,
+    the test fails)."""
+    opened = time.monotonic()
+    kernel_id = probe = up = None
+    try:
         while True:
             state = page.evaluate(STATE_JS)
+            now = time.monotonic()
             if state["dialogs"]:
-                return [f"a dialog came up when opening the notebook: {state['dialogs'][0][:300]}"], 0.0
-            if state["kernel"] == kernel and state["status"] == "idle":
-                break
-            if time.monotonic() > deadline:
-                return [f"the kernel shown is {state['kernel']!r} ({state['status'] or 'no status'}), not {kernel!r}"], 0.0
-            if time.monotonic() > next_look:
-                # Seen a few times: the server's kernel is up and idle, but the page never
-                # heard of it (its status stays 'unknown'). Reload the page then, then open
-                # the notebook with a new kernel, instead of waiting out the start-up limit.
-                next_look = time.monotonic() + PAGE_STUCK_AFTER
-                server_idle = any(k.get("execution_state") == "idle" for k in lab.api("GET", "kernels") or [])
-                if server_idle and reloads < PAGE_RELOADS:
-                    reloads += 1
-                    print(f"    the kernel is idle on the server but not on the page: reloading ({reloads})", file=sys.stderr)
-                    page.reload()
-                    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
-                elif server_idle and restarts < 2:
-                    # Shut the session (and its kernel) down and open the notebook again, with
-                    # a new kernel.
-                    restarts += 1
-                    reloads = 0
-                    print(f"    still not on the page: a new kernel ({restarts})", file=sys.stderr)
-                    for session in lab.api("GET", "sessions") or []:
-                        lab.api("DELETE", "sessions/" + session["id"])
-                    page.goto(lab.url("lab/tree/" + urllib.parse.quote(rel) + "?reset"))
-                    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
+                return kernel_id, 0.0, 0.0, [f"a dialog came up when opening the notebook: {state['dialogs'][0][:300]}"]
+            if kernel_id is None:
+                session = next((s for s in lab.api("GET", "sessions") or [] if s.get("path") == rel), None)
+                if session and session.get("kernel"):
+                    kernel_id = session["kernel"]["id"]
+            if kernel_id and probe is None and os.path.exists(os.path.join(lab.state, "runtime", f"kernel-{kernel_id}.json")):
+                probe = KernelProbe(lab, kernel_id)
+            if up is None and probe is not None and probe.answered():
+                up = now
+            if up is not None and state["kernel"] == kernel and state["status"] == "idle":
+                return kernel_id, up - opened, now - up, []
+            if up is None and now - opened > KERNEL_START_TIMEOUT:
+                return kernel_id, 0.0, 0.0, [
+                    f"the kernel did not start within {KERNEL_START_TIMEOUT} s "
+                    + (f"(kernel {kernel_id} does not answer on its control channel)" if kernel_id else "(the server has no session for the notebook)")
+                ]
+            if up is not None and now - up > PAGE_KERNEL_LIMIT:
+                server = lab.api("GET", f"kernels/{kernel_id}") or {}
+                record = log.of(kernel_id)
+                return kernel_id, up - opened, now - up, [
+                    f"the page never saw its kernel: kernel {kernel_id} started {up - opened:.1f} s after the notebook opened "
+                    f"(the server has it {server.get('execution_state')!r}, {server.get('connections')} connection(s)), but "
+                    f"{PAGE_KERNEL_LIMIT} s later the page shows {state['kernel'] or '(no kernel)'!r} | {state['status'] or 'no status'!r}; "
+                    f"the page's websockets to it: {record.sockets}, messages received: "
+                    + (", ".join(f"{k} {v}" for k, v in sorted(record.received.items())) or "none")
+                ]
             time.sleep(0.25)
+    finally:
+        if probe is not None:
+            probe.close()
+
+
+class Run:
+    """One notebook of the session: opened, its kernel waited for, Run All clicked."""
+
+    def __init__(self, path):
+        self.path = path
+        self.rel = os.path.relpath(os.path.abspath(path), ROOT)
+        self.name = os.path.splitext(os.path.basename(path))[0]
+        with open(path, encoding="utf-8") as f:
+            self.nb = json.load(f)
+        self.problems = []
+        self.kernel_id = None
+        self.start = None  # when Run All was clicked
+        self.seconds = 0.0
+        self.writes = []
+        self.page_errors = []
+
+
+def show_tab(page, name):
+    """Put a notebook already open on show, by clicking its tab."""
+    page.locator("#jp-main-dock-panel .lm-TabBar-tab", has_text=name).first.click()
+    deadline = time.monotonic() + 30
+    while page.evaluate(SHOWN_JS)["tab"] != name:
+        if time.monotonic() > deadline:
+            raise PlaywrightError(f"the tab of {name} did not come on show")
+        time.sleep(0.2)
+
+
+def start_notebook(page, lab, log, run, first, kernel):
+    """Open the notebook beside the ones before, wait for its kernel, click Run > Run All Cells."""
+    page.on("request", lambda r: run.writes.append(f"{r.method} {r.url}") if writes_file(r.method, r.url) else None)
+    page.on("pageerror", lambda e: run.page_errors.append(str(e)))
+    try:
+        shown = open_notebook(page, lab, run.rel, first)
+        run.kernel_id, start_seconds, page_seconds, run.problems = wait_for_kernel(page, lab, log, run.rel, kernel)
+        if run.problems:
+            return
+        print(f"    its kernel started in {start_seconds:.1f} s, on the page {page_seconds:.1f} s later", file=sys.stderr, flush=True)
         # the file browser off: the notebook gets the page's width (as in the screenshot)
-        page.locator(".jp-NotebookPanel .jp-Notebook").first.click(position={"x": 5, "y": 5})
-        page.evaluate("() => document.activeElement && document.activeElement.blur()")
-        page.keyboard.press("Control+b")
+        if shown["sidebar"]:
+            page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").first.click(position={"x": 5, "y": 5})
+            page.evaluate("() => document.activeElement && document.activeElement.blur()")
+            page.keyboard.press("Control+b")
+        n_code = sum(1 for c in run.nb["cells"] if c["cell_type"] == "code")
         cells = page.evaluate(CELLS_JS)
         if len(cells) != n_code:
-            problems.append(f"the page shows {len(cells)} code cells, the file has {n_code}")
-
-        start = time.monotonic()
-        kernel_seconds = start - opened
+            run.problems.append(f"the page shows {len(cells)} code cells, the file has {n_code}")
+        run.start = time.monotonic()
         page.locator(".lm-MenuBar-item", has_text="Run").click()
         page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
-        deadline = start + timeout
+    except PlaywrightError as e:
+        run.problems.append(f"browser: {str(e).splitlines()[0]}")
+
+
+def wait_running(page, log, run, timeout):
+    """Wait until the notebook's first cell has run (its run is under way, its kernel busy with
+    the cells after it), or its run has ended."""
+    if run.start is None:
+        return
+    record = log.of(run.kernel_id)
+    deadline = run.start + timeout
+    while not record.replies and time.monotonic() < deadline:
+        page.wait_for_timeout(250)  # (the page's websocket events arrive only while Playwright waits)
+
+
+def finish_notebook(page, log, run, out_dir, hover, timeout):
+    """Put the notebook on show, wait for its run to end, check what the page shows."""
+    if run.start is None:
+        return run.problems, 0.0
+    problems = run.problems
+    record = log.of(run.kernel_id)
+    try:
+        show_tab(page, os.path.basename(run.path))
+        deadline = run.start + timeout
         stable = 0
         while stable < 3:
             time.sleep(0.5)
@@ -443,53 +582,51 @@ def run_notebook(browser, lab, path, out_dir, hover, timeout, kernel=KERNEL_DISP
                 break
             cells = page.evaluate(CELLS_JS)
             running = any(c["prompt"] == "[*]:" for c in cells)
-            started = bool(log.requests) or time.monotonic() - start > 30
-            if started and not running and state["status"] == "idle" and not log.pending():
+            started = bool(record.requests) or time.monotonic() - run.start > 30
+            if started and not running and state["status"] == "idle" and not record.pending():
                 stable += 1
             else:
                 stable = 0
             if time.monotonic() > deadline:
                 problems.append(f"still running after {timeout} s")
                 break
-        seconds = time.monotonic() - start
+        # Run All to the last reply (the notebook may have ended while another was on show)
+        run.seconds = (record.last_reply or time.monotonic()) - run.start
 
         for i, cell in enumerate(cells, 1):
             if not cell["prompt"].strip("[]: ").isdigit():
                 problems.append(f"code cell {i} did not run (prompt {cell['prompt']!r}): {first_line(cell['source'])}")
                 break
-        for code, text in log.errors:
+        for code, text in record.errors:
             problems.append(f"error in cell `{first_line(code)}`:\n{indent(text)}")
-        for code, text in log.stderr:
+        for code, text in record.stderr:
             problems.append(f"stderr output in cell `{first_line(code)}`:\n{indent(text)}")
         shown = page.evaluate(OUTPUTS_JS)
-        if not log.errors and not log.stderr:
+        if not record.errors and not record.stderr:
             for err in shown["errors"]:
                 problems.append(f"error output in code cell {err['cell']} `{err['source'][:80]}`:\n{indent(err['text'])}")
         for fig in shown["figures"]:
             for problem in fig["problems"]:
                 problems.append(f"figure in code cell {fig['cell']} `{fig['source'][:80]}`: {problem}")
-        if len(shown["figures"]) != log.figures:
-            problems.append(f"the kernel sent {log.figures} figures, the page shows {len(shown['figures'])}")
+        if len(shown["figures"]) != record.figures:
+            problems.append(f"the kernel sent {record.figures} figures, the page shows {len(shown['figures'])}")
         if hover:
             problems += hover_check(page)
-        for prefix in tooltips:
+        for prefix in run.nb.get("metadata", {}).get("makemore_check", {}).get("hover_tooltips", []):
             problems += tooltip_check(page, prefix)
-        for err in page_errors:
+        for err in run.page_errors:
             problems.append(f"JavaScript error in the page: {err[:300]}")
-        screenshot(page, os.path.join(out_dir, name + ".png"))
+        screenshot(page, os.path.join(out_dir, run.name + ".png"))
         print(
-            f"    page and kernel ready in {kernel_seconds:.1f} s; {len(cells)} code cells in {seconds:.1f} s, {len(shown['figures'])} figures"
+            f"    {len(cells)} code cells in {run.seconds:.1f} s, {len(shown['figures'])} figures"
             + (" (kinds: " + ", ".join(sorted({k for f in shown["figures"] for k in f["kinds"]})) + ")" if shown["figures"] else ""),
             file=sys.stderr,
         )
     except PlaywrightError as e:
         problems.append(f"browser: {str(e).splitlines()[0]}")
-        seconds = 0.0
-    finally:
-        context.close()
-    for request in writes:
+    for request in run.writes:
         problems.append(f"the page tried to write a file: {urllib.parse.unquote(request)}")
-    return problems, seconds
+    return problems, run.seconds
 
 
 def expected_failure(path, problems):
@@ -528,12 +665,25 @@ def main():
     with LabServer(ROOT) as lab, sync_playwright() as p:
         browser = launch(p)
         try:
+            # One page for every notebook, as a learner's browser: each notebook opens beside the
+            # ones before, whose kernels keep running.
+            page = browser.new_context(viewport=VIEWPORT).new_page()
+            log = KernelLog()
+            log.attach(page)
+            # Each notebook opens while the one before is still running its cells, as a
+            # learner opens the next lecture while the last one runs; then each is checked.
+            runs = []
             for path in notebooks:
-                print(f"==> {os.path.relpath(path, ROOT)} in JupyterLab", file=sys.stderr, flush=True)
-                problems, seconds = run_notebook(browser, lab, path, args.out, os.path.basename(path) in hover, args.timeout, args.kernel)
-                lab.shutdown_kernels()
+                if runs:
+                    wait_running(page, log, runs[-1], args.timeout)
+                print(f"==> {os.path.relpath(path, ROOT)}: opened in JupyterLab", file=sys.stderr, flush=True)
+                runs.append(Run(path))
+                start_notebook(page, lab, log, runs[-1], len(runs) == 1, args.kernel)
+            for run in runs:
+                print(f"==> {run.rel} in JupyterLab", file=sys.stderr, flush=True)
+                problems, seconds = finish_notebook(page, log, run, args.out, os.path.basename(run.path) in hover, args.timeout)
                 if args.expect_failure:
-                    problems = expected_failure(path, problems)
+                    problems = expected_failure(run.path, problems)
                 if problems:
                     failed += 1
                     print(f"    FAILED after {seconds:.1f} s", file=sys.stderr)

@@ -117,7 +117,7 @@ class LabServer:
             time.sleep(0.3)
 
     def shutdown_kernels(self, timeout=60):
-        """Stop every kernel (one evcxr kernel at a time may use the shared build folder)."""
+        """Stop every kernel."""
         for session in self.api("GET", "sessions") or []:
             self.api("DELETE", f"sessions/{session['id']}")
         for kernel in self.api("GET", "kernels") or []:

@@ -48,8 +48,8 @@ def write_notebook(kernel):
     shutil.rmtree(WORK, ignore_errors=True)  # no notebook, workspace or trust left from a last run
     WORK.mkdir(parents=True)
     (WORK / "evcxr.toml").write_text(
-        "[evcxr]\npreserve_vars_on_panic = false\n"
-        f'tmpdir = "{ROOT / "target" / "evcxr"}"\nopt_level = "0"\n'
+        # no tmpdir: the kernel's own build folder, as for notebooks/ (scripts/evcxr-kernel.py)
+        '[evcxr]\npreserve_vars_on_panic = false\nopt_level = "0"\n'
     )
     nb = {
         "cells": [
