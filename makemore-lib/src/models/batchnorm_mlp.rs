@@ -278,6 +278,8 @@ struct Backprop {
     grads: [Tensor; 6],
     dstd: Tensor,
     dmean: Tensor,
+    /// The minibatch's std (1 × hidden), `hpreact.std(0, keepdim=True)`.
+    bnstd: Tensor,
     /// var_backward's factor 2 / (n − 1), n the batch, as libtorch rounds it (float32).
     var_scale: f32,
 }
@@ -317,6 +319,7 @@ impl Backprop {
             grads: [f(&[v, e])?, f(&[k, h])?, f(&[h, v])?, f(&[1, v])?, f(&[1, h])?, f(&[1, h])?],
             dstd: f(&[1, h])?,
             dmean: f(&[1, h])?,
+            bnstd: f(&[1, h])?,
             var_scale: (2.0 / (batch as f64 - 1.0)) as f32,
             p,
             running,
@@ -330,14 +333,16 @@ impl Backprop {
         // hpreact = embcat @ W1; bnmeani = hpreact.mean(0, keepdim=True); bnstdi = hpreact.std(0, keepdim=True)
         let _ = self.mb.emb.f_mm_out(&self.hpre, w1)?;
         let bnmeani = self.hpre.f_mean_dim(0, true, None::<Kind>)?;
-        let bnstdi = self.hpre.f_std_dim(0, true, true)?;
-        zero_std_check(&bnstdi, self.mb.ix.len() as i64)?;
-        let hidden = bnstdi.numel();
+        let hidden = bnmeani.numel();
+        // SAFETY: hpre (batch × hidden) and bnstd (1 × hidden) are contiguous float32 buffers of `new`
+        unsafe { column_std(values::<f32>(&self.hpre), hidden, values_mut::<f32>(&mut self.bnstd)) };
+        let bnstdi = &self.bnstd;
+        zero_std_check(bnstdi, self.mb.ix.len() as i64)?;
         // SAFETY (every block below): these are contiguous float32 CPU tensors, allocated in
         // `new` or just returned by libtorch (the parameters checked in `new`), of the sizes
         // the loops assume; the slices written are of buffers nothing else reads meanwhile.
         unsafe {
-            let (mean, std) = (values::<f32>(&bnmeani), values::<f32>(&bnstdi));
+            let (mean, std) = (values::<f32>(&bnmeani), values::<f32>(bnstdi));
             let (gain, bias) = (values::<f32>(bngain), values::<f32>(bnbias));
             let hpre = values::<f32>(&self.hpre);
             let (centred, scaled) = (values_mut::<f32>(&mut self.centred), values_mut::<f32>(&mut self.scaled));
@@ -372,7 +377,7 @@ impl Backprop {
         // DivBackward0 (scaled / bnstdi): grad / other for self; -grad * ((self / other) / other),
         // summed to (1, hidden), for other
         unsafe {
-            let std = values::<f32>(&bnstdi);
+            let std = values::<f32>(bnstdi);
             let (dhp, scaled) = (values::<f32>(&self.dhp), values::<f32>(&self.scaled));
             let (dscaled, work) = (values_mut::<f32>(&mut self.dscaled), values_mut::<f32>(&mut self.work));
             for i in 0..dhp.len() {
@@ -405,7 +410,7 @@ impl Backprop {
         // MeanBackward1: grad expanded over the batch, divided by n. hpreact's gradient is
         // the subtraction's, plus the std's, plus the mean's.
         unsafe {
-            let (std, dstd, dmean) = (values::<f32>(&bnstdi), values::<f32>(&self.dstd), values::<f32>(&self.dmean));
+            let (std, dstd, dmean) = (values::<f32>(bnstdi), values::<f32>(&self.dstd), values::<f32>(&self.dmean));
             let centred = values::<f32>(&self.centred);
             let n = self.mb.ix.len() as f32;
             for (i, d) in values_mut::<f32>(&mut self.dhpre).iter_mut().enumerate() {
@@ -421,6 +426,25 @@ impl Backprop {
         // for p in parameters: p.data += -lr * p.grad
         sgd_in_place(&mut self.p, &self.grads, lr);
         Ok(loss.f_double_value(&[])? as f32)
+    }
+}
+
+/// `x.std(0)` (unbiased) of a row-major batch × `cols` matrix, into `out`: libtorch's CPU
+/// reduction for a float32 std over one dimension, Welford's algorithm in float64 over the rows in
+/// order, the result rounded to float32 (`WelfordOps` in ATen's SharedReduceOps.h), so the same
+/// bits (checked against `std_dim` on 600,000 columns, with every CPU capability), in a tenth of
+/// its time (its generic reduction was a third of the step).
+fn column_std(x: &[f32], cols: usize, out: &mut [f32]) {
+    let rows = x.len() / cols;
+    for (k, out) in out.iter_mut().enumerate() {
+        let (mut mean, mut m2) = (0f64, 0f64);
+        for r in 0..rows {
+            let v = x[r * cols + k] as f64;
+            let delta = v - mean;
+            mean += delta / (r + 1) as f64;
+            m2 += delta * (v - mean);
+        }
+        *out = (m2 / (rows as f64 - 1.0)).sqrt() as f32;
     }
 }
 
