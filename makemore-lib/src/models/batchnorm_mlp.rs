@@ -583,3 +583,19 @@ impl LanguageModel for BatchNormMlp {
         network::stored(self, meta)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_std_is_libtorchs_std_bit_for_bit() {
+        for (trial, scale) in [1e-3, 1.0, 5.0, 300.0].into_iter().cycle().take(200).enumerate() {
+            let x = Tensor::randn([32, 200], (Kind::Float, Device::Cpu)) * scale + (trial % 7) as f64;
+            let want = Vec::<f32>::try_from(&x.std_dim(0, true, true).flatten(0, -1)).unwrap();
+            let mut got = vec![0f32; 200];
+            column_std(&Vec::<f32>::try_from(&x.flatten(0, -1)).unwrap(), 200, &mut got);
+            assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "trial {trial}");
+        }
+    }
+}
