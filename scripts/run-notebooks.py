@@ -19,6 +19,12 @@ kernel's start-up and the median cell time; the last line is
 --expect-failure inverts the verdict: the run passes only if every notebook fails
 (used to prove that a panicking cell does fail the run).
 
+The kernel is the tests' kernel: strict checks (MAKEMORE_CHECKS=strict: a number that differs
+from PyTorch's panics) and evcxr's preserve_vars_on_panic off (notebooks/evcxr.toml: a panic ends
+the run). --as-lab starts it as `make lab` does for a learner (scripts/lab.sh): lenient checks,
+which print one line where a number differs, and variables kept over a panic; the notebook then
+fails only on a genuine error (a panic, a `?` error).
+
 Committed outputs. The notebooks are committed with their outputs, so that they read on
 GitHub without running. --write-back runs each notebook and, if it passes, writes it
 back in place with its outputs, after three changes: a figure sent both as HTML (inline
@@ -49,6 +55,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Kernel connection files go to the project, not to ~/.local/share/jupyter.
 os.environ.setdefault("JUPYTER_RUNTIME_DIR", os.path.join(ROOT, "target", "jupyter", "runtime"))
 KERNEL = "makemore-rust"
+LAB_KERNEL_CONFIG = os.path.join(ROOT, "scripts", "lab-kernel")  # as scripts/lab.sh sets it
+
+
+def kernel_environment(as_lab):
+    """The environment the kernel inherits: the tests' (strict), or `make lab`'s."""
+    if as_lab:
+        os.environ["MAKEMORE_CHECKS"] = "lenient"
+        os.environ["EVCXR_CONFIG_DIR"] = LAB_KERNEL_CONFIG
+    else:
+        os.environ["MAKEMORE_CHECKS"] = "strict"
+        os.environ.pop("EVCXR_CONFIG_DIR", None)
 CELL_TIMEOUT = 1800  # the first `:dep` compiles tch: minutes on a cold cache
 
 
@@ -139,14 +156,15 @@ class KeepLateOutput(NotebookClient):
         return cell
 
 
-def run(path, out_dir):
-    """Execute one notebook; return (ok, seconds, message)."""
-    nb = nbformat.read(path, as_version=4)
+def run(path, out_dir, nb=None, cwd=None):
+    """Execute one notebook (`nb`, if given, is its content: an edited copy) in its folder
+    (or `cwd`); return (ok, seconds, message, timing, the executed notebook)."""
+    nb = nb if nb is not None else nbformat.read(path, as_version=4)
     client = KeepLateOutput(
         nb,
         kernel_name=KERNEL,
         timeout=CELL_TIMEOUT,
-        resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
+        resources={"metadata": {"path": cwd or os.path.dirname(os.path.abspath(path))}},
     )
     start = time.monotonic()
     message = None
@@ -287,7 +305,11 @@ def main():
     parser.add_argument("--expect-failure", action="store_true")
     parser.add_argument("--write-back", action="store_true", help="write each passing notebook back with its outputs")
     parser.add_argument("--check-outputs", action="store_true", help="no kernel: fail if committed outputs are stale")
+    parser.add_argument("--as-lab", action="store_true", help="the kernel as `make lab` starts it: lenient checks, variables kept over a panic")
     args = parser.parse_args()
+    if args.as_lab and args.write_back:
+        parser.error("--write-back writes the tests' outputs: not with --as-lab")
+    kernel_environment(args.as_lab)
     if args.check_outputs:
         if args.expect_failure:  # every notebook given must be found stale, for the reason it names
             fresh = [p for p in args.notebooks if not expected_problem(p, stale_cells(nbformat.read(p, as_version=4)))]
