@@ -35,7 +35,8 @@ when the cell runs); nbclient's timing metadata goes; and every code cell gets
 code cell before it (an output depends on the cells before it too). --check-outputs,
 without a kernel, fails a notebook whose outputs are stale: a code cell without its
 hash, or whose hash no longer matches the sources, or that never ran, or that shows `()` (the
-empty value of a loop a cell ends with: evcxr shows it unless the loop ends in `};`). `make notebooks`
+empty value of a loop a cell ends with: evcxr shows it unless the loop ends in `};`), or that has
+two stdout outputs in a row (GitHub would draw each line in a box). `make notebooks`
 writes them back; `make test` checks them.
 """
 import argparse
@@ -230,15 +231,31 @@ def smaller_png(b64):
     return base64.b64encode(smaller).decode() if len(smaller) < len(png) else b64
 
 
+def merged_streams(outputs):
+    """The outputs with each run of stream outputs of one name (stdout, stderr) in a row made
+    one: evcxr sends every printed line as an output of its own, and GitHub draws each in a
+    box of its own. A figure between two prints still separates them."""
+    merged = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream" and prev.get("name") == out.get("name"):
+            prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    return merged
+
+
 def committed_copy(nb):
-    """The executed notebook as committed: PNG instead of HTML where a figure has both
-    (and a PNG seen before in the notebook only once), PNGs deflated at level 9, no
-    timing metadata, and each code cell's source chain in its metadata."""
+    """The executed notebook as committed: consecutive prints merged into one output, PNG
+    instead of HTML where a figure has both (and a PNG seen before in the notebook only
+    once), PNGs deflated at level 9, no timing metadata, and each code cell's source chain
+    in its metadata."""
     chains = iter(source_chains(nb))
     seen = set()
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        cell.outputs = merged_streams(cell.get("outputs", []))
         cell.metadata.pop("execution", None)
         cell.metadata["makemore"] = {"source_chain": next(chains)}
         for out in cell.get("outputs", []):
@@ -269,7 +286,10 @@ def stale_cells(nb):
             problems.append(f"code cell {i} `{first}`: its source, or a code cell's before it, changed since its outputs were made")
         elif cell.get("execution_count") is None:
             problems.append(f"code cell {i} `{first}`: never ran")
-        shown = [o for o in cell.get("outputs", []) if o.get("output_type") == "execute_result"]
+        outputs = cell.get("outputs", [])
+        if any(a.get("output_type") == b.get("output_type") == "stream" and a.get("name") == b.get("name") == "stdout" for a, b in zip(outputs, outputs[1:])):
+            problems.append(f"code cell {i} `{first}`: two stdout outputs in a row (written by another runner): `make notebooks` merges them")
+        shown = [o for o in outputs if o.get("output_type") == "execute_result"]
         if any("".join(o.get("data", {}).get("text/plain", "")).strip() == "()" for o in shown):
             problems.append(f"code cell {i} `{first}`: shows `()`, the empty value of the loop it ends with: close that loop with `}};`")
     return problems

@@ -53,9 +53,9 @@ if [ "$half" != browser ]; then
 fi
 
 if [ "$half" != rust ]; then
-    stage "the committed notebooks' outputs are up to date and show no \`()\` (no kernel: the source hashes; make notebooks rewrites them)" \
+    stage "the committed notebooks' outputs are up to date, show no \`()\` and no print split in two outputs (no kernel: the source hashes; make notebooks rewrites them)" \
         sh -c '.venv/bin/python scripts/run-notebooks.py --check-outputs notebooks/*.ipynb &&
-               .venv/bin/python scripts/run-notebooks.py --check-outputs --expect-failure scripts/notebook-checks/stale-outputs.ipynb scripts/notebook-checks/unit-output.ipynb'
+               .venv/bin/python scripts/run-notebooks.py --check-outputs --expect-failure scripts/notebook-checks/stale-outputs.ipynb scripts/notebook-checks/unit-output.ipynb scripts/notebook-checks/split-prints.ipynb'
     stage "the explorer page in headless Chromium (hover, rows, smoothing and NLL, sampling, keyboard, XSS, non-ASCII)" \
         .venv/bin/python scripts/browser/test_explorer.py
     stage "figures inline in JupyterLab (HTML with the SVG inline plus PNG; hover; the explorer inline; untrusted copies)" \
