@@ -18,7 +18,9 @@ export JUPYTERLAB_SETTINGS_DIR=$PWD/target/jupyter/lab-settings JUPYTERLAB_WORKS
 #   error (a NaN, tensors of other sizes) still stops the cell.
 # - scripts/lab-kernel/init.evcxr turns evcxr's preserve_vars_on_panic back on, so that a cell
 #   that panics keeps the variables of the cells before it (notebooks/evcxr.toml turns it off
-#   for the tests, where a panic must end the run). evcxr reads that file from EVCXR_CONFIG_DIR.
+#   for the tests, where a panic must end the run). evcxr reads that file from EVCXR_CONFIG_DIR,
+#   and only while notebooks/evcxr.toml has no [dependencies] table (scripts/learner-edit.py
+#   checks that a panic keeps the variables in this kernel).
 export MAKEMORE_CHECKS=lenient EVCXR_CONFIG_DIR=$PWD/scripts/lab-kernel
 root_flag=()
 [ "$(id -u)" = 0 ] && root_flag=(--allow-root)   # containers often run as root

@@ -103,6 +103,19 @@ def main():
     if lost:
         problems.append(f"cells {lost} lost a variable or panicked")
 
+    # make lab's kernel keeps the variables over a panic (scripts/lab-kernel/init.evcxr); the
+    # runner reports the panic, which is expected here. It runs among the check notebooks
+    # (their evcxr.toml turns preserve_vars_on_panic off too, as notebooks/'s does).
+    kept = nbformat.v4.new_notebook(metadata=nb.metadata)
+    # (a fourth cell, so that a print arriving late still finds its cell: run-notebooks.py's KeepLateOutput)
+    kept.cells = [nbformat.v4.new_code_cell(s) for s in ["let kept = vec![7];", 'panic!("a learner\'s mistake");', 'println!("kept {kept:?}");', "let _ = 0;"]]
+    checks_dir = os.path.join(ROOT, "scripts", "notebook-checks")   # its own evcxr build folder: no crates
+    _, _, _, _, done = runner.run(os.path.join(args.out, "lab", "kept.ipynb"), os.path.join(args.out, "lab"), kept, checks_dir)
+    said = text(done.cells[2]).strip()
+    print(f"==> a panic in make lab's kernel, then the next cell: {said or '(nothing)'}", file=sys.stderr)
+    if said != "kept [7]":
+        problems.append("make lab's kernel lost a variable over a panic (is preserve_vars_on_panic on? scripts/lab-kernel/init.evcxr)")
+
     runner.kernel_environment(as_lab=False)
     ok, seconds, message, _, done = runner.run(os.path.join(args.out, "strict", "part2_1500.ipynb"), os.path.join(args.out, "strict"), copy.deepcopy(nb), cwd)
     ran = [i for i, c in enumerate(done.cells) if c.cell_type == "code" and c.get("execution_count") is not None]
