@@ -13,6 +13,7 @@ prints JSON.
 """
 import json
 import os
+import random
 
 import torch
 import torch.nn.functional as F
@@ -254,13 +255,13 @@ for _ in range(3):
 out['e01_converged']['net54_optimum'] = net54_loss().item()
 out['e01_converged']['trigram_mle'] = (-(N3d * (N3d / N3d.sum(2, keepdim=True)).log()).nan_to_num(0.0).sum() / n3).item()
 
-# E02: the split (torch.randperm with the lecture's seed 42), E03: smoothing on dev
-g = torch.Generator().manual_seed(42)
-perm = torch.randperm(len(words), generator=g).tolist()
+# E02: the split of the later lectures (random.seed(42); random.shuffle(words): the same
+# three parts as part 2's), E03: smoothing on dev
+shuffled = list(words)
+random.seed(42)
+random.shuffle(shuffled)
 n1, n2 = int(0.8 * len(words)), int(0.9 * len(words))
-train = [words[i] for i in perm[:n1]]
-dev = [words[i] for i in perm[n1:n2]]
-test = [words[i] for i in perm[n2:]]
+train, dev, test = shuffled[:n1], shuffled[n1:n2], shuffled[n2:]
 out['split'] = {'sizes': [len(train), len(dev), len(test)], 'first': [train[0], dev[0], test[0]]}
 
 

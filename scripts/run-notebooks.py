@@ -19,6 +19,12 @@ kernel's start-up and the median cell time; the last line is
 --expect-failure inverts the verdict: the run passes only if every notebook fails
 (used to prove that a panicking cell does fail the run).
 
+The kernel is the tests' kernel: strict checks (MAKEMORE_CHECKS=strict: a number that differs
+from PyTorch's panics) and evcxr's preserve_vars_on_panic off (notebooks/evcxr.toml: a panic ends
+the run). --as-lab starts it as `make lab` does for a learner (scripts/lab.sh): lenient checks,
+which print one line where a number differs, and variables kept over a panic; the notebook then
+fails only on a genuine error (a panic, a `?` error).
+
 Committed outputs. The notebooks are committed with their outputs, so that they read on
 GitHub without running. --write-back runs each notebook and, if it passes, writes it
 back in place with its outputs, after three changes: a figure sent both as HTML (inline
@@ -29,7 +35,8 @@ when the cell runs); nbclient's timing metadata goes; and every code cell gets
 code cell before it (an output depends on the cells before it too). --check-outputs,
 without a kernel, fails a notebook whose outputs are stale: a code cell without its
 hash, or whose hash no longer matches the sources, or that never ran, or that shows `()` (the
-empty value of a loop a cell ends with: evcxr shows it unless the loop ends in `};`). `make notebooks`
+empty value of a loop a cell ends with: evcxr shows it unless the loop ends in `};`), or that has
+two stdout outputs in a row (GitHub would draw each line in a box). `make notebooks`
 writes them back; `make test` checks them.
 """
 import argparse
@@ -49,6 +56,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Kernel connection files go to the project, not to ~/.local/share/jupyter.
 os.environ.setdefault("JUPYTER_RUNTIME_DIR", os.path.join(ROOT, "target", "jupyter", "runtime"))
 KERNEL = "makemore-rust"
+LAB_KERNEL_CONFIG = os.path.join(ROOT, "scripts", "lab-kernel")  # as scripts/lab.sh sets it
+
+
+def kernel_environment(as_lab):
+    """The environment the kernel inherits: the tests' (strict), or `make lab`'s."""
+    if as_lab:
+        os.environ["MAKEMORE_CHECKS"] = "lenient"
+        os.environ["EVCXR_CONFIG_DIR"] = LAB_KERNEL_CONFIG
+    else:
+        os.environ["MAKEMORE_CHECKS"] = "strict"
+        os.environ.pop("EVCXR_CONFIG_DIR", None)
 CELL_TIMEOUT = 1800  # the first `:dep` compiles tch: minutes on a cold cache
 
 
@@ -139,14 +157,15 @@ class KeepLateOutput(NotebookClient):
         return cell
 
 
-def run(path, out_dir):
-    """Execute one notebook; return (ok, seconds, message)."""
-    nb = nbformat.read(path, as_version=4)
+def run(path, out_dir, nb=None, cwd=None):
+    """Execute one notebook (`nb`, if given, is its content: an edited copy) in its folder
+    (or `cwd`); return (ok, seconds, message, timing, the executed notebook)."""
+    nb = nb if nb is not None else nbformat.read(path, as_version=4)
     client = KeepLateOutput(
         nb,
         kernel_name=KERNEL,
         timeout=CELL_TIMEOUT,
-        resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
+        resources={"metadata": {"path": cwd or os.path.dirname(os.path.abspath(path))}},
     )
     start = time.monotonic()
     message = None
@@ -212,15 +231,31 @@ def smaller_png(b64):
     return base64.b64encode(smaller).decode() if len(smaller) < len(png) else b64
 
 
+def merged_streams(outputs):
+    """The outputs with each run of stream outputs of one name (stdout, stderr) in a row made
+    one: evcxr sends every printed line as an output of its own, and GitHub draws each in a
+    box of its own. A figure between two prints still separates them."""
+    merged = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream" and prev.get("name") == out.get("name"):
+            prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    return merged
+
+
 def committed_copy(nb):
-    """The executed notebook as committed: PNG instead of HTML where a figure has both
-    (and a PNG seen before in the notebook only once), PNGs deflated at level 9, no
-    timing metadata, and each code cell's source chain in its metadata."""
+    """The executed notebook as committed: consecutive prints merged into one output, PNG
+    instead of HTML where a figure has both (and a PNG seen before in the notebook only
+    once), PNGs deflated at level 9, no timing metadata, and each code cell's source chain
+    in its metadata."""
     chains = iter(source_chains(nb))
     seen = set()
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        cell.outputs = merged_streams(cell.get("outputs", []))
         cell.metadata.pop("execution", None)
         cell.metadata["makemore"] = {"source_chain": next(chains)}
         for out in cell.get("outputs", []):
@@ -251,7 +286,10 @@ def stale_cells(nb):
             problems.append(f"code cell {i} `{first}`: its source, or a code cell's before it, changed since its outputs were made")
         elif cell.get("execution_count") is None:
             problems.append(f"code cell {i} `{first}`: never ran")
-        shown = [o for o in cell.get("outputs", []) if o.get("output_type") == "execute_result"]
+        outputs = cell.get("outputs", [])
+        if any(a.get("output_type") == b.get("output_type") == "stream" and a.get("name") == b.get("name") == "stdout" for a, b in zip(outputs, outputs[1:])):
+            problems.append(f"code cell {i} `{first}`: two stdout outputs in a row (written by another runner): `make notebooks` merges them")
+        shown = [o for o in outputs if o.get("output_type") == "execute_result"]
         if any("".join(o.get("data", {}).get("text/plain", "")).strip() == "()" for o in shown):
             problems.append(f"code cell {i} `{first}`: shows `()`, the empty value of the loop it ends with: close that loop with `}};`")
     return problems
@@ -287,7 +325,11 @@ def main():
     parser.add_argument("--expect-failure", action="store_true")
     parser.add_argument("--write-back", action="store_true", help="write each passing notebook back with its outputs")
     parser.add_argument("--check-outputs", action="store_true", help="no kernel: fail if committed outputs are stale")
+    parser.add_argument("--as-lab", action="store_true", help="the kernel as `make lab` starts it: lenient checks, variables kept over a panic")
     args = parser.parse_args()
+    if args.as_lab and args.write_back:
+        parser.error("--write-back writes the tests' outputs: not with --as-lab")
+    kernel_environment(args.as_lab)
     if args.check_outputs:
         if args.expect_failure:  # every notebook given must be found stale, for the reason it names
             fresh = [p for p in args.notebooks if not expected_problem(p, stale_cells(nbformat.read(p, as_version=4)))]

@@ -17,6 +17,10 @@ source scripts/common.sh
 source scripts/stages.sh
 checks=scripts/notebook-checks
 
+# Strict checks (makemore::check), even from a terminal of `make lab`, whose kernel is lenient.
+export MAKEMORE_CHECKS=strict
+unset EVCXR_CONFIG_DIR
+
 half=${1:-all}
 case "$half" in rust | browser | all) ;; *) die "usage: scripts/test.sh [rust|browser|all]" ;; esac
 
@@ -49,9 +53,9 @@ if [ "$half" != browser ]; then
 fi
 
 if [ "$half" != rust ]; then
-    stage "the committed notebooks' outputs are up to date and show no \`()\` (no kernel: the source hashes; make notebooks rewrites them)" \
+    stage "the committed notebooks' outputs are up to date, show no \`()\` and no print split in two outputs (no kernel: the source hashes; make notebooks rewrites them)" \
         sh -c '.venv/bin/python scripts/run-notebooks.py --check-outputs notebooks/*.ipynb &&
-               .venv/bin/python scripts/run-notebooks.py --check-outputs --expect-failure scripts/notebook-checks/stale-outputs.ipynb scripts/notebook-checks/unit-output.ipynb'
+               .venv/bin/python scripts/run-notebooks.py --check-outputs --expect-failure scripts/notebook-checks/stale-outputs.ipynb scripts/notebook-checks/unit-output.ipynb scripts/notebook-checks/split-prints.ipynb'
     stage "the explorer page in headless Chromium (hover, rows, smoothing and NLL, sampling, keyboard, XSS, non-ASCII)" \
         .venv/bin/python scripts/browser/test_explorer.py
     stage "figures inline in JupyterLab (HTML with the SVG inline plus PNG; hover; the explorer inline; untrusted copies)" \
@@ -66,5 +70,7 @@ if [ "$half" != rust ]; then
         .venv/bin/python scripts/browser/jupyterlab.py --hover heatmap-html.ipynb --out target/notebook-checks/jupyterlab $checks/heatmap-html.ipynb
     stage "the headless runner of make lecture must fail a notebook with a panicking cell" \
         .venv/bin/python scripts/run-notebooks.py --expect-failure --out target/notebook-checks $checks/panicking-cell.ipynb
+    stage "a learner's edit (part 2, 1,500 minibatch steps): make lab's kernel runs to the end with notes, the tests' fails at that cell" \
+        .venv/bin/python scripts/learner-edit.py
 fi
 stages_report "make test ($half)"

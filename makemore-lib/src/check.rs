@@ -11,10 +11,28 @@
 //! - [`close`], [`close_all`], [`assert_close`], [`assert_close_each`] and the
 //!   `assert_*` methods of [`Training`] and [`crate::Reference`] panic (like `assert!`), with
 //!   the two numbers, their difference, the bound's name and width, and the line of the
-//!   caller: in a notebook (`preserve_vars_on_panic = false`) that stops the run; in a test
-//!   it fails the test.
+//!   caller: in a notebook run by the tests that stops the run; in a test it fails the test.
+//!   That is the [`Mode::Strict`] mode, the default.
 //! - [`within`] makes the same comparison and returns a `Result` (a [`Mismatch`]), for code
 //!   that goes on after a difference.
+//!
+//! **Two modes.** A learner changes things: another learning rate, more steps. The numbers
+//! then differ from the lecture's run, rightly, and a check that stops the cell would throw
+//! away what the cell computed. In [`Mode::Lenient`] (the kernel of `make lab`:
+//! `MAKEMORE_CHECKS=lenient`) a check whose number differs prints one line and the cell
+//! goes on:
+//!
+//! ```text
+//! note: final.loss.dev differs from the lecture's run (PyTorch: 2.1655; here: 2.1402), because an input changed
+//! ```
+//!
+//! A genuine error still stops the cell in both modes: a NaN or an infinity where PyTorch's
+//! number is finite (a training that diverged), or tensors of different lengths where
+//! numbers are compared one for one. A run of another length is not an error: the checks of
+//! a training's losses ([`Training::assert_losses`], [`crate::Reference::assert_run`]) then
+//! compare the steps both runs have and say so. The mode is read once from the environment
+//! variable `MAKEMORE_CHECKS` (`lenient`; unset, empty or `strict`: strict) and can be set
+//! with [`set_mode`]; [`with_mode`] sets it for one closure on this thread.
 //!
 //! Every bound is named after the computation that made the number; its derivation is here,
 //! in one place, and in `docs/tolerances.md`. No bound is a number tuned until a check passes.
@@ -22,7 +40,160 @@
 //! u = 2⁻²⁴ is float32's unit roundoff: a correctly rounded float32 operation is within
 //! u·|x| of the exact result, and one ulp of x is at most 2u·|x|.
 
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU8, Ordering};
+
 use tch::{Kind, Tensor};
+
+/// What a check does when its number is beyond its bound (see the module's docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Panic, stopping the cell (the tests; the default).
+    Strict,
+    /// Print one line and go on, unless the difference is a genuine error (a learner's kernel).
+    Lenient,
+}
+
+/// The process's mode: 0 not read yet, else 1 + the mode's index.
+static MODE: AtomicU8 = AtomicU8::new(0);
+
+thread_local! {
+    /// [`with_mode`]'s mode for this thread, over the process's.
+    static SCOPED: Cell<Option<Mode>> = const { Cell::new(None) };
+}
+
+impl Mode {
+    /// The mode `MAKEMORE_CHECKS` names: `lenient` (any case) is lenient; anything else,
+    /// unset included, is strict (a typo must not turn the tests' checks into notes).
+    pub fn from_env_value(value: Option<&str>) -> Mode {
+        match value {
+            Some(v) if v.trim().eq_ignore_ascii_case("lenient") => Mode::Lenient,
+            _ => Mode::Strict,
+        }
+    }
+}
+
+/// The mode checks fail in: [`with_mode`]'s on this thread, else the process's ([`set_mode`],
+/// or `MAKEMORE_CHECKS`, read once).
+pub fn mode() -> Mode {
+    if let Some(mode) = SCOPED.with(Cell::get) {
+        return mode;
+    }
+    match MODE.load(Ordering::Relaxed) {
+        1 => Mode::Strict,
+        2 => Mode::Lenient,
+        _ => {
+            let mode = Mode::from_env_value(std::env::var("MAKEMORE_CHECKS").ok().as_deref());
+            // a set_mode between the read and here wins
+            let _ = MODE.compare_exchange(0, code_of(mode), Ordering::Relaxed, Ordering::Relaxed);
+            mode
+        }
+    }
+}
+
+fn code_of(mode: Mode) -> u8 {
+    match mode {
+        Mode::Strict => 1,
+        Mode::Lenient => 2,
+    }
+}
+
+/// Set the process's mode (over `MAKEMORE_CHECKS`), e.g. `check::set_mode(Mode::Strict)` in a
+/// notebook's cell to make every check after it stop the run again.
+pub fn set_mode(mode: Mode) {
+    MODE.store(code_of(mode), Ordering::Relaxed);
+}
+
+/// Run `f` with checks in `mode` on this thread only (other threads keep the process's).
+///
+/// ```
+/// use makemore::check::{self, Bound, Mode};
+/// // prints "note: a check differs from the lecture's run (PyTorch: 2.1655; here: 2.1402), ..."
+/// check::with_mode(Mode::Lenient, || check::close(2.1402, 2.1655, Bound::Exact));
+/// let strict = std::panic::catch_unwind(|| check::with_mode(Mode::Strict, || check::close(2.1402, 2.1655, Bound::Exact)));
+/// assert!(strict.is_err());
+/// ```
+pub fn with_mode<R>(mode: Mode, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Mode>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SCOPED.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(SCOPED.with(|s| s.replace(Some(mode))));
+    f()
+}
+
+/// The one way a check fails. `what` names the number (a fixture's key, `at step 17`, or
+/// empty), `miss` is the difference. Strict: panic with `strict_message` (the wording the
+/// tests have always printed). Lenient: a NaN or infinity against a finite number panics
+/// (a genuine error); anything else prints one line and returns.
+#[track_caller]
+pub(crate) fn fail(what: &str, miss: &Mismatch, strict_message: std::fmt::Arguments<'_>) {
+    if mode() == Mode::Strict {
+        panic!("{strict_message}");
+    }
+    if !miss.got.is_finite() && miss.want.is_finite() {
+        let what = crate::reference::named(what, miss.want);
+        panic!(
+            "check failed: {} is {} here where PyTorch's is {}: a genuine error (did the training diverge?), not a changed input",
+            name_or(&what, "the number"),
+            miss.got,
+            miss.want
+        );
+    }
+    let line = lenient_note(what, miss.got, miss.want);
+    println!("{line}");
+    #[cfg(test)]
+    NOTES.with(|n| n.borrow_mut().push(line));
+}
+
+/// A genuine error in both modes (a length that must match): panic with `message`.
+#[track_caller]
+pub(crate) fn genuine(message: std::fmt::Arguments<'_>) -> ! {
+    panic!("{message}")
+}
+
+/// A note of lenient mode that is not about one number (a run of another length): printed
+/// as one line; in strict mode the caller panics instead.
+pub(crate) fn note(line: String) {
+    println!("{line}");
+    #[cfg(test)]
+    NOTES.with(|n| n.borrow_mut().push(line));
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The lines lenient checks printed on this thread, for the tests.
+    pub(crate) static NOTES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn name_or<'a>(what: &'a str, default: &'a str) -> &'a str {
+    if what.is_empty() { default } else { what }
+}
+
+/// "note: final.loss.dev differs from the lecture's run (PyTorch: 2.1655; here: 2.1402),
+/// because an input changed", the two numbers with as many decimals (4 at least) as it
+/// takes to tell them apart.
+pub fn lenient_note(what: &str, got: f64, want: f64) -> String {
+    let (g, w) = apart(got, want);
+    let what = crate::reference::named(what, want);
+    format!(
+        "note: {} differs from the lecture's run (PyTorch: {w}; here: {g}), because an input changed",
+        name_or(&what, "a check")
+    )
+}
+
+/// `got` and `want` printed with 4 decimals, or more until they differ (up to 17).
+fn apart(got: f64, want: f64) -> (String, String) {
+    for decimals in 4..=17 {
+        let (g, w) = (format!("{got:.decimals$}"), format!("{want:.decimals$}"));
+        if g != w || decimals == 17 {
+            return (g, w);
+        }
+    }
+    unreachable!()
+}
 
 /// float32's unit roundoff, 2⁻²⁴.
 pub const U: f64 = 5.960_464_477_539_063e-8;
@@ -184,7 +355,16 @@ impl Training {
     #[track_caller]
     pub fn assert_losses(&self, losses: &[impl Copy + Into<f64>], want: &[(usize, f64)]) {
         for &(step, want) in want {
-            assert!(step < losses.len(), "check failed: no loss at step {step} ({} steps ran)", losses.len());
+            if step >= losses.len() {
+                if mode() == Mode::Strict {
+                    panic!("check failed: no loss at step {step} ({} steps ran)", losses.len());
+                }
+                note(format!(
+                    "note: no loss at step {step} here ({} steps ran), so it is not compared with the lecture's run",
+                    losses.len()
+                ));
+                continue;
+            }
             close_at(step, losses[step].into(), want, self.loss_at(step));
         }
     }
@@ -194,9 +374,22 @@ impl Training {
     /// if not.
     #[track_caller]
     pub fn assert_same_losses<T: Copy + Into<f64>>(&self, got: &[T], want: &[T]) {
-        assert_eq!(got.len(), want.len(), "check failed: {} losses, want {}", got.len(), want.len());
+        if got.len() != want.len() {
+            if mode() == Mode::Strict {
+                panic!("check failed: {} losses, want {}", got.len(), want.len());
+            }
+            note(format!(
+                "note: {} losses here, {} in the run compared with: the first {} are compared",
+                got.len(),
+                want.len(),
+                got.len().min(want.len())
+            ));
+        }
         for (step, (&g, &w)) in got.iter().zip(want).enumerate() {
-            close_at(step, g.into(), w.into(), self.loss_at(step));
+            if let Err(miss) = within(g.into(), w.into(), self.loss_at(step)) {
+                fail(&format!("the loss at step {step}"), &miss, format_args!("check failed at [{step}]: {miss}"));
+                return; // lenient: one line for the run, not one per step
+            }
         }
     }
 
@@ -324,25 +517,35 @@ pub fn within(got: impl Into<f64>, want: f64, bound: Bound) -> Result<(), Mismat
 #[track_caller]
 pub fn close(got: impl Into<f64>, want: f64, bound: Bound) {
     if let Err(miss) = within(got, want, bound) {
-        panic!("check failed: {miss}");
+        fail("", &miss, format_args!("check failed: {miss}"));
     }
 }
 
-/// [`close`], saying where a failed check was (a step, an index).
+/// [`close`], saying where a failed check was (a step, an index). Lenient mode names the
+/// step of a training's loss.
 #[track_caller]
 fn close_at(at: usize, got: f64, want: f64, bound: Bound) {
     if let Err(miss) = within(got, want, bound) {
-        panic!("check failed at [{at}]: {miss}");
+        fail(&format!("the loss at step {at}"), &miss, format_args!("check failed at [{at}]: {miss}"));
     }
 }
 
-/// [`close`] for every element of a tensor (read as float64), against `want`.
+/// [`close`] for every element of a tensor (read as float64), against `want`. Tensors of
+/// different sizes stop the cell in both modes (a genuine error); in lenient mode the first
+/// element beyond its bound prints the one line.
 #[track_caller]
 pub fn close_all(got: &Tensor, want: &[f64], bound: Bound) {
     let got = Vec::<f64>::try_from(got.to_kind(Kind::Double).flatten(0, -1)).expect("a numeric tensor");
-    assert_eq!(got.len(), want.len(), "check failed: {} numbers, want {}", got.len(), want.len());
+    if got.len() != want.len() {
+        genuine(format_args!("check failed: {} numbers, want {}", got.len(), want.len()));
+    }
+    let what = crate::reference::named_all(want);
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        close_at(i, g, w, bound.clone());
+        if let Err(miss) = within(g, w, bound.clone()) {
+            let name = if what.is_empty() { format!("element {i}") } else { format!("{what}.{i}") };
+            fail(&name, &miss, format_args!("check failed at [{i}]: {miss}"));
+            return;
+        }
     }
 }
 
@@ -361,10 +564,13 @@ pub fn assert_close(what: &str, got: &[f64], want: &[f64], bound: Bound, reason:
 /// [`assert_close`] with a bound per element (e.g. growing with the training step).
 #[track_caller]
 pub fn assert_close_each(what: &str, got: &[f64], want: &[f64], bound: impl Fn(usize) -> Bound, reason: &str) {
-    assert_eq!(got.len(), want.len(), "{what}: {} numbers, want {}", got.len(), want.len());
+    if got.len() != want.len() {
+        genuine(format_args!("{what}: {} numbers, want {}", got.len(), want.len()));
+    }
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
         if let Err(miss) = within(g, w, bound(i)) {
-            panic!("check failed: {what}[{i}]: {miss} ({reason})");
+            fail(&format!("{what}[{i}]"), &miss, format_args!("check failed: {what}[{i}]: {miss} ({reason})"));
+            return;
         }
     }
 }
@@ -486,5 +692,90 @@ mod tests {
         let apart = [3.7589533f32, 3.3711004, 3.2];
         assert!(std::panic::catch_unwind(|| run.assert_same_losses(&losses, &apart)).is_err());
         assert!(std::panic::catch_unwind(|| run.assert_same_losses(&losses, &losses[..2])).is_err());
+    }
+    #[test]
+    fn the_mode_comes_from_makemore_checks() {
+        assert_eq!(Mode::from_env_value(None), Mode::Strict);
+        assert_eq!(Mode::from_env_value(Some("")), Mode::Strict);
+        assert_eq!(Mode::from_env_value(Some("strict")), Mode::Strict);
+        assert_eq!(Mode::from_env_value(Some("Lenient")), Mode::Lenient);
+        assert_eq!(Mode::from_env_value(Some("lenint")), Mode::Strict, "a typo stays strict");
+        assert_eq!(with_mode(Mode::Lenient, mode), Mode::Lenient);
+        let outer = mode();
+        let _ = std::panic::catch_unwind(|| with_mode(Mode::Lenient, || panic!("inside")));
+        assert_eq!(mode(), outer, "with_mode restores the mode after a panic");
+    }
+
+    fn notes() -> Vec<String> {
+        NOTES.with(|n| std::mem::take(&mut *n.borrow_mut()))
+    }
+
+    #[test]
+    fn lenient_checks_print_one_line_and_go_on() {
+        let strict = |f: fn()| std::panic::catch_unwind(|| with_mode(Mode::Strict, f)).is_err();
+        let lenient = |f: fn()| std::panic::catch_unwind(|| with_mode(Mode::Lenient, f)).is_err();
+        notes();
+        // a number beyond its bound: strict panics, lenient prints one line
+        let differs = || close(2.1402, 2.1655, Bound::Exact);
+        assert!(strict(differs));
+        assert!(notes().is_empty());
+        assert!(!lenient(differs));
+        assert_eq!(
+            notes(),
+            ["note: a check differs from the lecture's run (PyTorch: 2.1655; here: 2.1402), because an input changed"]
+        );
+        // as many decimals as tell the two apart
+        with_mode(Mode::Lenient, || close(1.000001, 1.0, Bound::Exact));
+        assert!(notes()[0].contains("(PyTorch: 1.000000; here: 1.000001)"));
+        // a NaN or an infinity where PyTorch's number is finite is an error in both modes
+        assert!(strict(|| close(f64::NAN, 2.0, Bound::Absolute(1.0))));
+        assert!(lenient(|| close(f64::NAN, 2.0, Bound::Absolute(1.0))));
+        assert!(lenient(|| close(f64::INFINITY, 2.0, Bound::Absolute(1.0))));
+        // ... and so are tensors of other sizes
+        assert!(lenient(|| close_all(&Tensor::from_slice(&[1.0f32]), &[1.0, 2.0], Bound::Exact)));
+        assert!(lenient(|| assert_close("pair", &[1.0], &[1.0, 2.0], Bound::Exact, "")));
+        assert!(notes().is_empty(), "errors print no note");
+        // a tensor: one line for the first element beyond its bound
+        assert!(!lenient(|| close_all(&Tensor::from_slice(&[1.0f32, 3.0, 4.0]), &[1.0, 2.0, 3.0], Bound::Exact)));
+        assert_eq!(
+            notes(),
+            [
+                "note: element 1 differs from the lecture's run (PyTorch: 2.0000; here: 3.0000), because an input changed"
+            ]
+        );
+        assert!(!lenient(|| assert_close("pair", &[1.0, 2.5], &[1.0, 2.0], Bound::Exact, "why")));
+        assert!(notes()[0].starts_with("note: pair[1] differs"));
+    }
+
+    #[test]
+    fn a_lenient_training_check_compares_the_steps_both_runs_have() {
+        let run = Training { lr: 50.0, vocab: 27, n: 228146, per_input: 33885, hot: 1 };
+        let losses = [3.7589533f32, 3.3711004, 3.1];
+        notes();
+        // a longer run: strict stops, lenient compares the first steps (equal here) and says so
+        assert!(std::panic::catch_unwind(|| run.assert_same_losses(&losses, &losses[..2])).is_err());
+        with_mode(Mode::Lenient, || run.assert_same_losses(&losses, &losses[..2]));
+        assert_eq!(notes(), ["note: 3 losses here, 2 in the run compared with: the first 2 are compared"]);
+        with_mode(Mode::Lenient, || run.assert_losses(&losses, &[(0, 3.7589533), (7, 2.0)]));
+        assert_eq!(
+            notes(),
+            ["note: no loss at step 7 here (3 steps ran), so it is not compared with the lecture's run"]
+        );
+        // a run that differs: one line for the run, not one per step
+        let apart = [3.0f32, 3.0, 3.0];
+        with_mode(Mode::Lenient, || run.assert_same_losses(&apart, &losses));
+        let lines = notes();
+        assert_eq!(lines.len(), 1);
+        assert!(
+            lines[0]
+                .starts_with("note: the loss at step 0 differs from the lecture's run (PyTorch: 3.7590; here: 3.0000)"),
+            "{lines:?}"
+        );
+        // a diverged run is an error in both modes
+        let diverged = [f32::NAN, 3.3711004, 3.1];
+        assert!(
+            std::panic::catch_unwind(|| with_mode(Mode::Lenient, || run.assert_same_losses(&diverged, &losses)))
+                .is_err()
+        );
     }
 }

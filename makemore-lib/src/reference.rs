@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::check::Bound;
+use crate::check::{self, Bound, Mode};
 use crate::error::{Error, Result};
 
 /// One reference fixture, parsed.
@@ -164,14 +164,29 @@ impl Reference {
     /// Check a run's minibatch losses against PyTorch's at `key`, step by step: exactly on
     /// a machine like the fixture's; elsewhere loss k within [`run_envelope`]; panic if one
     /// is not.
+    ///
+    /// In lenient mode ([`crate::check::Mode`]) a run of another length is a changed input,
+    /// not an error: one line says so, and the steps both runs have are compared; the first
+    /// loss beyond its bound prints one line for the whole run.
     #[track_caller]
     pub fn assert_run(&self, got: &[f64], key: &str) {
         let want = self.nums(key);
-        assert_eq!(got.len(), want.len(), "check failed: {} losses, {key:?} holds {}", got.len(), want.len());
+        if got.len() != want.len() {
+            if check::mode() == Mode::Strict {
+                panic!("check failed: {} losses, {key:?} holds {}", got.len(), want.len());
+            }
+            check::note(format!(
+                "note: {key}: {} steps here, {} in the lecture's run, because an input changed: the first {} are compared",
+                got.len(),
+                want.len(),
+                got.len().min(want.len())
+            ));
+        }
         for (k, (&g, &w)) in got.iter().zip(&want).enumerate() {
             let bound = if self.native { Bound::Exact } else { run_envelope(k, w) };
-            if let Err(miss) = crate::check::within(g, w, bound) {
-                panic!("check failed at {key}.{k}: {miss}");
+            if let Err(miss) = check::within(g, w, bound) {
+                check::fail(&format!("{key}.{k}"), &miss, format_args!("check failed at {key}.{k}: {miss}"));
+                return; // lenient: one line for the run
             }
         }
     }
@@ -218,7 +233,9 @@ impl Reference {
     #[track_caller]
     pub fn num(&self, key: &str) -> f64 {
         let v = self.get(key);
-        number(v).unwrap_or_else(|| panic!("{}: {key:?} is not a number: {v}", self.path.display()))
+        let x = number(v).unwrap_or_else(|| panic!("{}: {key:?} is not a number: {v}", self.path.display()));
+        remember(key, &[x]);
+        x
     }
 
     /// The numbers of an array, nested arrays flattened in row-major order (a matrix
@@ -228,6 +245,7 @@ impl Reference {
         let mut out = Vec::new();
         flatten(self.get(key), &mut out)
             .unwrap_or_else(|v| panic!("{}: {key:?} holds {v}, not a number", self.path.display()));
+        remember(key, &out);
         out
     }
 
@@ -308,6 +326,51 @@ pub fn run_envelope(step: usize, want: f64) -> Bound {
     Bound::Absolute(want.abs() * (1e-5 * 2f64.powf(step as f64 / 2.0)).min(1.0))
 }
 
+thread_local! {
+    /// The last numbers read by key on this thread, newest last: (key, count, first's bits).
+    /// A check that fails in lenient mode names its number by them: in
+    /// `check::close(dev, r.num("final.loss.dev"), ...)` the key is read just before.
+    static READ: std::cell::RefCell<Vec<(String, usize, u64)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many recent reads [`named`] looks back over.
+const REMEMBERED: usize = 16;
+
+fn remember(key: &str, values: &[f64]) {
+    let Some(first) = values.first() else { return };
+    READ.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() == REMEMBERED {
+            r.remove(0);
+        }
+        r.push((key.to_string(), values.len(), first.to_bits()));
+    });
+}
+
+/// `what`, or if it is empty the key of the latest number read (by [`Reference::num`] or
+/// [`Reference::nums`]) that is `want` to the bit; else empty.
+pub(crate) fn named(what: &str, want: f64) -> String {
+    if !what.is_empty() {
+        return what.to_string();
+    }
+    READ.with(|r| r.borrow().iter().rev().find(|(_, _, bits)| *bits == want.to_bits()).map(|(k, ..)| k.clone()))
+        .unwrap_or_default()
+}
+
+/// The key of the latest array read whose first numbers `want` may be (the same first
+/// number, no more numbers than it holds); else empty.
+pub(crate) fn named_all(want: &[f64]) -> String {
+    let Some(first) = want.first() else { return String::new() };
+    READ.with(|r| {
+        r.borrow()
+            .iter()
+            .rev()
+            .find(|(_, n, bits)| *bits == first.to_bits() && want.len() <= *n)
+            .map(|(k, ..)| k.clone())
+    })
+    .unwrap_or_default()
+}
+
 fn number(v: &Value) -> Option<f64> {
     if v.is_null() { Some(f64::NAN) } else { v.as_f64() }
 }
@@ -345,5 +408,48 @@ mod tests {
         assert!(missing.downcast_ref::<String>().unwrap().contains("no key \"a.c\""));
         std::fs::write(&path, "not json").unwrap();
         assert!(Reference::from_file(&path, true).is_err());
+    }
+    #[test]
+    fn lenient_checks_name_the_key_and_accept_a_run_of_another_length() {
+        use crate::check::{self, Mode, with_mode};
+        let notes = || crate::check::NOTES.with(|n| std::mem::take(&mut *n.borrow_mut()));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        std::fs::write(&path, r#"{"final": {"loss": {"dev": 2.1655}}, "run": [3.5, 3.0, 2.5], "c": [0.5, 0.25]}"#)
+            .unwrap();
+        let r = Reference::from_file(&path, true).unwrap();
+        notes();
+        // the key read just before names the number
+        with_mode(Mode::Lenient, || check::close(2.1402, r.num("final.loss.dev"), Bound::Exact));
+        assert_eq!(
+            notes(),
+            [
+                "note: final.loss.dev differs from the lecture's run (PyTorch: 2.1655; here: 2.1402), because an input changed"
+            ]
+        );
+        with_mode(Mode::Lenient, || {
+            check::close_all(&tch::Tensor::from_slice(&[0.5f32, 0.5]), &r.nums("c"), Bound::Exact)
+        });
+        assert!(notes()[0].starts_with("note: c.1 differs from the lecture's run (PyTorch: 0.2500; here: 0.5000)"));
+        // 1,500 steps where the lecture ran 1,000: strict stops, lenient compares the first
+        let longer = [3.5, 3.0, 2.5, 2.4];
+        assert!(std::panic::catch_unwind(|| r.assert_run(&longer, "run")).is_err());
+        with_mode(Mode::Lenient, || r.assert_run(&longer, "run"));
+        assert_eq!(
+            notes(),
+            ["note: run: 4 steps here, 3 in the lecture's run, because an input changed: the first 3 are compared"]
+        );
+        // other losses: one line for the run, naming the first step that differs
+        with_mode(Mode::Lenient, || r.assert_run(&[3.5, 3.1, 2.0], "run"));
+        assert_eq!(
+            notes(),
+            ["note: run.1 differs from the lecture's run (PyTorch: 3.0000; here: 3.1000), because an input changed"]
+        );
+        assert!(std::panic::catch_unwind(|| r.assert_run(&[3.5, 3.1, 2.0], "run")).is_err());
+        // a diverged run stops the cell in both modes
+        let diverged =
+            std::panic::catch_unwind(|| with_mode(Mode::Lenient, || r.assert_run(&[3.5, f64::NAN, 2.5], "run")));
+        let message = diverged.unwrap_err().downcast_ref::<String>().cloned().unwrap();
+        assert!(message.contains("run.1 is NaN here where PyTorch's is 3"), "{message}");
     }
 }

@@ -79,6 +79,10 @@ class LabServer:
         if self.data_dir:
             env["JUPYTER_DATA_DIR"] = self.data_dir
         env["MAKEMORE_LAB_SAVES"] = "1" if self.saves else "0"
+        # The tests' kernel is strict, even when started from a shell of `make lab`'s server
+        # (scripts/lab.sh): a wrong number fails the run, and a panic ends it.
+        env["MAKEMORE_CHECKS"] = "strict"
+        env.pop("EVCXR_CONFIG_DIR", None)
         for plugin, values in SETTINGS.items():
             path = os.path.join(env["JUPYTERLAB_SETTINGS_DIR"], plugin + ".jupyterlab-settings")
             os.makedirs(os.path.dirname(path), exist_ok=True)
