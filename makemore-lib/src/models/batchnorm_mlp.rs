@@ -40,7 +40,7 @@ use crate::models::kind::{LanguageModel, ModelKind};
 use crate::models::mlp::MlpConfig;
 use crate::models::network::{self, AutogradStep, Network, on_one_thread};
 use crate::models::stored::{MAX_MODEL_BYTES, Stored, StoredFile};
-use crate::models::written_out::{Minibatch, sgd_in_place, values, values_mut};
+use crate::models::written_out::{Minibatch, minibatch_indices, sgd_in_place, values, values_mut};
 use crate::nn::Sgd;
 use crate::rng::seed;
 use crate::train::examples::Examples;
@@ -450,11 +450,7 @@ fn column_std(x: &[f32], cols: usize, out: &mut [f32]) {
 
 impl Step for Backprop {
     fn step(&mut self, ix: Option<&Tensor>, lr: f64) -> Result<f32> {
-        let ix = ix.ok_or_else(|| Error::BadParameter {
-            name: "minibatch",
-            value: "none".into(),
-            expected: "the BatchNorm MLP trains on minibatches",
-        })?;
+        let ix = minibatch_indices(ix, "the BatchNorm MLP trains on minibatches")?;
         tch::no_grad(|| self.minibatch(ix, lr))
     }
     fn loss(&self, examples: &Examples) -> Result<f32> {

@@ -38,7 +38,7 @@ use crate::error::{Error, Result, check_positive};
 use crate::models::kind::{LanguageModel, ModelKind};
 use crate::models::network::{self, Network, finite_values, inputs, on_one_thread};
 use crate::models::stored::{Stored, StoredFile};
-use crate::models::written_out::{Minibatch, sgd_in_place};
+use crate::models::written_out::{Minibatch, minibatch_indices, sgd_in_place};
 use crate::nn::{Optimizer, Sgd};
 use crate::rng::{LECTURE_SEED, seed};
 use crate::train::examples::Examples;
@@ -610,11 +610,7 @@ struct Backprop {
 
 impl Step for Backprop {
     fn step(&mut self, ix: Option<&Tensor>, lr: f64) -> Result<f32> {
-        let ix = ix.ok_or_else(|| Error::BadParameter {
-            name: "minibatch",
-            value: "none".into(),
-            expected: "the MLP trains on minibatches",
-        })?;
+        let ix = minibatch_indices(ix, "the MLP trains on minibatches")?;
         tch::no_grad(|| self.minibatch(ix, lr))
     }
     fn loss(&self, examples: &Examples) -> Result<f32> {

@@ -9,7 +9,7 @@
 
 use tch::{Device, Kind, Reduction, Tensor};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The values of a contiguous CPU tensor, to write in place.
 ///
@@ -118,6 +118,12 @@ impl Minibatch {
         let _ = gc.f_index_put_(&[Some(&self.xb)], &demb.f_view(self.shape3)?, true)?;
         Ok(())
     }
+}
+
+/// The minibatch a written-out step trains on; a full-batch trainer (no minibatch) is refused
+/// with `expected`, which says what the network trains on.
+pub(crate) fn minibatch_indices<'a>(ix: Option<&'a Tensor>, expected: &'static str) -> Result<&'a Tensor> {
+    ix.ok_or_else(|| Error::BadParameter { name: "minibatch", value: "none".into(), expected })
 }
 
 /// `for p in parameters: p.data += -lr * p.grad`: libtorch casts the scalar to float32, then
