@@ -5,6 +5,7 @@
 # .../<vendor>/{names,accents}-mlp.json with scripts/make_reference_mlp.py (lecture 2),
 # .../<vendor>/{names,accents}-bn.json with scripts/make_reference_bn.py (lecture 3's BatchNorm MLP),
 # .../<vendor>/names-bn-notebook.json with scripts/make_reference_bn_notebook.py (lecture 3's notebook),
+# .../<vendor>/names-backprop.json with scripts/make_reference_backprop.py (lecture 4's notebook and exercise 4),
 # .../<vendor>/nn-layers.json with scripts/make_reference_nn.py (the network core's layers and optimizers),
 # and tests/fixtures/cpython-shuffle.json (CPython's own shuffles, for the split) with
 # scripts/make_shuffle_reference.py. Needs `import torch`, i.e. the full torch 2.13.0:
@@ -27,6 +28,8 @@ step "PyTorch $version: lecture 3, the BatchNorm MLP's 200,000 steps on names.tx
 "$python" scripts/make_reference_bn.py
 step "PyTorch $version: lecture 3's notebook (its initialisations, the loss log's four 200,000-step trainings, the six-layer network; a few minutes)"
 "$python" scripts/make_reference_bn_notebook.py
+step "PyTorch $version: lecture 4, the backward pass by hand (its 26 gradients, exercise 4's 200,000 steps; a few minutes)"
+"$python" scripts/make_reference_backprop.py
 step "PyTorch $version: the network core's layers and optimizers (seconds)"
 "$python" scripts/make_reference_nn.py
 step "CPython's shuffles for the train/dev/test split"

@@ -15,6 +15,8 @@
 //!   That is the [`Mode::Strict`] mode, the default.
 //! - [`within`] makes the same comparison and returns a `Result` (a [`Mismatch`]), for code
 //!   that goes on after a difference.
+//! - [`all`] chains several of them in one line (`check::all().close(..).eq(..)`), for the
+//!   end of a notebook's cell: one line of checks, however many numbers it checks.
 //!
 //! **Two modes.** A learner changes things: another learning rate, more steps. The numbers
 //! then differ from the lecture's run, rightly, and a check that stops the cell would throw
@@ -575,6 +577,114 @@ pub fn assert_close_each(what: &str, got: &[f64], want: &[f64], bound: impl Fn(u
     }
 }
 
+/// Several checks in one line, for the end of a notebook's cell: `check::all()`, then one
+/// method per check, each doing what the check of its name does (and failing as it fails,
+/// in either [`Mode`]): a lesson cell ends with one line of checks, however many numbers it
+/// checks.
+///
+/// ```
+/// use makemore::check::{self, Bound};
+/// use makemore::tch::Tensor;
+/// let (nll, probs) = (2.4543562f32, Tensor::from_slice(&[0.25f32, 0.75]));
+/// check::all().close(nll, 2.4543561935424805, Bound::Ulps(1.0)).close_all(&probs, &[0.25, 0.75], Bound::Exact).eq(27, 27).that(nll > 0.0, "a positive loss");
+/// ```
+///
+/// In lenient mode each `close` beyond its bound prints its one line and the chain goes on;
+/// `eq` and `that` stop the cell as `assert_eq!` and `assert!` do.
+pub fn all() -> Checks {
+    Checks
+}
+
+/// Check that `got` equals PyTorch's `want` when neither is a number with a bound: sampled
+/// names, a minibatch's indices, a count, an `exact` flag. Strict mode panics with both; lenient
+/// mode ([`Mode`]) prints one note naming `what` and goes on: a changed input changes them.
+///
+/// ```
+/// makemore::check::same("the 20 names", vec!["emma"], vec!["emma"]);
+/// ```
+#[track_caller]
+pub fn same<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) {
+    if got == want {
+        return;
+    }
+    if mode() == Mode::Strict {
+        panic!("check failed: {what}: got {got:?}, want {want:?}");
+    }
+    note(format!("note: {what}: different from the lecture's run, because an input changed"));
+}
+
+/// [`all`]'s chain of checks: each method checks, then returns the chain for the next.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Checks;
+
+impl Checks {
+    /// [`close`]: `got` within `bound` of PyTorch's `want`.
+    #[track_caller]
+    pub fn close(self, got: impl Into<f64>, want: f64, bound: Bound) -> Checks {
+        close(got, want, bound);
+        self
+    }
+
+    /// [`close_all`]: every element of a tensor within `bound` of `want`'s.
+    #[track_caller]
+    pub fn close_all(self, got: &Tensor, want: &[f64], bound: Bound) -> Checks {
+        close_all(got, want, bound);
+        self
+    }
+
+    /// `assert_eq!(got, want)`: integers, names, draws, sizes, and anything else compared
+    /// exactly (a failure shows both, and stops the cell in either mode).
+    #[track_caller]
+    pub fn eq<A: PartialEq<B> + std::fmt::Debug, B: std::fmt::Debug>(self, got: A, want: B) -> Checks {
+        assert_eq!(got, want);
+        self
+    }
+
+    /// [`same`]: equal to PyTorch's, or one note in lenient mode.
+    #[track_caller]
+    pub fn same<T: PartialEq + std::fmt::Debug>(self, what: &str, got: T, want: T) -> Checks {
+        same(what, got, want);
+        self
+    }
+
+    /// [`Reference::assert_run`](crate::Reference::assert_run): a run's losses against PyTorch's
+    /// at `key`.
+    #[track_caller]
+    pub fn run(self, r: &crate::Reference, got: &[f64], key: &str) -> Checks {
+        r.assert_run(got, key);
+        self
+    }
+
+    /// [`assert_close`] without a reason: every element of `got` within `bound` of `want`'s.
+    #[track_caller]
+    pub fn close_each(self, what: &str, got: &[f64], want: &[f64], bound: Bound) -> Checks {
+        assert_close(what, got, want, bound, "");
+        self
+    }
+
+    /// `assert!(holds, "check failed: {what}")`: a fact that is true or not (a loss that falls at
+    /// every step, a tensor equal to another); `what` says which fact.
+    #[track_caller]
+    pub fn that(self, holds: bool, what: &str) -> Checks {
+        assert!(holds, "check failed: {what}");
+        self
+    }
+
+    /// [`Training::assert_losses`]: a training's losses at some steps against PyTorch's.
+    #[track_caller]
+    pub fn losses(self, run: Training, losses: &[impl Copy + Into<f64>], want: &[(usize, f64)]) -> Checks {
+        run.assert_losses(losses, want);
+        self
+    }
+
+    /// [`Training::assert_same_losses`]: two runs of one training, step by step.
+    #[track_caller]
+    pub fn same_losses<T: Copy + Into<f64>>(self, run: Training, got: &[T], want: &[T]) -> Checks {
+        run.assert_same_losses(got, want);
+        self
+    }
+}
+
 /// A bound on the difference of two computations of an MLP's mean loss `loss` on `n`
 /// examples (ours and PyTorch's on any CPU, or two batch shapes), from its parameters
 /// `[C, W1, b1, W2, b2]` (lecture 2's shapes: C is [V, E], W1 [K1, H], W2 [H, V]). Derived
@@ -745,6 +855,53 @@ mod tests {
         );
         assert!(!lenient(|| assert_close("pair", &[1.0, 2.5], &[1.0, 2.0], Bound::Exact, "why")));
         assert!(notes()[0].starts_with("note: pair[1] differs"));
+    }
+
+    #[test]
+    fn same_fails_strict_and_notes_lenient() {
+        notes();
+        assert!(std::panic::catch_unwind(|| with_mode(Mode::Strict, || same("the names", ["a"], ["b"]))).is_err());
+        with_mode(Mode::Lenient, || same("the names", ["a"], ["b"]));
+        with_mode(Mode::Lenient, || same("the count", 3, 3));
+        assert_eq!(notes(), ["note: the names: different from the lecture's run, because an input changed"]);
+    }
+
+    #[test]
+    fn all_chains_checks_that_fail_as_their_functions_do() {
+        let run = Training { lr: 50.0, vocab: 27, n: 228146, per_input: 33885, hot: 1 };
+        let losses = [3.7589533f32, 3.3711004, 3.1];
+        all()
+            .close(1.0f32, 1.0 + 2.0 * U, Bound::Ulps(1.0))
+            .close_all(&Tensor::from_slice(&[1.0f32, 2.0]), &[1.0, 2.0], Bound::Exact)
+            .eq(&["emma".to_string()][..], ["emma"])
+            .that(true, "true")
+            .losses(run, &losses, &[(0, 3.758953332901001)])
+            .same_losses(run, &losses, &losses);
+        let strict = |f: fn()| std::panic::catch_unwind(|| with_mode(Mode::Strict, f)).is_err();
+        let lenient = |f: fn()| std::panic::catch_unwind(|| with_mode(Mode::Lenient, f)).is_err();
+        // each check stops the chain where its function stops: the second close here
+        assert!(strict(|| {
+            all().close(1.0, 1.0, Bound::Exact).close(2.0, 1.0, Bound::Exact);
+        }));
+        let said =
+            std::panic::catch_unwind(|| with_mode(Mode::Strict, || all().eq(1, 1).that(false, "the loss falls")));
+        assert!(said.unwrap_err().downcast_ref::<String>().unwrap().contains("check failed: the loss falls"));
+        assert!(strict(|| {
+            all().eq(1, 2);
+        }));
+        // lenient: every close beyond its bound prints its line and the chain goes on; eq and that still stop
+        notes();
+        assert!(!lenient(|| {
+            all().close(2.0, 1.0, Bound::Exact).close(3.0, 1.0, Bound::Exact).eq(1, 1);
+        }));
+        assert_eq!(notes().len(), 2);
+        assert!(lenient(|| {
+            all().close(2.0, 1.0, Bound::Exact).eq(1, 2);
+        }));
+        assert_eq!(notes().len(), 1);
+        assert!(lenient(|| {
+            all().that(false, "a fact");
+        }));
     }
 
     #[test]

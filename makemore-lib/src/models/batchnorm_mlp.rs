@@ -31,24 +31,24 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use tch::{Device, Kind, Reduction, Tensor};
+use tch::{Device, Kind, Tensor};
 
 use crate::data::input::read_limited;
 use crate::data::vocab::Vocab;
 use crate::error::{Error, Result};
+use crate::models::backprop::batchnorm_mlp::BatchNormBackprop;
 use crate::models::kind::{LanguageModel, ModelKind};
 use crate::models::mlp::MlpConfig;
 use crate::models::network::{self, AutogradStep, Network, on_one_thread};
 use crate::models::stored::{MAX_MODEL_BYTES, Stored, StoredFile};
-use crate::models::written_out::{Minibatch, minibatch_indices, sgd_in_place, values, values_mut};
 use crate::nn::Sgd;
 use crate::rng::seed;
 use crate::train::examples::Examples;
-use crate::train::trainer::{EvalEvery, Event, Step, TrainingRun};
+use crate::train::trainer::{EvalEvery, Event, TrainingRun};
 
 /// The running statistics' momentum: the lecture's 0.999 and 0.001.
-const KEEP: f64 = 0.999;
-const MOMENTUM: f64 = 0.001;
+pub(crate) const KEEP: f64 = 0.999;
+pub(crate) const MOMENTUM: f64 = 0.001;
 
 /// The parameters' names, in the lecture's order (`parameters = [C, W1, W2, b2, bngain,
 /// bnbias]`), then the buffers'.
@@ -202,7 +202,7 @@ impl BatchNormMlp {
         trainer.validate()?;
         let xs = network::inputs(self.context_len, examples)?;
         on_one_thread(|| {
-            let mut step = Backprop::new(self, &xs, &examples.ys, cfg.batch)?;
+            let mut step = BatchNormBackprop::new(&self.params, &self.running, &xs, &examples.ys, cfg.batch)?;
             trainer.run(examples.len(), &mut step, observe, eval, stop)
         })
     }
@@ -235,250 +235,15 @@ impl BatchNormMlp {
     }
 }
 
-/// One training step of the BatchNorm MLP with the backward pass written out: the libtorch
-/// calls that `loss.backward()` makes for cell 7's graph, with the formulas of PyTorch's
-/// `derivatives.yaml`, in autograd's order (the engine runs the node created last first, so
-/// `hpreact`'s gradient adds the subtraction's contribution, then the std's, then the mean's).
-/// Reductions, matrix products, `tanh` and the loss are libtorch's calls; the elementwise
-/// arithmetic (one IEEE float32 operation per value, which libtorch's kernels round the same
-/// way) is done here in Rust, on buffers allocated once, as are the gathers and the update
-/// ([`written_out`](crate::models::written_out)).
-struct Backprop {
-    mb: Minibatch,
-    /// `[C, W1, W2, b2, bngain, bnbias]` and `[bnmean_running, bnstd_running]` (detached
-    /// aliases of the network's: updated in place).
-    p: [Tensor; 6],
-    running: [Tensor; 2],
-    /// `W1.t()`, `W2.t()`, `emb.t()`, `h.t()` (views).
-    w1t: Tensor,
-    w2t: Tensor,
-    embt: Tensor,
-    ht: Tensor,
-    /// batch × hidden: `hpreact`, `hpreact - bnmeani`, `bngain * (...)`, `h` (the normalised
-    /// pre-activation, then its tanh, in place), and the backward pass's `dh`, `dhp` (through
-    /// tanh), `dscaled`, `dhpreact`, and a buffer for what a reduction sums.
-    hpre: Tensor,
-    centred: Tensor,
-    scaled: Tensor,
-    h: Tensor,
-    dh: Tensor,
-    dhp: Tensor,
-    dscaled: Tensor,
-    dhpre: Tensor,
-    work: Tensor,
-    /// batch × vocabulary: the logits, log_softmax, and their gradients.
-    logits: Tensor,
-    lsm: Tensor,
-    dlsm: Tensor,
-    dlogits: Tensor,
-    /// batch × (context · embedding): the gradient of `emb`.
-    demb: Tensor,
-    /// The gradients of `[C, W1, W2, b2, bngain, bnbias]` (the biases' as 1 × n, as `sum_to`
-    /// leaves them), and of `bnstdi` and `bnmeani` (1 × hidden).
-    grads: [Tensor; 6],
-    dstd: Tensor,
-    dmean: Tensor,
-    /// The minibatch's std (1 × hidden), `hpreact.std(0, keepdim=True)`.
-    bnstd: Tensor,
-    /// var_backward's factor 2 / (n − 1), n the batch, as libtorch rounds it (float32).
-    var_scale: f32,
-}
-
-impl Backprop {
-    fn new(net: &BatchNormMlp, xs: &Tensor, ys: &Tensor, batch: usize) -> Result<Backprop> {
-        let p = net.params.each_ref().map(Tensor::detach);
-        let running = net.running.each_ref().map(Tensor::detach);
-        if p.iter().chain(&running).any(|t| !t.is_contiguous() || t.kind() != Kind::Float) {
-            return Err(Error::BadWeights("the parameters must be contiguous float32 tensors".into()));
-        }
-        let (e, h) = (p[0].size()[1], p[1].size()[1]);
-        let (b, v, k) = (batch as i64, net.vocab.len() as i64, p[1].size()[0]);
-        let f = |shape: &[i64]| Tensor::f_empty(shape, (Kind::Float, Device::Cpu));
-        let mb = Minibatch::new(xs, ys, batch, e as usize)?;
-        let hbuf = f(&[b, h])?;
-        Ok(Backprop {
-            w1t: p[1].f_tr()?,
-            w2t: p[2].f_tr()?,
-            embt: mb.emb.f_tr()?,
-            mb,
-            ht: hbuf.f_tr()?,
-            h: hbuf,
-            hpre: f(&[b, h])?,
-            centred: f(&[b, h])?,
-            scaled: f(&[b, h])?,
-            dh: f(&[b, h])?,
-            dhp: f(&[b, h])?,
-            dscaled: f(&[b, h])?,
-            dhpre: f(&[b, h])?,
-            work: f(&[b, h])?,
-            logits: f(&[b, v])?,
-            lsm: f(&[b, v])?,
-            dlsm: f(&[b, v])?,
-            dlogits: f(&[b, v])?,
-            demb: f(&[b, k])?,
-            grads: [f(&[v, e])?, f(&[k, h])?, f(&[h, v])?, f(&[1, v])?, f(&[1, h])?, f(&[1, h])?],
-            dstd: f(&[1, h])?,
-            dmean: f(&[1, h])?,
-            bnstd: f(&[1, h])?,
-            var_scale: (2.0 / (batch as f64 - 1.0)) as f32,
-            p,
-            running,
-        })
-    }
-
-    /// One step on the minibatch `ix` at learning rate `lr`; returns the loss.
-    fn minibatch(&mut self, ix: &Tensor, lr: f64) -> Result<f32> {
-        let [c, w1, w2, b2, bngain, bnbias] = &self.p;
-        self.mb.gather(ix, c)?;
-        // hpreact = embcat @ W1; bnmeani = hpreact.mean(0, keepdim=True); bnstdi = hpreact.std(0, keepdim=True)
-        let _ = self.mb.emb.f_mm_out(&self.hpre, w1)?;
-        let bnmeani = self.hpre.f_mean_dim(0, true, None::<Kind>)?;
-        let hidden = bnmeani.numel();
-        // SAFETY: hpre (batch × hidden) and bnstd (1 × hidden) are contiguous float32 buffers of `new`
-        unsafe { column_std(values::<f32>(&self.hpre), hidden, values_mut::<f32>(&mut self.bnstd)) };
-        let bnstdi = &self.bnstd;
-        zero_std_check(bnstdi, self.mb.ix.len() as i64)?;
-        // SAFETY (every block below): these are contiguous float32 CPU tensors, allocated in
-        // `new` or just returned by libtorch (the parameters checked in `new`), of the sizes
-        // the loops assume; the slices written are of buffers nothing else reads meanwhile.
-        unsafe {
-            let (mean, std) = (values::<f32>(&bnmeani), values::<f32>(bnstdi));
-            let (gain, bias) = (values::<f32>(bngain), values::<f32>(bnbias));
-            let hpre = values::<f32>(&self.hpre);
-            let (centred, scaled) = (values_mut::<f32>(&mut self.centred), values_mut::<f32>(&mut self.scaled));
-            let h = values_mut::<f32>(&mut self.h);
-            for i in 0..hpre.len() {
-                let k = i % hidden;
-                centred[i] = hpre[i] - mean[k]; // hpreact - bnmeani
-                scaled[i] = gain[k] * centred[i]; // bngain * (...)
-                h[i] = scaled[i] / std[k] + bias[k]; // ... / bnstdi + bnbias
-            }
-            // bnmean_running = 0.999 * bnmean_running + 0.001 * bnmeani (and the std)
-            for (running, batch) in self.running.iter_mut().zip([mean, std]) {
-                for (r, &x) in values_mut::<f32>(running).iter_mut().zip(batch) {
-                    *r = *r * KEEP as f32 + x * MOMENTUM as f32;
-                }
-            }
-        }
-        // h = torch.tanh(hpreact); logits = h @ W2 + b2; loss = F.cross_entropy(logits, Yb)
-        let _ = self.h.f_tanh_()?;
-        let _ = self.h.f_mm_out(&self.logits, w2)?;
-        let _ = self.logits.f_add_(b2)?;
-        let loss = self.mb.cross_entropy(&self.logits, &self.lsm, &self.dlsm, &self.dlogits)?;
-        let [gc, gw1, gw2, gb2, ggain, gbias] = &mut self.grads;
-        let sum_rows = |t: &Tensor, out: &Tensor| t.f_sum_intlist_out(out, [0i64].as_slice(), true, None::<Kind>);
-        // AddBackward0 (+ b2): sum_to the bias's shape; MmBackward0 (h @ W2)
-        let _ = sum_rows(&self.dlogits, gb2)?;
-        let _ = self.dlogits.f_mm_out(&self.dh, &self.w2t)?;
-        let _ = self.ht.f_mm_out(&*gw2, &self.dlogits)?;
-        // TanhBackward0; AddBackward0 (+ bnbias): sum_to (1, hidden)
-        let _ = Tensor::f_tanh_backward_grad_input(&self.dhp, &self.dh, &self.h)?;
-        let _ = sum_rows(&self.dhp, gbias)?;
-        // DivBackward0 (scaled / bnstdi): grad / other for self; -grad * ((self / other) / other),
-        // summed to (1, hidden), for other
-        unsafe {
-            let std = values::<f32>(bnstdi);
-            let (dhp, scaled) = (values::<f32>(&self.dhp), values::<f32>(&self.scaled));
-            let (dscaled, work) = (values_mut::<f32>(&mut self.dscaled), values_mut::<f32>(&mut self.work));
-            for i in 0..dhp.len() {
-                let k = i % hidden;
-                dscaled[i] = dhp[i] / std[k];
-                work[i] = -dhp[i] * ((scaled[i] / std[k]) / std[k]);
-            }
-        }
-        let _ = sum_rows(&self.work, &self.dstd)?;
-        // MulBackward0 (bngain * centred): grad * other, summed to (1, hidden), for bngain
-        unsafe {
-            let (dscaled, centred) = (values::<f32>(&self.dscaled), values::<f32>(&self.centred));
-            for (w, (&d, &c)) in values_mut::<f32>(&mut self.work).iter_mut().zip(dscaled.iter().zip(centred)) {
-                *w = d * c;
-            }
-        }
-        let _ = sum_rows(&self.work, ggain)?;
-        // ... and grad * self for centred; SubBackward0 (hpreact - bnmeani): grad for hpreact,
-        // -grad summed to (1, hidden) for bnmeani
-        unsafe {
-            let (gain, dscaled) = (values::<f32>(bngain), values::<f32>(&self.dscaled));
-            let (dcentred, work) = (values_mut::<f32>(&mut self.dhpre), values_mut::<f32>(&mut self.work));
-            for i in 0..dscaled.len() {
-                dcentred[i] = dscaled[i] * gain[i % hidden];
-                work[i] = -dcentred[i];
-            }
-        }
-        let _ = sum_rows(&self.work, &self.dmean)?;
-        // StdBackward0: var_backward(grad / (result * 2)) = (2/(n-1) * grad_var) * (x - x.mean(0));
-        // MeanBackward1: grad expanded over the batch, divided by n. hpreact's gradient is
-        // the subtraction's, plus the std's, plus the mean's.
-        unsafe {
-            let (std, dstd, dmean) = (values::<f32>(bnstdi), values::<f32>(&self.dstd), values::<f32>(&self.dmean));
-            let centred = values::<f32>(&self.centred);
-            let n = self.mb.ix.len() as f32;
-            for (i, d) in values_mut::<f32>(&mut self.dhpre).iter_mut().enumerate() {
-                let k = i % hidden;
-                let grad_var = dstd[k] / (std[k] * 2.0);
-                *d = (*d + grad_var * self.var_scale * centred[i]) + dmean[k] / n;
-            }
-        }
-        // MmBackward0 (embcat @ W1); ViewBackward0, IndexBackward0
-        let _ = self.embt.f_mm_out(&*gw1, &self.dhpre)?;
-        let _ = self.dhpre.f_mm_out(&self.demb, &self.w1t)?;
-        self.mb.embedding_grad(gc, &self.demb)?;
-        // for p in parameters: p.data += -lr * p.grad
-        sgd_in_place(&mut self.p, &self.grads, lr);
-        Ok(loss.f_double_value(&[])? as f32)
-    }
-}
-
-/// `x.std(0)` (unbiased) of a row-major batch × `cols` matrix, into `out`: libtorch's CPU
-/// reduction for a float32 std over one dimension, Welford's algorithm in float64 over the rows in
-/// order, the result rounded to float32 (`WelfordOps` in ATen's SharedReduceOps.h), so the same
-/// bits (checked against `std_dim` on 600,000 columns, with every CPU capability), in a tenth of
-/// its time (its generic reduction was a third of the step).
-fn column_std(x: &[f32], cols: usize, out: &mut [f32]) {
-    let rows = x.len() / cols;
-    for (k, out) in out.iter_mut().enumerate() {
-        let (mut mean, mut m2) = (0f64, 0f64);
-        for r in 0..rows {
-            let v = x[r * cols + k] as f64;
-            let delta = v - mean;
-            mean += delta / (r + 1) as f64;
-            m2 += delta * (v - mean);
-        }
-        *out = (m2 / (rows as f64 - 1.0)).sqrt() as f32;
-    }
-}
-
-impl Step for Backprop {
-    fn step(&mut self, ix: Option<&Tensor>, lr: f64) -> Result<f32> {
-        let ix = minibatch_indices(ix, "the BatchNorm MLP trains on minibatches")?;
-        tch::no_grad(|| self.minibatch(ix, lr))
-    }
-    fn loss(&self, examples: &Examples) -> Result<f32> {
-        let [mean, std] = &self.running;
-        on_one_thread(|| {
-            tch::no_grad(|| {
-                let xs = examples.xs.f_view([-1, self.mb.shape3[1]])?;
-                let logits = output(&self.p, &hpreact(&self.p, &xs)?, mean, std)?;
-                let loss = logits.f_cross_entropy_loss::<Tensor>(&examples.ys, None, Reduction::Mean, -100, 0.0)?;
-                Ok(loss.f_double_value(&[])? as f32)
-            })
-        })
-    }
-    /// The parameters and the running statistics: the best network is all of them.
-    fn parameters(&self) -> Vec<Tensor> {
-        self.p.iter().chain(&self.running).map(Tensor::shallow_clone).collect()
-    }
-}
-
 /// `embcat @ W1` for `xs` (n × context), with the parameters `[C, W1, ...]`.
-fn hpreact([c, w1, ..]: &[Tensor; 6], xs: &Tensor) -> Result<Tensor> {
+pub(crate) fn hpreact([c, w1, ..]: &[Tensor; 6], xs: &Tensor) -> Result<Tensor> {
     let emb = c.f_index(&[Some(xs)])?;
     Ok(emb.f_view([emb.size()[0], -1])?.f_matmul(w1)?)
 }
 
 /// `tanh(bngain * (hpreact - mean) / std + bnbias) @ W2 + b2`, with the parameters
 /// `[C, W1, W2, b2, bngain, bnbias]`.
-fn output(
+pub(crate) fn output(
     [_, _, w2, b2, bngain, bnbias]: &[Tensor; 6],
     hpreact: &Tensor,
     mean: &Tensor,
@@ -490,7 +255,7 @@ fn output(
 
 /// Refuse a minibatch's std of 0 for some unit: the lecture divides by it, and the loss would
 /// be NaN from there on.
-fn zero_std_check(bnstdi: &Tensor, batch: i64) -> Result<()> {
+pub(crate) fn zero_std_check(bnstdi: &Tensor, batch: i64) -> Result<()> {
     if bnstdi.f_min()?.f_double_value(&[])? == 0.0 {
         return Err(Error::BadParameter {
             name: "batch",
@@ -577,21 +342,5 @@ impl LanguageModel for BatchNormMlp {
             ("batchnorm", "true".to_string()),
         ];
         network::stored(self, meta)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn column_std_is_libtorchs_std_bit_for_bit() {
-        for (trial, scale) in [1e-3, 1.0, 5.0, 300.0].into_iter().cycle().take(200).enumerate() {
-            let x = Tensor::randn([32, 200], (Kind::Float, Device::Cpu)) * scale + (trial % 7) as f64;
-            let want = Vec::<f32>::try_from(&x.std_dim(0, true, true).flatten(0, -1)).unwrap();
-            let mut got = vec![0f32; 200];
-            column_std(&Vec::<f32>::try_from(&x.flatten(0, -1)).unwrap(), 200, &mut got);
-            assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "trial {trial}");
-        }
     }
 }

@@ -29,20 +29,20 @@
 
 use std::sync::atomic::AtomicBool;
 
-use tch::{Device, Kind, Reduction, Tensor};
+use tch::{Device, Kind, Tensor};
 
 use crate::counting::ngrams::check_context_len;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, check_positive};
+use crate::models::backprop::mlp::MlpBackprop;
 use crate::models::kind::{LanguageModel, ModelKind};
 use crate::models::network::{self, Network, finite_values, inputs, on_one_thread};
 use crate::models::stored::{Stored, StoredFile};
-use crate::models::written_out::{Minibatch, minibatch_indices, sgd_in_place};
 use crate::nn::{Optimizer, Sgd};
 use crate::rng::{LECTURE_SEED, seed};
 use crate::train::examples::Examples;
-use crate::train::trainer::{EvalEvery, Event, Step, StepDecay, Trainer, TrainingRun};
+use crate::train::trainer::{EvalEvery, Event, StepDecay, Trainer, TrainingRun};
 
 /// The most parameters an MLP may have: 2^26 float32 values (256 MB; with their
 /// gradients and update temporaries about 1 GB). The lecture's has 11,897.
@@ -511,7 +511,7 @@ impl Mlp {
         cfg.n_parameters(self.vocab.len())?;
         let xs = inputs(self.context_len, examples)?;
         on_one_thread(|| {
-            let mut backprop = Backprop::new(self, &xs, &examples.ys, cfg.batch)?;
+            let mut backprop = MlpBackprop::new(self.parameters(), &xs, &examples.ys, cfg.batch)?;
             cfg.trainer().run(examples.len(), &mut backprop, observe, eval, stop)
         })
     }
@@ -520,7 +520,7 @@ impl Mlp {
 /// The lecture's forward pass with the parameters `[C, W1, b1, W2, b2]` on `xs` (n ×
 /// context): `emb = C[X]`, `h = tanh(emb.view(-1, context·embedding) @ W1 + b1)`,
 /// `logits = h @ W2 + b2`.
-fn forward([c, w1, b1, w2, b2]: [&Tensor; 5], xs: &Tensor) -> Result<Tensor> {
+pub(crate) fn forward([c, w1, b1, w2, b2]: [&Tensor; 5], xs: &Tensor) -> Result<Tensor> {
     let emb = c.f_index(&[Some(xs)])?;
     let h = emb.f_view([-1, w1.size()[0]])?.f_matmul(w1)?.f_add(b1)?.f_tanh()?;
     Ok(h.f_matmul(w2)?.f_add(b2)?)
@@ -572,127 +572,5 @@ impl LanguageModel for Mlp {
     fn stored(&self) -> Result<Stored> {
         let meta = vec![("embedding", self.embedding().to_string()), ("hidden", self.hidden().to_string())];
         network::stored(self, meta)
-    }
-}
-
-/// One training step with the backward pass written out: the libtorch calls that
-/// `loss.backward()` makes for the lecture's graph, on buffers allocated once, so the
-/// values are those of [`Mlp::step`], bit for bit. Each line names the autograd node it
-/// stands for. What is exact whoever computes it is done here in Rust, without a libtorch
-/// call: the gathers `Xtr[ix]`, `Ytr[ix]`, `C[X]` (copies), and the update
-/// `p += -lr * grad` (one float32 multiplication and one addition per value, IEEE-rounded
-/// as libtorch's kernels round them; Rust never fuses them into an FMA).
-struct Backprop {
-    /// The minibatch's gathers, the loss and its first backward nodes.
-    mb: Minibatch,
-    /// The parameters `[C, W1, b1, W2, b2]` (detached aliases of the network's, so updated
-    /// in place, as `p.data += ...` does).
-    p: [Tensor; 5],
-    /// `W1.t()`, `W2.t()` (views: they follow the updates).
-    w1t: Tensor,
-    w2t: Tensor,
-    /// The transpose of `C[X]` (a view of the minibatch's `emb`).
-    embt: Tensor,
-    /// `tanh(emb @ W1 + b1)`, and its transpose (a view).
-    h: Tensor,
-    ht: Tensor,
-    logits: Tensor,
-    /// `log_softmax(logits)`: cross_entropy is `nll_loss(log_softmax(logits), Y)`.
-    lsm: Tensor,
-    dlsm: Tensor,
-    dlogits: Tensor,
-    dh: Tensor,
-    dpre: Tensor,
-    demb: Tensor,
-    /// The gradients of `[C, W1, b1, W2, b2]` (the biases' as 1 × n, as `sum_to` leaves them).
-    grads: [Tensor; 5],
-}
-
-impl Step for Backprop {
-    fn step(&mut self, ix: Option<&Tensor>, lr: f64) -> Result<f32> {
-        let ix = minibatch_indices(ix, "the MLP trains on minibatches")?;
-        tch::no_grad(|| self.minibatch(ix, lr))
-    }
-    fn loss(&self, examples: &Examples) -> Result<f32> {
-        let xs = examples.xs.f_view([-1, self.mb.shape3[1]])?;
-        let [c, w1, b1, w2, b2] = &self.p;
-        let loss = tch::no_grad(|| -> Result<Tensor> {
-            Ok(forward([c, w1, b1, w2, b2], &xs)?.f_cross_entropy_loss::<Tensor>(
-                &examples.ys,
-                None,
-                Reduction::Mean,
-                -100,
-                0.0,
-            )?)
-        })?;
-        Ok(loss.f_double_value(&[])? as f32)
-    }
-    fn parameters(&self) -> Vec<Tensor> {
-        self.p.iter().map(Tensor::shallow_clone).collect()
-    }
-}
-
-impl Backprop {
-    fn new(mlp: &Mlp, xs: &Tensor, ys: &Tensor, batch: usize) -> Result<Backprop> {
-        let (b, c, e, h, v) =
-            (batch as i64, mlp.context_len as i64, mlp.embedding() as i64, mlp.hidden() as i64, mlp.vocab.len() as i64);
-        let f = |shape: &[i64]| Tensor::f_empty(shape, (Kind::Float, Device::Cpu));
-        let p = [0, 1, 2, 3, 4].map(|i| mlp.parameters()[i].detach());
-        if p.iter().any(|t| !t.is_contiguous() || t.kind() != Kind::Float) {
-            return Err(Error::BadWeights("the parameters must be contiguous float32 tensors".into()));
-        }
-        let mb = Minibatch::new(xs, ys, batch, mlp.embedding())?;
-        let h_buf = f(&[b, h])?;
-        Ok(Backprop {
-            w1t: p[1].f_tr()?,
-            w2t: p[3].f_tr()?,
-            embt: mb.emb.f_tr()?,
-            mb,
-            ht: h_buf.f_tr()?,
-            h: h_buf,
-            logits: f(&[b, v])?,
-            lsm: f(&[b, v])?,
-            dlsm: f(&[b, v])?,
-            dlogits: f(&[b, v])?,
-            dh: f(&[b, h])?,
-            dpre: f(&[b, h])?,
-            demb: f(&[b, c * e])?,
-            grads: [f(&[v, e])?, f(&[c * e, h])?, f(&[1, h])?, f(&[h, v])?, f(&[1, v])?],
-            p,
-        })
-    }
-
-    /// One step on the minibatch `ix` (drawn by libtorch's `randint`) at learning rate
-    /// `lr`; returns the loss. (Each `let _ =` drops a second handle to a buffer the call
-    /// wrote into.)
-    fn minibatch(&mut self, ix: &Tensor, lr: f64) -> Result<f32> {
-        let [c, w1, b1, w2, b2] = &self.p;
-        // Xtr[ix], Ytr[ix], emb = C[X]
-        self.mb.gather(ix, c)?;
-        // h = torch.tanh(emb.view(-1, context·embedding) @ W1 + b1)   (matmul of 2-D is mm)
-        let _ = self.mb.emb.f_mm_out(&self.h, w1)?;
-        let _ = self.h.f_add_(b1)?;
-        let _ = self.h.f_tanh_()?;
-        // logits = h @ W2 + b2; loss = F.cross_entropy(logits, Y)
-        let _ = self.h.f_mm_out(&self.logits, w2)?;
-        let _ = self.logits.f_add_(b2)?;
-        // loss.backward(): NllLossBackward0, LogSoftmaxBackward0
-        let loss = self.mb.cross_entropy(&self.logits, &self.lsm, &self.dlsm, &self.dlogits)?;
-        let [gc, gw1, gb1, gw2, gb2] = &mut self.grads;
-        // AddBackward0 (+ b2): sum_to over the broadcast rows; MmBackward0 (h @ W2):
-        // grad.mm(W2.t()) and h.t().mm(grad)
-        let _ = self.dlogits.f_sum_intlist_out(&*gb2, [0i64].as_slice(), true, None::<Kind>)?;
-        let _ = self.dlogits.f_mm_out(&self.dh, &self.w2t)?;
-        let _ = self.ht.f_mm_out(&*gw2, &self.dlogits)?;
-        // TanhBackward0, AddBackward0 (+ b1), MmBackward0 (emb @ W1)
-        let _ = Tensor::f_tanh_backward_grad_input(&self.dpre, &self.dh, &self.h)?;
-        let _ = self.dpre.f_sum_intlist_out(&*gb1, [0i64].as_slice(), true, None::<Kind>)?;
-        let _ = self.dpre.f_mm_out(&self.demb, &self.w1t)?;
-        let _ = self.embt.f_mm_out(&*gw1, &self.dpre)?;
-        // ViewBackward0, IndexBackward0
-        self.mb.embedding_grad(gc, &self.demb)?;
-        // for p in parameters: p.data += -lr * p.grad
-        sgd_in_place(&mut self.p, &self.grads, lr);
-        Ok(loss.f_double_value(&[])? as f32)
     }
 }

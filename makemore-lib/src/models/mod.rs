@@ -7,7 +7,9 @@
 //! n-gram counts, smoothed, the lecture's bigram being context 1; [`neural`]: one linear layer
 //! trained by gradient descent, with its helpers `exact_gradient` and `indexed_loss`; [`mlp`]:
 //! lecture 2's multi-layer perceptron, and [`batchnorm_mlp`], lecture 3's, behind `mlp
-//! --batchnorm`), the registry ([`registry`]: `ModelSpec`, one variant per kind, and `fit`),
+//! --batchnorm`; [`manual_mlp`], lecture 4's, trained by exercise 4), the backward passes written
+//! by hand for those three (`backprop`: one file each, with the lecture's names for the
+//! gradients), the registry ([`registry`]: `ModelSpec`, one variant per kind, and `fit`),
 //! and saving and loading ([`file`]).
 //!
 //! Each kind's file holds its hyper-parameters type (defaults, validation, and its own CLI
@@ -40,18 +42,19 @@
 //! Nothing else matches on kinds: fitting, tuning, saving, loading and the CLI go through
 //! `ModelSpec`, `KindFlags` and `ModelKind`.
 
+mod backprop;
 pub mod batchnorm_mlp;
 pub mod counts;
 mod exact_gradient;
 pub mod file;
 mod indexed_loss;
 pub mod kind;
+pub mod manual_mlp;
 pub mod mlp;
 mod mlp_kind;
 pub mod network;
 pub mod neural;
 pub mod registry;
 pub mod stored;
-mod written_out;
 
 pub use exact_gradient::ExactGradient;

@@ -1,11 +1,22 @@
-//! What the written-out training steps share (the MLP's [`Backprop`](super::mlp) and the
-//! BatchNorm MLP's): the minibatch's gathers and the update, which are exact whoever
-//! computes them and so are done here in Rust, and the loss with its first two backward
-//! nodes, as `loss.backward()` calls them.
+//! The backward passes written by hand: training steps that compute the gradients without
+//! autograd, on buffers allocated once.
 //!
-//! A written-out step makes the libtorch calls that autograd makes for the lecture's graph,
-//! in the same order, so its values are autograd's bit for bit; it skips autograd's
-//! bookkeeping (the graph, saved tensors, the engine), most of a small network's step.
+//! - [`mlp`] (lecture 2's MLP) and [`batchnorm_mlp`] (lecture 3's BatchNorm MLP) make the libtorch
+//!   calls that `loss.backward()` makes for the lecture's graph, with PyTorch's own formulas
+//!   (`derivatives.yaml`), in autograd's order: their values are autograd's bit for bit, and they skip
+//!   autograd's bookkeeping (the graph, saved tensors, the engine), most of a small network's step.
+//! - [`exercise4`] is lecture 4's exercise 4: the gradients the lecture derives by hand, one line each
+//!   under the lecture's names (`dlogits`, `dh`, `dW2`, `dhpreact`, `dhprebn`, `dembcat`, `dC`, ...),
+//!   for [`ManualMlp`](crate::ManualMlp). Its values are the lecture's loop's, bit for bit.
+//!
+//! All three read as exercise 4 does: a forward pass, then each gradient from the one after it,
+//! named `d` + the tensor, then `p += -lr * grad`. They share what is here: the minibatch's gathers
+//! and the update, which are exact whoever computes them and so are done in Rust, and the loss with
+//! its first two backward nodes, as `loss.backward()` calls them.
+
+pub(crate) mod batchnorm_mlp;
+pub(crate) mod exercise4;
+pub(crate) mod mlp;
 
 use tch::{Device, Kind, Reduction, Tensor};
 
@@ -29,6 +40,21 @@ pub(crate) unsafe fn values_mut<T>(t: &mut Tensor) -> &mut [T] {
 pub(crate) unsafe fn values<T>(t: &Tensor) -> &[T] {
     // SAFETY: the caller's guarantees
     unsafe { std::slice::from_raw_parts(t.data_ptr() as *const T, t.numel()) }
+}
+
+/// Detached aliases of a network's tensors, which a written-out step updates in place: they
+/// must be contiguous float32 (the loops read and write their storage directly).
+pub(crate) fn aliases<const N: usize>(tensors: &[Tensor; N]) -> Result<[Tensor; N]> {
+    let aliases = tensors.each_ref().map(Tensor::detach);
+    if aliases.iter().any(|t| !t.is_contiguous() || t.kind() != Kind::Float) {
+        return Err(Error::BadWeights("the parameters must be contiguous float32 tensors".into()));
+    }
+    Ok(aliases)
+}
+
+/// A float32 buffer of `shape`, allocated once, which the step writes into.
+pub(crate) fn buffer(shape: &[i64]) -> Result<Tensor> {
+    Ok(Tensor::f_empty(shape, (Kind::Float, Device::Cpu))?)
 }
 
 /// A minibatch's `Xtr[ix]`, `Ytr[ix]` and `emb = C[Xb]`, in buffers allocated once.
