@@ -15,6 +15,10 @@ c.ServerApp.disable_check_xsrf = True
 c.IdentityProvider.token = ""
 c.PasswordIdentityProvider.hashed_password = ""
 c.PasswordIdentityProvider.password_required = False
+# Everything in the log (scripts/browser/jupyterlab.py copies it to its --out folder, and quotes
+# a kernel's lines when a page misses that kernel): each websocket's connection, the server's
+# kernel_info requests and "nudges", and every kernel message's activity.
+c.ServerApp.log_level = "DEBUG"
 # No news feed, no update check: the test machine has no network beyond the registries.
 c.LabApp.news_url = None
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"

@@ -39,6 +39,7 @@ import glob
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 import urllib.parse
@@ -453,6 +454,24 @@ def open_notebook(page, lab, rel, first):
         time.sleep(0.25)
 
 
+def server_log_excerpt(lab, offset, kernel_id, limit=60):
+    """The server log's lines since `offset` about one kernel (its start, restarts, websocket
+    connections, the server's kernel_info requests and nudges), and any error or traceback."""
+    try:
+        with open(lab.log_path, encoding="utf-8", errors="replace") as f:
+            f.seek(offset)
+            lines = f.read().splitlines()
+    except OSError as e:
+        return [f"(the server log could not be read: {e})"]
+    keys = [k for k in (kernel_id, "Nudge", "kernel_info", "Traceback", "Error", "error", "restart", "Restart") if k]
+    # the "activity on" lines are one per kernel message: only their first and last few
+    picked = [line for line in lines if any(k in line for k in keys)]
+    activity = [line for line in picked if "activity on" in line]
+    others = [line for line in picked if "activity on" not in line]
+    shown = others + activity[:3] + (["... (%d activity lines)" % (len(activity) - 6)] if len(activity) > 6 else []) + activity[3:][-3:]
+    return shown[-limit:]
+
+
 def wait_for_kernel(page, lab, log, rel, kernel):
     """Wait until the page shows the notebook's kernel, idle. Returns (kernel id, seconds to the
     kernel's start, seconds from then until the page showed it, problems).
@@ -462,6 +481,7 @@ def wait_for_kernel(page, lab, log, rel, kernel):
     the page must show it within PAGE_KERNEL_LIMIT, or it is stuck: no reload, no new kernel,
     the test fails)."""
     opened = time.monotonic()
+    log_offset = os.path.getsize(lab.log_path)
     kernel_id = probe = up = None
     try:
         while True:
@@ -493,6 +513,8 @@ def wait_for_kernel(page, lab, log, rel, kernel):
                     f"{PAGE_KERNEL_LIMIT} s later the page shows {state['kernel'] or '(no kernel)'!r} | {state['status'] or 'no status'!r}; "
                     f"the page's websockets to it: {record.sockets}, messages received: "
                     + (", ".join(f"{k} {v}" for k, v in sorted(record.received.items())) or "none")
+                    + "; the server's log of it since the notebook opened:\n"
+                    + "\n".join("      " + line for line in server_log_excerpt(lab, log_offset, kernel_id))
                 ]
             time.sleep(0.25)
     finally:
@@ -695,6 +717,10 @@ def main():
                 sys.stderr.flush()
         finally:
             browser.close()
+    # the server's log (DEBUG: each kernel's connections, nudges and messages) outlives the
+    # next server's start, which clears target/jupyter-test/
+    os.makedirs(args.out, exist_ok=True)
+    shutil.copy(lab.log_path, os.path.join(args.out, "server.log"))
     changed = [p for p, h in digest(notebooks).items() if h != before[p]]
     for path in changed:
         failed += 1
