@@ -171,8 +171,8 @@ def exercises(V, Xtr, Ytr):
     return ex1, ex2, ex3
 
 
-def manual_step(parameters, Xb, Yb, lr):
-    """One step of exercise 4's loop: the forward pass, the backward pass by hand, the update."""
+def manual_grads(parameters, Xb, Yb):
+    """Exercise 4's forward pass and backward pass by hand: (loss, the 7 gradients, demb)."""
     C, W1, b1, W2, b2, bngain, bnbias = parameters
     n = Xb.shape[0]
     emb = C[Xb]
@@ -204,10 +204,31 @@ def manual_step(parameters, Xb, Yb, lr):
     # the lecture's loop `for k, j: dC[Xb[k,j]] += demb[k,j]`: index_add_ adds the same rows in
     # the same order (checked against the loop on the first steps below)
     dC.index_add_(0, Xb.view(-1), demb.view(-1, C.shape[1]))
-    grads = [dC, dW1, db1, dW2, db2, dbngain, dbnbias]
+    return loss, [dC, dW1, db1, dW2, db2, dbngain, dbnbias], demb
+
+
+def manual_step(parameters, Xb, Yb, lr):
+    """One step of exercise 4's loop: the forward pass, the backward pass by hand, the update."""
+    loss, grads, demb = manual_grads(parameters, Xb, Yb)
     for p, grad in zip(parameters, grads):
         p.data += -lr * grad
     return loss.item(), demb
+
+
+def gradient_check(V, Xtr, Ytr):
+    """The notebook's check before exercise 4's loop (the lecture's `cmp(str(tuple(p.shape)), g, p)`):
+    each parameter's gradient by hand against autograd's, on the first 32 training examples,
+    with the parameters as exercise 4 draws them."""
+    _, params = init(V, 200)
+    Xc, Yc = Xtr[:32], Ytr[:32]
+    with torch.no_grad():
+        _, grads, _ = manual_grads([p.detach() for p in params], Xc, Yc)
+    C, W1, b1, W2, b2, bngain, bnbias = params
+    hpre = C[Xc].view(32, -1) @ W1 + b1
+    norm = (hpre - hpre.mean(0, keepdim=True)) * (hpre.var(0, keepdim=True, unbiased=True) + 1e-5)**-0.5
+    loss = F.cross_entropy(torch.tanh(bngain * norm + bnbias) @ W2 + b2, Yc)
+    loss.backward()
+    return [cmp(g, p) for g, p in zip(grads, params)]
 
 
 def autograd_step(parameters, Xb, Yb, lr):
@@ -309,6 +330,7 @@ def main(args):
     out['constants'] = {'steps': STEPS, 'first': FIRST, 'batch': BATCH}
     out['ex1'], out['ex2'], out['ex3'] = exercises(V, Xtr, Ytr)
     out['ex4'] = exercise4(V, itos, Xtr, Ytr, Xdev, Ydev)
+    out['ex4']['param_check'] = gradient_check(V, Xtr, Ytr)
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
     with open(out_path, 'w', encoding='utf-8') as f:
         json.dump(out, f, ensure_ascii=False, allow_nan=False)

@@ -670,6 +670,15 @@ impl Checks {
         self
     }
 
+    /// The checks of `f` on a machine like the fixture's ([`Reference::native`](crate::Reference::native))
+    /// and nowhere else: what a long run leaves (a trained network's numbers, its sampled names)
+    /// parts across CPUs, without a bound to check it against (docs/tolerances.md).
+    ///
+    /// `check::all().run(&r, &losses, "losses").if_native(&r, |c| c.same("the 20 names", names, r.strings("names")))`
+    pub fn if_native(self, r: &crate::Reference, f: impl FnOnce(Checks) -> Checks) -> Checks {
+        if r.native() { f(self) } else { self }
+    }
+
     /// [`Training::assert_losses`]: a training's losses at some steps against PyTorch's.
     #[track_caller]
     pub fn losses(self, run: Training, losses: &[impl Copy + Into<f64>], want: &[(usize, f64)]) -> Checks {
@@ -898,6 +907,22 @@ mod tests {
         assert!(lenient(|| {
             all().close(2.0, 1.0, Bound::Exact).eq(1, 2);
         }));
+        // if_native: its checks on the fixture's kind of machine only
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        std::fs::write(&path, r#"{"loss": 2.5}"#).unwrap();
+        let (native, elsewhere) =
+            (crate::Reference::from_file(&path, true).unwrap(), crate::Reference::from_file(&path, false).unwrap());
+        let ran = |r: &crate::Reference| {
+            let mut ran = false;
+            all().if_native(r, |c| {
+                ran = true;
+                c.close(2.5, r.num("loss"), Bound::Exact)
+            });
+            ran
+        };
+        assert_eq!((ran(&native), ran(&elsewhere)), (true, false));
+        assert!(std::panic::catch_unwind(|| with_mode(Mode::Strict, || all().if_native(&native, |c| c.eq(1, 2)))).is_err());
         assert_eq!(notes().len(), 1);
         assert!(lenient(|| {
             all().that(false, "a fact");
