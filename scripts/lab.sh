@@ -26,4 +26,5 @@ root_flag=()
 [ "$(id -u)" = 0 ] && root_flag=(--allow-root)   # containers often run as root
 step "starting JupyterLab on notebooks/ (kernel: Rust (makemore)); stop it with Ctrl-C"
 exec .venv/bin/jupyter lab --notebook-dir=notebooks "--FileCheckpoints.checkpoint_dir=$PWD/target/jupyter/checkpoints" \
+    "--config=$PWD/scripts/lab_config.py" \
     "${root_flag[@]}" "$@"

@@ -3,10 +3,17 @@
 # refuses to save any file (unless the LabServer was asked for saves): the test runs the
 # committed notebooks and must leave them exactly as they are.
 import os
+import sys
 
 from tornado.web import HTTPError
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from evcxr_server import EvcxrWebsocketConnection  # noqa: E402
+
 c = get_config()  # noqa: F821 (defined by Jupyter when it loads this file)
+# The kernel connection of `make lab`'s server too (scripts/evcxr_server.py): it keeps the
+# kernel_info socket open, where closing it can leave evcxr deaf on its shell socket.
+c.ServerApp.kernel_websocket_connection_class = EvcxrWebsocketConnection
 
 c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.open_browser = False
