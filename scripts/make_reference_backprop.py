@@ -223,6 +223,9 @@ def gradient_check(V, Xtr, Ytr):
     Xc, Yc = Xtr[:32], Ytr[:32]
     with torch.no_grad():
         _, grads, _ = manual_grads([p.detach() for p in params], Xc, Yc)
+    # the notebook cell's forward pass, not autograd_step's: the same operations, but the mean is
+    # taken before the variance here, and autograd adds their gradients in the order the graph was
+    # built, so autograd_step's form changes the last bits of the table (checked: it does)
     C, W1, b1, W2, b2, bngain, bnbias = params
     hpre = C[Xc].view(32, -1) @ W1 + b1
     norm = (hpre - hpre.mean(0, keepdim=True)) * (hpre.var(0, keepdim=True, unbiased=True) + 1e-5)**-0.5
