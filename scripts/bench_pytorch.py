@@ -183,6 +183,26 @@ def bn_mlp(steps):
             p.data += -lr * p.grad
 
 
+
+
+def wavenet(steps):
+    """Lecture 5's final network and loop (the lecture's classes, scripts/make_reference_wavenet.py)."""
+    torch.manual_seed(42)
+    model = make_reference_wavenet.wavenet(27)
+    parameters = model.parameters()
+    for i in range(steps):
+        ix = torch.randint(0, Xtr8.shape[0], (32,))
+        Xb, Yb = Xtr8[ix], Ytr8[ix]
+        logits = model(Xb)
+        loss = F.cross_entropy(logits, Yb)
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        lr = 0.1 if i < steps * 3 // 4 else 0.01
+        for p in parameters:
+            p.data += -lr * p.grad
+
+
 timed("bn mlp: 1000 steps", 5, lambda: bn_mlp(1000))
 t = time.perf_counter()
 bn_mlp(200_000)
@@ -197,6 +217,19 @@ timed("bn mlp: 1000 steps, one thread", 5, lambda: bn_mlp(1000))
 t = time.perf_counter()
 bn_mlp(200_000)
 print(json.dumps({"case": "bn mlp: 200000 steps, one thread", "seconds": time.perf_counter() - t, "runs": 1}), flush=True)
+torch.set_num_threads(2)
+# lecture 5: the WaveNet, context 8
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_reference_wavenet  # noqa: E402  (the lecture's classes; it sets one thread)
+from make_reference_mlp import build_dataset  # noqa: E402
+torch.set_num_threads(2)
+Xtr8, Ytr8 = build_dataset(shuffled[:int(0.8 * len(shuffled))], stoi, 8)
+timed("wavenet: 1000 steps", 5, lambda: wavenet(1000))
+t = time.perf_counter()
+wavenet(200_000)
+print(json.dumps({"case": "wavenet: 200000 steps, the lecture's run", "seconds": time.perf_counter() - t, "runs": 1}), flush=True)
+torch.set_num_threads(1)
+timed("wavenet: 1000 steps, one thread", 5, lambda: wavenet(1000))
 torch.set_num_threads(2)
 
 timed(

@@ -7,6 +7,8 @@
 # .../<vendor>/names-bn-notebook.json with scripts/make_reference_bn_notebook.py (lecture 3's notebook),
 # .../<vendor>/names-backprop.json with scripts/make_reference_backprop.py (lecture 4's notebook and exercise 4),
 # .../<vendor>/nn-layers.json with scripts/make_reference_nn.py (the network core's layers and optimizers),
+# .../<vendor>/{names,accents}-wavenet.json with scripts/make_reference_wavenet.py (lecture 5's WaveNet),
+# .../<vendor>/names-wavenet-notebook.json with scripts/make_reference_wavenet_notebook.py (lecture 5's notebook),
 # and tests/fixtures/cpython-shuffle.json (CPython's own shuffles, for the split) with
 # scripts/make_shuffle_reference.py. Needs `import torch`, i.e. the full torch 2.13.0:
 # scripts/pytorch-python.sh installs it into .venv-bench (once, 4.7 GB, a few minutes).
@@ -32,6 +34,10 @@ step "PyTorch $version: lecture 4, the backward pass by hand (its 26 gradients, 
 "$python" scripts/make_reference_backprop.py
 step "PyTorch $version: the network core's layers and optimizers (seconds)"
 "$python" scripts/make_reference_nn.py
+step "PyTorch $version: lecture 5, the WaveNet's 200,000 steps on names.txt and accents.txt (about 12 minutes)"
+"$python" scripts/make_reference_wavenet.py
+step "PyTorch $version: lecture 5's notebook (the batch of 4 through the network, the performance log's four 200,000-step trainings; about 15 minutes)"
+"$python" scripts/make_reference_wavenet_notebook.py
 step "CPython's shuffles for the train/dev/test split"
 "$python" scripts/make_shuffle_reference.py
 step "PyTorch $version: the lecture-2 notebook's exercises (E01's five 200,000-step tries, E03; tens of minutes)"

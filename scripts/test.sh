@@ -42,8 +42,8 @@ if [ "$half" != browser ]; then
     stage "the MLP's, the layers' and the BatchNorm MLP's reference tests with scalar kernels and with one thread" \
         sh -c 'ATEN_CPU_CAPABILITY=default cargo test --release --test mlp -- split parameters initial written_out &&
                OMP_NUM_THREADS=1 cargo test --release --test mlp -- split parameters initial written_out &&
-               ATEN_CPU_CAPABILITY=default cargo test --release --test nn --test batchnorm --test backprop -- --skip after --skip names_against_pytorch &&
-               OMP_NUM_THREADS=1 cargo test --release --test nn --test batchnorm --test backprop -- --skip after --skip names_against_pytorch'
+               ATEN_CPU_CAPABILITY=default cargo test --release --test nn --test batchnorm --test backprop --test wavenet -- --skip after --skip names_against_pytorch &&
+               OMP_NUM_THREADS=1 cargo test --release --test nn --test batchnorm --test backprop --test wavenet -- --skip after --skip names_against_pytorch'
     # A crate of its own (its own workspace and lock file) that depends on makemore by path,
     # as a user's would: its binary must find libtorch with no LD_LIBRARY_PATH.
     stage "the library from your own crate (examples/own-crate: the README's example)" \

@@ -97,6 +97,18 @@ fn main() -> anyhow::Result<()> {
         net.train_run(&train, &bn_cfg, |_| {}, None, None).unwrap();
     });
 
+    // lecture 5: the WaveNet (the lecture's final network), autograd through the trainer
+    let train8 = Examples::with_context(&split.train, &vocab, 8)?;
+    let wn_cfg = WaveNetConfig::DEFAULT;
+    time("wavenet: 1000 steps", 5, || {
+        let mut net = WaveNet::new(&vocab, &wn_cfg).unwrap();
+        net.train_run(&train8, &WaveNetConfig { steps: 1000, ..wn_cfg }, |_| {}, None, None).unwrap();
+    });
+    time_once("wavenet: 200000 steps, the lecture's run", || {
+        let mut net = WaveNet::new(&vocab, &wn_cfg).unwrap();
+        net.train_run(&train8, &wn_cfg, |_| {}, None, None).unwrap();
+    });
+
     // a whole process: start, load a model, first tensor op (one multinomial draw)
     let dir = std::env::temp_dir().join(format!("makemore-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;

@@ -922,7 +922,9 @@ mod tests {
             ran
         };
         assert_eq!((ran(&native), ran(&elsewhere)), (true, false));
-        assert!(std::panic::catch_unwind(|| with_mode(Mode::Strict, || all().if_native(&native, |c| c.eq(1, 2)))).is_err());
+        assert!(
+            std::panic::catch_unwind(|| with_mode(Mode::Strict, || all().if_native(&native, |c| c.eq(1, 2)))).is_err()
+        );
         assert_eq!(notes().len(), 1);
         assert!(lenient(|| {
             all().that(false, "a fact");

@@ -43,6 +43,7 @@
 //! | `plt.plot(stepi, lossi)`, `plt.scatter(C[:,0], C[:,1])` | [`Figure::line`], [`Figure::scatter`]: SVG, PNG, a file or a notebook's display through [`Drawable`] |
 //! | lecture 3: `W1 * (5/3)/30**0.5`, `bngain * (hpreact - bnmeani) / bnstdi + bnbias`, running statistics | [`BatchNormMlp`] (`--model mlp --batchnorm`) |
 //! | lecture 4: exercise 4, the backward pass by hand (`dlogits = F.softmax(logits, 1)`, ..., `dhprebn = bngain*bnvar_inv/n * (...)`) with no autograd; calibrating BatchNorm after training | [`ManualMlp`] |
+//! | lecture 5: `Embedding`, `FlattenConsecutive(2)`, `Linear(bias=False)`, `BatchNorm1d` over dims (0, 1), `Tanh`, in a `Sequential`; `model.layers[-1].weight *= 0.1` | [`WaveNet`], [`WaveNetConfig`] (`--model wavenet`), [`nn`] |
 //! | the lectures' classes: `Linear`, `BatchNorm1d`, `Tanh`, `Embedding`, `FlattenConsecutive`, `Sequential` | [`nn`] |
 //! | `p.data += -lr * p.grad`; `torch.optim.AdamW` | [`nn::Sgd`], [`nn::AdamW`] |
 //! | the training loop: `ix = torch.randint(...)`, `lr = 0.1 if i < 100000 else 0.01`, evaluation every K steps keeping the best | [`Trainer`], [`StepDecay`], [`EvalEvery`] |
@@ -114,7 +115,7 @@ pub use models::ExactGradient;
 pub use models::batchnorm_mlp::BatchNormMlp;
 pub use models::counts::{CountsModel, NgramConfig, SMOOTHING_RANGE, normalize_rows, normalize_rows_keepdim_bug};
 pub use models::file::{load as load_model, save as save_model, save_with_training};
-pub use models::kind::{Fitting, LanguageModel, ModelKind, OnStep, Training};
+pub use models::kind::{Fitting, LanguageModel, ModelKind, OnStep, Sizes, Training};
 pub use models::manual_mlp::ManualMlp;
 pub use models::mlp::{MAX_BATCH, MAX_BATCH_CELLS, MAX_EMBEDDING, MAX_HIDDEN, MAX_PARAMETERS, Mlp, MlpConfig};
 pub use models::network::{
@@ -125,6 +126,7 @@ pub use models::network::{
 pub use models::neural::{Method, NeuralConfig, NeuralModel, TrainConfig, forward, loss_with_penalty, one_hot};
 pub use models::registry::{KindFlags, ModelSpec, fit, fit_run, fit_with};
 pub use models::stored::{MAX_MODEL_BYTES, Stored, StoredData, StoredFile, StoredTensor};
+pub use models::wavenet::{MAX_FLATTEN, WAVENET_SEED, WaveNet, WaveNetConfig};
 pub use reference::Reference;
 pub use rng::{LECTURE_SEED, parse_seed, seed};
 /// The `tch` crate this library is built on, for notebooks and examples.

@@ -110,8 +110,7 @@ fn names_against(vocab: &Vocab, train: &Examples, dev: &Examples) {
     let cfg = MlpConfig::DEFAULT;
     let mut net = ManualMlp::new(vocab, &cfg).unwrap();
     assert_eq!(net.n_parameters() as f64, r.num("ex4.n_params"));
-    let losses: Vec<f64> =
-        net.train_run(train, &cfg, |_| {}, None).unwrap().losses.iter().map(|&l| l as f64).collect();
+    let losses: Vec<f64> = net.train_run(train, &cfg, |_| {}, None).unwrap().losses.iter().map(|&l| l as f64).collect();
     r.assert_run(&losses[..1000], "ex4.losses_first");
     let every: Vec<f64> = losses.iter().step_by(10_000).copied().collect();
     let bound = r.same_run();

@@ -236,9 +236,15 @@ fn bad_numbers_in_flags() {
         &["train", "--input", &names, "--model", "counts", "--out", &out, "--one-hot"],
         "--one-hot applies to --model neural only",
     );
-    // the MLP's own flags on the other kinds: the same message from either, naming what was typed
-    counts("--hidden", "5", "--hidden applies to --model mlp only");
-    neural("--embedding", "5", "--embedding applies to --model mlp only");
+    // the sizes of the kinds with layers on the other kinds: the same message from either
+    counts("--hidden", "5", "--hidden does not apply to --model counts (it has no layers)");
+    neural("--embedding", "5", "--embedding does not apply to --model neural (it has no layers)");
+    // a kind's own flag on another kind
+    bad_usage(
+        &["train", "--input", &names, "--model", "wavenet", "--out", &out, "--batchnorm"],
+        "--batchnorm applies to --model mlp only",
+    );
+    with("mlp", "--flatten", "4", "--flatten applies to --model wavenet only");
     // training settings a trained kind does not have
     neural(
         "--batch",
@@ -680,7 +686,7 @@ fn model_kinds_and_model_files_are_told_apart() {
     }
     bad_value(
         &["train", "--input", &list, "--model", "m.safetensors", "--out", &dir.arg("m.safetensors")],
-        "invalid --model 'm.safetensors': must be one of counts, neural, mlp (train and tune take a model kind; \
+        "invalid --model 'm.safetensors': must be one of counts, neural, mlp, wavenet (train and tune take a model kind; \
          `makemore sample` and `makemore eval` read model files)",
     );
     // karpathy/makemore's --type is the same flag
@@ -725,19 +731,31 @@ fn help_lists_each_kinds_flags_and_defaults_once() {
     }
     assert!(at("Counts model:") < at("--smoothing") && at("--smoothing") < at("Neural model:"), "{help}");
     assert!(at("Neural model:") < at("--reg") && at("--one-hot") < at("MLP model:"), "{help}");
-    assert!(at("MLP model:") < at("--embedding") && at("--hidden") < at("Training"), "{help}");
+    assert!(at("MLP model:") < at("--batchnorm") && at("--batchnorm") < at("WaveNet model:"), "{help}");
+    assert!(at("WaveNet model:") < at("--flatten"), "{help}");
+    assert!(at("Network sizes") < at("--embedding") && at("--hidden") < at("Training"), "{help}");
     let line = |flag: &str| help.lines().find(|l| l.trim_start().starts_with(flag)).unwrap().to_string();
-    assert!(line("--steps").ends_with("Training steps [neural: 100, mlp: 200000]"), "{}", line("--steps"));
-    assert!(line("--lr").ends_with("[neural: 50, mlp: 0.1]"), "{}", line("--lr"));
-    assert!(line("--batch <").ends_with("[mlp: 32]"), "{}", line("--batch <"));
-    assert!(at("--embedding") < at("--batchnorm") && at("--batchnorm") < at("Training"), "{help}");
-    assert!(line("--decay-at").ends_with("[mlp: half of --steps]"), "{}", line("--decay-at"));
+    assert!(
+        line("--steps").ends_with("Training steps [neural: 100, mlp: 200000, wavenet: 200000]"),
+        "{}",
+        line("--steps")
+    );
+    assert!(line("--lr").ends_with("[neural: 50, mlp: 0.1, wavenet: 0.1]"), "{}", line("--lr"));
+    assert!(line("--batch <").ends_with("[mlp: 32, wavenet: 32]"), "{}", line("--batch <"));
+    assert!(line("--decay-at").ends_with("[mlp: half of --steps, wavenet: 150000]"), "{}", line("--decay-at"));
+    assert!(line("--embedding").ends_with("[mlp: 10, wavenet: 24]"), "{}", line("--embedding"));
+    assert!(line("--hidden").ends_with("[mlp: 200, wavenet: 128]"), "{}", line("--hidden"));
     assert!(line("--hidden").contains("(1 to 65536)") && line("--embedding").contains("(1 to 4096)"), "{help}");
     for flag in ["--steps", "--lr", "--batch <", "--seed", "--decay-at"] {
         assert!(!line(flag).contains("[default:"), "{}", line(flag));
     }
     let tune = ok(&["tune", "--help"]);
-    assert!(tune.contains("[counts: the smoothing; neural: the regularization; mlp: the learning rate]"), "{tune}");
+    assert!(
+        tune.contains(
+            "[counts: the smoothing; neural: the regularization; mlp: the learning rate; wavenet: the learning rate]"
+        ),
+        "{tune}"
+    );
     assert!(!tune.contains("smoothing or regularization"), "{tune}");
     let sample = ok(&["sample", "--help"]);
     assert!(sample.contains("lecture 1's, 2147483647 (lecture 2 samples with 2147483647 + 10"), "{sample}");

@@ -1,7 +1,7 @@
 //! Property tests and fuzzing, bounded so that they run inside `make test` (well under a
 //! minute): word-list parsing, the vocabulary, splits, model-file loading (every
 //! truncation and a set of bit flips of a good file of each model: counts and neural,
-//! bigram and context 2, and the MLP)
+//! bigram and context 2, the MLP and the WaveNet)
 //! and the samplers. Each test prints how many cases it ran; docs/tolerances.md lists
 //! the totals.
 //!
@@ -271,7 +271,11 @@ fn good_files(words: &WordList, dir: &std::path::Path) -> Vec<(&'static str, Vec
     let mlp_cfg = MlpConfig { context_len: 2, embedding: 2, hidden: 3, batch: 4, steps: 5, ..MlpConfig::DEFAULT };
     let mut mlp = Mlp::new(&vocab, &mlp_cfg).unwrap();
     mlp.train(words, &mlp_cfg).unwrap();
-    let models: [(&str, Box<dyn LanguageModel>); 5] = [
+    let wn_cfg =
+        WaveNetConfig { context_len: 4, embedding: 2, hidden: 3, batch: 4, steps: 5, ..WaveNetConfig::DEFAULT };
+    let mut wavenet = WaveNet::new(&vocab, &wn_cfg).unwrap();
+    wavenet.train_run(&Examples::with_context(words, &vocab, 4).unwrap(), &wn_cfg, |_| {}, None, None).unwrap();
+    let models: [(&str, Box<dyn LanguageModel>); 6] = [
         ("counts", Box::new(CountsModel::bigram(words, 0.5).unwrap())),
         ("neural", Box::new(nn)),
         (
@@ -280,6 +284,7 @@ fn good_files(words: &WordList, dir: &std::path::Path) -> Vec<(&'static str, Vec
         ),
         ("neural context 2", Box::new(nn3)),
         ("mlp context 2", Box::new(mlp)),
+        ("wavenet context 4", Box::new(wavenet)),
     ];
     models
         .into_iter()

@@ -205,10 +205,10 @@ fn wrong_flags_sizes_and_lists_fail_with_one_line() {
     let tiny = dir.file("tiny.txt", b"ab\nba\n");
     let args = ["train", "--model", "mlp", "--input", &tiny, "--split", "80/10/10", "--out", &out];
     fails(&args, "every part needs at least one word");
-    // the MLP's own flags on the other kinds
+    // the network sizes on the kinds without layers
     for (model, flag) in [("neural", "--hidden"), ("counts", "--embedding")] {
         let args = ["train", "--model", model, "--input", &names, "--out", &out, flag, "3"];
-        bad_usage(&args, &format!("{flag} applies to --model mlp only"));
+        bad_usage(&args, &format!("{flag} does not apply to --model {model} (it has no layers)"));
     }
     // the training group's flags a kind does not have
     for (model, flag, has) in [

@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
-use makemore::{BigramFigure, KindFlags, MAX_CONTEXT, ModelSpec, Split, Training, parse_seed};
+use makemore::{
+    BigramFigure, KindFlags, MAX_CONTEXT, MAX_EMBEDDING, MAX_HIDDEN, ModelSpec, Sizes, Split, Training, parse_seed,
+};
 
 use crate::cli::errors::{FlagError, Flags, flag_list};
 
@@ -53,6 +55,8 @@ pub struct ModelArgs {
     #[arg(long, allow_negative_numbers = true,
           value_parser = clap::value_parser!(u16).range(1..=MAX_CONTEXT as i64))]
     context: Option<u16>,
+    #[command(flatten, next_help_heading = "Network sizes (the kinds with layers; each has its own defaults)")]
+    sizes: SizeArgs,
     #[command(flatten, next_help_heading = "Training (the kinds that train; each has its own defaults)")]
     training: TrainingArgs,
     #[command(flatten)]
@@ -81,11 +85,36 @@ pub struct TrainingArgs {
     decay_at: Option<usize>,
 }
 
-/// A training setting's value, as help shows it (None: the kind has no such setting).
-type Setting = fn(&Training) -> Option<String>;
+/// The sizes of every kind with layers: what is typed lies over the kind's defaults, and the
+/// kind checks the result.
+#[derive(clap::Args)]
+pub struct SizeArgs {
+    /// The length of each character's learned vector (1 to 4096).
+    #[arg(long, value_name = "E", allow_negative_numbers = true,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_EMBEDDING as u64))]
+    embedding: Option<usize>,
+    /// The number of tanh units in each hidden layer (1 to 65536).
+    #[arg(long, value_name = "H", allow_negative_numbers = true,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_HIDDEN as u64))]
+    hidden: Option<usize>,
+}
+
+impl SizeArgs {
+    fn sizes(&self) -> Sizes {
+        Sizes { embedding: self.embedding, hidden: self.hidden }
+    }
+}
+
+/// A setting's value in a kind's `T` ([`Training`] or [`Sizes`]), as help shows it (None:
+/// the kind has no such setting).
+type Setting<T> = fn(&T) -> Option<String>;
+
+/// The sizes group's flags, each with its size in [`Sizes`].
+const SIZE_FLAGS: [(&str, Setting<Sizes>); 2] =
+    [("embedding", |s| s.embedding.map(|x| x.to_string())), ("hidden", |s| s.hidden.map(|x| x.to_string()))];
 
 /// The training group's flags, each with its setting in [`Training`].
-const TRAINING_FLAGS: [(&str, Setting); 5] = [
+const TRAINING_FLAGS: [(&str, Setting<Training>); 5] = [
     ("steps", |t| t.steps.map(|x| x.to_string())),
     ("lr", |t| t.lr.map(|x| x.to_string())),
     ("batch", |t| t.batch.map(|x| x.to_string())),
@@ -106,24 +135,16 @@ impl ModelArgs {
     pub fn spec(&self, typed: &[String], flags: &Flags) -> Result<ModelSpec> {
         let spec = self.kinds.spec(&self.model)?;
         refuse_other_kinds_flags(&spec, typed)?;
-        let training = spec.training();
-        let lacking: Vec<String> = TRAINING_FLAGS
-            .iter()
-            .filter(|(flag, setting)| typed.iter().any(|t| t == flag) && training.as_ref().and_then(setting).is_none())
-            .map(|(flag, _)| flag.to_string())
-            .collect();
-        if !lacking.is_empty() {
-            let (list, verb) = flag_list(&lacking, "does", "do");
-            let has = match &training {
-                None => "it is not trained".to_string(),
-                Some(t) => {
-                    let own: Vec<String> =
-                        TRAINING_FLAGS.iter().filter(|(_, s)| s(t).is_some()).map(|(f, _)| f.to_string()).collect();
-                    format!("its training settings are {}", flag_list(&own, "", "").0)
-                }
-            };
-            return Err(FlagError(format!("{list} {verb} not apply to --model {} ({has})", spec.name())).into());
-        }
+        refuse_lacking(&spec, typed, &SIZE_FLAGS, spec.sizes(), "it has no layers", "its sizes are")?;
+        refuse_lacking(
+            &spec,
+            typed,
+            &TRAINING_FLAGS,
+            spec.training(),
+            "it is not trained",
+            "its training settings are",
+        )?;
+        let spec = spec.with_sizes(&self.sizes.sizes());
         let spec = spec.with_training(&self.training.settings());
         let spec = match self.context {
             Some(n) => spec.with_context_len(n as usize),
@@ -132,6 +153,35 @@ impl ModelArgs {
         spec.validate().map_err(|e| flags.name_flag(e.into()))?;
         Ok(spec)
     }
+}
+
+/// Refuse the flags of a shared group (`table`) typed for a kind that lacks their setting in
+/// its `own` values (None: it has none of the group's).
+fn refuse_lacking<T>(
+    spec: &ModelSpec,
+    typed: &[String],
+    table: &[(&str, Setting<T>)],
+    own: Option<T>,
+    has_none: &str,
+    has: &str,
+) -> Result<()> {
+    let lacking: Vec<String> = table
+        .iter()
+        .filter(|(flag, setting)| typed.iter().any(|t| t == flag) && own.as_ref().and_then(setting).is_none())
+        .map(|(flag, _)| flag.to_string())
+        .collect();
+    if lacking.is_empty() {
+        return Ok(());
+    }
+    let (list, verb) = flag_list(&lacking, "does", "do");
+    let what = match &own {
+        None => has_none.to_string(),
+        Some(t) => {
+            let flags: Vec<String> = table.iter().filter(|(_, s)| s(t).is_some()).map(|(f, _)| f.to_string()).collect();
+            format!("{has} {}", flag_list(&flags, "", "").0)
+        }
+    };
+    Err(FlagError(format!("{list} {verb} not apply to --model {} ({what})", spec.name())).into())
 }
 
 /// Refuse the flags of other kinds' groups that `spec`'s kind does not have.
@@ -274,29 +324,41 @@ fn kinds() -> Vec<ModelSpec> {
 pub fn command() -> clap::Command {
     let kinds = kinds();
     let with_training = |c: clap::Command| {
-        TRAINING_FLAGS.iter().fold(c, |c, (flag, setting)| {
-            let defaults: Vec<String> = kinds
-                .iter()
-                .filter_map(|k| {
-                    let t = k.training()?;
-                    // the decay's default is half of the steps, whatever they are
-                    let half = *flag == "decay-at" && t.decay_at == t.steps.map(|s| s / 2);
-                    let value = if half { "half of --steps".into() } else { setting(&t)? };
-                    Some(format!("{}: {value}", k.name()))
-                })
-                .collect();
-            let id = flag.replace('-', "_");
-            c.mut_arg(id, |a| {
-                let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
-                a.help(format!("{help} [{}]", defaults.join(", ")))
-            })
-        })
+        let c = with_defaults(c, &kinds, &SIZE_FLAGS, ModelSpec::sizes, |_, _| false);
+        // the decay's default is half of the steps, whatever they are
+        let half = |flag: &str, t: &Training| flag == "decay-at" && t.decay_at == t.steps.map(|s| s / 2);
+        with_defaults(c, &kinds, &TRAINING_FLAGS, ModelSpec::training, half)
     };
     let tuned: Vec<String> = kinds.iter().map(|k| format!("{}: the {}", k.name(), k.tuned())).collect();
     Cli::command().mut_subcommand("train", with_training).mut_subcommand("tune", |c| {
         with_training(c).mut_arg("values", |a| {
             let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
             a.help(format!("{help} [{}]", tuned.join("; ")))
+        })
+    })
+}
+
+/// Each flag of `table` with the defaults of the kinds that have its setting in its help,
+/// e.g. "[mlp: 200, wavenet: 128]" (`half`: the setting is "half of --steps").
+fn with_defaults<T>(
+    c: clap::Command,
+    kinds: &[ModelSpec],
+    table: &[(&str, Setting<T>)],
+    own: fn(&ModelSpec) -> Option<T>,
+    half: impl Fn(&str, &T) -> bool,
+) -> clap::Command {
+    table.iter().fold(c, |c, (flag, setting)| {
+        let defaults: Vec<String> = kinds
+            .iter()
+            .filter_map(|k| {
+                let t = own(k)?;
+                let value = if half(flag, &t) { "half of --steps".into() } else { setting(&t)? };
+                Some(format!("{}: {value}", k.name()))
+            })
+            .collect();
+        c.mut_arg(flag.replace('-', "_"), |a| {
+            let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+            a.help(format!("{help} [{}]", defaults.join(", ")))
         })
     })
 }

@@ -11,6 +11,8 @@ use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result};
 use crate::models::stored::{Stored, StoredFile};
+use crate::train::examples::Examples;
+use crate::train::trainer::{EvalEvery, Event};
 
 /// A language model over characters: for a context of [`context_len()`](Self::context_len)
 /// token indices, a distribution over the next token.
@@ -123,6 +125,25 @@ pub struct Training {
     pub decay_at: Option<usize>,
 }
 
+/// The sizes of a network's layers that kinds share on the command line (`--embedding`,
+/// `--hidden`): a kind's values ([`ModelKind::sizes`]), or values to lay over them
+/// ([`ModelKind::set_sizes`]), each None where absent.
+///
+/// ```
+/// use makemore::{ModelKind, MlpConfig, Sizes};
+/// let mut cfg = MlpConfig::default();
+/// assert_eq!(cfg.sizes(), Some(Sizes { embedding: Some(10), hidden: Some(200) }));
+/// cfg.set_sizes(&Sizes { hidden: Some(64), ..Sizes::default() });
+/// assert_eq!((cfg.embedding, cfg.hidden), (10, 64)); // the rest is the kind's
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Sizes {
+    /// The length of each token's learned vector.
+    pub embedding: Option<usize>,
+    /// The width of each hidden layer.
+    pub hidden: Option<usize>,
+}
+
 /// What fitting calls after each training step with the step's number and loss (for progress).
 pub type OnStep<'a> = &'a mut dyn FnMut(usize, f32);
 
@@ -146,6 +167,30 @@ impl<'a> Fitting<'a> {
     /// Progress only: no evaluation, no stop flag.
     pub fn progress(on_step: OnStep<'a>, on_eval: &'a mut dyn FnMut(usize, f32, bool)) -> Fitting<'a> {
         Fitting { on_step, eval: None, on_eval, stop: None }
+    }
+
+    /// Train with `train` on the examples of `words` (contexts of `context_len`), passing it
+    /// what this fitting asks for: an observer of the trainer's events (progress and
+    /// evaluations), the held-out examples to evaluate every K steps, the stop flag.
+    pub(crate) fn train<T>(
+        &mut self,
+        words: &WordList,
+        vocab: &Vocab,
+        context_len: usize,
+        train: impl FnOnce(&Examples, &mut dyn FnMut(&Event), Option<EvalEvery>, Option<&AtomicBool>) -> Result<T>,
+    ) -> Result<T> {
+        let examples = Examples::with_context(words, vocab, context_len)?;
+        let held_out = match self.eval {
+            Some((every, words)) => Some((every, Examples::with_context(words, vocab, context_len)?)),
+            None => None,
+        };
+        let eval = held_out.as_ref().map(|(every, examples)| EvalEvery { every: *every, examples });
+        let (on_step, on_eval) = (&mut *self.on_step, &mut *self.on_eval);
+        let mut observe = |e: &Event| match *e {
+            Event::Step { step, loss, .. } => on_step(step, loss),
+            Event::Eval { steps_done, loss, best } => on_eval(steps_done, loss, best),
+        };
+        train(&examples, &mut observe, eval, self.stop)
     }
 }
 
@@ -187,6 +232,14 @@ pub trait ModelKind: Debug + Clone + PartialEq + Default + clap::Args {
     /// Lay `settings` over this kind's own: each one given (Some) replaces the kind's. Only
     /// settings the kind has ([`training`](Self::training)) are given.
     fn set_training(&mut self, _settings: &Training) {}
+    /// The layer sizes this kind has, with its values (None: the kind has no layers); a size
+    /// it does not have is None.
+    fn sizes(&self) -> Option<Sizes> {
+        None
+    }
+    /// Lay `sizes` over this kind's own: each one given (Some) replaces the kind's. Only
+    /// sizes the kind has ([`sizes`](Self::sizes)) are given.
+    fn set_sizes(&mut self, _sizes: &Sizes) {}
     /// Refuse hyper-parameters that cannot make a model, before any work.
     fn validate(&self) -> Result<()>;
     /// Fit a model on `words` with the vocabulary `vocab`, reporting to `fitting` (progress,

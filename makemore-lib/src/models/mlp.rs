@@ -61,8 +61,9 @@ pub const MAX_HIDDEN: usize = 1 << 16;
 /// The largest minibatch: 65,536 examples (the lecture's is 32).
 pub const MAX_BATCH: usize = 1 << 16;
 
-/// The MLP's hyper-parameters, with the lecture's final values as defaults. Its own flags
-/// are the CLI's `--embedding` and `--hidden`; the steps, learning rate and its decay,
+/// The MLP's hyper-parameters, with the lecture's final values as defaults. Its own flag is
+/// `--batchnorm`; its sizes are the CLI's sizes group (`--embedding`, `--hidden`,
+/// [`ModelKind::sizes`]); the steps, learning rate and its decay,
 /// minibatch and seed are the CLI's training group ([`ModelKind::training`]), and the
 /// context is the CLI's `--context`.
 ///
@@ -78,13 +79,12 @@ pub struct MlpConfig {
     /// How many previous tokens the network reads (the lecture's `block_size`, 3).
     #[arg(skip = MlpConfig::DEFAULT.context_len)]
     pub context_len: usize,
-    /// The length of each character's learned vector, a row of C (1 to 4096).
-    #[arg(long, default_value_t = MlpConfig::DEFAULT.embedding, allow_negative_numbers = true,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_EMBEDDING as u64))]
+    /// The length of each character's learned vector, a row of C (1 to 4096; the CLI's
+    /// sizes group sets it).
+    #[arg(skip = MlpConfig::DEFAULT.embedding)]
     pub embedding: usize,
-    /// The number of tanh units in the hidden layer (1 to 65536).
-    #[arg(long, default_value_t = MlpConfig::DEFAULT.hidden, allow_negative_numbers = true,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_HIDDEN as u64))]
+    /// The number of tanh units in the hidden layer (1 to 65536; the CLI's sizes group sets it).
+    #[arg(skip = MlpConfig::DEFAULT.hidden)]
     pub hidden: usize,
     /// Examples per minibatch (the CLI's training group sets it).
     #[arg(skip = MlpConfig::DEFAULT.batch)]

@@ -6,11 +6,9 @@ use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Result, show};
 use crate::models::batchnorm_mlp::BatchNormMlp;
-use crate::models::kind::{Fitting, LanguageModel, ModelKind, Training};
+use crate::models::kind::{Fitting, LanguageModel, ModelKind, Sizes, Training};
 use crate::models::mlp::{Mlp, MlpConfig, PARAMETER_NAMES};
 use crate::models::stored::StoredFile;
-use crate::train::examples::Examples;
-use crate::train::trainer::{EvalEvery, Event};
 
 impl ModelKind for MlpConfig {
     const NAME: &'static str = "mlp";
@@ -45,6 +43,13 @@ impl ModelKind for MlpConfig {
         self.seed = t.seed.unwrap_or(self.seed);
         self.decay_at = t.decay_at.or(self.decay_at);
     }
+    fn sizes(&self) -> Option<Sizes> {
+        Some(Sizes { embedding: Some(self.embedding), hidden: Some(self.hidden) })
+    }
+    fn set_sizes(&mut self, s: &Sizes) {
+        self.embedding = s.embedding.unwrap_or(self.embedding);
+        self.hidden = s.hidden.unwrap_or(self.hidden);
+    }
     fn summary(&self) -> String {
         format!(
             "{}embedding {}, hidden {}, {} steps of minibatch {} at learning rate {} then {} from step {}",
@@ -72,25 +77,16 @@ impl ModelKind for MlpConfig {
     /// [`batchnorm`](MlpConfig::batchnorm)), and train on the examples of `words` through the
     /// [`Trainer`](crate::Trainer), evaluating and stopping as `fitting` asks.
     fn fit(&self, words: &WordList, vocab: &Vocab, fitting: &mut Fitting) -> Result<Box<dyn LanguageModel>> {
-        let examples = Examples::with_context(words, vocab, self.context_len)?;
-        let held_out = match fitting.eval {
-            Some((every, words)) => Some((every, Examples::with_context(words, vocab, self.context_len)?)),
-            None => None,
-        };
-        let eval = held_out.as_ref().map(|(every, examples)| EvalEvery { every: *every, examples });
-        let (on_step, on_eval) = (&mut *fitting.on_step, &mut *fitting.on_eval);
-        let observe = |e: &Event| match *e {
-            Event::Step { step, loss, .. } => on_step(step, loss),
-            Event::Eval { steps_done, loss, best } => on_eval(steps_done, loss, best),
-        };
-        if self.batchnorm {
-            let mut net = BatchNormMlp::new(vocab, self)?;
-            net.train_run(&examples, self, observe, eval, fitting.stop)?;
-            return Ok(Box::new(net));
-        }
-        let mut mlp = Mlp::new(vocab, self)?;
-        mlp.train_run(&examples, self, observe, eval, fitting.stop)?;
-        Ok(Box::new(mlp))
+        fitting.train(words, vocab, self.context_len, |examples, observe, eval, stop| {
+            if self.batchnorm {
+                let mut net = BatchNormMlp::new(vocab, self)?;
+                net.train_run(examples, self, observe, eval, stop)?;
+                return Ok(Box::new(net) as Box<dyn LanguageModel>);
+            }
+            let mut mlp = Mlp::new(vocab, self)?;
+            mlp.train_run(examples, self, observe, eval, stop)?;
+            Ok(Box::new(mlp))
+        })
     }
     /// `C` V×E, `W1` (context·E)×H, `b1` H, `W2` H×V, `b2` V, with E and H as the metadata
     /// says; or, with the metadata `batchnorm`, lecture 3's tensors ([`BatchNormMlp::load`]).

@@ -7,7 +7,8 @@
 //! n-gram counts, smoothed, the lecture's bigram being context 1; [`neural`]: one linear layer
 //! trained by gradient descent, with its helpers `exact_gradient` and `indexed_loss`; [`mlp`]:
 //! lecture 2's multi-layer perceptron, and [`batchnorm_mlp`], lecture 3's, behind `mlp
-//! --batchnorm`; [`manual_mlp`], lecture 4's, trained by exercise 4), the backward passes written
+//! --batchnorm`; [`manual_mlp`], lecture 4's, trained by exercise 4; [`wavenet`], lecture 5's
+//! hierarchical network, a `Sequential` of the core's layers), the backward passes written
 //! by hand for those three (`backprop`: one file each, with the lecture's names for the
 //! gradients), the registry ([`registry`]: `ModelSpec`, one variant per kind, and `fit`),
 //! and saving and loading ([`file`]).
@@ -27,9 +28,10 @@
 //!      statistics);
 //!    - `impl LanguageModel`: `probs`, `log_probs` and `stored` call the [`network`] functions
 //!      of the same names; `load` reads its file with [`network::load_parameters`];
-//!    - its config (`Default`, `clap::Args` whose fields are its own flags; the context and the
-//!      training settings with `#[arg(skip = ..)]`, as the CLI's `--context` and training group
-//!      set them) and `impl ModelKind` (`NAME`, `TUNED`, `HEADING`, `steps`, `training` and
+//!    - its config (`Default`, `clap::Args` whose fields are its own flags; the context, the
+//!      sizes and the training settings with `#[arg(skip = ..)]`, as the CLI's `--context`, sizes
+//!      group (`--embedding`, `--hidden`: [`ModelKind::sizes`](kind::ModelKind::sizes)) and
+//!      training group set them) and `impl ModelKind` (`NAME`, `TUNED`, `HEADING`, `steps`, `training` and
 //!      `set_training`, `validate`, `fit`: an [`AutogradStep`](network::AutogradStep) with its
 //!      optimizer, [`crate::nn::Sgd`] or [`crate::nn::AdamW`], run by the one
 //!      [`Trainer`](crate::Trainer) with the [`Fitting`](kind::Fitting)'s progress, evaluation
@@ -56,5 +58,6 @@ pub mod network;
 pub mod neural;
 pub mod registry;
 pub mod stored;
+pub mod wavenet;
 
 pub use exact_gradient::ExactGradient;

@@ -6,9 +6,9 @@
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result};
-use crate::models::kind::{Fitting, LanguageModel, ModelKind, Training};
+use crate::models::kind::{Fitting, LanguageModel, ModelKind, Sizes, Training};
 use crate::models::stored::StoredFile;
-use crate::models::{counts, mlp, neural};
+use crate::models::{counts, mlp, neural, wavenet};
 
 /// The registry: one line per kind, `Variant(hyper-parameters type)`. It writes the
 /// [`ModelSpec`] enum and the only `match`es on kinds.
@@ -59,6 +59,17 @@ macro_rules! kinds {
             /// ([`ModelKind::set_training`]).
             pub fn with_training(mut self, settings: &Training) -> ModelSpec {
                 match &mut self { $(ModelSpec::$variant(c) => c.set_training(settings)),* }
+                self
+            }
+
+            /// The kind's layer sizes ([`ModelKind::sizes`]; None: no layers).
+            pub fn sizes(&self) -> Option<Sizes> {
+                match self { $(ModelSpec::$variant(c) => c.sizes()),* }
+            }
+
+            /// The same spec with `sizes` laid over its own ([`ModelKind::set_sizes`]).
+            pub fn with_sizes(mut self, sizes: &Sizes) -> ModelSpec {
+                match &mut self { $(ModelSpec::$variant(c) => c.set_sizes(sizes)),* }
                 self
             }
 
@@ -131,8 +142,8 @@ macro_rules! kinds {
         /// ```
         /// use clap::{Args, FromArgMatches};
         /// let cmd = makemore::KindFlags::augment_args(clap::Command::new("train"));
-        /// let flags = makemore::KindFlags::from_arg_matches(&cmd.get_matches_from(["train", "--hidden", "64"]))?;
-        /// assert_eq!(flags.spec("mlp")?.settings()["hidden"], 64);
+        /// let flags = makemore::KindFlags::from_arg_matches(&cmd.get_matches_from(["train", "--batchnorm"]))?;
+        /// assert_eq!(flags.spec("mlp")?.settings()["batchnorm"], true);
         /// assert_eq!(flags.spec("counts")?, makemore::ModelSpec::default());
         /// # Ok::<(), Box<dyn std::error::Error>>(())
         /// ```
@@ -169,6 +180,7 @@ kinds! {
     Counts(counts::NgramConfig),
     Neural(neural::NeuralConfig),
     Mlp(mlp::MlpConfig),
+    WaveNet(wavenet::WaveNetConfig),
 }
 
 impl Default for ModelSpec {

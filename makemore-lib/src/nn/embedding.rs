@@ -38,6 +38,14 @@ impl Embedding {
         let weight = Tensor::f_randn([num, dim], (Kind::Float, Device::Cpu))?.f_set_requires_grad(true)?;
         Ok(Embedding { weight })
     }
+
+    /// The same sizes holding zeros, drawing nothing from the generator: what a model file's
+    /// values are loaded into.
+    pub fn zeroed(num: usize, dim: usize) -> Result<Embedding> {
+        let (num, dim) = (check_size("num_embeddings", num)?, check_size("embedding_dim", dim)?);
+        let weight = Tensor::f_zeros([num, dim], (Kind::Float, Device::Cpu))?.f_set_requires_grad(true)?;
+        Ok(Embedding { weight })
+    }
 }
 
 impl Layer for Embedding {

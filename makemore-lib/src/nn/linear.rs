@@ -49,6 +49,15 @@ impl Linear {
         Ok(Linear { weight, bias, torch_layout: false })
     }
 
+    /// The lectures' layer of those sizes holding zeros, drawing nothing from the generator:
+    /// what a model file's values are loaded into.
+    pub fn zeroed(fan_in: usize, fan_out: usize, bias: bool) -> Result<Linear> {
+        let (fan_in, fan_out) = (check_size("fan_in", fan_in)?, check_size("fan_out", fan_out)?);
+        let zeros = |shape: &[i64]| Tensor::f_zeros(shape, (Kind::Float, Device::Cpu))?.f_set_requires_grad(true);
+        let bias = if bias { Some(zeros(&[fan_out])?) } else { None };
+        Ok(Linear { weight: zeros(&[fan_in, fan_out])?, bias, torch_layout: false })
+    }
+
     /// PyTorch's `nn.Linear(in_features, out_features, bias)`, with the same draws from the
     /// global generator: `weight` (out, in) by `kaiming_uniform_(a=sqrt(5))`, i.e.
     /// `uniform_(-b, b)` with b = sqrt(3) · sqrt(2 / (1 + a²)) / sqrt(in), then `bias` by

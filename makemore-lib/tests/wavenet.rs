@@ -1,0 +1,194 @@
+//! Lecture 5's WaveNet, built from the network core's layers and trained by
+//! `makemore train --model wavenet`, against PyTorch's own run of the lecture's code
+//! (scripts/make_reference_wavenet.py, fixtures tests/fixtures/<vendor>/{names,accents}-wavenet.json):
+//! the parameter names and count, the parameters at initialization, the loss before training
+//! and the first 1,000 minibatch losses (through the library), then the CLI's 200,000 steps:
+//! the model file's parameters and running statistics, the train/dev/test losses in
+//! evaluation mode, and the 20 names `sample` draws.
+//!
+//! On the fixture's kind of machine ([`Reference::native`]) every number is compared bit for
+//! bit. Elsewhere the losses have the BatchNorm MLP's bounds (docs/tolerances.md, "The
+//! WaveNet").
+
+mod common;
+
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::cli::{Dir, s, tail};
+use common::*;
+use makemore::check::{self, Bound};
+use makemore::{Examples, Network, Reference, Split, Vocab, WaveNet, WaveNetConfig, WordList, evaluate, mean_loss};
+use sha2::{Digest, Sha256};
+
+fn sha256(t: &tch::Tensor) -> String {
+    let values = Vec::<f32>::try_from(&t.detach().flatten(0, -1)).unwrap();
+    let bytes: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
+    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every parameter and running statistic: name and sha256 of its float32 bytes.
+fn hashes(net: &dyn Network) -> Vec<(String, String)> {
+    net.named_parameters().into_iter().chain(net.named_buffers()).map(|(n, t)| (n, sha256(&t))).collect()
+}
+
+fn input(list: &str) -> String {
+    s(&if list == "names" { names_txt() } else { fixture("accents.txt") })
+}
+
+/// The word list, its vocabulary, and CPython's 80/10/10 split as examples of context 8.
+fn data(list: &str) -> (Vocab, [WordList; 3], [Examples; 3]) {
+    let words = WordList::read(input(list)).unwrap();
+    let vocab = Vocab::from_words(&words).unwrap();
+    let s = "80/10/10".parse::<Split>().unwrap().apply(&words, 42).unwrap();
+    let parts = [&s.train, &s.dev, &s.test].map(|p| Examples::with_context(p, &vocab, 8).unwrap());
+    (vocab, [s.train, s.dev, s.test], parts)
+}
+
+fn reference(list: &str) -> Reference {
+    Reference::load(&format!("{list}-wavenet.json")).unwrap()
+}
+
+fn makemore(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_makemore")).args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{args:?}: {}", tail(&err));
+    String::from_utf8_lossy(&out.stdout).to_string() + &err
+}
+
+/// `makemore train --model wavenet --split 80/10/10 --split-seed 42`, once per list.
+struct Trained {
+    _dir: Dir,
+    model: String,
+    log: String,
+}
+
+fn trained(list: &'static str) -> &'static Trained {
+    static NAMES: OnceLock<Trained> = OnceLock::new();
+    static ACCENTS: OnceLock<Trained> = OnceLock::new();
+    let cell = if list == "names" { &NAMES } else { &ACCENTS };
+    cell.get_or_init(|| {
+        let dir = Dir::new();
+        let model = dir.arg("wavenet.safetensors");
+        let args = ["train", "--model", "wavenet", "--split", "80/10/10", "--split-seed", "42"];
+        let log = makemore(&[&args[..], &["--input", &input(list), "--out", &model]].concat());
+        Trained { _dir: dir, model, log }
+    })
+}
+
+/// libtorch's scalar kernels draw other normals than its vectorized ones (README: AVX2).
+fn scalar_kernels() -> bool {
+    std::env::var("ATEN_CPU_CAPABILITY").is_ok_and(|c| c.eq_ignore_ascii_case("default"))
+}
+
+fn before_training(list: &'static str) {
+    let (r, (vocab, _, parts)) = (reference(list), data(list));
+    let _rng = rng_lock();
+    let mut net = WaveNet::new(&vocab, &WaveNetConfig::DEFAULT).unwrap();
+    assert_eq!(net.n_parameters() as f64, r.num("final.n_params"));
+    let names: Vec<String> = net.named_parameters().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, r.strings("final.names"), "nn.Sequential's names");
+    assert_eq!(parts.each_ref().map(|p| p.len() as f64).to_vec(), r.nums("split.sizes"));
+    if !scalar_kernels() {
+        for (name, hash) in hashes(&net) {
+            assert_eq!(r["final"]["init"][&name]["sha256"], hash.as_str(), "{name} at init: the same draws");
+        }
+    }
+    check::close(mean_loss(&net, &parts[0]).unwrap(), r.num("final.initial_loss.train"), r.same_run());
+    check::close(mean_loss(&net, &parts[1]).unwrap(), r.num("final.initial_loss.dev"), r.same_run());
+    let first = WaveNetConfig { steps: 1000, decay_at: Some(1000), ..WaveNetConfig::DEFAULT };
+    let losses = net.train_run(&parts[0], &first, |_| {}, None, None).unwrap().losses;
+    r.assert_run(&losses.iter().map(|&x| x as f64).collect::<Vec<_>>(), "final.losses_first1000");
+}
+
+fn after_training(list: &'static str, final_bound: f64) {
+    let (t, r, (_, words, parts)) = (trained(list), reference(list), data(list));
+    let step1 = format!("step      1/200000  loss {:.4}", r.num("final.losses_first1000.0"));
+    assert!(t.log.contains(&step1), "{step1:?} not in {}", tail(&t.log));
+    let params = format!("model #params: {}", r.num("final.n_params"));
+    assert!(t.log.contains(&params), "{params:?} not in {}", tail(&t.log));
+    // the file: PyTorch's trained network, running statistics included
+    let model = makemore::load_model(&t.model).unwrap();
+    assert_eq!((model.kind(), model.context_len()), ("wavenet", 8));
+    assert_eq!(model.parameter_count(), Some(r.num("final.n_params") as usize));
+    let tensors = tch::Tensor::read_safetensors(&t.model).unwrap();
+    assert_eq!(tensors.len(), r["final"]["params"].as_object().unwrap().len(), "every parameter and statistic");
+    if r.native() {
+        for (name, t) in &tensors {
+            let want =
+                r["final"]["params"][name]["sha256"].as_str().unwrap_or_else(|| panic!("{name} not in the fixture"));
+            assert_eq!(sha256(t), want, "{name} after 200,000 steps");
+        }
+    }
+    let bound = if r.native() { Bound::Exact } else { Bound::Absolute(final_bound) };
+    // the CLI's eval: the lecture's split_loss, part by part (the mean NLL of each part's examples)
+    let json = makemore(&["eval", "--model", &t.model, "--input", &input(list), "--split", "80/10/10", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert_eq!(json["model"]["settings"]["flatten"], 2);
+    for (i, part) in ["train", "dev", "test"].into_iter().enumerate() {
+        let row = &json["parts"][i];
+        assert_eq!(row["ngrams"].as_u64(), Some(parts[i].len() as u64));
+        let want = evaluate(&*model, &words[i]).unwrap();
+        assert_eq!(row["nll"].as_f64(), Some(want.nll));
+        check::close(want.nll, r.num(&format!("final.loss.{part}")), bound.clone());
+    }
+    // the 20 names `sample` draws by default, through the running statistics
+    let names = makemore(&["sample", "--model", &t.model, "--num", "20"]);
+    let names: Vec<String> = names.lines().take(20).map(str::to_string).collect();
+    if r.native() {
+        let want: Vec<String> = r.strings("final.samples20").iter().map(|w| w.trim_end_matches('.').into()).collect();
+        assert_eq!(names, want, "20 names after manual_seed(2147483647), through the running statistics");
+    }
+    assert_eq!(names.len(), 20);
+}
+
+#[test]
+fn names_before_training() {
+    before_training("names");
+}
+
+#[test]
+fn names_after_200000_steps() {
+    after_training("names", makemore::reference::ACROSS_VENDORS);
+}
+
+#[test]
+fn accents_before_training() {
+    before_training("accents");
+}
+
+#[test]
+fn accents_after_200000_steps() {
+    after_training("accents", makemore::reference::ACROSS_VENDORS_ACCENTS);
+}
+
+/// A context of 16 makes four levels (no squeeze bug) and trains; its file loads back to the
+/// same probabilities; a negative running variance (which no file may hold) is refused.
+#[test]
+fn four_levels_train_and_a_negative_variance_is_refused() {
+    let words = WordList::parse(&"emma\nolivia\nava\nisabella\nsophia\n".repeat(4), "w").unwrap();
+    let vocab = Vocab::from_words(&words).unwrap();
+    let cfg = WaveNetConfig { context_len: 16, embedding: 4, hidden: 8, steps: 30, ..WaveNetConfig::DEFAULT };
+    let ex = Examples::with_context(&words, &vocab, 16).unwrap();
+    let net = {
+        let _rng = rng_lock();
+        let mut net = WaveNet::new(&vocab, &cfg).unwrap();
+        let run = net.train_run(&ex, &cfg, |_| {}, None, None).unwrap();
+        assert!(run.losses[29] < run.losses[0], "{:?}", run.losses);
+        net
+    };
+    let shapes = net.shapes(&ex.xs.view([-1, 16]).narrow(0, 0, 4)).unwrap();
+    let flatten: Vec<Vec<i64>> =
+        shapes.iter().filter(|(n, _)| n == "FlattenConsecutive").map(|(_, s)| s.clone()).collect();
+    assert_eq!(flatten, [vec![4, 8, 8], vec![4, 4, 16], vec![4, 2, 16], vec![4, 16]]);
+    assert_eq!(shapes.last().unwrap().1, [4, vocab.len() as i64]);
+    let dir = Dir::new();
+    let path = dir.path("w.safetensors");
+    makemore::save_model(&net, &path).unwrap();
+    let loaded = makemore::load_model(&path).unwrap();
+    assert!(loaded.probs(&[0; 16]).unwrap().equal(&makemore::LanguageModel::probs(&net, &[0; 16]).unwrap()));
+    let (_, var) = net.named_buffers().into_iter().find(|(n, _)| n == "3.running_var").unwrap();
+    let _ = tch::no_grad(|| var.shallow_clone().fill_(-1.0));
+    let err = makemore::save_model(&net, dir.path("bad.safetensors")).unwrap_err().to_string();
+    assert!(err.contains("3.running_var holds -1: a variance is 0 or more"), "{err}");
+}
