@@ -13,33 +13,21 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::OnceLock;
 
-use common::cli::{Dir, s, tail};
+use common::cli::{Dir, Trained, list_path, makemore_ok, sampled20, tail, trained_once};
 use common::*;
 use makemore::check::{self, Bound};
 use makemore::{BatchNormMlp, Examples, MlpConfig, Network, Reference, Split, Vocab, WordList, evaluate, mean_loss};
-use sha2::{Digest, Sha256};
-
-fn sha256(t: &tch::Tensor) -> String {
-    let values = Vec::<f32>::try_from(&t.detach().flatten(0, -1)).unwrap();
-    let bytes: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
-    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// Every parameter and buffer: name and sha256 of its float32 bytes.
 fn hashes(net: &BatchNormMlp) -> Vec<(String, String)> {
     net.named_parameters().into_iter().chain(net.named_buffers()).map(|(n, t)| (n, sha256(&t))).collect()
 }
 
-fn input(list: &str) -> String {
-    s(&if list == "names" { names_txt() } else { fixture("accents.txt") })
-}
-
 /// The word list, its vocabulary, and CPython's 80/10/10 split as examples of context 3.
 fn data(list: &str) -> (Vocab, [WordList; 3], [Examples; 3]) {
-    let words = WordList::read(input(list)).unwrap();
+    let words = WordList::read(list_path(list)).unwrap();
     let vocab = Vocab::from_words(&words).unwrap();
     let s = "80/10/10".parse::<Split>().unwrap().apply(&words, 42).unwrap();
     let parts = [&s.train, &s.dev, &s.test].map(|p| Examples::with_context(p, &vocab, 3).unwrap());
@@ -50,31 +38,11 @@ fn reference(list: &str) -> Reference {
     Reference::load(&format!("{list}-bn.json")).unwrap()
 }
 
-fn makemore(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_makemore")).args(args).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{args:?}: {}", tail(&err));
-    String::from_utf8_lossy(&out.stdout).to_string() + &err
-}
-
 /// `makemore train --model mlp --batchnorm --split 80/10/10 --split-seed 42`, once per list.
-struct Trained {
-    _dir: Dir,
-    model: String,
-    log: String,
-}
-
 fn trained(list: &'static str) -> &'static Trained {
     static NAMES: OnceLock<Trained> = OnceLock::new();
     static ACCENTS: OnceLock<Trained> = OnceLock::new();
-    let cell = if list == "names" { &NAMES } else { &ACCENTS };
-    cell.get_or_init(|| {
-        let dir = Dir::new();
-        let model = dir.arg("bn.safetensors");
-        let args = ["train", "--model", "mlp", "--batchnorm", "--split", "80/10/10", "--split-seed", "42"];
-        let log = makemore(&[&args[..], &["--input", &input(list), "--out", &model]].concat());
-        Trained { _dir: dir, model, log }
-    })
+    trained_once(if list == "names" { &NAMES } else { &ACCENTS }, list, &["--model", "mlp", "--batchnorm"])
 }
 
 /// libtorch's scalar kernels draw other normals than its vectorized ones (README: AVX2).
@@ -129,7 +97,8 @@ fn after_training(list: &'static str, final_bound: f64) {
         check::close(loss.double_value(&[]), r.num(&format!("final.calibrated.loss.{part}")), bound.clone());
     }
     // the CLI's eval reports the library's evaluation of the file, part by part
-    let json = makemore(&["eval", "--model", &t.model, "--input", &input(list), "--split", "80/10/10", "--json"]);
+    let json =
+        makemore_ok(&["eval", "--model", &t.model, "--input", &list_path(list), "--split", "80/10/10", "--json"]);
     let json: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
     assert_eq!(json["model"]["settings"]["batchnorm"], true);
     for (i, words) in words.iter().enumerate() {
@@ -138,13 +107,11 @@ fn after_training(list: &'static str, final_bound: f64) {
         assert_eq!((row["ngrams"].as_u64(), row["nll"].as_f64()), (Some(want.ngrams as u64), Some(want.nll)));
     }
     // the lecture's 20 names, drawn through the running statistics
-    let names = makemore(&["sample", "--model", &t.model, "--num", "20", "--seed", "2147483657"]);
-    let names: Vec<String> = names.lines().take(20).map(str::to_string).collect();
+    let names = sampled20(&t.model, "2147483657");
     if r.native() {
-        let want: Vec<String> = r.strings("final.samples20").iter().map(|w| w.trim_end_matches('.').into()).collect();
+        let want = names_without_end(&r["final"]["samples20"]);
         assert_eq!(names, want, "20 names with 2147483647 + 10, through the running statistics");
     }
-    assert_eq!(names.len(), 20);
 }
 
 #[test]

@@ -12,33 +12,21 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::OnceLock;
 
-use common::cli::{Dir, s, tail};
+use common::cli::{Dir, Trained, list_path, makemore_ok, sampled20, tail, trained_once};
 use common::*;
 use makemore::check::{self, Bound};
 use makemore::{Examples, Network, Reference, Split, Vocab, WaveNet, WaveNetConfig, WordList, evaluate, mean_loss};
-use sha2::{Digest, Sha256};
-
-fn sha256(t: &tch::Tensor) -> String {
-    let values = Vec::<f32>::try_from(&t.detach().flatten(0, -1)).unwrap();
-    let bytes: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
-    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// Every parameter and running statistic: name and sha256 of its float32 bytes.
 fn hashes(net: &dyn Network) -> Vec<(String, String)> {
     net.named_parameters().into_iter().chain(net.named_buffers()).map(|(n, t)| (n, sha256(&t))).collect()
 }
 
-fn input(list: &str) -> String {
-    s(&if list == "names" { names_txt() } else { fixture("accents.txt") })
-}
-
 /// The word list, its vocabulary, and CPython's 80/10/10 split as examples of context 8.
 fn data(list: &str) -> (Vocab, [WordList; 3], [Examples; 3]) {
-    let words = WordList::read(input(list)).unwrap();
+    let words = WordList::read(list_path(list)).unwrap();
     let vocab = Vocab::from_words(&words).unwrap();
     let s = "80/10/10".parse::<Split>().unwrap().apply(&words, 42).unwrap();
     let parts = [&s.train, &s.dev, &s.test].map(|p| Examples::with_context(p, &vocab, 8).unwrap());
@@ -49,31 +37,11 @@ fn reference(list: &str) -> Reference {
     Reference::load(&format!("{list}-wavenet.json")).unwrap()
 }
 
-fn makemore(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_makemore")).args(args).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{args:?}: {}", tail(&err));
-    String::from_utf8_lossy(&out.stdout).to_string() + &err
-}
-
 /// `makemore train --model wavenet --split 80/10/10 --split-seed 42`, once per list.
-struct Trained {
-    _dir: Dir,
-    model: String,
-    log: String,
-}
-
 fn trained(list: &'static str) -> &'static Trained {
     static NAMES: OnceLock<Trained> = OnceLock::new();
     static ACCENTS: OnceLock<Trained> = OnceLock::new();
-    let cell = if list == "names" { &NAMES } else { &ACCENTS };
-    cell.get_or_init(|| {
-        let dir = Dir::new();
-        let model = dir.arg("wavenet.safetensors");
-        let args = ["train", "--model", "wavenet", "--split", "80/10/10", "--split-seed", "42"];
-        let log = makemore(&[&args[..], &["--input", &input(list), "--out", &model]].concat());
-        Trained { _dir: dir, model, log }
-    })
+    trained_once(if list == "names" { &NAMES } else { &ACCENTS }, list, &["--model", "wavenet"])
 }
 
 /// libtorch's scalar kernels draw other normals than its vectorized ones (README: AVX2).
@@ -122,7 +90,8 @@ fn after_training(list: &'static str, final_bound: f64) {
     }
     let bound = if r.native() { Bound::Exact } else { Bound::Absolute(final_bound) };
     // the CLI's eval: the lecture's split_loss, part by part (the mean NLL of each part's examples)
-    let json = makemore(&["eval", "--model", &t.model, "--input", &input(list), "--split", "80/10/10", "--json"]);
+    let json =
+        makemore_ok(&["eval", "--model", &t.model, "--input", &list_path(list), "--split", "80/10/10", "--json"]);
     let json: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
     assert_eq!(json["model"]["settings"]["flatten"], 2);
     for (i, part) in ["train", "dev", "test"].into_iter().enumerate() {
@@ -133,13 +102,11 @@ fn after_training(list: &'static str, final_bound: f64) {
         check::close(want.nll, r.num(&format!("final.loss.{part}")), bound.clone());
     }
     // the 20 names `sample` draws by default, through the running statistics
-    let names = makemore(&["sample", "--model", &t.model, "--num", "20"]);
-    let names: Vec<String> = names.lines().take(20).map(str::to_string).collect();
+    let names = sampled20(&t.model, "2147483647");
     if r.native() {
-        let want: Vec<String> = r.strings("final.samples20").iter().map(|w| w.trim_end_matches('.').into()).collect();
+        let want = names_without_end(&r["final"]["samples20"]);
         assert_eq!(names, want, "20 names after manual_seed(2147483647), through the running statistics");
     }
-    assert_eq!(names.len(), 20);
 }
 
 #[test]

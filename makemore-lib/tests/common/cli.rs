@@ -35,6 +35,48 @@ pub fn s(p: &Path) -> String {
     p.to_str().unwrap().to_string()
 }
 
+/// The word list a reference test trains on: `"names"` (data/names.txt) or `"accents"`
+/// (tests/fixtures/accents.txt, non-ASCII), as a command-line argument.
+pub fn list_path(list: &str) -> String {
+    s(&if list == "names" { crate::common::names_txt() } else { crate::common::fixture("accents.txt") })
+}
+
+/// Run the `makemore` binary, which must succeed: its stdout, then its stderr.
+pub fn makemore_ok(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_makemore")).args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{args:?}: {}", tail(&err));
+    String::from_utf8_lossy(&out.stdout).to_string() + &err
+}
+
+/// The first 20 names `makemore sample --model MODEL --num 20 --seed SEED` prints.
+pub fn sampled20(model: &str, seed: &str) -> Vec<String> {
+    let out = makemore_ok(&["sample", "--model", model, "--num", "20", "--seed", seed]);
+    let names: Vec<String> = out.lines().take(20).map(str::to_string).collect();
+    assert_eq!(names.len(), 20, "{out}");
+    names
+}
+
+/// A model the CLI trained, once per test binary and word list: its folder (removed when the
+/// tests end), the model file, and what the run printed.
+pub struct Trained {
+    pub dir: Dir,
+    pub model: String,
+    pub log: String,
+}
+
+/// `makemore train ARGS --split 80/10/10 --split-seed 42 --input LIST --out FILE`, run the first
+/// time a test asks for it (`cell` keeps it for the others).
+pub fn trained_once(cell: &'static std::sync::OnceLock<Trained>, list: &str, args: &[&str]) -> &'static Trained {
+    cell.get_or_init(|| {
+        let dir = Dir::new();
+        let model = dir.arg("model.safetensors");
+        let split = ["--split", "80/10/10", "--split-seed", "42", "--input", &list_path(list), "--out", &model];
+        let log = makemore_ok(&["train"].iter().chain(args).chain(&split).copied().collect::<Vec<_>>());
+        Trained { dir, model, log }
+    })
+}
+
 /// The last lines of an output, for a failure message.
 pub fn tail(s: &str) -> String {
     let lines: Vec<&str> = s.lines().collect();

@@ -18,6 +18,14 @@ pub fn rng_lock() -> MutexGuard<'static, ()> {
     RNG.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// SHA-256 of a float32 tensor's little-endian bytes, as the reference scripts record it.
+pub fn sha256(t: &tch::Tensor) -> String {
+    use sha2::{Digest, Sha256};
+    let values = Vec::<f32>::try_from(&t.detach().flatten(0, -1)).unwrap();
+    let bytes: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
+    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
