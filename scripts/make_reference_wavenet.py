@@ -73,6 +73,26 @@ def wavenet(vocab_size, n_embd=N_EMBD, n_hidden=N_HIDDEN, block_size=BLOCK, n=FL
     return model
 
 
+def train(model, Xtr, Ytr, steps, decay_at=150_000):
+    """The lecture's loop: minibatches of 32 from the global generator, lr 0.1 then 0.01 from
+    `decay_at`; returns every minibatch loss."""
+    parameters = model.parameters()
+    losses = []
+    for i in range(steps):
+        ix = torch.randint(0, Xtr.shape[0], (32,))
+        Xb, Yb = Xtr[ix], Ytr[ix]
+        logits = model(Xb)
+        loss = F.cross_entropy(logits, Yb)
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        lr = 0.1 if i < decay_at else 0.01  # step learning rate decay
+        for p in parameters:
+            p.data += -lr * p.grad
+        losses.append(loss.item())
+    return losses
+
+
 def set_training(model, training):
     for layer in model.layers:
         layer.training = training
@@ -145,20 +165,8 @@ def reference(words_path, steps=200_000):
              'n_params': sum(p.nelement() for p in parameters), 'names': named_parameters(model.layers),
              'init': record(model),
              'initial_loss': {'train': split_loss(model, Xtr, Ytr), 'dev': split_loss(model, Xdev, Ydev)}}
-    losses = []
     t0 = time.perf_counter()
-    for i in range(steps):
-        ix = torch.randint(0, Xtr.shape[0], (32,))
-        Xb, Yb = Xtr[ix], Ytr[ix]
-        logits = model(Xb)
-        loss = F.cross_entropy(logits, Yb)
-        for p in parameters:
-            p.grad = None
-        loss.backward()
-        lr = 0.1 if i < decay_at else 0.01
-        for p in parameters:
-            p.data += -lr * p.grad
-        losses.append(loss.item())
+    losses = train(model, Xtr, Ytr, steps, decay_at)
     final['train_seconds'] = time.perf_counter() - t0
     final['losses_first1000'] = losses[:1000]
     final['losses_every_100'] = losses[::100]

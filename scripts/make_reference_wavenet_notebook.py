@@ -35,13 +35,12 @@ import random
 import sys
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_reference_nn as lecture  # noqa: E402
 from make_reference import FIXTURES, ROOT, cpu_info, provenance, vendor_dir  # noqa: E402
 from make_reference_mlp import build_dataset  # noqa: E402
-from make_reference_wavenet import MODEL_SEED, set_training, split_loss  # noqa: E402
+from make_reference_wavenet import MODEL_SEED, set_training, split_loss, train  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -96,23 +95,6 @@ ROWS = {
 def datasets(words, stoi, block_size):
     n1, n2 = int(0.8 * len(words)), int(0.9 * len(words))
     return [build_dataset(part, stoi, block_size) for part in (words[:n1], words[n1:n2], words[n2:])]
-
-
-def train(model, Xtr, Ytr, steps):
-    parameters = model.parameters()
-    losses = []
-    for i in range(steps):
-        ix = torch.randint(0, Xtr.shape[0], (32,))
-        logits = model(Xtr[ix])
-        loss = F.cross_entropy(logits, Ytr[ix])
-        for p in parameters:
-            p.grad = None
-        loss.backward()
-        lr = 0.1 if i < 150_000 else 0.01
-        for p in parameters:
-            p.data += -lr * p.grad
-        losses.append(loss.item())
-    return losses
 
 
 def row(words, stoi, V, name, steps=200_000):

@@ -20,11 +20,6 @@ use common::*;
 use makemore::check::{self, Bound};
 use makemore::{BatchNormMlp, Examples, MlpConfig, Network, Reference, Split, Vocab, WordList, evaluate, mean_loss};
 
-/// Every parameter and buffer: name and sha256 of its float32 bytes.
-fn hashes(net: &BatchNormMlp) -> Vec<(String, String)> {
-    net.named_parameters().into_iter().chain(net.named_buffers()).map(|(n, t)| (n, sha256(&t))).collect()
-}
-
 /// The word list, its vocabulary, and CPython's 80/10/10 split as examples of context 3.
 fn data(list: &str) -> (Vocab, [WordList; 3], [Examples; 3]) {
     let words = WordList::read(list_path(list)).unwrap();

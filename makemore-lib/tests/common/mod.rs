@@ -26,6 +26,11 @@ pub fn sha256(t: &tch::Tensor) -> String {
     Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Every parameter and buffer of a network: its name and [`sha256`].
+pub fn hashes(net: &dyn makemore::Network) -> Vec<(String, String)> {
+    net.named_parameters().into_iter().chain(net.named_buffers()).map(|(n, t)| (n, sha256(&t))).collect()
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
