@@ -147,6 +147,22 @@ impl Reference {
             && count.is_none_or(|t| t == threads as i64)
     }
 
+    /// The fixture, to be compared with results computed on `threads` libtorch threads
+    /// (rather than the count at loading): [`Reference::native`] and the bounds that follow
+    /// from it then say whether such results give the fixture's bits. The networks compute on
+    /// one thread ([`crate::on_one_thread`]), whatever the caller's count, and a test running
+    /// beside another's one-thread section would read that section's count at loading.
+    ///
+    /// ```
+    /// let r = makemore::Reference::load("names-bn.json")?.at_threads(1);
+    /// assert_eq!(r.native(), r.native_at(1));
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn at_threads(mut self, threads: i32) -> Reference {
+        self.native = self.native_at(threads);
+        self
+    }
+
     /// Was the fixture made on a machine like this one, at this thread count (see
     /// [`Reference::native_at`])?
     pub fn native(&self) -> bool {

@@ -28,8 +28,9 @@ fn data(list: &str) -> (Vocab, [WordList; 3], [Examples; 3]) {
     (vocab, [s.train, s.dev, s.test], parts)
 }
 
+/// The fixture, for results computed on one libtorch thread, as the WaveNet computes.
 fn reference(list: &str) -> Reference {
-    Reference::load(&format!("{list}-wavenet.json")).unwrap()
+    Reference::load(&format!("{list}-wavenet.json")).unwrap().at_threads(1)
 }
 
 /// `makemore train --model wavenet --split 80/10/10 --split-seed 42`, once per list.
@@ -65,7 +66,7 @@ fn before_training(list: &'static str) {
 }
 
 fn after_training(list: &'static str, final_bound: f64) {
-    let (t, r, (_, words, parts)) = (trained(list), reference(list), data(list));
+    let (t, r, (vocab, words, parts)) = (trained(list), reference(list), data(list));
     let step1 = format!("step      1/200000  loss {:.4}", r.num("final.losses_first1000.0"));
     assert!(t.log.contains(&step1), "{step1:?} not in {}", tail(&t.log));
     let params = format!("model #params: {}", r.num("final.n_params"));
@@ -84,17 +85,29 @@ fn after_training(list: &'static str, final_bound: f64) {
         }
     }
     let bound = if r.native() { Bound::Exact } else { Bound::Absolute(final_bound) };
-    // the CLI's eval: the lecture's split_loss, part by part (the mean NLL of each part's examples)
+    // the lecture's split_loss: F.cross_entropy over each part in evaluation mode (float32)
+    let net = WaveNet::load_file(&t.model).unwrap();
+    let split_loss = parts.each_ref().map(|p| mean_loss(&net, p).unwrap() as f64);
+    for (loss, part) in split_loss.iter().zip(["train", "dev", "test"]) {
+        check::close(*loss, r.num(&format!("final.loss.{part}")), bound.clone());
+    }
+    // the CLI's eval: the library's evaluation of the file, part by part, which averages the
+    // same log-probabilities in float64 (the logits of a context do not depend on its batch)
     let json =
         makemore_ok(&["eval", "--model", &t.model, "--input", &list_path(list), "--split", "80/10/10", "--json"]);
     let json: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
     assert_eq!(json["model"]["settings"]["flatten"], 2);
+    let logits = |xs: &tch::Tensor| makemore::on_one_thread(|| tch::no_grad(|| net.logits(xs))).unwrap();
+    let some = (parts[1].len() / 2).min(100) as i64;
+    let all = logits(&parts[1].xs).narrow(0, 0, some);
+    assert!(logits(&parts[1].xs.narrow(0, 0, some)).equal(&all), "the logits of {some} contexts, alone and in dev");
     for (i, part) in ["train", "dev", "test"].into_iter().enumerate() {
         let row = &json["parts"][i];
         assert_eq!(row["ngrams"].as_u64(), Some(parts[i].len() as u64));
         let want = evaluate(&*model, &words[i]).unwrap();
         assert_eq!(row["nll"].as_f64(), Some(want.nll));
-        check::close(want.nll, r.num(&format!("final.loss.{part}")), bound.clone());
+        let float32_mean = Bound::Loss { vocab: vocab.len(), n: parts[i].len() };
+        check::assert_close(part, &[want.nll], &[split_loss[i]], float32_mean, "float64 and float32 means");
     }
     // the 20 names `sample` draws by default, through the running statistics
     let names = sampled20(&t.model, "2147483647");

@@ -64,6 +64,12 @@ pub trait Network: Debug {
 /// that writes the lecture's loop itself calls `tch::set_num_threads(1)` to get the same
 /// numbers.
 ///
+/// The count is the calling thread's: libtorch's OpenMP keeps one per OS thread, and a
+/// thread's first computation takes the count last set by any thread. So a thread that starts
+/// computing while another is inside `on_one_thread` computes on one thread from then on
+/// (tests that run beside each other meet this: they say which count their results are for,
+/// [`crate::Reference::at_threads`], rather than reading it).
+///
 /// ```
 /// tch::set_num_threads(2);
 /// assert_eq!(makemore::on_one_thread(tch::get_num_threads), 1);

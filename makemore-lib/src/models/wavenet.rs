@@ -37,16 +37,18 @@
 //! model file holds.
 
 use std::cell::RefCell;
+use std::path::Path;
 
 use tch::Tensor;
 
+use crate::data::input::read_limited;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, show};
 use crate::models::kind::{Fitting, LanguageModel, ModelKind, Sizes, Training};
 use crate::models::mlp::{MAX_BATCH_CELLS, MAX_PARAMETERS, MlpConfig};
 use crate::models::network::{self, AutogradStep, Network, on_one_thread};
-use crate::models::stored::{Stored, StoredFile};
+use crate::models::stored::{MAX_MODEL_BYTES, Stored, StoredFile};
 use crate::nn::{BatchNorm1d, Embedding, FlattenConsecutive, Layer, Linear, Sequential, Sgd, Tanh};
 use crate::rng::seed;
 use crate::train::examples::Examples;
@@ -334,7 +336,7 @@ impl WaveNet {
 
     /// `cfg.steps` minibatch steps of the lecture's loop through the [`Trainer`]: the forward
     /// pass, `loss.backward()` (autograd) and `p.data += -lr * p.grad` ([`Sgd`]), with
-    /// [`WaveNetConfig::trainer`]'s schedule.
+    /// [`WaveNetConfig::trainer`]'s schedule, on one libtorch thread ([`on_one_thread`]).
     pub fn train_run(
         &mut self,
         examples: &Examples,
@@ -345,8 +347,33 @@ impl WaveNet {
     ) -> Result<crate::TrainingRun> {
         let trainer = cfg.trainer();
         trainer.validate()?;
-        let mut step = AutogradStep::new(self, examples, Sgd)?;
-        trainer.run(examples.len(), &mut step, observe, eval, stop)
+        on_one_thread(|| {
+            let mut step = AutogradStep::new(self, examples, Sgd)?;
+            trainer.run(examples.len(), &mut step, observe, eval, stop)
+        })
+    }
+
+    /// The WaveNet in a model file that `makemore train --model wavenet` wrote, as a
+    /// [`Network`] (for [`network::mean_loss`], say); an error naming the file if it holds
+    /// another kind of model.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("doc-wavenet-{}.safetensors", std::process::id()));
+    /// let words = makemore::WordList::parse("emma\nava", "names")?;
+    /// makemore::save_model(&makemore::CountsModel::bigram(&words, 1.0)?, &path)?;
+    /// let err = makemore::WaveNet::load_file(&path).unwrap_err();
+    /// assert!(err.to_string().contains("not a WaveNet"), "{err}");
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn load_file(path: impl AsRef<Path>) -> Result<WaveNet> {
+        let path = path.as_ref();
+        let bytes = read_limited(path, MAX_MODEL_BYTES)?;
+        let (kind, file) = StoredFile::open(path, &bytes)?;
+        if kind != <WaveNetConfig as ModelKind>::NAME {
+            return Err(file.bad(format!("it holds a {kind} model, not a WaveNet")));
+        }
+        WaveNet::load(&file)
     }
 
     /// The network a model file holds: the sizes its metadata gives, then every parameter and
@@ -498,7 +525,7 @@ impl ModelKind for WaveNetConfig {
     fn fit(&self, words: &WordList, vocab: &Vocab, fitting: &mut Fitting) -> Result<Box<dyn LanguageModel>> {
         fitting.train(words, vocab, self.context_len, |examples, observe, eval, stop| {
             let mut net = WaveNet::new(vocab, self)?;
-            on_one_thread(|| net.train_run(examples, self, observe, eval, stop))?;
+            net.train_run(examples, self, observe, eval, stop)?;
             Ok(Box::new(net) as Box<dyn LanguageModel>)
         })
     }
