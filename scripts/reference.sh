@@ -9,6 +9,7 @@
 # .../<vendor>/nn-layers.json with scripts/make_reference_nn.py (the network core's layers and optimizers),
 # .../<vendor>/{names,accents}-wavenet.json with scripts/make_reference_wavenet.py (lecture 5's WaveNet),
 # .../<vendor>/names-wavenet-notebook.json with scripts/make_reference_wavenet_notebook.py (lecture 5's notebook),
+# .../<vendor>/{names,accents}-zoo.json with scripts/make_reference_zoo.py (karpathy/makemore's makemore.py, its six types),
 # and tests/fixtures/cpython-shuffle.json (CPython's own shuffles, for the split) with
 # scripts/make_shuffle_reference.py. Needs `import torch`, i.e. the full torch 2.13.0:
 # scripts/pytorch-python.sh installs it into .venv-bench (once, 4.7 GB, a few minutes).
@@ -42,4 +43,6 @@ step "CPython's shuffles for the train/dev/test split"
 "$python" scripts/make_shuffle_reference.py
 step "PyTorch $version: the lecture-2 notebook's exercises (E01's five 200,000-step tries, E03; tens of minutes)"
 "$python" scripts/make_reference_mlp_notebook.py
+step "PyTorch $version: karpathy/makemore's makemore.py, its six types for 510 steps on names.txt and accents.txt (about a minute)"
+"$python" scripts/make_reference_zoo.py
 ok "reference fixtures written (see the paths above; compare with: git diff --stat)"

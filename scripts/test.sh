@@ -38,11 +38,13 @@ if [ "$half" != browser ]; then
     # The MLP under both: the split, the parameters at init, the initial loss, autograd against
     # the written-out backward (its 200,000-step comparisons ran once above: docs/tolerances.md).
     # The network core's layers and optimizers, and lecture 3's BatchNorm MLP before training
-    # (its parameters, initial loss and first 1,000 steps), under both too.
-    stage "the MLP's, the layers' and the BatchNorm MLP's reference tests with scalar kernels and with one thread" \
+    # (its parameters, initial loss and first 1,000 steps), under both too; makemore.py's six
+    # types (tests/zoo.rs) with scalar kernels (they compute on one thread whatever the count).
+    stage "the MLP's, the layers', the BatchNorm MLP's, the WaveNet's and makemore.py's reference tests with scalar kernels and with one thread" \
         sh -c 'ATEN_CPU_CAPABILITY=default cargo test --release --test mlp -- split parameters initial written_out &&
                OMP_NUM_THREADS=1 cargo test --release --test mlp -- split parameters initial written_out &&
                ATEN_CPU_CAPABILITY=default cargo test --release --test nn --test batchnorm --test backprop --test wavenet -- --skip after --skip names_against_pytorch &&
+               ATEN_CPU_CAPABILITY=default cargo test --release --test zoo &&
                OMP_NUM_THREADS=1 cargo test --release --test nn --test batchnorm --test backprop --test wavenet -- --skip after --skip names_against_pytorch'
     # A crate of its own (its own workspace and lock file) that depends on makemore by path,
     # as a user's would: its binary must find libtorch with no LD_LIBRARY_PATH.

@@ -29,6 +29,11 @@ pub enum Error {
     /// The list holds no words (empty, or only blank lines).
     #[error("{origin}: no words (the file is empty or has only blank lines)")]
     NoWords { origin: String },
+    /// Fewer words than a split needs (makemore.py's test set is a tenth, rounded down).
+    #[error(
+        "{origin}: {count} words; makemore.py's split needs at least {min} (its test set is a tenth of them, rounded down)"
+    )]
+    TooFewWords { origin: String, count: usize, min: usize },
     /// A word contains the boundary token '.'.
     #[error("{origin} line {line}: {word:?} contains '.', which makemore reserves as the start/end token")]
     BoundaryInWord { origin: String, line: usize, word: String },

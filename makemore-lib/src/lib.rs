@@ -91,6 +91,8 @@ pub mod reference;
 mod rng;
 mod train;
 mod using;
+/// karpathy/makemore's `makemore.py`: its data, model types and training run (`makemore run`).
+pub mod zoo;
 
 pub use allocator::keep_freed_memory_for_reuse;
 pub use counting::bigram::{BigramCounts, BigramDict, Token};

@@ -17,7 +17,7 @@ use makemore::{
 };
 use serde_json::{Value, json};
 
-use cli::args::{Command, EvalArgs, HeatmapArgs, SampleArgs, SplitArgs, TrainArgs, TuneArgs};
+use cli::args::{Command, EvalArgs, HeatmapArgs, RunArgs, SampleArgs, SplitArgs, TrainArgs, TuneArgs};
 use cli::errors::{FlagError, Flags};
 use cli::output::{Report, part_text, plural, print, shown};
 use cli::progress::Progress;
@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval(args),
         Command::Tune(args) => tune_values(args, &typed, &flags),
         Command::Heatmap(args) => heatmap(args),
+        Command::Run(args) => run_makemore_py(args),
     };
     cli::errors::exit(result.map_err(|e| flags.name_flag(e)))
 }
@@ -405,6 +406,34 @@ fn tune_values(args: TuneArgs, typed: &[String], flags: &Flags) -> Result<()> {
         Figure::tuning(&t)?.save(plot)?;
         eprintln!("wrote {}", shown(plot));
     }
+    Ok(())
+}
+
+/// `makemore run`: makemore.py's run, its lines on stdout; the first Ctrl-C stops
+/// training at the next step, the best model so far already in the work directory.
+fn run_makemore_py(args: RunArgs) -> Result<()> {
+    let cfg = makemore::zoo::RunConfig {
+        input_file: args.input_file,
+        work_dir: args.work_dir,
+        resume: args.resume,
+        sample_only: args.sample_only,
+        num_workers: args.num_workers,
+        max_steps: args.max_steps,
+        device: args.device,
+        seed: args.seed,
+        top_k: args.top_k,
+        kind: args.kind,
+        n_layer: args.n_layer.into(),
+        n_head: args.n_head.into(),
+        n_embd: args.n_embd.into(),
+        n_embd2: args.n_embd2.into(),
+        batch_size: args.batch_size as usize,
+        learning_rate: args.learning_rate,
+        weight_decay: args.weight_decay,
+    };
+    let stop = cli::interrupt::keep_the_best_on_sigint();
+    let mut out = std::io::stdout().lock();
+    makemore::zoo::run(&cfg, &mut out, Some(stop))?;
     Ok(())
 }
 

@@ -40,6 +40,77 @@ pub enum Command {
     /// Draw the bigram count matrix of a word list as the lecture's heatmap
     /// (or its probabilities, or one row as a bar chart).
     Heatmap(HeatmapArgs),
+    /// karpathy/makemore's `python makemore.py ...` with the same flags, defaults, numbers
+    /// and output: `makemore run -i names.txt -o names --type mlp`.
+    Run(RunArgs),
+}
+
+/// makemore.py's flags, its help texts and defaults (`run` is the one word more).
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// input file with things one per line
+    #[arg(long, short = 'i', default_value = "names.txt")]
+    pub input_file: PathBuf,
+    /// output working directory (the best model is kept there as model.safetensors)
+    #[arg(long, short = 'o', default_value = "out")]
+    pub work_dir: PathBuf,
+    /// when this flag is used, we will resume optimization from existing model in the workdir
+    #[arg(long)]
+    pub resume: bool,
+    /// just sample from the model and quit, don't train
+    #[arg(long)]
+    pub sample_only: bool,
+    /// number of data workers for both train/test: accepted and ignored (the batches are
+    /// the same with any number; there are no worker processes here)
+    #[arg(long, short = 'n', default_value_t = 4, allow_negative_numbers = true)]
+    pub num_workers: i64,
+    /// max number of optimization steps to run for, or -1 for infinite.
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true,
+          value_parser = clap::value_parser!(i64).range(-1..))]
+    pub max_steps: i64,
+    /// device to use for compute: cpu (cuda is not supported yet)
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// seed
+    #[arg(long, default_value_t = 3407)]
+    pub seed: u64,
+    /// top-k for sampling, -1 means no top-k
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true,
+          value_parser = clap::value_parser!(i64).range(-1..))]
+    pub top_k: i64,
+    /// model class type to use, bigram|mlp|rnn|gru|bow|transformer
+    #[arg(long = "type", default_value = "transformer", value_name = "TYPE",
+          value_parser = clap::builder::PossibleValuesParser::new(["bigram", "mlp", "rnn", "gru", "bow", "transformer"]))]
+    pub kind: String,
+    /// number of layers
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub n_layer: u16,
+    /// number of heads (in a transformer)
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub n_head: u16,
+    /// number of feature channels in the model
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub n_embd: u16,
+    /// number of feature channels elsewhere in the model
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub n_embd2: u16,
+    /// batch size during optimization
+    #[arg(long, short = 'b', default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub batch_size: u32,
+    /// learning rate
+    #[arg(long, short = 'l', default_value_t = 5e-4, value_parser = finite_at_least_zero)]
+    pub learning_rate: f64,
+    /// weight decay
+    #[arg(long, short = 'w', default_value_t = 0.01, value_parser = finite_at_least_zero)]
+    pub weight_decay: f64,
+}
+
+/// A finite number, 0 or more (a learning rate, a weight decay).
+fn finite_at_least_zero(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("'{s}' is not a finite number of 0 or more")),
+    }
 }
 
 /// Which model: its kind and context (train and tune), the training group, and every

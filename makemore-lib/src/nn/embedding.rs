@@ -29,6 +29,8 @@ use crate::nn::layer::{Layer, bad_input, check_size};
 pub struct Embedding {
     /// (num_embeddings, embedding_dim).
     pub weight: Tensor,
+    /// Forward by `F.embedding` (torch.nn.Embedding's) rather than by indexing.
+    functional: bool,
 }
 
 impl Embedding {
@@ -36,7 +38,32 @@ impl Embedding {
     pub fn new(num: usize, dim: usize) -> Result<Embedding> {
         let (num, dim) = (check_size("num_embeddings", num)?, check_size("embedding_dim", dim)?);
         let weight = Tensor::f_randn([num, dim], (Kind::Float, Device::Cpu))?.f_set_requires_grad(true)?;
-        Ok(Embedding { weight })
+        Ok(Embedding { weight, functional: false })
+    }
+
+    /// `torch.nn.Embedding(num, dim)` (karpathy/makemore's models): the same draws as
+    /// [`Embedding::new`], and the forward pass `F.embedding(idx, weight)`, whose backward
+    /// adds each row's gradients with `embedding_dense_backward` rather than indexing's
+    /// `index_put_`: PyTorch's kernels, so PyTorch's bits.
+    ///
+    /// ```
+    /// use makemore::nn::{Embedding, Layer};
+    /// tch::manual_seed(42);
+    /// let mut lecture = Embedding::new(5, 3)?;
+    /// tch::manual_seed(42);
+    /// let mut torch = Embedding::torch(5, 3)?;
+    /// let ix = tch::Tensor::from_slice(&[4i64, 0, 4]);
+    /// assert!(torch.forward(&ix)?.equal(&lecture.forward(&ix)?));
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn torch(num: usize, dim: usize) -> Result<Embedding> {
+        Ok(Embedding::new(num, dim)?.into_torch())
+    }
+
+    /// The same table, its forward pass `F.embedding`'s (see [`Embedding::torch`]): a
+    /// [`zeroed`](Embedding::zeroed) one to load a karpathy/makemore model into, say.
+    pub fn into_torch(self) -> Embedding {
+        Embedding { functional: true, ..self }
     }
 
     /// The same sizes holding zeros, drawing nothing from the generator: what a model file's
@@ -44,7 +71,7 @@ impl Embedding {
     pub fn zeroed(num: usize, dim: usize) -> Result<Embedding> {
         let (num, dim) = (check_size("num_embeddings", num)?, check_size("embedding_dim", dim)?);
         let weight = Tensor::f_zeros([num, dim], (Kind::Float, Device::Cpu))?.f_set_requires_grad(true)?;
-        Ok(Embedding { weight })
+        Ok(Embedding { weight, functional: false })
     }
 }
 
@@ -61,6 +88,9 @@ impl Layer for Embedding {
             if lo < 0 || hi >= num {
                 return Err(bad_input(x, layer(), "every index must be from 0 to num_embeddings - 1"));
             }
+        }
+        if self.functional {
+            return Ok(Tensor::f_embedding(&self.weight, x, -1, false, false)?);
         }
         Ok(self.weight.f_index(&[Some(x)])?)
     }

@@ -17,6 +17,7 @@
 //! | `sum(p.nelement() for p in parameters)` | [`n_parameters`] |
 //! | `layer.training = False` | [`Layer::set_training`] |
 //! | `p.data += -lr * p.grad`, `lr = 0.1 if i < 150000 else 0.01` | [`Sgd`], [`StepDecay`] |
+//! | `torch.nn.Embedding`, `torch.nn.LayerNorm` (karpathy/makemore's models) | [`Embedding::torch`], [`LayerNorm`] |
 //! | `torch.optim.AdamW(..., betas=(0.9, 0.99), eps=1e-8)` (karpathy/makemore) | [`AdamW`] |
 //!
 //! ```
@@ -52,11 +53,14 @@
 //! [`Sgd`]: crate::nn::Sgd
 //! [`StepDecay`]: crate::StepDecay
 //! [`AdamW`]: crate::nn::AdamW
+//! [`Embedding::torch`]: crate::nn::Embedding::torch
+//! [`LayerNorm`]: crate::nn::LayerNorm
 
 mod batchnorm;
 mod embedding;
 mod flatten;
 mod layer;
+mod layernorm;
 mod linear;
 mod optim;
 mod sequential;
@@ -66,6 +70,7 @@ pub use batchnorm::BatchNorm1d;
 pub use embedding::Embedding;
 pub use flatten::FlattenConsecutive;
 pub use layer::{Layer, load_named, n_parameters, named_tensors};
+pub use layernorm::LayerNorm;
 pub use linear::Linear;
 pub use optim::adamw::AdamW;
 pub use optim::sgd::Sgd;

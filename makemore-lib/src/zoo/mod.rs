@@ -1,0 +1,135 @@
+//! karpathy/makemore's `makemore.py`: its data, its model types and its training run, as
+//! `makemore run` runs them (the same command line, the same numbers).
+//!
+//! Each type is one file and a [`ZooModel`]: a [`Layer`] whose forward pass takes (B, T)
+//! token indices to (B, T, V) logits, with the block size it reads. [`TYPES`] lists them;
+//! [`build`] makes one, drawing its parameters from the global generator in the order of
+//! makemore.py's modules (`nn.Linear`'s kaiming-uniform, `nn.Embedding`'s normal).
+//!
+//! | `--type` | makemore.py | here |
+//! |---|---|---|
+//! | `bigram` | `Bigram` | [`Bigram`] |
+//! | `mlp` | `MLP` | [`Mlp`] |
+//! | `rnn` | `RNN(config, cell_type='rnn')` | [`Rnn::vanilla`] |
+//! | `gru` | `RNN(config, cell_type='gru')` | [`Rnn::gru`] |
+//! | `bow` | `BoW` | [`Bow`] |
+//! | `transformer` | `Transformer` | [`Transformer`] |
+//!
+//! The order of everything drawn from the global generator is makemore.py's:
+//! `manual_seed(seed)`, the split's `randperm` ([`Datasets`]), the model's parameters, the
+//! training loader's two seeds ([`TrainLoader`]), then, interleaved as the steps reach them,
+//! each evaluation's two seeds and each sampling's `multinomial` draws.
+//!
+//! [`ZooModel`]: crate::zoo::ZooModel
+//! [`Layer`]: crate::nn::Layer
+//! [`TYPES`]: crate::zoo::TYPES
+//! [`build`]: crate::zoo::build
+//! [`Bigram`]: crate::zoo::Bigram
+//! [`Mlp`]: crate::zoo::Mlp
+//! [`Rnn::vanilla`]: crate::zoo::Rnn::vanilla
+//! [`Rnn::gru`]: crate::zoo::Rnn::gru
+//! [`Bow`]: crate::zoo::Bow
+//! [`Transformer`]: crate::zoo::Transformer
+//! [`Datasets`]: crate::zoo::Datasets
+//! [`TrainLoader`]: crate::zoo::TrainLoader
+
+mod bigram;
+mod bow;
+mod data;
+mod loader;
+mod mlp;
+mod rnn;
+mod run;
+mod transformer;
+
+pub use bigram::Bigram;
+pub use bow::Bow;
+pub use data::{Datasets, MIN_WORDS, words_of};
+pub use loader::{TorchGenerator, TrainLoader, global_seed};
+pub use mlp::Mlp;
+pub use rnn::{Cell, Rnn};
+pub use run::{RunConfig, py_float, run};
+pub use transformer::Transformer;
+
+use tch::{Device, Kind, Tensor};
+
+use crate::error::{Error, Result};
+use crate::nn::Layer;
+
+/// makemore.py's `ModelConfig`: the data's sizes and the network's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ZooConfig {
+    /// The length of the input sequences: the longest word + 1.
+    pub block_size: usize,
+    /// The tokens: the characters and the start/stop token 0.
+    pub vocab_size: usize,
+    /// Transformer blocks.
+    pub n_layer: usize,
+    /// Feature channels of the embeddings.
+    pub n_embd: usize,
+    /// Feature channels elsewhere (hidden layers, recurrent state).
+    pub n_embd2: usize,
+    /// Attention heads.
+    pub n_head: usize,
+}
+
+impl Default for ZooConfig {
+    /// makemore.py's defaults (`n_layer` 4, `n_embd` 64, `n_embd2` 64, `n_head` 4), for 27
+    /// tokens and a block of 16 (names.txt's).
+    fn default() -> ZooConfig {
+        ZooConfig { block_size: 16, vocab_size: 27, n_layer: 4, n_embd: 64, n_embd2: 64, n_head: 4 }
+    }
+}
+
+/// A model of makemore.py's zoo: (B, T) tokens in, (B, T, V) logits out
+/// ([`Layer::forward`]), its parameters under PyTorch's names ([`Layer::parameters`]).
+pub trait ZooModel: Layer {
+    /// How many previous tokens it reads (`get_block_size()`): sampling crops to it.
+    fn block_size(&self) -> usize;
+}
+
+/// The model types, in makemore.py's `--type` help order.
+pub const TYPES: [&str; 6] = ["bigram", "mlp", "rnn", "gru", "bow", "transformer"];
+
+/// A model of `kind` (one of [`TYPES`]) for `cfg`, its parameters drawn from the global
+/// generator.
+///
+/// ```
+/// tch::manual_seed(3407);
+/// let model = makemore::zoo::build("bigram", &makemore::zoo::ZooConfig::default())?;
+/// assert_eq!(makemore::nn::n_parameters(&*model), 729);
+/// assert!(makemore::zoo::build("lstm", &makemore::zoo::ZooConfig::default()).is_err());
+/// # Ok::<(), makemore::Error>(())
+/// ```
+pub fn build(kind: &str, cfg: &ZooConfig) -> Result<Box<dyn ZooModel>> {
+    Ok(match kind {
+        "bigram" => Box::new(Bigram::new(cfg)?),
+        "mlp" => Box::new(Mlp::new(cfg)?),
+        "rnn" => Box::new(Rnn::vanilla(cfg)?),
+        "gru" => Box::new(Rnn::gru(cfg)?),
+        "bow" => Box::new(Bow::new(cfg)?),
+        "transformer" => Box::new(Transformer::new(cfg)?),
+        _ => {
+            return Err(Error::BadParameter {
+                name: "type",
+                value: kind.into(),
+                expected: "one of bigram, mlp, rnn, gru, bow, transformer",
+            });
+        }
+    })
+}
+
+/// `torch.arange(0, t).unsqueeze(0)` for a (B, t) input: the positions, (1, t).
+pub(crate) fn positions(idx: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::f_arange(idx.size()[1], (Kind::Int64, Device::Cpu))?.f_unsqueeze(0)?)
+}
+
+/// `torch.tril(torch.ones(n, n))`: 1 where a position may look (itself and before).
+pub(crate) fn causal_mask(n: usize) -> Result<Tensor> {
+    Ok(Tensor::f_ones([n as i64, n as i64], (Kind::Float, Device::Cpu))?.f_tril(0)?)
+}
+
+/// A sub-module's parameters under its name: `prefix.name`.
+pub(crate) fn prefixed(prefix: &str, params: Vec<(String, Tensor)>) -> Vec<(String, Tensor)> {
+    params.into_iter().map(|(name, t)| (format!("{prefix}.{name}"), t)).collect()
+}

@@ -1,0 +1,141 @@
+//! `makemore.py`'s `RNN` with its two cells: the vanilla recurrence (Mikolov et al. 2010,
+//! `--type rnn`) and the GRU (Cho et al. 2014, `--type gru`).
+
+use tch::{Device, Kind, Tensor};
+
+use crate::error::Result;
+use crate::nn::{Embedding, Layer, Linear};
+use crate::zoo::{ZooConfig, ZooModel, prefixed};
+
+/// The recurrence: from the input at step t and the previous hidden state to the next.
+#[derive(Debug)]
+pub enum Cell {
+    /// `RNNCell`: `h_t = tanh(xh_to_h([x_t, h_{t-1}]))`.
+    Rnn {
+        /// `xh_to_h`: n_embd + n_embd2 → n_embd2.
+        xh_to_h: Linear,
+    },
+    /// `GRUCell`: a reset gate `r`, a candidate `hbar` from the reset state, and a switch
+    /// `z` between the previous state and the candidate.
+    Gru {
+        /// `xh_to_z`, the switch gate.
+        xh_to_z: Linear,
+        /// `xh_to_r`, the reset gate.
+        xh_to_r: Linear,
+        /// `xh_to_hbar`, the candidate.
+        xh_to_hbar: Linear,
+    },
+}
+
+impl Cell {
+    fn forward(&mut self, xt: &Tensor, hprev: &Tensor) -> Result<Tensor> {
+        let xh = Tensor::f_cat(&[xt, hprev], 1)?;
+        match self {
+            Cell::Rnn { xh_to_h } => Ok(xh_to_h.forward(&xh)?.f_tanh()?),
+            Cell::Gru { xh_to_z, xh_to_r, xh_to_hbar } => {
+                // first use the reset gate to wipe some channels of the hidden state to zero
+                let r = xh_to_r.forward(&xh)?.f_sigmoid()?;
+                let hprev_reset = r.f_mul(hprev)?;
+                // the candidate new hidden state
+                let xhr = Tensor::f_cat(&[xt, &hprev_reset], 1)?;
+                let hbar = xh_to_hbar.forward(&xhr)?.f_tanh()?;
+                // the switch gate: how much of each channel to update
+                let z = xh_to_z.forward(&xh)?.f_sigmoid()?;
+                Ok(z.f_rsub_scalar(1.0)?.f_mul(hprev)?.f_add(&z.f_mul(&hbar)?)?)
+            }
+        }
+    }
+
+    fn parameters(&self) -> Vec<(String, Tensor)> {
+        match self {
+            Cell::Rnn { xh_to_h } => prefixed("xh_to_h", xh_to_h.parameters()),
+            Cell::Gru { xh_to_z, xh_to_r, xh_to_hbar } => {
+                let mut params = prefixed("xh_to_z", xh_to_z.parameters());
+                params.extend(prefixed("xh_to_r", xh_to_r.parameters()));
+                params.extend(prefixed("xh_to_hbar", xh_to_hbar.parameters()));
+                params
+            }
+        }
+    }
+}
+
+/// `start` (the first hidden state, zeros, learnt), `wte = nn.Embedding(vocab_size,
+/// n_embd)`, the cell, and `lm_head = nn.Linear(n_embd2, vocab_size)`: the hidden state
+/// is updated token by token and each one decoded to the next token's logits.
+///
+/// ```
+/// use makemore::nn::{Layer, n_parameters};
+/// let cfg = makemore::zoo::ZooConfig::default();
+/// tch::manual_seed(3407);
+/// assert_eq!(n_parameters(&makemore::zoo::Rnn::vanilla(&cfg)?), 11_803);
+/// let mut gru = makemore::zoo::Rnn::gru(&cfg)?;
+/// assert_eq!(n_parameters(&gru), 28_315);
+/// let idx = tch::Tensor::zeros([2, 16], (tch::Kind::Int64, tch::Device::Cpu));
+/// assert_eq!(gru.forward(&idx)?.size(), [2, 16, 27]);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Rnn {
+    start: Tensor,
+    wte: Embedding,
+    cell: Cell,
+    lm_head: Linear,
+    block_size: usize,
+}
+
+impl Rnn {
+    /// `RNN(config, cell_type='rnn')`.
+    pub fn vanilla(cfg: &ZooConfig) -> Result<Rnn> {
+        Rnn::new(cfg, |n_in, n_out| Ok(Cell::Rnn { xh_to_h: Linear::torch(n_in, n_out, true)? }))
+    }
+
+    /// `RNN(config, cell_type='gru')`.
+    pub fn gru(cfg: &ZooConfig) -> Result<Rnn> {
+        Rnn::new(cfg, |n_in, n_out| {
+            Ok(Cell::Gru {
+                xh_to_z: Linear::torch(n_in, n_out, true)?,
+                xh_to_r: Linear::torch(n_in, n_out, true)?,
+                xh_to_hbar: Linear::torch(n_in, n_out, true)?,
+            })
+        })
+    }
+
+    /// The modules in makemore.py's order (the embedding's draws, then the cell's, then
+    /// the head's).
+    fn new(cfg: &ZooConfig, cell: impl FnOnce(usize, usize) -> Result<Cell>) -> Result<Rnn> {
+        let start = Tensor::f_zeros([1, cfg.n_embd2 as i64], (Kind::Float, Device::Cpu))?.f_set_requires_grad(true)?;
+        let wte = Embedding::torch(cfg.vocab_size, cfg.n_embd)?;
+        let cell = cell(cfg.n_embd + cfg.n_embd2, cfg.n_embd2)?;
+        let lm_head = Linear::torch(cfg.n_embd2, cfg.vocab_size, true)?;
+        Ok(Rnn { start, wte, cell, lm_head, block_size: cfg.block_size })
+    }
+}
+
+impl Layer for Rnn {
+    fn forward(&mut self, idx: &Tensor) -> Result<Tensor> {
+        let (b, t) = (idx.size()[0], idx.size()[1]);
+        let emb = self.wte.forward(idx)?; // (b, t, n_embd), all at once
+        let mut hprev = self.start.f_expand([b, -1], false)?;
+        let mut hiddens = Vec::with_capacity(t as usize);
+        for i in 0..t {
+            let ht = self.cell.forward(&emb.f_select(1, i)?, &hprev)?; // (b, n_embd2)
+            hiddens.push(ht.shallow_clone());
+            hprev = ht;
+        }
+        self.lm_head.forward(&Tensor::f_stack(&hiddens, 1)?)
+    }
+
+    fn parameters(&self) -> Vec<(String, Tensor)> {
+        let mut params = vec![("start".to_string(), self.start.shallow_clone())];
+        params.extend(prefixed("wte", self.wte.parameters()));
+        params.extend(prefixed("cell", self.cell.parameters()));
+        params.extend(prefixed("lm_head", self.lm_head.parameters()));
+        params
+    }
+}
+
+impl ZooModel for Rnn {
+    fn block_size(&self) -> usize {
+        self.block_size
+    }
+}

@@ -1,0 +1,169 @@
+//! `makemore.py`'s `Transformer`: GPT-2 as in minGPT, without dropout.
+
+use tch::{Kind, Tensor};
+
+use crate::error::Result;
+use crate::nn::{Embedding, Layer, LayerNorm, Linear};
+use crate::zoo::{ZooConfig, ZooModel, causal_mask, positions, prefixed};
+
+/// `NewGELU`: the tanh approximation of GELU used by BERT and GPT,
+/// `0.5 · x · (1 + tanh(sqrt(2/π) · (x + 0.044715 · x³)))`, its operations made in Python's
+/// order: `x` feeds three of them, and autograd adds their gradients in the reverse order
+/// of their making, so another order rounds `x`'s gradient differently.
+fn new_gelu(x: &Tensor) -> Result<Tensor> {
+    let half = x.f_mul_scalar(0.5)?;
+    let inner = x.f_add(&x.f_pow_tensor_scalar(3.0)?.f_mul_scalar(0.044715)?)?;
+    let tanh = inner.f_mul_scalar((2.0 / std::f64::consts::PI).sqrt())?.f_tanh()?;
+    Ok(half.f_mul(&tanh.f_add_scalar(1.0)?)?)
+}
+
+/// `CausalSelfAttention`: multi-head masked self-attention and a projection.
+#[derive(Debug)]
+struct CausalSelfAttention {
+    /// Query, key and value projections of all heads at once.
+    c_attn: Linear,
+    /// The output projection.
+    c_proj: Linear,
+    /// `bias`: the lower triangle of ones, (1, 1, block, block).
+    mask: Tensor,
+    n_head: i64,
+    n_embd: i64,
+}
+
+impl CausalSelfAttention {
+    fn new(cfg: &ZooConfig) -> Result<CausalSelfAttention> {
+        let c_attn = Linear::torch(cfg.n_embd, 3 * cfg.n_embd, true)?;
+        let c_proj = Linear::torch(cfg.n_embd, cfg.n_embd, true)?;
+        let n = cfg.block_size as i64;
+        let mask = causal_mask(cfg.block_size)?.f_view([1, 1, n, n])?;
+        Ok(CausalSelfAttention { c_attn, c_proj, mask, n_head: cfg.n_head as i64, n_embd: cfg.n_embd as i64 })
+    }
+
+    fn forward(&mut self, x: &Tensor) -> Result<Tensor> {
+        let (b, t, c) = (x.size()[0], x.size()[1], x.size()[2]);
+        let hs = c / self.n_head;
+        // query, key and value of every head, the head moved forward to be a batch dimension
+        let qkv = self.c_attn.forward(x)?.f_split(self.n_embd, 2)?;
+        let heads = |t_: &Tensor| t_.f_view([b, t, self.n_head, hs])?.f_transpose(1, 2);
+        let (k, q, v) = (heads(&qkv[1])?, heads(&qkv[0])?, heads(&qkv[2])?); // (b, nh, t, hs)
+        // causal self-attention: (b, nh, t, hs) x (b, nh, hs, t) -> (b, nh, t, t)
+        let att = q.f_matmul(&k.f_transpose(-2, -1)?)?.f_mul_scalar(1.0 / (hs as f64).sqrt())?;
+        let blocked = self.mask.f_narrow(2, 0, t)?.f_narrow(3, 0, t)?.f_eq(0)?;
+        let att = att.f_masked_fill(&blocked, f64::NEG_INFINITY)?.f_softmax(-1, Kind::Float)?;
+        let y = att.f_matmul(&v)?; // (b, nh, t, hs)
+        let y = y.f_transpose(1, 2)?.f_contiguous()?.f_view([b, t, c])?; // the heads side by side
+        self.c_proj.forward(&y)
+    }
+}
+
+/// `Block`: `x = x + attn(ln_1(x))`, then `x = x + c_proj(gelu(c_fc(ln_2(x))))`.
+#[derive(Debug)]
+struct Block {
+    ln_1: LayerNorm,
+    attn: CausalSelfAttention,
+    ln_2: LayerNorm,
+    c_fc: Linear,
+    c_proj: Linear,
+}
+
+impl Block {
+    fn new(cfg: &ZooConfig) -> Result<Block> {
+        Ok(Block {
+            ln_1: LayerNorm::new(cfg.n_embd)?,
+            attn: CausalSelfAttention::new(cfg)?,
+            ln_2: LayerNorm::new(cfg.n_embd)?,
+            c_fc: Linear::torch(cfg.n_embd, 4 * cfg.n_embd, true)?,
+            c_proj: Linear::torch(4 * cfg.n_embd, cfg.n_embd, true)?,
+        })
+    }
+
+    fn forward(&mut self, x: &Tensor) -> Result<Tensor> {
+        let x = x.f_add(&self.attn.forward(&self.ln_1.forward(x)?)?)?;
+        let mlp = self.c_proj.forward(&new_gelu(&self.c_fc.forward(&self.ln_2.forward(&x)?)?)?)?;
+        Ok(x.f_add(&mlp)?)
+    }
+
+    fn parameters(&self) -> Vec<(String, Tensor)> {
+        let mut params = prefixed("ln_1", self.ln_1.parameters());
+        params.extend(prefixed("attn.c_attn", self.attn.c_attn.parameters()));
+        params.extend(prefixed("attn.c_proj", self.attn.c_proj.parameters()));
+        params.extend(prefixed("ln_2", self.ln_2.parameters()));
+        params.extend(prefixed("mlp.c_fc", self.c_fc.parameters()));
+        params.extend(prefixed("mlp.c_proj", self.c_proj.parameters()));
+        params
+    }
+}
+
+/// The Transformer language model, as in GPT-2: token and position embeddings (`wte`,
+/// `wpe`), `n_layer` blocks, a last LayerNorm (`ln_f`) and `lm_head` (no bias).
+///
+/// ```
+/// use makemore::nn::{Layer, n_parameters};
+/// tch::manual_seed(3407);
+/// let mut gpt = makemore::zoo::Transformer::new(&makemore::zoo::ZooConfig::default())?;
+/// assert_eq!(n_parameters(&gpt), 204_544);
+/// assert_eq!(gpt.n_params_without_head(), 202_816); // what it prints: 0.20M
+/// let idx = tch::Tensor::zeros([2, 5], (tch::Kind::Int64, tch::Device::Cpu));
+/// assert_eq!(gpt.forward(&idx)?.size(), [2, 5, 27]);
+/// # Ok::<(), makemore::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Transformer {
+    wte: Embedding,
+    wpe: Embedding,
+    h: Vec<Block>,
+    ln_f: LayerNorm,
+    lm_head: Linear,
+    block_size: usize,
+}
+
+impl Transformer {
+    /// The modules in makemore.py's order.
+    pub fn new(cfg: &ZooConfig) -> Result<Transformer> {
+        let wte = Embedding::torch(cfg.vocab_size, cfg.n_embd)?;
+        let wpe = Embedding::torch(cfg.block_size, cfg.n_embd)?;
+        let h = (0..cfg.n_layer).map(|_| Block::new(cfg)).collect::<Result<Vec<_>>>()?;
+        let ln_f = LayerNorm::new(cfg.n_embd)?;
+        let lm_head = Linear::torch(cfg.n_embd, cfg.vocab_size, false)?;
+        Ok(Transformer { wte, wpe, h, ln_f, lm_head, block_size: cfg.block_size })
+    }
+
+    /// The parameters makemore.py reports ("number of parameters: 0.20M"): all but
+    /// `lm_head`'s.
+    pub fn n_params_without_head(&self) -> usize {
+        self.parameters().iter().filter(|(n, _)| !n.starts_with("lm_head")).map(|(_, p)| p.numel()).sum()
+    }
+}
+
+impl Layer for Transformer {
+    fn forward(&mut self, idx: &Tensor) -> Result<Tensor> {
+        let pos = positions(idx)?;
+        let mut x = self.wte.forward(idx)?.f_add(&self.wpe.forward(&pos)?)?;
+        for block in &mut self.h {
+            x = block.forward(&x)?;
+        }
+        self.lm_head.forward(&self.ln_f.forward(&x)?)
+    }
+
+    fn parameters(&self) -> Vec<(String, Tensor)> {
+        let mut params = prefixed("transformer.wte", self.wte.parameters());
+        params.extend(prefixed("transformer.wpe", self.wpe.parameters()));
+        for (i, block) in self.h.iter().enumerate() {
+            params.extend(prefixed(&format!("transformer.h.{i}"), block.parameters()));
+        }
+        params.extend(prefixed("transformer.ln_f", self.ln_f.parameters()));
+        params.extend(prefixed("lm_head", self.lm_head.parameters()));
+        params
+    }
+
+    fn buffers(&self) -> Vec<(String, Tensor)> {
+        let masks = self.h.iter().enumerate();
+        masks.map(|(i, b)| (format!("transformer.h.{i}.attn.bias"), b.attn.mask.shallow_clone())).collect()
+    }
+}
+
+impl ZooModel for Transformer {
+    fn block_size(&self) -> usize {
+        self.block_size
+    }
+}
