@@ -32,6 +32,11 @@ little-endian bytes); then, from that saved model, what `--sample-only` prints
 (`sample_only`: 50 names) and what `--resume --max-steps 30` prints, with its losses. And once: the split (sizes, first words of each part), the
 vocabulary and the block size. The losses are the same with --num-workers 4 (the sampler
 draws its seed in the main process): `--workers 4` as a first argument checks that.
+
+    python scripts/make_reference_zoo.py --sample-only WORDS.txt TYPE MODEL.safetensors
+
+prints what makemore.py --sample-only prints with a model file of `makemore run`, loaded with
+`load_state_dict(safetensors.torch.load_file(...))` (tests/zoo.rs compares it with ours).
 """
 import contextlib
 import hashlib
@@ -164,6 +169,16 @@ def write(words_path, out_path):
           f'{data["torch_num_threads"]} threads)', file=sys.stderr)
 
 
+def sample_only_from(words_path, kind, model_path):
+    """A PyTorch user's view of `makemore run`'s model file: makemore.py --sample-only with
+    it, loaded with `load_state_dict(safetensors.torch.load_file(...))` (strict: every name
+    and shape of makemore.py's model); the lines it prints."""
+    from safetensors.torch import load_file
+    with tempfile.TemporaryDirectory() as work:
+        torch.save(load_file(model_path), os.path.join(work, 'model.pt'))
+        return run(words_path, kind, work=work, more=['--sample-only'])[0]
+
+
 def same_with_workers(words_path, workers):
     """The losses with --num-workers `workers` are those with 0, for every type."""
     for kind in TYPES:
@@ -175,5 +190,7 @@ def same_with_workers(words_path, workers):
 if __name__ == '__main__':
     if sys.argv[1:2] == ['--workers']:
         same_with_workers(CASES[0][0], int(sys.argv[2]))
+    elif sys.argv[1:2] == ['--sample-only']:
+        print('\n'.join(sample_only_from(*sys.argv[2:5])))
     else:
         main(sys.argv[1:], cases=CASES, write=write, usage=__doc__)

@@ -247,3 +247,22 @@ fn top_k_one_is_greedy() {
     assert_eq!(words.len(), 10, "{samples:?}");
     assert!(words.iter().all(|w| w == &words[0]), "{samples:?}");
 }
+
+/// A PyTorch user's view: makemore.py's own model loads our `model.safetensors` with
+/// `load_state_dict(safetensors.torch.load_file(...))` (strict: every name and shape) and
+/// its `--sample-only` prints what ours prints (the same machine, the same draws).
+#[test]
+fn makemore_py_loads_our_files() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pytorch-python.sh");
+    let reference = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/make_reference_zoo.py");
+    let (dir, names) = (Dir::new(), list_path("names"));
+    for kind in ["gru", "transformer"] {
+        let work = dir.arg(kind);
+        run(&["-i", &names, "-o", &work, "--type", kind, "--max-steps", "501", "--num-workers", "0"]);
+        let ours = printed(&run(&["-i", &names, "-o", &work, "--type", kind, "--sample-only"]));
+        let model = format!("{work}/model.safetensors");
+        let out = Command::new(script).args([reference, "--sample-only", &names, kind, &model]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().collect::<Vec<_>>(), ours, "{kind}");
+    }
+}
