@@ -32,6 +32,10 @@ ROWS = [
     ("WaveNet: the lecture's 200,000 steps", "wavenet: 200000 steps, the lecture's run", "wavenet: 200000 steps, the lecture's run"),
     ("WaveNet: 1,000 minibatch steps, PyTorch on one thread too", "wavenet: 1000 steps, one thread", "wavenet: 1000 steps"),
     ("process start to first tensor op", "start-up: process start to first tensor op", "start-up: process start to first tensor op"),
+] + [
+    (f"makemore.py --type {kind}: one step{what}", f"zoo {kind}: one step{suffix}", f"zoo {kind}: one step")
+    for suffix, what in [("", ""), (", one thread", ", PyTorch on one thread too")]
+    for kind in ["bigram", "mlp", "rnn", "gru", "bow", "transformer"]
 ]
 
 
@@ -118,6 +122,10 @@ def main(rust_path, py_path, md_path, svg_path):
         "library's layers and trained through autograd by the same trainer, bit for bit PyTorch's",
         "(tests/wavenet.rs). Its step is bound by ATen's kernels (BatchNorm's statistics and tanh on",
         "32 × 4 × 128 activations), which both sides run: only Python's share of the step is saved.",
+        "The makemore.py rows are karpathy/makemore's `makemore.py` itself (scripts/makemore_py) against",
+        "`makemore run` (one libtorch thread), each the median of the step times the run prints (every",
+        "10th of 300 steps, step 0 left out), with makemore.py's data loader in the main process",
+        "(`--num-workers 0`: the same batches); both give the same numbers bit for bit (tests/zoo.rs).",
         "",
     ]
     with open(md_path, "w", encoding="utf-8") as f:

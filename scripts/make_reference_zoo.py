@@ -80,10 +80,11 @@ class SummaryWriter:
         pass
 
 
-def run(words_path, kind, steps=STEPS, workers=WORKERS, work=None, more=()):
+def run(words_path, kind, steps=STEPS, workers=WORKERS, work=None, more=(), raw=False):
     """makemore.py's main for one type: its printed lines, its losses and its globals (and
     the state_dict it saved, if any). `work`: the work directory (by default a temporary
-    one); `more`: further flags (--resume, --sample-only)."""
+    one); `more`: further flags (--resume, --sample-only); `raw`: the output as printed, step
+    times included, rather than its lines."""
     stub = types.ModuleType('torch.utils.tensorboard')
     stub.SummaryWriter = SummaryWriter
     sys.modules['torch.utils.tensorboard'] = stub
@@ -110,7 +111,7 @@ def run(words_path, kind, steps=STEPS, workers=WORKERS, work=None, more=()):
             torch.Tensor.backward = backward
         saved = os.path.join(work, 'model.pt')
         g['saved'] = torch.load(saved) if os.path.exists(saved) else None
-    return printed(out.getvalue()), losses, g
+    return out.getvalue() if raw else printed(out.getvalue()), losses, g
 
 
 def printed(text):
