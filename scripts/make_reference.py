@@ -217,8 +217,9 @@ def reference(words_path):
     return out
 
 
-def write(words_path, out_path):
-    out = reference(words_path)
+def write(words_path, out_path, make=None):
+    """The fixture of `words_path` made by `make` (this script's `reference` by default), as JSON."""
+    out = (make or reference)(words_path)
     with open(out_path, 'w', encoding='utf-8') as f:
         json.dump(out, f, ensure_ascii=False, allow_nan=False)
     print(f'wrote {out_path} ({out["cpu_vendor"]}, {out["cpu_model"]}, torch {out["torch_version"]}, '

@@ -41,7 +41,6 @@ prints what makemore.py --sample-only prints with a model file of `makemore run`
 import contextlib
 import hashlib
 import io
-import json
 import os
 import re
 import runpy
@@ -52,6 +51,7 @@ import types
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_reference  # noqa: E402
 from make_reference import FIXTURES, ROOT, main, provenance  # noqa: E402
 
 torch.set_num_threads(1)
@@ -163,11 +163,7 @@ def reference(words_path):
 
 
 def write(words_path, out_path):
-    data = reference(words_path)
-    with open(out_path, 'w', encoding='utf-8') as f:
-        json.dump(data, f, ensure_ascii=False, allow_nan=False)
-    print(f'wrote {out_path} ({data["cpu_vendor"]}, {data["cpu_model"]}, torch {data["torch_version"]}, '
-          f'{data["torch_num_threads"]} threads)', file=sys.stderr)
+    make_reference.write(words_path, out_path, reference)
 
 
 def sample_only_from(words_path, kind, model_path):
