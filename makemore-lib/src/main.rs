@@ -432,8 +432,20 @@ fn run_makemore_py(args: RunArgs) -> Result<()> {
         weight_decay: args.weight_decay,
     };
     let stop = cli::interrupt::keep_the_best_on_sigint();
-    let mut out = std::io::stdout().lock();
-    makemore::zoo::run(&cfg, &mut out, Some(stop))?;
+    let end = makemore::zoo::run(&cfg, &mut std::io::stdout().lock(), Some(stop))?;
+    if end.interrupted {
+        let steps = end.steps;
+        match end.best {
+            Some((at, loss)) => eprintln!(
+                "makemore: interrupted after {steps} steps: the best model so far (step {at}, test loss {loss:.4}) is in {}",
+                cfg.model_path().display()
+            ),
+            None => eprintln!(
+                "makemore: interrupted after {steps} steps: nothing saved by this run (the first evaluation is at step 500)"
+            ),
+        }
+        std::process::exit(130);
+    }
     Ok(())
 }
 

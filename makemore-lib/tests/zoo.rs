@@ -266,3 +266,41 @@ fn makemore_py_loads_our_files() {
         assert_eq!(String::from_utf8_lossy(&out.stdout).lines().collect::<Vec<_>>(), ours, "{kind}");
     }
 }
+
+/// Ctrl-C: training stops at the next step with exit code 130, and one line says where the
+/// best model so far is (or that this run saved none yet).
+#[test]
+fn ctrl_c_keeps_the_best_model() {
+    let (dir, names) = (Dir::new(), list_path("names"));
+    for (until, saved) in [("step 510 |", true), ("step 10 |", false)] {
+        let work = dir.arg(if saved { "late" } else { "early" });
+        let mut child = Command::new(env!("CARGO_BIN_EXE_makemore"))
+            .args(["run", "-i", &names, "-o", &work, "--type", "bigram"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.starts_with(until) {
+            line.clear();
+            assert!(std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0, "the run ended before {until:?}");
+        }
+        // SAFETY: kill(2) on our own child's pid
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+        std::io::Read::read_to_end(&mut out, &mut Vec::new()).unwrap();
+        let result = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(130), "{err}");
+        let last = err.lines().last().unwrap_or_default();
+        assert!(last.starts_with("makemore: interrupted after "), "{err}");
+        let model = dir.path(if saved { "late" } else { "early" }).join("model.safetensors");
+        if saved {
+            assert!(last.contains("the best model so far (step 500, test loss "), "{last}");
+            assert!(last.ends_with("model.safetensors") && model.is_file(), "{last}");
+        } else {
+            assert!(last.contains("nothing saved by this run (the first evaluation is at step 500)"), "{last}");
+            assert!(!model.exists());
+        }
+    }
+}

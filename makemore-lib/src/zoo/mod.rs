@@ -48,7 +48,7 @@ pub use data::{Datasets, MIN_WORDS, words_of};
 pub use loader::{TorchGenerator, TrainLoader, global_seed};
 pub use mlp::Mlp;
 pub use rnn::{Cell, Rnn};
-pub use run::{RunConfig, py_float, run};
+pub use run::{RunConfig, RunEnd, py_float, run};
 pub use transformer::Transformer;
 
 use tch::{Device, Kind, Tensor};

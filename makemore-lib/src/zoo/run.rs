@@ -284,7 +284,7 @@ fn save(model: &dyn ZooModel, path: &Path) -> Result<()> {
 /// ([`crate::on_one_thread`]: these models are small, and a second thread makes most of them
 /// slower). `stop` (set by Ctrl-C, say) ends the training after the current step; the best
 /// model so far is already saved.
-pub fn run(cfg: &RunConfig, out: &mut dyn Write, stop: Option<&AtomicBool>) -> Result<()> {
+pub fn run(cfg: &RunConfig, out: &mut dyn Write, stop: Option<&AtomicBool>) -> Result<RunEnd> {
     crate::on_one_thread(|| run_here(cfg, out, stop))
 }
 
@@ -293,7 +293,7 @@ fn invalid(flag: &str, value: impl std::fmt::Display, why: &str) -> Error {
     Error::Usage(format!("invalid --{flag} {value}: {why}"))
 }
 
-fn run_here(cfg: &RunConfig, out: &mut dyn Write, stop: Option<&AtomicBool>) -> Result<()> {
+fn run_here(cfg: &RunConfig, out: &mut dyn Write, stop: Option<&AtomicBool>) -> Result<RunEnd> {
     macro_rules! say {
         ($($arg:tt)*) => { writeln!(out, $($arg)*).map_err(write_error)? };
     }
@@ -358,12 +358,13 @@ fn run_here(cfg: &RunConfig, out: &mut dyn Write, stop: Option<&AtomicBool>) -> 
         say!("resuming from existing model in the workdir");
     }
     if cfg.sample_only {
-        return print_samples(out, &mut *model, &data, 50, cfg.top_k);
+        print_samples(out, &mut *model, &data, 50, cfg.top_k)?;
+        return Ok(RunEnd { steps: 0, interrupted: false, best: None });
     }
     let params: Vec<Tensor> = model.parameters().into_iter().map(|(_, p)| p).collect();
     let mut optimizer = AdamW::new((0.9, 0.99), 1e-8, cfg.weight_decay);
     let mut loader = TrainLoader::new(data.train.len(), cfg.batch_size)?;
-    let mut best: Option<f64> = None;
+    let mut best: Option<(i64, f64)> = None;
     let mut step: i64 = 0;
     loop {
         let t0 = Instant::now();
@@ -380,19 +381,32 @@ fn run_here(cfg: &RunConfig, out: &mut dyn Write, stop: Option<&AtomicBool>) -> 
             let train_loss = evaluate(&mut *model, &data, &data.train, 100, 10)?;
             let test_loss = evaluate(&mut *model, &data, &data.test, 100, 10)?;
             say!("step {step} train loss: {} test loss: {}", py_float(train_loss), py_float(test_loss));
-            if best.is_none_or(|b| test_loss < b) {
+            if best.is_none_or(|(_, b)| test_loss < b) {
                 say!("test loss {} is the best so far, saving model to {}", py_float(test_loss), path.display());
                 save(&*model, &path)?;
-                best = Some(test_loss);
+                best = Some((step, test_loss));
             }
         }
         if step > 0 && step % 200 == 0 {
             print_samples(out, &mut *model, &data, 10, cfg.top_k)?;
         }
         step += 1;
-        if (cfg.max_steps >= 0 && step >= cfg.max_steps) || stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
-            break;
+        if cfg.max_steps >= 0 && step >= cfg.max_steps {
+            return Ok(RunEnd { steps: step, interrupted: false, best });
+        }
+        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            return Ok(RunEnd { steps: step, interrupted: true, best });
         }
     }
-    Ok(())
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunEnd {
+    /// The training steps taken (0 for `--sample-only`).
+    pub steps: i64,
+    /// Whether `stop` ended it (before `--max-steps`).
+    pub interrupted: bool,
+    /// The step and test loss of the model saved in the work directory, if this run saved one.
+    pub best: Option<(i64, f64)>,
 }
