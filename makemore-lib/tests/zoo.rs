@@ -216,6 +216,10 @@ fn bad_input_is_one_line() {
     fails(&["-i", &ok, "--type", "lstm"], "invalid --type 'lstm'");
     fails(&["-i", &ok, "-l", "nan"], "invalid --learning-rate 'nan'");
     fails(&["-i", &ok, "--max-steps", "-2"], "--max-steps");
+    fails(
+        &["-i", &ok, "--n-embd", "4096", "--n-layer", "64"],
+        "parameters, more than 67108864: use a smaller --n-embd",
+    );
     // a model of another type, or not a model at all
     run(&["-i", &ok, "-o", &work, "--type", "bigram", "--max-steps", "501", "--num-workers", "0"]);
     fails(&["-i", &ok, "-o", &work, "--type", "mlp", "--sample-only"], "is it a --type mlp model of this word list");
@@ -302,5 +306,52 @@ fn ctrl_c_keeps_the_best_model() {
             assert!(last.contains("nothing saved by this run (the first evaluation is at step 500)"), "{last}");
             assert!(!model.exists());
         }
+    }
+}
+
+/// The saved file is a makemore model: `sample` draws names from it and `eval` scores a word
+/// list with it, each position predicted from the start token and what follows it, as
+/// makemore.py's loss predicts it from the whole padded sequence.
+#[test]
+fn sample_and_eval_take_the_file() {
+    let (dir, names) = (Dir::new(), list_path("names"));
+    for kind in ["bigram", "transformer"] {
+        let work = dir.arg(kind);
+        run(&["-i", &names, "-o", &work, "--type", kind, "--max-steps", "501", "--num-workers", "0"]);
+        let file = format!("{work}/model.safetensors");
+        let model = makemore::load_model(&file).unwrap();
+        assert_eq!((model.kind(), model.context_len()), ("makemore.py", 16));
+        let want_params = if kind == "bigram" { 729 } else { 204_544 };
+        assert_eq!(model.parameter_count(), Some(want_params));
+        let sampled = common::cli::makemore_ok(&["sample", "--model", &file, "--num", "20", "--seed", "7"]);
+        let vocab = model.vocab();
+        let words: Vec<&str> = sampled.lines().collect();
+        assert_eq!(words.len(), 20, "{sampled}");
+        assert!(words.iter().all(|w| w.chars().all(|c| c != '.' && vocab.chars().contains(&c))), "{sampled}");
+        // eval: the mean NLL of every position of every word, against the same model run on
+        // whole sequences (X and Y as makemore.py's CharDataset makes them)
+        let list = makemore::WordList::read(&names).unwrap();
+        let got = makemore::evaluate(&*model, &list).unwrap();
+        let cfg = makemore::zoo::ZooConfig { block_size: 16, vocab_size: 27, ..Default::default() };
+        let mut net = makemore::zoo::build_with(kind, &cfg, makemore::zoo::Init::Zeros).unwrap();
+        makemore::nn::load_named(&mut *net, &tch::Tensor::read_safetensors(&file).unwrap()).unwrap();
+        let data = {
+            let _rng = common::rng_lock();
+            makemore::zoo::Datasets::new(list.iter().map(String::from).collect(), "names").unwrap()
+        };
+        let all: Vec<String> = data.train.iter().chain(&data.test).cloned().collect();
+        let (x, y) = data.batch(&all, &(0..all.len()).collect::<Vec<_>>()).unwrap();
+        let want = makemore::on_one_thread(|| {
+            let logits = tch::no_grad(|| net.forward(&x)).unwrap();
+            let log_p = logits.log_softmax(-1, tch::Kind::Float).to_kind(tch::Kind::Double);
+            let mask = y.ge(0);
+            let picked = log_p.gather(-1, &y.clamp_min(0).unsqueeze(-1), false).squeeze_dim(-1);
+            -(picked * mask.to_kind(tch::Kind::Double)).sum(tch::Kind::Double).double_value(&[])
+                / mask.sum(tch::Kind::Int64).int64_value(&[]) as f64
+        });
+        assert_eq!(got.ngrams, 228_146, "{kind}: every position of every word");
+        eprintln!("{kind}: eval {} whole sequences {want} difference {:e}", got.nll, (got.nll - want).abs());
+        // measured: 0 for the bigram, 9.8e-9 for the transformer (docs/tolerances.md)
+        check::assert_close(kind, &[got.nll], &[want], check::Bound::Absolute(1e-6), "measured");
     }
 }

@@ -171,6 +171,10 @@ macro_rules! kinds {
             $(if name == <$config as ModelKind>::NAME {
                 return <$config>::load(file);
             })*
+            // karpathy/makemore's types, which `makemore run` trains (not `train`)
+            if name == crate::zoo::KIND {
+                return Ok(Box::new(crate::zoo::ZooNet::load(file)?));
+            }
             Err(file.bad(format!("unknown kind {name:?}")))
         }
     };

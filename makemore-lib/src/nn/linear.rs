@@ -94,6 +94,15 @@ impl Linear {
         Ok(Linear { weight, bias, torch_layout: true })
     }
 
+    /// [`Linear::torch`]'s layer holding zeros, drawing nothing: what a model file's values
+    /// are loaded into.
+    pub fn torch_zeroed(in_features: usize, out_features: usize, bias: bool) -> Result<Linear> {
+        let (fan_in, fan_out) = (check_size("in_features", in_features)?, check_size("out_features", out_features)?);
+        let zeros = |shape: &[i64]| Tensor::f_zeros(shape, (Kind::Float, Device::Cpu))?.f_set_requires_grad(true);
+        let bias = if bias { Some(zeros(&[fan_out])?) } else { None };
+        Ok(Linear { weight: zeros(&[fan_out, fan_in])?, bias, torch_layout: true })
+    }
+
     /// The number of input features the layer takes.
     pub fn fan_in(&self) -> i64 {
         self.weight.size()[if self.torch_layout { 1 } else { 0 }]

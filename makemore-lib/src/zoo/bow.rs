@@ -5,7 +5,7 @@ use tch::{Device, Kind, Tensor};
 
 use crate::error::Result;
 use crate::nn::{Embedding, Layer, Linear};
-use crate::zoo::{ZooConfig, ZooModel, causal_mask, positions, prefixed};
+use crate::zoo::{Init, ZooConfig, ZooModel, causal_mask, embedding, linear, positions, prefixed};
 
 /// `wte`, `wpe` (`nn.Embedding`s of the tokens and of the positions), a `BoWBlock`
 /// (`x = x + cbow(x)`, where `cbow` averages the positions up to each one with a masked
@@ -35,11 +35,16 @@ pub struct Bow {
 impl Bow {
     /// The modules in makemore.py's order.
     pub fn new(cfg: &ZooConfig) -> Result<Bow> {
-        let wte = Embedding::torch(cfg.vocab_size, cfg.n_embd)?;
-        let wpe = Embedding::torch(cfg.block_size, cfg.n_embd)?;
-        let c_fc = Linear::torch(cfg.n_embd, cfg.n_embd2, true)?;
-        let c_proj = Linear::torch(cfg.n_embd2, cfg.n_embd, true)?;
-        let lm_head = Linear::torch(cfg.n_embd, cfg.vocab_size, true)?;
+        Bow::with_init(cfg, Init::Draw)
+    }
+
+    /// The modules, drawn or zeros.
+    pub fn with_init(cfg: &ZooConfig, init: Init) -> Result<Bow> {
+        let wte = embedding(init, cfg.vocab_size, cfg.n_embd)?;
+        let wpe = embedding(init, cfg.block_size, cfg.n_embd)?;
+        let c_fc = linear(init, cfg.n_embd, cfg.n_embd2, true)?;
+        let c_proj = linear(init, cfg.n_embd2, cfg.n_embd, true)?;
+        let lm_head = linear(init, cfg.n_embd, cfg.vocab_size, true)?;
         let n = cfg.block_size as i64;
         let mask = causal_mask(cfg.block_size)?.f_view([1, n, n])?;
         Ok(Bow { wte, wpe, c_fc, c_proj, lm_head, mask, block_size: cfg.block_size })

@@ -5,7 +5,7 @@ use tch::Tensor;
 
 use crate::error::Result;
 use crate::nn::{Embedding, Layer, Linear};
-use crate::zoo::{ZooConfig, ZooModel};
+use crate::zoo::{Init, ZooConfig, ZooModel, embedding, linear};
 
 /// `wte = nn.Embedding(vocab_size + 1, n_embd)` (the extra row is a `<BLANK>` token for
 /// positions before the start), then `nn.Sequential(nn.Linear(block_size · n_embd, n_embd2),
@@ -35,9 +35,14 @@ pub struct Mlp {
 impl Mlp {
     /// The layers, drawn from the global generator in makemore.py's order.
     pub fn new(cfg: &ZooConfig) -> Result<Mlp> {
-        let wte = Embedding::torch(cfg.vocab_size + 1, cfg.n_embd)?;
-        let hidden = Linear::torch(cfg.block_size * cfg.n_embd, cfg.n_embd2, true)?;
-        let output = Linear::torch(cfg.n_embd2, cfg.vocab_size, true)?;
+        Mlp::with_init(cfg, Init::Draw)
+    }
+
+    /// The layers, drawn or zeros.
+    pub fn with_init(cfg: &ZooConfig, init: Init) -> Result<Mlp> {
+        let wte = embedding(init, cfg.vocab_size + 1, cfg.n_embd)?;
+        let hidden = linear(init, cfg.block_size * cfg.n_embd, cfg.n_embd2, true)?;
+        let output = linear(init, cfg.n_embd2, cfg.vocab_size, true)?;
         Ok(Mlp { wte, hidden, output, block_size: cfg.block_size, blank: cfg.vocab_size as i64 })
     }
 }

@@ -36,6 +36,7 @@
 mod bigram;
 mod bow;
 mod data;
+mod file;
 mod loader;
 mod mlp;
 mod rnn;
@@ -45,6 +46,8 @@ mod transformer;
 pub use bigram::Bigram;
 pub use bow::Bow;
 pub use data::{Datasets, MIN_WORDS, words_of};
+pub(crate) use file::save;
+pub use file::{KIND, ZooNet};
 pub use loader::{TorchGenerator, TrainLoader, global_seed};
 pub use mlp::Mlp;
 pub use rnn::{Cell, Rnn};
@@ -54,7 +57,7 @@ pub use transformer::Transformer;
 use tch::{Device, Kind, Tensor};
 
 use crate::error::{Error, Result};
-use crate::nn::Layer;
+use crate::nn::{Embedding, Layer, Linear};
 
 /// makemore.py's `ModelConfig`: the data's sizes and the network's.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,13 +105,51 @@ pub const TYPES: [&str; 6] = ["bigram", "mlp", "rnn", "gru", "bow", "transformer
 /// # Ok::<(), makemore::Error>(())
 /// ```
 pub fn build(kind: &str, cfg: &ZooConfig) -> Result<Box<dyn ZooModel>> {
+    build_with(kind, cfg, Init::Draw)
+}
+
+/// How many parameters a model of `kind` and sizes `cfg` has, computed from the sizes
+/// (before anything is allocated); None for an unknown type.
+///
+/// ```
+/// use makemore::zoo::{ZooConfig, n_params};
+/// let cfg = ZooConfig::default();
+/// let counts = ["bigram", "mlp", "rnn", "gru", "bow", "transformer"].map(|k| n_params(k, &cfg));
+/// assert_eq!(counts.map(Option::unwrap), [729, 69_147, 11_803, 28_315, 12_827, 204_544]);
+/// ```
+pub fn n_params(kind: &str, cfg: &ZooConfig) -> Option<u128> {
+    let [v, b, e, e2, l] = [cfg.vocab_size, cfg.block_size, cfg.n_embd, cfg.n_embd2, cfg.n_layer].map(|x| x as u128);
+    let head = e2 * v + v; // lm_head of the recurrent networks and the MLP's output layer
+    Some(match kind {
+        "bigram" => v * v,
+        "mlp" => (v + 1) * e + b * e * e2 + e2 + head,
+        "rnn" => e2 + v * e + (e + e2) * e2 + e2 + head,
+        "gru" => e2 + v * e + 3 * ((e + e2) * e2 + e2) + head,
+        "bow" => v * e + b * e + e * e2 + e2 + e2 * e + e + e * v + v,
+        "transformer" => v * e + b * e + l * (12 * e * e + 13 * e) + 2 * e + e * v,
+        _ => return None,
+    })
+}
+
+/// The most parameters a model may have: 2^26 float32 values (256 MB, and AdamW's two
+/// averages and the gradients as much again each). makemore.py's transformer has 204,544.
+pub const MAX_PARAMS: u128 = 1 << 26;
+
+/// [`build`], its parameters drawn or zeros. Refuses sizes whose model would have more than
+/// [`MAX_PARAMS`] parameters, before allocating anything.
+pub fn build_with(kind: &str, cfg: &ZooConfig, init: Init) -> Result<Box<dyn ZooModel>> {
+    if let Some(n) = n_params(kind, cfg).filter(|&n| n > MAX_PARAMS) {
+        return Err(Error::TooLarge(format!(
+            "a {kind} of these sizes has {n} parameters, more than {MAX_PARAMS}: use a smaller --n-embd, --n-embd2 or --n-layer"
+        )));
+    }
     Ok(match kind {
         "bigram" => Box::new(Bigram::new(cfg)?),
-        "mlp" => Box::new(Mlp::new(cfg)?),
-        "rnn" => Box::new(Rnn::vanilla(cfg)?),
-        "gru" => Box::new(Rnn::gru(cfg)?),
-        "bow" => Box::new(Bow::new(cfg)?),
-        "transformer" => Box::new(Transformer::new(cfg)?),
+        "mlp" => Box::new(Mlp::with_init(cfg, init)?),
+        "rnn" => Box::new(Rnn::with_cell(cfg, init, false)?),
+        "gru" => Box::new(Rnn::with_cell(cfg, init, true)?),
+        "bow" => Box::new(Bow::with_init(cfg, init)?),
+        "transformer" => Box::new(Transformer::with_init(cfg, init)?),
         _ => {
             return Err(Error::BadParameter {
                 name: "type",
@@ -117,6 +158,32 @@ pub fn build(kind: &str, cfg: &ZooConfig) -> Result<Box<dyn ZooModel>> {
             });
         }
     })
+}
+
+/// How a model's parameters begin: drawn from the global generator as PyTorch draws them,
+/// or zeros, drawing nothing (what a model file's values are loaded into).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Init {
+    /// `nn.Linear`'s kaiming-uniform, `nn.Embedding`'s normal, in makemore.py's order.
+    Draw,
+    /// Zeros (LayerNorm's ones and zeros either way).
+    Zeros,
+}
+
+/// `nn.Linear(i, o, bias)`, drawn or zeros.
+pub(crate) fn linear(init: Init, i: usize, o: usize, bias: bool) -> Result<Linear> {
+    match init {
+        Init::Draw => Linear::torch(i, o, bias),
+        Init::Zeros => Linear::torch_zeroed(i, o, bias),
+    }
+}
+
+/// `nn.Embedding(n, d)`, drawn or zeros.
+pub(crate) fn embedding(init: Init, n: usize, d: usize) -> Result<Embedding> {
+    match init {
+        Init::Draw => Embedding::torch(n, d),
+        Init::Zeros => Ok(Embedding::zeroed(n, d)?.into_torch()),
+    }
 }
 
 /// `torch.arange(0, t).unsqueeze(0)` for a (B, t) input: the positions, (1, t).

@@ -5,7 +5,7 @@ use tch::{Device, Kind, Tensor};
 
 use crate::error::Result;
 use crate::nn::{Embedding, Layer, Linear};
-use crate::zoo::{ZooConfig, ZooModel, prefixed};
+use crate::zoo::{Init, ZooConfig, ZooModel, embedding, linear, prefixed};
 
 /// The recurrence: from the input at step t and the previous hidden state to the next.
 #[derive(Debug)]
@@ -86,27 +86,29 @@ pub struct Rnn {
 impl Rnn {
     /// `RNN(config, cell_type='rnn')`.
     pub fn vanilla(cfg: &ZooConfig) -> Result<Rnn> {
-        Rnn::new(cfg, |n_in, n_out| Ok(Cell::Rnn { xh_to_h: Linear::torch(n_in, n_out, true)? }))
+        Rnn::with_cell(cfg, Init::Draw, false)
     }
 
     /// `RNN(config, cell_type='gru')`.
     pub fn gru(cfg: &ZooConfig) -> Result<Rnn> {
-        Rnn::new(cfg, |n_in, n_out| {
-            Ok(Cell::Gru {
-                xh_to_z: Linear::torch(n_in, n_out, true)?,
-                xh_to_r: Linear::torch(n_in, n_out, true)?,
-                xh_to_hbar: Linear::torch(n_in, n_out, true)?,
-            })
-        })
+        Rnn::with_cell(cfg, Init::Draw, true)
     }
 
-    /// The modules in makemore.py's order (the embedding's draws, then the cell's, then
-    /// the head's).
-    fn new(cfg: &ZooConfig, cell: impl FnOnce(usize, usize) -> Result<Cell>) -> Result<Rnn> {
+    /// The modules in makemore.py's order (the embedding's draws, then the cell's, then the
+    /// head's), drawn or zeros; the GRU's cell or the vanilla one.
+    pub fn with_cell(cfg: &ZooConfig, init: Init, gru: bool) -> Result<Rnn> {
         let start = Tensor::f_zeros([1, cfg.n_embd2 as i64], (Kind::Float, Device::Cpu))?.f_set_requires_grad(true)?;
-        let wte = Embedding::torch(cfg.vocab_size, cfg.n_embd)?;
-        let cell = cell(cfg.n_embd + cfg.n_embd2, cfg.n_embd2)?;
-        let lm_head = Linear::torch(cfg.n_embd2, cfg.vocab_size, true)?;
+        let wte = embedding(init, cfg.vocab_size, cfg.n_embd)?;
+        let (n_in, n_out) = (cfg.n_embd + cfg.n_embd2, cfg.n_embd2);
+        let cell = match gru {
+            false => Cell::Rnn { xh_to_h: linear(init, n_in, n_out, true)? },
+            true => Cell::Gru {
+                xh_to_z: linear(init, n_in, n_out, true)?,
+                xh_to_r: linear(init, n_in, n_out, true)?,
+                xh_to_hbar: linear(init, n_in, n_out, true)?,
+            },
+        };
+        let lm_head = linear(init, cfg.n_embd2, cfg.vocab_size, true)?;
         Ok(Rnn { start, wte, cell, lm_head, block_size: cfg.block_size })
     }
 }

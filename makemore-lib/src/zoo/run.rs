@@ -3,7 +3,7 @@
 //! best model in the work directory) and sampling every 200.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -274,12 +274,6 @@ fn write_error(io: std::io::Error) -> Error {
     Error::Read { path: "<stdout>".into(), io }
 }
 
-/// The model's parameters and buffers, written to the work directory under PyTorch's names.
-fn save(model: &dyn ZooModel, path: &Path) -> Result<()> {
-    let tensors = crate::nn::named_tensors(model);
-    Tensor::write_safetensors(&tensors, path).map_err(|e| Error::Write { path: path.into(), reason: e.to_string() })
-}
-
 /// makemore.py's run with `cfg`, printing what it prints to `out`, on one libtorch thread
 /// ([`crate::on_one_thread`]: these models are small, and a second thread makes most of them
 /// slower). `stop` (set by Ctrl-C, say) ends the training after the current step; the best
@@ -383,7 +377,7 @@ fn run_here(cfg: &RunConfig, out: &mut dyn Write, stop: Option<&AtomicBool>) -> 
             say!("step {step} train loss: {} test loss: {}", py_float(train_loss), py_float(test_loss));
             if best.is_none_or(|(_, b)| test_loss < b) {
                 say!("test loss {} is the best so far, saving model to {}", py_float(test_loss), path.display());
-                save(&*model, &path)?;
+                crate::zoo::save(&*model, &cfg.kind, &zoo, &data.chars, &path)?;
                 best = Some((step, test_loss));
             }
         }

@@ -4,7 +4,7 @@ use tch::{Kind, Tensor};
 
 use crate::error::Result;
 use crate::nn::{Embedding, Layer, LayerNorm, Linear};
-use crate::zoo::{ZooConfig, ZooModel, causal_mask, positions, prefixed};
+use crate::zoo::{Init, ZooConfig, ZooModel, causal_mask, embedding, linear, positions, prefixed};
 
 /// `NewGELU`: the tanh approximation of GELU used by BERT and GPT,
 /// `0.5 · x · (1 + tanh(sqrt(2/π) · (x + 0.044715 · x³)))`, its operations made in Python's
@@ -31,9 +31,9 @@ struct CausalSelfAttention {
 }
 
 impl CausalSelfAttention {
-    fn new(cfg: &ZooConfig) -> Result<CausalSelfAttention> {
-        let c_attn = Linear::torch(cfg.n_embd, 3 * cfg.n_embd, true)?;
-        let c_proj = Linear::torch(cfg.n_embd, cfg.n_embd, true)?;
+    fn new(cfg: &ZooConfig, init: Init) -> Result<CausalSelfAttention> {
+        let c_attn = linear(init, cfg.n_embd, 3 * cfg.n_embd, true)?;
+        let c_proj = linear(init, cfg.n_embd, cfg.n_embd, true)?;
         let n = cfg.block_size as i64;
         let mask = causal_mask(cfg.block_size)?.f_view([1, 1, n, n])?;
         Ok(CausalSelfAttention { c_attn, c_proj, mask, n_head: cfg.n_head as i64, n_embd: cfg.n_embd as i64 })
@@ -67,13 +67,13 @@ struct Block {
 }
 
 impl Block {
-    fn new(cfg: &ZooConfig) -> Result<Block> {
+    fn new(cfg: &ZooConfig, init: Init) -> Result<Block> {
         Ok(Block {
             ln_1: LayerNorm::new(cfg.n_embd)?,
-            attn: CausalSelfAttention::new(cfg)?,
+            attn: CausalSelfAttention::new(cfg, init)?,
             ln_2: LayerNorm::new(cfg.n_embd)?,
-            c_fc: Linear::torch(cfg.n_embd, 4 * cfg.n_embd, true)?,
-            c_proj: Linear::torch(4 * cfg.n_embd, cfg.n_embd, true)?,
+            c_fc: linear(init, cfg.n_embd, 4 * cfg.n_embd, true)?,
+            c_proj: linear(init, 4 * cfg.n_embd, cfg.n_embd, true)?,
         })
     }
 
@@ -120,11 +120,16 @@ pub struct Transformer {
 impl Transformer {
     /// The modules in makemore.py's order.
     pub fn new(cfg: &ZooConfig) -> Result<Transformer> {
-        let wte = Embedding::torch(cfg.vocab_size, cfg.n_embd)?;
-        let wpe = Embedding::torch(cfg.block_size, cfg.n_embd)?;
-        let h = (0..cfg.n_layer).map(|_| Block::new(cfg)).collect::<Result<Vec<_>>>()?;
+        Transformer::with_init(cfg, Init::Draw)
+    }
+
+    /// The modules, drawn or zeros.
+    pub fn with_init(cfg: &ZooConfig, init: Init) -> Result<Transformer> {
+        let wte = embedding(init, cfg.vocab_size, cfg.n_embd)?;
+        let wpe = embedding(init, cfg.block_size, cfg.n_embd)?;
+        let h = (0..cfg.n_layer).map(|_| Block::new(cfg, init)).collect::<Result<Vec<_>>>()?;
         let ln_f = LayerNorm::new(cfg.n_embd)?;
-        let lm_head = Linear::torch(cfg.n_embd, cfg.vocab_size, false)?;
+        let lm_head = linear(init, cfg.n_embd, cfg.vocab_size, false)?;
         Ok(Transformer { wte, wpe, h, ln_f, lm_head, block_size: cfg.block_size })
     }
 
