@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use cli::args::{Command, EvalArgs, HeatmapArgs, RunArgs, SampleArgs, SplitArgs, TrainArgs, TuneArgs};
 use cli::errors::{FlagError, Flags};
-use cli::output::{Report, part_text, plural, print, shown};
+use cli::output::{PipeClosed, Report, part_text, plural, print, shown};
 use cli::progress::Progress;
 
 fn main() -> ExitCode {
@@ -432,7 +432,11 @@ fn run_makemore_py(args: RunArgs) -> Result<()> {
         weight_decay: args.weight_decay,
     };
     let stop = cli::interrupt::keep_the_best_on_sigint();
-    let end = makemore::zoo::run(&cfg, &mut std::io::stdout().lock(), Some(stop))?;
+    let mut out = Stdout { closed: false };
+    let end = match makemore::zoo::run(&cfg, &mut out, Some(stop)) {
+        Err(_) if out.closed => return Err(PipeClosed.into()),
+        end => end?,
+    };
     if end.interrupted {
         let steps = end.steps;
         match end.best {
@@ -447,6 +451,23 @@ fn run_makemore_py(args: RunArgs) -> Result<()> {
         std::process::exit(130);
     }
     Ok(())
+}
+
+/// Standard output for `run`, which remembers whether its reader closed it (`makemore run |
+/// head`: a quiet stop, as for every command).
+struct Stdout {
+    closed: bool,
+}
+
+impl std::io::Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = std::io::stdout().write(buf);
+        self.closed |= matches!(&written, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
+        written
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stdout().flush()
+    }
 }
 
 fn heatmap(args: HeatmapArgs) -> Result<()> {

@@ -787,7 +787,9 @@ fn a_closed_pipe_stops_every_command_quietly() {
     let list = dir.file("w.txt", b"emma\nava\nanna\nmia\nella\nsofia\n");
     let model = dir.arg("m.safetensors");
     train(&list, "counts", &[], &model);
+    let (names, work) = (s(&names_txt()), dir.arg("work"));
     for args in [
+        vec!["run", "-i", &names, "-o", &work, "--type", "bigram", "--max-steps", "20"],
         vec!["eval", "--model", &model, "--input", &list],
         vec!["eval", "--model", &model, "--input", &list, "--json"],
         vec!["train", "--input", &list, "--model", "counts", "--out", &model, "--json"],

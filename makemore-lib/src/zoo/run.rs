@@ -271,7 +271,7 @@ fn print_samples(out: &mut dyn Write, model: &mut dyn ZooModel, data: &Datasets,
 }
 
 fn write_error(io: std::io::Error) -> Error {
-    Error::Read { path: "<stdout>".into(), io }
+    Error::Write { path: "<stdout>".into(), reason: io.to_string() }
 }
 
 /// makemore.py's run with `cfg`, printing what it prints to `out`, on one libtorch thread
