@@ -44,13 +44,7 @@ impl ZooNet {
     /// `model`, of type `kind` and sizes `cfg`, over the tokens 0 (start and stop) and
     /// `chars` (sorted). Fails when a character is '.', which the other commands reserve.
     pub fn new(model: Box<dyn ZooModel>, kind: &str, cfg: ZooConfig, chars: &[char]) -> Result<ZooNet> {
-        if chars.contains(&BOUNDARY) {
-            return Err(Error::BadVocab(
-                "the words hold '.', which makemore's other commands reserve for the start and the end".into(),
-            ));
-        }
-        let vocab = Vocab::from_itos(std::iter::once(BOUNDARY).chain(chars.iter().copied()).collect())?;
-        Ok(ZooNet { model: RefCell::new(model), kind: kind.into(), cfg, vocab })
+        Ok(ZooNet { model: RefCell::new(model), kind: kind.into(), cfg, vocab: vocab_of(chars)? })
     }
 
     /// The model in a file written by `makemore run` (nothing drawn from the generator).
@@ -151,6 +145,17 @@ impl LanguageModel for ZooNet {
     }
 }
 
+/// The vocabulary of the tokens 0 ('.', start and stop) and `chars` (sorted); refused when a
+/// character is '.', which makemore's other commands reserve.
+fn vocab_of(chars: &[char]) -> Result<Vocab> {
+    if chars.contains(&BOUNDARY) {
+        return Err(Error::BadVocab(
+            "the words hold '.', which makemore's other commands reserve for the start and the end".into(),
+        ));
+    }
+    Vocab::from_itos(std::iter::once(BOUNDARY).chain(chars.iter().copied()).collect())
+}
+
 /// What a file holds of a model of type `kind` and sizes `cfg` besides the common metadata.
 fn stored(model: &dyn ZooModel, kind: &str, cfg: &ZooConfig) -> Result<Stored> {
     let meta = vec![
@@ -173,9 +178,7 @@ fn stored(model: &dyn ZooModel, kind: &str, cfg: &ZooConfig) -> Result<Stored> {
 /// hold '.' or the block is longer than [`MAX_CONTEXT`], which those commands cannot take,
 /// the tensors alone (what makemore.py and `makemore run` need).
 pub(crate) fn save(model: &dyn ZooModel, kind: &str, cfg: &ZooConfig, chars: &[char], path: &Path) -> Result<()> {
-    let itos: Vec<char> = std::iter::once(BOUNDARY).chain(chars.iter().copied()).collect();
-    let vocab = Vocab::from_itos(itos).ok().filter(|_| !chars.contains(&BOUNDARY) && cfg.block_size <= MAX_CONTEXT);
-    match vocab {
+    match vocab_of(chars).ok().filter(|_| cfg.block_size <= MAX_CONTEXT) {
         Some(vocab) => write_atomic(path, &file_bytes(KIND, &vocab, cfg.block_size, stored(model, kind, cfg)?)),
         None => Tensor::write_safetensors(&named_tensors(model), path)
             .map_err(|e| Error::Write { path: path.into(), reason: e.to_string() }),
