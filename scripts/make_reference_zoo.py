@@ -15,7 +15,9 @@ Run by `make reference` with the full torch 2.13.0 of .venv-bench:
 With no arguments it writes makemore-lib/tests/fixtures/<vendor>/names-zoo.json (from
 data/names.txt) and .../<vendor>/accents-zoo.json (tests/fixtures/accents.txt), <vendor> as
 in scripts/make_reference.py; each file records the CPU, torch and thread count. One
-libtorch thread, as the Rust side computes.
+libtorch thread, as `makemore run` computes, but for the Transformer: two (`THREADS`; `run`
+trains it on one per core, and two is CI's count), recorded as its `threads`. The other
+types' numbers are the same at one thread and two; the Transformer's are not.
 
 Two things around the run, neither touching what it computes:
 - makemore.py imports tensorboard's SummaryWriter, which .venv-bench does not have; a
@@ -65,6 +67,8 @@ TYPES = ['bigram', 'mlp', 'rnn', 'gru', 'bow', 'transformer']
 STEPS = 510
 RESUME_STEPS = 30
 WORKERS = 0
+# libtorch threads per type, where not one (tests/zoo.rs passes the same to `makemore run`)
+THREADS = {'transformer': 2}
 
 
 class SummaryWriter:
@@ -136,6 +140,7 @@ def reference(words_path):
                           'num_workers': WORKERS}
     out['types'] = {}
     for kind in TYPES:
+        torch.set_num_threads(THREADS.get(kind, 1))
         lines, losses, g = run(words_path, kind)
         model, train, test = g['model'], g['train_dataset'], g['test_dataset']
         if 'split' not in out:
@@ -149,7 +154,9 @@ def reference(words_path):
             torch.save(g['saved'], os.path.join(work, 'model.pt'))
             sample_only = run(words_path, kind, work=work, more=['--sample-only'])[0]
             resumed = run(words_path, kind, RESUME_STEPS, work=work, more=['--resume'])
+        torch.set_num_threads(1)
         out['types'][kind] = {
+            'threads': THREADS.get(kind, 1),
             'n_params': params,
             'printed': lines,
             'losses': losses,
@@ -169,8 +176,9 @@ def write(words_path, out_path):
 def sample_only_from(words_path, kind, model_path):
     """A PyTorch user's view of `makemore run`'s model file: makemore.py --sample-only with
     it, loaded with `load_state_dict(safetensors.torch.load_file(...))` (strict: every name
-    and shape of makemore.py's model); the lines it prints."""
+    and shape of makemore.py's model), on the type's threads; the lines it prints."""
     from safetensors.torch import load_file
+    torch.set_num_threads(THREADS.get(kind, 1))
     with tempfile.TemporaryDirectory() as work:
         torch.save(load_file(model_path), os.path.join(work, 'model.pt'))
         return run(words_path, kind, work=work, more=['--sample-only'])[0]

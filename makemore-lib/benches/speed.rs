@@ -122,8 +122,9 @@ fn main() -> anyhow::Result<()> {
         net.train_run(&train8, &wn_cfg, |_| {}, None, None).unwrap();
     });
 
-    // karpathy/makemore's types through `makemore run` (one libtorch thread): the median of
-    // the step times it prints (every 10th step of 300), as makemore.py prints them
+    // karpathy/makemore's types through `makemore run` (on its default threads: libtorch's,
+    // two here, for the Transformer, one for the others): the median of the step times it
+    // prints (every 10th step of 300), as makemore.py prints them
     let zoo = std::env::temp_dir().join(format!("makemore-bench-zoo-{}", std::process::id()));
     for kind in makemore::zoo::TYPES {
         let out = Command::new(env!("CARGO_BIN_EXE_makemore"))

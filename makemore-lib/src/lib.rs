@@ -122,7 +122,7 @@ pub use models::manual_mlp::ManualMlp;
 pub use models::mlp::{MAX_BATCH, MAX_BATCH_CELLS, MAX_EMBEDDING, MAX_HIDDEN, MAX_PARAMETERS, Mlp, MlpConfig};
 pub use models::network::{
     AutogradStep, Network, load_parameters as load_network, log_probs as network_log_probs, mean_loss, on_one_thread,
-    probs as network_probs, stored as stored_network,
+    on_threads, probs as network_probs, stored as stored_network,
 };
 // `TrainConfig` is the one-layer network's training (the MLP has its own `MlpConfig`).
 pub use models::neural::{Method, NeuralConfig, NeuralModel, TrainConfig, forward, loss_with_penalty, one_hot};

@@ -6,6 +6,7 @@
 
 mod cli;
 
+use std::io::IsTerminal as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -430,10 +431,23 @@ fn run_makemore_py(args: RunArgs) -> Result<()> {
         batch_size: args.batch_size as usize,
         learning_rate: args.learning_rate,
         weight_decay: args.weight_decay,
+        threads: args.threads.map(i32::from),
     };
     let stop = cli::interrupt::keep_the_best_on_sigint();
-    let mut out = Stdout { closed: false };
-    let end = match makemore::zoo::run(&cfg, &mut out, Some(stop)) {
+    // a bar on stderr when it is a terminal and the run has an end (--max-steps): the lines
+    // on stdout are written above it
+    let mut progress = (cfg.max_steps > 0 && !cfg.sample_only).then(|| Progress::bar_only(cfg.max_steps as usize));
+    let mut out = Stdout::new(progress.as_ref().map(Progress::bar));
+    let mut on_step = |k: usize, loss: f32| {
+        if let Some(p) = progress.as_mut() {
+            p.step(k, loss)
+        }
+    };
+    let end = makemore::zoo::run_with(&cfg, &mut out, Some(stop), &mut on_step);
+    if let Some(p) = progress {
+        p.finish();
+    }
+    let end = match end {
         Err(_) if out.closed => return Err(PipeClosed.into()),
         end => end?,
     };
@@ -457,16 +471,46 @@ fn run_makemore_py(args: RunArgs) -> Result<()> {
 /// head`: a quiet stop, as for every command).
 struct Stdout {
     closed: bool,
+    /// The progress bar, when stdout and stderr are the same terminal: whole lines are
+    /// written with the bar hidden, so that it stays under them.
+    bar: Option<indicatif::ProgressBar>,
+    /// What came after the last whole line (while there is a bar).
+    pending: Vec<u8>,
+}
+
+impl Stdout {
+    fn new(bar: Option<indicatif::ProgressBar>) -> Stdout {
+        let bar = bar.filter(|_| std::io::stdout().is_terminal());
+        Stdout { closed: false, bar, pending: Vec::new() }
+    }
+
+    fn written<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        self.closed |= matches!(&result, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
+        result
+    }
 }
 
 impl std::io::Write for Stdout {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let written = std::io::stdout().write(buf);
-        self.closed |= matches!(&written, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
-        written
+        let Some(bar) = self.bar.clone().filter(|b| !b.is_hidden()) else {
+            let result = std::io::stdout().write(buf);
+            return self.written(result);
+        };
+        self.pending.extend_from_slice(buf);
+        if let Some(end) = self.pending.iter().rposition(|&b| b == b'\n') {
+            let lines: Vec<u8> = self.pending.drain(..=end).collect();
+            let result = bar.suspend(|| {
+                let mut out = std::io::stdout().lock();
+                out.write_all(&lines).and_then(|()| out.flush())
+            });
+            self.written(result)?;
+        }
+        Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stdout().flush()
+        let rest = std::mem::take(&mut self.pending);
+        let result = std::io::stdout().write_all(&rest).and_then(|()| std::io::stdout().flush());
+        self.written(result)
     }
 }
 

@@ -5,9 +5,9 @@
 //! at 500 and the model it saves), then `--sample-only` and `--resume --max-steps 30` from
 //! that model.
 //!
-//! On the fixture's kind of machine, at one libtorch thread (what `run` computes on), every
-//! printed line is makemore.py's and the saved model's tensors are its state_dict's, bit for
-//! bit. Elsewhere the lines that do not hang on rounding (the data, the split, the sizes,
+//! On the fixture's kind of machine, at the fixture's libtorch threads (one, the Transformer
+//! two: each type's `threads`, passed to `run --threads`), every printed line is makemore.py's
+//! and the saved model's tensors are its state_dict's, bit for bit. Elsewhere the lines that do not hang on rounding (the data, the split, the sizes,
 //! the parameter count, the step numbers) are the same, and each printed loss is within the
 //! minibatch envelope of PyTorch's (docs/tolerances.md, "makemore.py's model types").
 
@@ -24,6 +24,11 @@ use serde_json::Value;
 /// The fixture, for results computed on one libtorch thread.
 fn reference(list: &str) -> Reference {
     Reference::load(&format!("{list}-zoo.json")).unwrap().at_threads(1)
+}
+
+/// The libtorch threads the fixture computed `kind` on (`--threads` for `run`).
+fn threads(kind: &str) -> String {
+    reference("names")["types"][kind]["threads"].as_i64().expect("the fixture's threads of a type").to_string()
 }
 
 /// `makemore run ARGS`, which must succeed: its standard output.
@@ -83,7 +88,9 @@ fn makemore_py(list: &str, kind: &str) {
     let (r, dir) = (reference(list), Dir::new());
     let want = &r["types"][kind];
     let (input, work) = (list_path(list), dir.arg("work"));
-    let common = ["-i", input.as_str(), "-o", work.as_str(), "--type", kind, "--num-workers", "0"];
+    let threads = want["threads"].as_i64().expect("the fixture's threads").to_string();
+    let common =
+        ["-i", input.as_str(), "-o", work.as_str(), "--type", kind, "--num-workers", "0", "--threads", &threads];
     // 510 steps
     let out = run(&[&common[..], &["--max-steps", "510"]].concat());
     let first = out.lines().next().unwrap();
@@ -216,6 +223,7 @@ fn bad_input_is_one_line() {
     fails(&["-i", &ok, "--type", "lstm"], "invalid --type 'lstm'");
     fails(&["-i", &ok, "-l", "nan"], "invalid --learning-rate 'nan'");
     fails(&["-i", &ok, "--max-steps", "-2"], "--max-steps");
+    fails(&["-i", &ok, "--threads", "0"], "invalid --threads '0': 0 is not in 1..=1024");
     fails(
         &["-i", &ok, "--n-embd", "4096", "--n-layer", "64"],
         "parameters, more than 67108864: use a smaller --n-embd",
@@ -262,8 +270,9 @@ fn makemore_py_loads_our_files() {
     let (dir, names) = (Dir::new(), list_path("names"));
     for kind in ["gru", "transformer"] {
         let work = dir.arg(kind);
-        run(&["-i", &names, "-o", &work, "--type", kind, "--max-steps", "501", "--num-workers", "0"]);
-        let ours = printed(&run(&["-i", &names, "-o", &work, "--type", kind, "--sample-only"]));
+        let threads = threads(kind); // as the script computes
+        run(&["-i", &names, "-o", &work, "--type", kind, "--max-steps", "501", "--threads", &threads]);
+        let ours = printed(&run(&["-i", &names, "-o", &work, "--type", kind, "--sample-only", "--threads", &threads]));
         let model = format!("{work}/model.safetensors");
         let out = Command::new(script).args([reference, "--sample-only", &names, kind, &model]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

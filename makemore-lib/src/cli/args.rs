@@ -68,7 +68,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = -1, allow_negative_numbers = true,
           value_parser = clap::value_parser!(i64).range(-1..))]
     pub max_steps: i64,
-    /// device to use for compute: cpu (cuda is not supported yet)
+    /// device to use for compute, examples: cpu|cuda|cuda:2 (cuda where libtorch sees a GPU;
+    /// untested, our machines have none)
     #[arg(long, default_value = "cpu")]
     pub device: String,
     /// seed
@@ -103,6 +104,11 @@ pub struct RunArgs {
     /// weight decay
     #[arg(long, short = 'w', default_value_t = 0.01, value_parser = finite_at_least_zero)]
     pub weight_decay: f64,
+    /// libtorch threads (ours, not makemore.py's) [default: one per core for the
+    /// transformer, as makemore.py computes; one for the other types, which a second thread
+    /// does not speed up]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
 }
 
 /// A finite number, 0 or more (a learning rate, a weight decay).

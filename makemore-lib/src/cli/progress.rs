@@ -24,6 +24,8 @@ pub struct Progress {
     steps: usize,
     /// Print the lines at every tenth (train), or only show the bar (tune: one per value).
     lines: bool,
+    /// Tell Ctrl-C's line the step reached (train, tune; `run` says its own).
+    interrupt: bool,
     recent: Vec<f32>,
     sum: f64,
 }
@@ -32,6 +34,16 @@ impl Progress {
     /// A report for `steps` steps on stderr; `label` comes before the bar (e.g. the value
     /// `tune` trains with), and `lines` prints a line at the first step and every tenth.
     pub fn new(steps: usize, label: &str, lines: bool) -> Progress {
+        Progress::with(steps, label, lines, true)
+    }
+
+    /// Only the bar, for `makemore run` (whose own lines go to stdout, through the bar's
+    /// `suspend` on a terminal, and whose Ctrl-C says what was kept).
+    pub fn bar_only(steps: usize) -> Progress {
+        Progress::with(steps, "", false, false)
+    }
+
+    fn with(steps: usize, label: &str, lines: bool, interrupt: bool) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::hidden());
         // the label, the steps (8+1+8), the loss (12), the rate (14) and the time left (at
         // most 12), and the bar takes what the terminal has left: the line fits its width
@@ -47,14 +59,23 @@ impl Progress {
             .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(label.to_string());
-        interrupt::training(0, steps);
+        if interrupt {
+            interrupt::training(0, steps);
+        }
         let terminal = std::io::stderr().is_terminal();
-        Progress { bar, terminal, steps, lines, recent: Vec::with_capacity(WINDOW), sum: 0.0 }
+        Progress { bar, terminal, steps, lines, interrupt, recent: Vec::with_capacity(WINDOW), sum: 0.0 }
+    }
+
+    /// A handle on the bar: lines written through its `suspend` land above it.
+    pub fn bar(&self) -> ProgressBar {
+        self.bar.clone()
     }
 
     /// Record step `k`'s loss.
     pub fn step(&mut self, k: usize, loss: f32) {
-        interrupt::training(k + 1, self.steps);
+        if self.interrupt {
+            interrupt::training(k + 1, self.steps);
+        }
         if self.recent.len() == WINDOW {
             self.sum -= self.recent[k % WINDOW] as f64;
             self.recent[k % WINDOW] = loss;

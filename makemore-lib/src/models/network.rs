@@ -76,6 +76,18 @@ pub trait Network: Debug {
 /// assert_eq!(tch::get_num_threads(), 2);
 /// ```
 pub fn on_one_thread<T>(f: impl FnOnce() -> T) -> T {
+    on_threads(1, f)
+}
+
+/// Run `f` with libtorch on `threads` threads, then give the caller back its thread count
+/// (per OS thread, as [`on_one_thread`] explains).
+///
+/// ```
+/// tch::set_num_threads(1);
+/// assert_eq!(makemore::on_threads(2, tch::get_num_threads), 2);
+/// assert_eq!(tch::get_num_threads(), 1);
+/// ```
+pub fn on_threads<T>(threads: i32, f: impl FnOnce() -> T) -> T {
     struct Restore(i32);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -83,7 +95,7 @@ pub fn on_one_thread<T>(f: impl FnOnce() -> T) -> T {
         }
     }
     let _restore = Restore(tch::get_num_threads());
-    tch::set_num_threads(1);
+    tch::set_num_threads(threads);
     f()
 }
 

@@ -1,7 +1,7 @@
 //! `makemore.py`'s `BoW`: token and position embeddings, the causal average of every
 //! position up to each one added in, an MLP, and a linear head.
 
-use tch::{Device, Kind, Tensor};
+use tch::{Kind, Tensor};
 
 use crate::error::Result;
 use crate::nn::{Embedding, Layer, Linear};
@@ -53,7 +53,7 @@ impl Bow {
     /// `CausalBoW`: each position the average of the positions up to it.
     fn cbow(&self, x: &Tensor) -> Result<Tensor> {
         let (b, t) = (x.size()[0], x.size()[1]);
-        let att = Tensor::f_zeros([b, t, t], (Kind::Float, Device::Cpu))?;
+        let att = Tensor::f_zeros([b, t, t], (Kind::Float, x.device()))?;
         let blocked = self.mask.f_narrow(1, 0, t)?.f_narrow(2, 0, t)?.f_eq(0)?;
         let att = att.f_masked_fill(&blocked, f64::NEG_INFINITY)?.f_softmax(-1, Kind::Float)?;
         Ok(att.f_matmul(x)?)

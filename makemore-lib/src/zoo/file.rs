@@ -167,6 +167,7 @@ fn stored(model: &dyn ZooModel, kind: &str, cfg: &ZooConfig) -> Result<Stored> {
     ];
     let mut tensors = Vec::new();
     for (name, t) in named_tensors(model) {
+        let t = t.f_to_device(tch::Device::Cpu)?; // a model trained on a GPU (makemore run --device cuda)
         let data = StoredData::Floats(finite_values(&name, &t)?);
         tensors.push(StoredTensor { shape: t.size().iter().map(|&d| d as usize).collect(), name, data });
     }
@@ -180,7 +181,11 @@ fn stored(model: &dyn ZooModel, kind: &str, cfg: &ZooConfig) -> Result<Stored> {
 pub(crate) fn save(model: &dyn ZooModel, kind: &str, cfg: &ZooConfig, chars: &[char], path: &Path) -> Result<()> {
     match vocab_of(chars).ok().filter(|_| cfg.block_size <= MAX_CONTEXT) {
         Some(vocab) => write_atomic(path, &file_bytes(KIND, &vocab, cfg.block_size, stored(model, kind, cfg)?)),
-        None => Tensor::write_safetensors(&named_tensors(model), path)
-            .map_err(|e| Error::Write { path: path.into(), reason: e.to_string() }),
+        None => {
+            let tensors: Vec<(String, Tensor)> =
+                named_tensors(model).into_iter().map(|(n, t)| (n, t.to_device(tch::Device::Cpu))).collect();
+            Tensor::write_safetensors(&tensors, path)
+                .map_err(|e| Error::Write { path: path.into(), reason: e.to_string() })
+        }
     }
 }

@@ -51,7 +51,7 @@ pub use file::{KIND, ZooNet};
 pub use loader::{TorchGenerator, TrainLoader, global_seed};
 pub use mlp::Mlp;
 pub use rnn::{Cell, Rnn};
-pub use run::{RunConfig, RunEnd, py_float, run};
+pub use run::{RunConfig, RunEnd, py_float, run, run_with};
 pub use transformer::Transformer;
 
 use tch::{Device, Kind, Tensor};
@@ -93,6 +93,22 @@ pub trait ZooModel: Layer {
 
 /// The model types, in makemore.py's `--type` help order.
 pub const TYPES: [&str; 6] = ["bigram", "mlp", "rnn", "gru", "bow", "transformer"];
+
+/// How many libtorch threads `makemore run` trains a type on when `--threads` is not given:
+/// the caller's count (libtorch's default, one per core, as makemore.py computes) for the
+/// Transformer, whose matrix products gain from a second thread (14.7 ms a step against
+/// 20.6 on a 2-core AMD EPYC); one for the other types, whose small operations do not (the
+/// BoW loses: 1.56 ms against 1.28). Their numbers are the same at one thread and two: the
+/// Transformer's are not (some of its reductions split by thread), so its fixtures record two.
+///
+/// ```
+/// tch::set_num_threads(2);
+/// assert_eq!(makemore::zoo::default_threads("transformer"), 2);
+/// assert_eq!(makemore::zoo::default_threads("gru"), 1);
+/// ```
+pub fn default_threads(kind: &str) -> i32 {
+    if kind == "transformer" { tch::get_num_threads() } else { 1 }
+}
 
 /// A model of `kind` (one of [`TYPES`]) for `cfg`, its parameters drawn from the global
 /// generator.
@@ -186,9 +202,10 @@ pub(crate) fn embedding(init: Init, n: usize, d: usize) -> Result<Embedding> {
     }
 }
 
-/// `torch.arange(0, t).unsqueeze(0)` for a (B, t) input: the positions, (1, t).
+/// `torch.arange(0, t, device=idx.device).unsqueeze(0)` for a (B, t) input: the
+/// positions, (1, t).
 pub(crate) fn positions(idx: &Tensor) -> Result<Tensor> {
-    Ok(Tensor::f_arange(idx.size()[1], (Kind::Int64, Device::Cpu))?.f_unsqueeze(0)?)
+    Ok(Tensor::f_arange(idx.size()[1], (Kind::Int64, idx.device()))?.f_unsqueeze(0)?)
 }
 
 /// `torch.tril(torch.ones(n, n))`: 1 where a position may look (itself and before).

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use tch::{Kind, Reduction, Tensor};
+use tch::{Device, Kind, Reduction, Tensor};
 
 use crate::error::{Error, Result};
-use crate::nn::{AdamW, Optimizer, load_named};
+use crate::nn::{AdamW, Optimizer, load_named, named_tensors};
 use crate::zoo::loader::{TorchGenerator, TrainLoader, global_seed};
 use crate::zoo::{Datasets, ZooConfig, ZooModel, build};
 
@@ -29,7 +29,8 @@ pub struct RunConfig {
     pub num_workers: i64,
     /// `--max-steps`: −1 for no end.
     pub max_steps: i64,
-    /// `--device`: `cpu`.
+    /// `--device`: `cpu`, or `cuda` (`cuda:N`) where libtorch sees a CUDA device (untested:
+    /// our machines have none).
     pub device: String,
     /// `--seed`.
     pub seed: u64,
@@ -51,6 +52,9 @@ pub struct RunConfig {
     pub learning_rate: f64,
     /// `--weight-decay/-w`.
     pub weight_decay: f64,
+    /// `--threads` (ours, not makemore.py's): libtorch threads; None for the type's
+    /// [`default_threads`](crate::zoo::default_threads).
+    pub threads: Option<i32>,
 }
 
 impl Default for RunConfig {
@@ -74,6 +78,7 @@ impl Default for RunConfig {
             batch_size: 32,
             learning_rate: 5e-4,
             weight_decay: 0.01,
+            threads: None,
         }
     }
 }
@@ -205,7 +210,7 @@ fn evaluate(
     let order = TorchGenerator::new(global_seed()?).randperm(words.len());
     let mut losses = Vec::new();
     for (i, ix) in order.chunks(batch).enumerate() {
-        let (x, y) = data.batch(words, ix)?;
+        let (x, y) = on_device(data.batch(words, ix)?, device_of_model(model))?;
         let loss = tch::no_grad(|| -> Result<f64> { Ok(loss_of(&model.forward(&x)?, &y)?.f_double_value(&[])?) })?;
         losses.push(loss as f32);
         if i >= max_batches {
@@ -220,7 +225,7 @@ fn evaluate(
 /// input cropped to the model's block size.
 fn generate(model: &mut dyn ZooModel, num: usize, steps: usize, top_k: Option<i64>) -> Result<Tensor> {
     tch::no_grad(|| {
-        let mut idx = Tensor::f_zeros([num as i64, 1], (Kind::Int64, tch::Device::Cpu))?;
+        let mut idx = Tensor::f_zeros([num as i64, 1], (Kind::Int64, device_of_model(model)))?;
         let block = model.block_size() as i64;
         for _ in 0..steps {
             let t = idx.size()[1];
@@ -235,7 +240,7 @@ fn generate(model: &mut dyn ZooModel, num: usize, steps: usize, top_k: Option<i6
             let next = probs.f_multinomial(1, false)?;
             idx = Tensor::f_cat(&[idx, next], 1)?;
         }
-        Ok(idx)
+        Ok(idx.f_to_device(Device::Cpu)?)
     })
 }
 
@@ -274,12 +279,75 @@ fn write_error(io: std::io::Error) -> Error {
     Error::Write { path: "<stdout>".into(), reason: io.to_string() }
 }
 
-/// makemore.py's run with `cfg`, printing what it prints to `out`, on one libtorch thread
-/// ([`crate::on_one_thread`]: these models are small, and a second thread makes most of them
-/// slower). `stop` (set by Ctrl-C, say) ends the training after the current step; the best
-/// model so far is already saved.
+/// makemore.py's run with `cfg`, printing what it prints to `out`, on `cfg.threads` libtorch
+/// threads, by default the type's ([`default_threads`](crate::zoo::default_threads): one but
+/// for the Transformer). `stop` (set by Ctrl-C, say) ends the training after the current
+/// step; the best model so far is already saved.
 pub fn run(cfg: &RunConfig, out: &mut dyn Write, stop: Option<&AtomicBool>) -> Result<RunEnd> {
-    crate::on_one_thread(|| run_here(cfg, out, stop))
+    run_with(cfg, out, stop, &mut |_, _| {})
+}
+
+/// [`run`], calling `on_step(step, loss)` after each training step (counting from 0): the
+/// CLI's progress bar.
+pub fn run_with(
+    cfg: &RunConfig,
+    out: &mut dyn Write,
+    stop: Option<&AtomicBool>,
+    on_step: &mut dyn FnMut(usize, f32),
+) -> Result<RunEnd> {
+    let threads = cfg.threads.unwrap_or_else(|| crate::zoo::default_threads(&cfg.kind));
+    if !(1..=1024).contains(&threads) {
+        return Err(invalid("threads", threads, "libtorch threads: from 1 to 1024"));
+    }
+    crate::on_threads(threads, || run_here(cfg, out, stop, on_step))
+}
+
+/// The device `--device` names: `cpu`, or `cuda` or `cuda:N` where libtorch sees that CUDA
+/// device (makemore.py passes the name to `torch`).
+fn device_named(name: &str) -> Result<Device> {
+    if name == "cpu" {
+        return Ok(Device::Cpu);
+    }
+    let Some(index) = (if name == "cuda" { Some("") } else { name.strip_prefix("cuda:") }) else {
+        return Err(invalid("device", name, "cpu, cuda or cuda:N"));
+    };
+    if !load_libtorch_cuda() || !tch::Cuda::is_available() {
+        return Err(invalid("device", name, "libtorch sees no CUDA device here; use --device cpu"));
+    }
+    let count = tch::Cuda::device_count().max(1) as usize;
+    match if index.is_empty() { Some(0) } else { index.parse::<usize>().ok() } {
+        Some(i) if i < count => Ok(Device::Cuda(i)),
+        _ => Err(invalid("device", name, &format!("libtorch sees CUDA devices cuda:0 to cuda:{}", count - 1))),
+    }
+}
+
+/// Load libtorch's CUDA half (`libtorch_cuda.so`, from the rpath), which the linker leaves
+/// out of the binary because no symbol of ours names it, so that libtorch registers its CUDA
+/// kernels and `tch::Cuda::is_available` can say yes. False where it cannot be loaded (a
+/// CPU-only libtorch). Loaded only for `--device cuda`: it is half a gigabyte.
+fn load_libtorch_cuda() -> bool {
+    // SAFETY: dlopen with a NUL-terminated name; the handle is kept open for the process.
+    !unsafe { libc::dlopen(c"libtorch_cuda.so".as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) }.is_null()
+}
+
+/// `model.to(device)`: the data of each parameter and buffer moved, the tensors the same
+/// (as PyTorch's `param.data = param.data.to(device)`). On the CPU nothing moves.
+fn to_device(model: &dyn ZooModel, device: Device) -> Result<()> {
+    for (_, mut t) in named_tensors(model) {
+        let moved = t.f_to_device(device)?;
+        t.f_set_data(&moved)?;
+    }
+    Ok(())
+}
+
+/// The device a model's parameters are on.
+fn device_of_model(model: &dyn ZooModel) -> Device {
+    model.parameters().first().map_or(Device::Cpu, |(_, p)| p.device())
+}
+
+/// A batch (inputs, targets) on `device`.
+fn on_device((x, y): (Tensor, Tensor), device: Device) -> Result<(Tensor, Tensor)> {
+    Ok((x.f_to_device(device)?, y.f_to_device(device)?))
 }
 
 /// A flag's value that cannot be used: one line naming it (exit code 2 from the CLI).
@@ -287,18 +355,17 @@ fn invalid(flag: &str, value: impl std::fmt::Display, why: &str) -> Error {
     Error::Usage(format!("invalid --{flag} {value}: {why}"))
 }
 
-fn run_here(cfg: &RunConfig, out: &mut dyn Write, stop: Option<&AtomicBool>) -> Result<RunEnd> {
+fn run_here(
+    cfg: &RunConfig,
+    out: &mut dyn Write,
+    stop: Option<&AtomicBool>,
+    on_step: &mut dyn FnMut(usize, f32),
+) -> Result<RunEnd> {
     macro_rules! say {
         ($($arg:tt)*) => { writeln!(out, $($arg)*).map_err(write_error)? };
     }
     // everything that can fail on bad input comes before the first line is printed
-    match cfg.device.as_str() {
-        "cpu" => {}
-        d if d.starts_with("cuda") && !tch::Cuda::is_available() => {
-            return Err(invalid("device", d, "libtorch sees no CUDA device here; use --device cpu"));
-        }
-        d => return Err(invalid("device", d, "makemore run computes on the CPU only; use --device cpu")),
-    }
+    let device = device_named(&cfg.device)?;
     tch::manual_seed(cfg.seed as i64);
     let data = Datasets::read(&cfg.input_file)?;
     let (vocab_size, block_size) = (data.vocab_size(), data.block_size());
@@ -334,6 +401,7 @@ fn run_here(cfg: &RunConfig, out: &mut dyn Write, stop: Option<&AtomicBool>) -> 
         let why = |e| bad(format!("{e}; is it a --type {} model of this word list, with these sizes?", cfg.kind));
         load_named(&mut *model, &tensors).map_err(why)?;
     }
+    to_device(&*model, device)?;
     say!("{}", cfg.python_dict());
     say!("number of examples in the dataset: {}", data.train.len() + data.test.len());
     say!("max word length: {}", data.max_word_length);
@@ -362,14 +430,16 @@ fn run_here(cfg: &RunConfig, out: &mut dyn Write, stop: Option<&AtomicBool>) -> 
     let mut step: i64 = 0;
     loop {
         let t0 = Instant::now();
-        let (x, y) = data.batch(&data.train, &loader.next_batch()?)?;
+        let (x, y) = on_device(data.batch(&data.train, &loader.next_batch()?)?, device)?;
         let loss = loss_of(&model.forward(&x)?, &y)?;
         optimizer.zero_grad(&params);
         loss.f_backward()?;
         optimizer.step(&params, cfg.learning_rate)?;
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        let loss = loss.f_double_value(&[])?;
+        on_step(step as usize, loss as f32);
         if step % 10 == 0 {
-            say!("step {step} | loss {:.4} | step time {ms:.2}ms", loss.f_double_value(&[])?);
+            say!("step {step} | loss {loss:.4} | step time {ms:.2}ms");
         }
         if step > 0 && step % 500 == 0 {
             let train_loss = evaluate(&mut *model, &data, &data.train, 100, 10)?;
