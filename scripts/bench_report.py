@@ -123,9 +123,12 @@ def main(rust_path, py_path, md_path, svg_path):
         "(tests/wavenet.rs). Its step is bound by ATen's kernels (BatchNorm's statistics and tanh on",
         "32 × 4 × 128 activations), which both sides run: only Python's share of the step is saved.",
         "The makemore.py rows are karpathy/makemore's `makemore.py` itself (scripts/makemore_py) against",
-        "`makemore run` (one libtorch thread), each the median of the step times the run prints (every",
-        "10th of 300 steps, step 0 left out), with makemore.py's data loader in the main process",
-        "(`--num-workers 0`: the same batches); both give the same numbers bit for bit (tests/zoo.rs).",
+        "`makemore run` on its default threads (the MLP and the Transformer on libtorch's default, 2 here, as",
+        "makemore.py computes; the other types on one, which is faster for their small operations), each",
+        "the median of the step times the run prints (every 10th of 300 steps, step 0 left out), with",
+        "makemore.py's data loader in the main process (`--num-workers 0`: the same batches); both give",
+        "the same numbers bit for bit at the same threads (tests/zoo.rs). Single runs of these rows move",
+        "by several percent from one run to the next.",
         "",
     ]
     with open(md_path, "w", encoding="utf-8") as f:

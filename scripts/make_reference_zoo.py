@@ -15,9 +15,9 @@ Run by `make reference` with the full torch 2.13.0 of .venv-bench:
 With no arguments it writes makemore-lib/tests/fixtures/<vendor>/names-zoo.json (from
 data/names.txt) and .../<vendor>/accents-zoo.json (tests/fixtures/accents.txt), <vendor> as
 in scripts/make_reference.py; each file records the CPU, torch and thread count. One
-libtorch thread, as `makemore run` computes, but for the Transformer: two (`THREADS`; `run`
-trains it on one per core, and two is CI's count), recorded as its `threads`. The other
-types' numbers are the same at one thread and two; the Transformer's are not.
+libtorch thread, as `makemore run` computes, but for the MLP and the Transformer: two
+(`THREADS`; `run` trains them on one per core, and two is CI's count), recorded as each type's
+`threads`. The MLP's numbers are the same at one thread and two, the Transformer's are not.
 
 Two things around the run, neither touching what it computes:
 - makemore.py imports tensorboard's SummaryWriter, which .venv-bench does not have; a
@@ -68,7 +68,7 @@ STEPS = 510
 RESUME_STEPS = 30
 WORKERS = 0
 # libtorch threads per type, where not one (tests/zoo.rs passes the same to `makemore run`)
-THREADS = {'transformer': 2}
+THREADS = {'mlp': 2, 'transformer': 2}
 
 
 class SummaryWriter:

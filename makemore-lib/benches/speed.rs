@@ -123,7 +123,7 @@ fn main() -> anyhow::Result<()> {
     });
 
     // karpathy/makemore's types through `makemore run` (on its default threads: libtorch's,
-    // two here, for the Transformer, one for the others): the median of the step times it
+    // two here, for the MLP and the Transformer, one for the others): the median of the step times it
     // prints (every 10th step of 300), as makemore.py prints them
     let zoo = std::env::temp_dir().join(format!("makemore-bench-zoo-{}", std::process::id()));
     for kind in makemore::zoo::TYPES {

@@ -5,8 +5,8 @@
 //! at 500 and the model it saves), then `--sample-only` and `--resume --max-steps 30` from
 //! that model.
 //!
-//! On the fixture's kind of machine, at the fixture's libtorch threads (one, the Transformer
-//! two: each type's `threads`, passed to `run --threads`), every printed line is makemore.py's
+//! On the fixture's kind of machine, at the fixture's libtorch threads (one; the MLP and the
+//! Transformer two: each type's `threads`, passed to `run --threads`), every printed line is makemore.py's
 //! and the saved model's tensors are its state_dict's, bit for bit. Elsewhere the lines that do not hang on rounding (the data, the split, the sizes,
 //! the parameter count, the step numbers) are the same, and each printed loss is within the
 //! minibatch envelope of PyTorch's (docs/tolerances.md, "makemore.py's model types").

@@ -104,7 +104,7 @@ pub struct RunArgs {
     /// weight decay
     #[arg(long, short = 'w', default_value_t = 0.01, value_parser = finite_at_least_zero)]
     pub weight_decay: f64,
-    /// libtorch threads (ours, not makemore.py's) [default: one per core for the
+    /// libtorch threads (ours, not makemore.py's) [default: one per core for mlp and
     /// transformer, as makemore.py computes; one for the other types, which a second thread
     /// does not speed up]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]

@@ -96,18 +96,20 @@ pub const TYPES: [&str; 6] = ["bigram", "mlp", "rnn", "gru", "bow", "transformer
 
 /// How many libtorch threads `makemore run` trains a type on when `--threads` is not given:
 /// the caller's count (libtorch's default, one per core, as makemore.py computes) for the
-/// Transformer, whose matrix products gain from a second thread (14.7 ms a step against
-/// 20.6 on a 2-core AMD EPYC); one for the other types, whose small operations do not (the
-/// BoW loses: 1.56 ms against 1.28). Their numbers are the same at one thread and two: the
-/// Transformer's are not (some of its reductions split by thread), so its fixtures record two.
+/// MLP and the Transformer, whose matrix products gain from a second thread (on a 2-core AMD
+/// EPYC: 4.4 ms a step against 5.8, and 14.7 against 20.6); one for the other types, whose
+/// small operations do not (the BoW loses: 1.56 ms against 1.28). The numbers of the types on
+/// one thread, and the MLP's, are the same at one thread and two; the Transformer's are not
+/// (some of its reductions split by thread), and the fixtures record two for both.
 ///
 /// ```
 /// tch::set_num_threads(2);
 /// assert_eq!(makemore::zoo::default_threads("transformer"), 2);
+/// assert_eq!(makemore::zoo::default_threads("mlp"), 2);
 /// assert_eq!(makemore::zoo::default_threads("gru"), 1);
 /// ```
 pub fn default_threads(kind: &str) -> i32 {
-    if kind == "transformer" { tch::get_num_threads() } else { 1 }
+    if matches!(kind, "mlp" | "transformer") { tch::get_num_threads() } else { 1 }
 }
 
 /// A model of `kind` (one of [`TYPES`]) for `cfg`, its parameters drawn from the global

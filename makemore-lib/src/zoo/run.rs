@@ -281,7 +281,7 @@ fn write_error(io: std::io::Error) -> Error {
 
 /// makemore.py's run with `cfg`, printing what it prints to `out`, on `cfg.threads` libtorch
 /// threads, by default the type's ([`default_threads`](crate::zoo::default_threads): one but
-/// for the Transformer). `stop` (set by Ctrl-C, say) ends the training after the current
+/// for the MLP and the Transformer). `stop` (set by Ctrl-C, say) ends the training after the current
 /// step; the best model so far is already saved.
 pub fn run(cfg: &RunConfig, out: &mut dyn Write, stop: Option<&AtomicBool>) -> Result<RunEnd> {
     run_with(cfg, out, stop, &mut |_, _| {})
