@@ -364,3 +364,73 @@ fn sample_and_eval_take_the_file() {
         check::assert_close(kind, &[got.nll], &[want], check::Bound::Absolute(1e-6), "measured");
     }
 }
+
+/// A pseudo-terminal: (the side a program writes to, as its stdout or stderr; the side we
+/// read what a terminal would show from).
+fn pty() -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    let (mut main, mut sub) = (0, 0);
+    // SAFETY: openpty(3) writes two new descriptors, each then owned by one File
+    let done = unsafe { libc::openpty(&mut main, &mut sub, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+    assert_eq!(done, 0, "openpty: {}", std::io::Error::last_os_error());
+    unsafe { (std::fs::File::from_raw_fd(sub), std::fs::File::from_raw_fd(main)) }
+}
+
+/// Everything written to a pseudo-terminal until its last writer is gone (Linux then reports
+/// EIO on reading).
+fn read_terminal(mut main: std::fs::File) -> String {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match std::io::Read::read(&mut main, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+            Err(e) if e.raw_os_error() == Some(libc::EIO) => break,
+            Err(e) => panic!("reading the terminal: {e}"),
+        }
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+/// With `--max-steps` and stderr a terminal, a progress bar sits under makemore.py's lines:
+/// on one terminal the lines stay whole (each written with the bar cleared, the bar drawn
+/// again under it), and the bar is gone at the end; with stdout piped, stdout holds the
+/// lines alone.
+#[test]
+fn a_progress_bar_on_a_terminal() {
+    let (dir, names) = (Dir::new(), list_path("names"));
+    let args = ["run", "-i", &names, "-o", &dir.arg("w"), "--type", "bigram", "--max-steps", "300"];
+    // stdout and stderr on one terminal
+    let (sub, main) = pty();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_makemore"))
+        .args(args)
+        .stdout(sub.try_clone().unwrap())
+        .stderr(sub)
+        .spawn()
+        .unwrap();
+    let shown = read_terminal(main);
+    assert!(child.wait().unwrap().success(), "{shown}");
+    assert!(shown.contains("/300 [") && shown.contains(" steps/s"), "no bar: {shown:?}");
+    // what stays on the screen: each line's text after the last clearing of that line
+    let screen: Vec<&str> = shown.split("\r\n").map(|l| l.rsplit("\x1b[2K").next().unwrap()).collect();
+    for step in (0..300).step_by(10) {
+        let line = screen.iter().find(|l| l.starts_with(&format!("step {step} | loss "))).unwrap_or_else(|| {
+            panic!("step {step}'s line is not whole on the terminal: {shown:?}");
+        });
+        assert!(line.ends_with("ms"), "{line:?}");
+    }
+    assert!(screen.last().unwrap().trim().is_empty(), "the bar is cleared at the end: {:?}", screen.last());
+    // stdout piped: the lines alone, the bar on the terminal
+    let (sub, main) = pty();
+    let child = Command::new(env!("CARGO_BIN_EXE_makemore"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(sub)
+        .spawn()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let shown = read_terminal(main);
+    let lines = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success() && !lines.contains('\x1b') && lines.lines().count() > 30, "{lines}");
+    assert!(shown.contains("300/300 ["), "{shown:?}");
+}
