@@ -96,9 +96,15 @@ pub enum Error {
     /// Drawing a figure failed.
     #[error("drawing failed: {0}")]
     Draw(String),
-    /// libtorch reported an error.
-    #[error("libtorch: {0}")]
+    /// libtorch reported an error (shown as its first line: the C++ frames after it are
+    /// libtorch's, not the user's).
+    #[error("libtorch: {}", first_line(&.0.to_string()))]
     Torch(#[from] tch::TchError),
+}
+
+/// A libtorch message without the C++ backtrace that follows it ("Exception raised from ...").
+fn first_line(message: &str) -> &str {
+    message.lines().next().unwrap_or(message).trim_end()
 }
 
 /// `Result` with the library's [`Error`].
@@ -148,5 +154,15 @@ mod tests {
         assert_eq!(super::shorten("emma"), "emma");
         let long = "é".repeat(100_000);
         assert_eq!(super::shorten(&long), format!("{}…", "é".repeat(40)));
+    }
+
+    #[test]
+    fn a_libtorch_error_is_its_first_line() {
+        let message = "probability tensor contains either `inf`, `nan` or element < 0\nException raised from multinomial at /pytorch/aten/src/ATen/native/Distributions.cpp:641 (most recent call first):\nframe #0: c10::Error::Error(...)";
+        let e = super::Error::from(tch::TchError::Torch(message.into()));
+        assert_eq!(
+            e.to_string(),
+            "libtorch: Internal torch error: probability tensor contains either `inf`, `nan` or element < 0"
+        );
     }
 }

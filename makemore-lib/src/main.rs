@@ -459,7 +459,8 @@ fn run_makemore_py(args: RunArgs) -> Result<()> {
                 cfg.model_path().display()
             ),
             None => eprintln!(
-                "makemore: interrupted after {steps} steps: nothing saved by this run (the first evaluation is at step 500)"
+                "makemore: interrupted after {steps} steps: nothing saved by this run (the first evaluation is at step 500){}",
+                if cfg.resume { "; the model it resumed from is unchanged" } else { "" }
             ),
         }
         std::process::exit(130);

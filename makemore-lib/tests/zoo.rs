@@ -218,23 +218,53 @@ fn bad_input_is_one_line() {
     fails(&["-i", &ok, "-o", &work, "--sample-only"], "train one first");
     fails(&["-i", &ok, "-o", &ok], "not a folder");
     fails(&["-i", &ok, "--top-k", "0"], "invalid --top-k 0: sampling keeps the k likeliest of the 12 tokens");
-    fails(&["-i", &ok, "--device", "tpu"], "invalid --device tpu");
+    fails(&["-i", &ok, "--device", "tpu"], "invalid --device \"tpu\"");
     fails(&["-i", &ok, "--n-embd", "10", "--n-head", "3"], "invalid --n-embd 10");
     fails(&["-i", &ok, "--type", "lstm"], "invalid --type 'lstm'");
     fails(&["-i", &ok, "-l", "nan"], "invalid --learning-rate 'nan'");
     fails(&["-i", &ok, "--max-steps", "-2"], "--max-steps");
     fails(&["-i", &ok, "--threads", "0"], "invalid --threads '0': 0 is not in 1..=1024");
+    fails(&["-i", &ok, "--seed", "-1"], "'-1' is not a seed (a whole number from 0 to");
+    fails(&["-i", &ok, "--device", "cuda:x"], "invalid --device \"cuda:x\": cpu, cuda or cuda:N");
+    fails(&["-i", "-"], "reads its words from a file (-i FILE)");
     fails(
         &["-i", &ok, "--n-embd", "4096", "--n-layer", "64"],
         "parameters, more than 67108864: use a smaller --n-embd",
     );
     // a model of another type, or not a model at all
     run(&["-i", &ok, "-o", &work, "--type", "bigram", "--max-steps", "501", "--num-workers", "0"]);
-    fails(&["-i", &ok, "-o", &work, "--type", "mlp", "--sample-only"], "is it a --type mlp model of this word list");
+    fails(
+        &["-i", &ok, "-o", &work, "--type", "mlp", "--sample-only"],
+        "it is a --type bigram model: run with --type bigram",
+    );
     let junk = dir.path("junk");
     std::fs::create_dir(&junk).unwrap();
     std::fs::write(junk.join("model.safetensors"), [7u8; 300]).unwrap();
     fails(&["-i", &ok, "-o", &dir.arg("junk"), "--sample-only"], "not a safetensors file");
+    // a model whose values are NaN (a run that diverged), and the tensors alone, which the
+    // other commands cannot take
+    let tensors = tch::Tensor::read_safetensors(dir.path("work").join("model.safetensors")).unwrap();
+    let nan: Vec<(String, tch::Tensor)> = tensors.iter().map(|(n, t)| (n.clone(), t * f64::NAN)).collect();
+    std::fs::create_dir(dir.path("nan")).unwrap();
+    tch::Tensor::write_safetensors(&nan, dir.path("nan").join("model.safetensors")).unwrap();
+    fails(&["-i", &ok, "-o", &dir.arg("nan"), "--type", "bigram", "--sample-only"], "holds NaN or infinite values");
+    let plain = dir.path("nan").join("model.safetensors");
+    let out = Command::new(env!("CARGO_BIN_EXE_makemore")).args(["sample", "--model"]).arg(&plain).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_clean_failure(&["sample"], out.status.code(), &stdout, &stderr, "only `makemore run --sample-only`");
+    // training that diverges: the lines so far, then one line (makemore.py prints `loss nan`
+    // on and fails in sampling)
+    let out = Command::new(env!("CARGO_BIN_EXE_makemore"))
+        .args(["run", "-i", &ok, "-o", &dir.arg("diverged"), "--type", "rnn", "-l", "1e30", "--max-steps", "50"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("makemore: error: training diverged at step ") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).lines().last().unwrap().starts_with("step 0 | loss "));
 }
 
 /// `--top-k 1` samples the likeliest token each time: the same word ten times over.
@@ -399,7 +429,8 @@ fn read_terminal(mut main: std::fs::File) -> String {
 #[test]
 fn a_progress_bar_on_a_terminal() {
     let (dir, names) = (Dir::new(), list_path("names"));
-    let args = ["run", "-i", &names, "-o", &dir.arg("w"), "--type", "bigram", "--max-steps", "300"];
+    // the RNN: 300 steps take about half a second, time for the bar to be drawn several times
+    let args = ["run", "-i", &names, "-o", &dir.arg("w"), "--type", "rnn", "--max-steps", "300"];
     // stdout and stderr on one terminal
     let (sub, main) = pty();
     let mut child = Command::new(env!("CARGO_BIN_EXE_makemore"))
@@ -432,5 +463,5 @@ fn a_progress_bar_on_a_terminal() {
     let shown = read_terminal(main);
     let lines = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success() && !lines.contains('\x1b') && lines.lines().count() > 30, "{lines}");
-    assert!(shown.contains("300/300 ["), "{shown:?}");
+    assert!(shown.contains("/300 [") && shown.contains(" steps/s"), "no bar: {shown:?}");
 }

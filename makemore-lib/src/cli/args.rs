@@ -73,7 +73,7 @@ pub struct RunArgs {
     #[arg(long, default_value = "cpu")]
     pub device: String,
     /// seed
-    #[arg(long, default_value_t = 3407)]
+    #[arg(long, default_value_t = 3407, value_parser = run_seed, allow_negative_numbers = true)]
     pub seed: u64,
     /// top-k for sampling, -1 means no top-k
     #[arg(long, default_value_t = -1, allow_negative_numbers = true,
@@ -109,6 +109,11 @@ pub struct RunArgs {
     /// does not speed up]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+}
+
+/// `makemore run`'s seed: what `torch.manual_seed` takes from makemore.py, 0 to 2^64 - 1.
+fn run_seed(s: &str) -> Result<u64, String> {
+    s.parse::<u64>().map_err(|_| format!("'{s}' is not a seed (a whole number from 0 to {})", u64::MAX))
 }
 
 /// A finite number, 0 or more (a learning rate, a weight decay).

@@ -12,6 +12,9 @@ use crate::cli::interrupt;
 /// Steps between updates of the bar: cheap enough for 50 µs steps.
 const UPDATE_EVERY: usize = 100;
 
+/// Steps between updates of `makemore run`'s bar, whose steps take milliseconds.
+const RUN_UPDATE_EVERY: usize = 10;
+
 /// The running loss is the mean of this many recent steps' losses.
 const WINDOW: usize = 1000;
 
@@ -26,6 +29,8 @@ pub struct Progress {
     lines: bool,
     /// Tell Ctrl-C's line the step reached (train, tune; `run` says its own).
     interrupt: bool,
+    /// Steps between updates of the bar.
+    every: usize,
     recent: Vec<f32>,
     sum: f64,
 }
@@ -34,24 +39,24 @@ impl Progress {
     /// A report for `steps` steps on stderr; `label` comes before the bar (e.g. the value
     /// `tune` trains with), and `lines` prints a line at the first step and every tenth.
     pub fn new(steps: usize, label: &str, lines: bool) -> Progress {
-        Progress::with(steps, label, lines, true)
+        Progress::with(steps, label, lines, true, UPDATE_EVERY)
     }
 
     /// Only the bar, for `makemore run` (whose own lines go to stdout, through the bar's
     /// `suspend` on a terminal, and whose Ctrl-C says what was kept).
     pub fn bar_only(steps: usize) -> Progress {
-        Progress::with(steps, "", false, false)
+        Progress::with(steps, "", false, false, RUN_UPDATE_EVERY)
     }
 
-    fn with(steps: usize, label: &str, lines: bool, interrupt: bool) -> Progress {
+    fn with(steps: usize, label: &str, lines: bool, interrupt: bool, every: usize) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::hidden());
         // the label, the steps (8+1+8), the loss (12), the rate (14) and the time left (at
         // most 12), and the bar takes what the terminal has left: the line fits its width
         let style = ProgressStyle::with_template("{prefix}{pos}/{len} [{wide_bar}] loss {msg}{rate}")
             .expect("a valid template")
-            .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            .with_key("rate", move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
                 // no rate or time left before there is one to show
-                if state.pos() >= UPDATE_EVERY as u64 {
+                if state.pos() >= every as u64 {
                     let eta = indicatif::HumanDuration(state.eta());
                     let _ = write!(w, " {:.0} steps/s eta {eta:#}", state.per_sec());
                 }
@@ -63,7 +68,7 @@ impl Progress {
             interrupt::training(0, steps);
         }
         let terminal = std::io::stderr().is_terminal();
-        Progress { bar, terminal, steps, lines, interrupt, recent: Vec::with_capacity(WINDOW), sum: 0.0 }
+        Progress { bar, terminal, steps, lines, interrupt, every, recent: Vec::with_capacity(WINDOW), sum: 0.0 }
     }
 
     /// A handle on the bar: lines written through its `suspend` land above it.
@@ -93,7 +98,7 @@ impl Progress {
                 self.bar.println(line)
             }
         }
-        if k == 0 || (k + 1) % UPDATE_EVERY == 0 || k + 1 == self.steps {
+        if k == 0 || (k + 1) % self.every == 0 || k + 1 == self.steps {
             self.bar.set_message(format!("{:.4}", self.running_loss()));
             self.bar.set_position(k as u64 + 1);
         }

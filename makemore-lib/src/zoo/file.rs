@@ -189,3 +189,11 @@ pub(crate) fn save(model: &dyn ZooModel, kind: &str, cfg: &ZooConfig, chars: &[c
         }
     }
 }
+
+/// The type a model file of `makemore run` says it holds (its `type` metadata), if it says.
+pub(crate) fn saved_type(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).ok()?;
+    let meta = header.metadata().as_ref()?;
+    (meta.get("kind").map(String::as_str) == Some(KIND)).then(|| meta.get("type").cloned())?
+}

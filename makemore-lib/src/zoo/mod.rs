@@ -36,7 +36,7 @@
 mod bigram;
 mod bow;
 mod data;
-mod file;
+pub(crate) mod file;
 mod loader;
 mod mlp;
 mod rnn;

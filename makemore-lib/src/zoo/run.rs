@@ -308,16 +308,21 @@ fn device_named(name: &str) -> Result<Device> {
     if name == "cpu" {
         return Ok(Device::Cpu);
     }
-    let Some(index) = (if name == "cuda" { Some("") } else { name.strip_prefix("cuda:") }) else {
-        return Err(invalid("device", name, "cpu, cuda or cuda:N"));
+    let index = match name.strip_prefix("cuda:") {
+        _ if name == "cuda" => Some(0),
+        Some(i) if !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()) => i.parse::<usize>().ok(),
+        _ => None,
+    };
+    let Some(index) = index else {
+        return Err(invalid("device", format!("{name:?}"), "cpu, cuda or cuda:N (N a GPU's number from 0)"));
     };
     if !load_libtorch_cuda() || !tch::Cuda::is_available() {
         return Err(invalid("device", name, "libtorch sees no CUDA device here; use --device cpu"));
     }
     let count = tch::Cuda::device_count().max(1) as usize;
-    match if index.is_empty() { Some(0) } else { index.parse::<usize>().ok() } {
-        Some(i) if i < count => Ok(Device::Cuda(i)),
-        _ => Err(invalid("device", name, &format!("libtorch sees CUDA devices cuda:0 to cuda:{}", count - 1))),
+    match index < count {
+        true => Ok(Device::Cuda(index)),
+        false => Err(invalid("device", name, &format!("libtorch sees CUDA devices cuda:0 to cuda:{}", count - 1))),
     }
 }
 
@@ -366,6 +371,11 @@ fn run_here(
     }
     // everything that can fail on bad input comes before the first line is printed
     let device = device_named(&cfg.device)?;
+    if cfg.input_file == std::path::Path::new("-") {
+        return Err(Error::Usage(
+            "makemore run reads its words from a file (-i FILE), as makemore.py does, not from standard input".into(),
+        ));
+    }
     tch::manual_seed(cfg.seed as i64);
     let data = Datasets::read(&cfg.input_file)?;
     let (vocab_size, block_size) = (data.vocab_size(), data.block_size());
@@ -378,9 +388,20 @@ fn run_here(
             format!("sampling keeps the k likeliest of the {vocab_size} tokens: from 1 to {vocab_size}, or -1 for all");
         return Err(invalid("top-k", cfg.top_k, &why));
     }
-    let folder =
-        |io: std::io::Error| Error::Write { path: cfg.work_dir.clone(), reason: format!("not a folder ({io})") };
+    let folder = |io: std::io::Error| {
+        let what = if cfg.work_dir.exists() && !cfg.work_dir.is_dir() {
+            "not a folder"
+        } else {
+            "the work directory cannot be created or written there"
+        };
+        Error::Write { path: cfg.work_dir.clone(), reason: format!("{what} ({io})") }
+    };
     std::fs::create_dir_all(&cfg.work_dir).map_err(folder)?;
+    if !cfg.sample_only {
+        // the best model is written at step 500: find out now whether it can be
+        let probe = cfg.work_dir.join(format!(".makemore-write-check-{}", std::process::id()));
+        std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe)).map_err(folder)?;
+    }
     let zoo = ZooConfig {
         block_size,
         vocab_size,
@@ -398,8 +419,16 @@ fn run_here(
         }
         let bad = |reason: String| Error::BadModel { path: path.clone(), reason };
         let tensors = Tensor::read_safetensors(&path).map_err(|e| bad(format!("not a safetensors file ({e})")))?;
-        let why = |e| bad(format!("{e}; is it a --type {} model of this word list, with these sizes?", cfg.kind));
+        let why = |e| match crate::zoo::file::saved_type(&path).filter(|t| *t != cfg.kind) {
+            Some(t) => bad(format!("it is a --type {t} model: run with --type {t}")),
+            None => bad(format!("{e}; is it a --type {} model of this word list, with these sizes?", cfg.kind)),
+        };
         load_named(&mut *model, &tensors).map_err(why)?;
+        for (name, t) in &tensors {
+            if !bool::try_from(t.f_isfinite()?.f_all()?)? {
+                return Err(bad(format!("'{name}' holds NaN or infinite values (a run that diverged?)")));
+            }
+        }
     }
     to_device(&*model, device)?;
     say!("{}", cfg.python_dict());
@@ -437,6 +466,11 @@ fn run_here(
         optimizer.step(&params, cfg.learning_rate)?;
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
         let loss = loss.f_double_value(&[])?;
+        if !loss.is_finite() {
+            // makemore.py prints `loss nan` on, then fails in sampling: one line instead (the
+            // best model so far, if any, stays saved)
+            return Err(Error::Diverged { step: step as usize, loss: loss as f32 });
+        }
         on_step(step as usize, loss as f32);
         if step % 10 == 0 {
             say!("step {step} | loss {loss:.4} | step time {ms:.2}ms");
