@@ -143,16 +143,15 @@ impl<'a> StoredFile<'a> {
             .map_err(|e| bad(format!("not a safetensors file, or damaged ({e:?})")))?;
         let tensors = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("damaged data ({e:?})")))?;
         let meta = header.metadata().clone().unwrap_or_default();
-        if !meta.contains_key("format") {
-            return Err(bad(
-                "no 'format' in its metadata: not a model file of makemore's train or run (a `makemore run` \
-                model of a word list with '.' or words of 64 characters or more holds PyTorch's tensors alone, which \
-                only `makemore run --sample-only` and `--resume` read)"
-                    .into(),
-            ));
-        }
         let field = |key: &str| meta.get(key).cloned().ok_or_else(|| bad(format!("no '{key}' in its metadata")));
-        let (format, version) = (field("format")?, field("version")?);
+        // no format: most likely PyTorch's tensors alone, which `makemore run` writes for some lists
+        let format = meta.get("format").cloned().ok_or_else(|| {
+            bad("no 'format' in its metadata: not a model file of makemore's train or run (a `makemore run` model \
+                 of a word list with '.' or words of 64 characters or more holds PyTorch's tensors alone, which only \
+                 `makemore run --sample-only` and `--resume` read)"
+                .into())
+        })?;
+        let version = field("version")?;
         if format != FORMAT && format != OLD_FORMAT.0 {
             return Err(bad(format!("its format is not '{FORMAT}'")));
         }

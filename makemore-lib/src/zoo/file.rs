@@ -156,6 +156,12 @@ fn vocab_of(chars: &[char]) -> Result<Vocab> {
     Vocab::from_itos(std::iter::once(BOUNDARY).chain(chars.iter().copied()).collect())
 }
 
+/// A model's named tensors on the CPU, where a file is written from (a model trained on a
+/// GPU, makemore run --device cuda, is copied; on the CPU nothing is).
+fn cpu_tensors(model: &dyn ZooModel) -> Vec<(String, Tensor)> {
+    named_tensors(model).into_iter().map(|(n, t)| (n, t.to_device(tch::Device::Cpu))).collect()
+}
+
 /// What a file holds of a model of type `kind` and sizes `cfg` besides the common metadata.
 fn stored(model: &dyn ZooModel, kind: &str, cfg: &ZooConfig) -> Result<Stored> {
     let meta = vec![
@@ -166,8 +172,7 @@ fn stored(model: &dyn ZooModel, kind: &str, cfg: &ZooConfig) -> Result<Stored> {
         ("n_embd2", cfg.n_embd2.to_string()),
     ];
     let mut tensors = Vec::new();
-    for (name, t) in named_tensors(model) {
-        let t = t.f_to_device(tch::Device::Cpu)?; // a model trained on a GPU (makemore run --device cuda)
+    for (name, t) in cpu_tensors(model) {
         let data = StoredData::Floats(finite_values(&name, &t)?);
         tensors.push(StoredTensor { shape: t.size().iter().map(|&d| d as usize).collect(), name, data });
     }
@@ -181,12 +186,8 @@ fn stored(model: &dyn ZooModel, kind: &str, cfg: &ZooConfig) -> Result<Stored> {
 pub(crate) fn save(model: &dyn ZooModel, kind: &str, cfg: &ZooConfig, chars: &[char], path: &Path) -> Result<()> {
     match vocab_of(chars).ok().filter(|_| cfg.block_size <= MAX_CONTEXT) {
         Some(vocab) => write_atomic(path, &file_bytes(KIND, &vocab, cfg.block_size, stored(model, kind, cfg)?)),
-        None => {
-            let tensors: Vec<(String, Tensor)> =
-                named_tensors(model).into_iter().map(|(n, t)| (n, t.to_device(tch::Device::Cpu))).collect();
-            Tensor::write_safetensors(&tensors, path)
-                .map_err(|e| Error::Write { path: path.into(), reason: e.to_string() })
-        }
+        None => Tensor::write_safetensors(&cpu_tensors(model), path)
+            .map_err(|e| Error::Write { path: path.into(), reason: e.to_string() }),
     }
 }
 

@@ -208,9 +208,9 @@ fn evaluate(
 ) -> Result<f64> {
     let _base_seed = global_seed()?;
     let order = TorchGenerator::new(global_seed()?).randperm(words.len());
-    let mut losses = Vec::new();
+    let (device, mut losses) = (device_of_model(model), Vec::new());
     for (i, ix) in order.chunks(batch).enumerate() {
-        let (x, y) = on_device(data.batch(words, ix)?, device_of_model(model))?;
+        let (x, y) = on_device(data.batch(words, ix)?, device)?;
         let loss = tch::no_grad(|| -> Result<f64> { Ok(loss_of(&model.forward(&x)?, &y)?.f_double_value(&[])?) })?;
         losses.push(loss as f32);
         if i >= max_batches {
