@@ -126,7 +126,7 @@ fn main() -> anyhow::Result<()> {
     // two here, for the MLP and the Transformer, one for the others): the median of the step times it
     // prints (every 10th step of 300), as makemore.py prints them
     let zoo = std::env::temp_dir().join(format!("makemore-bench-zoo-{}", std::process::id()));
-    for kind in makemore::zoo::TYPES {
+    for kind in makemore::zoo::type_names() {
         let out = Command::new(env!("CARGO_BIN_EXE_makemore"))
             .args(["run", "--type", kind, "--max-steps", "300", "--num-workers", "0", "-i"])
             .arg(root.join("data/names.txt"))

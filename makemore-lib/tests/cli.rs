@@ -689,6 +689,11 @@ fn model_kinds_and_model_files_are_told_apart() {
         "invalid --model 'm.safetensors': must be one of counts, neural, mlp, wavenet (train and tune take a model kind; \
          `makemore sample` and `makemore eval` read model files)",
     );
+    bad_value(
+        &["tune", "--input", &list, "--type", "gru", "--values", "0.1"],
+        "invalid --model 'gru': must be one of counts, neural, mlp, wavenet (makemore.py's --type gru trains with \
+         `makemore run --type gru -i FILE -o DIR`)",
+    );
     // karpathy/makemore's --type is the same flag
     let model = dir.arg("m.safetensors");
     ok(&["train", "--input", &list, "--type", "counts", "--out", &model]);

@@ -18,7 +18,8 @@ use crate::cli::errors::{FlagError, Flags, flag_list};
 
 /// Make more of whatever word list you give it: character-level language models from
 /// Karpathy's makemore lectures (bigram counts and a one-layer network, and their n-gram
-/// extensions; the MLP of lecture 2, and with --batchnorm lecture 3's), on libtorch.
+/// extensions; the MLP of lecture 2, and with --batchnorm lecture 3's; lecture 5's WaveNet),
+/// and karpathy/makemore's six model types (`makemore run`), on libtorch.
 #[derive(Parser)]
 #[command(name = "makemore", version)]
 pub struct Cli {
@@ -79,9 +80,11 @@ pub struct RunArgs {
     #[arg(long, default_value_t = -1, allow_negative_numbers = true,
           value_parser = clap::value_parser!(i64).range(-1..))]
     pub top_k: i64,
-    /// model class type to use, bigram|mlp|rnn|gru|bow|transformer
+    // makemore.py's help, "model class type to use, bigram|mlp|rnn|gru|bow|transformer", with
+    // the names of the registry (zoo::REGISTRY)
     #[arg(long = "type", default_value = "transformer", value_name = "TYPE",
-          value_parser = clap::builder::PossibleValuesParser::new(["bigram", "mlp", "rnn", "gru", "bow", "transformer"]))]
+          help = format!("model class type to use, {}", makemore::zoo::type_names().join("|")),
+          value_parser = clap::builder::PossibleValuesParser::new(makemore::zoo::type_names()))]
     pub kind: String,
     /// number of layers
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -128,7 +131,8 @@ fn finite_at_least_zero(s: &str) -> Result<f64, String> {
 /// kind's flags. (Last in a command: the kinds' headings hold every flag after them.)
 #[derive(clap::Args)]
 pub struct ModelArgs {
-    /// Which kind of model (karpathy/makemore's `--type` is the same flag).
+    /// Which kind of model (`--type` is the same flag; karpathy/makemore's model types train
+    /// with `makemore run --type`).
     #[arg(long, visible_alias = "type", value_name = "KIND",
           value_parser = clap::builder::PossibleValuesParser::new(ModelSpec::NAMES.iter().copied()))]
     model: String,
@@ -523,10 +527,14 @@ pub fn clap_error(e: clap::Error, args: &[OsString]) -> ExitCode {
         }
         None => format!("must be one of {}", text(ContextKind::ValidValue)),
     };
-    let hint = if flag == "--model" && ModelSpec::named(&value).is_err() && value.contains(['.', '/']) {
-        " (train and tune take a model kind; `makemore sample` and `makemore eval` read model files)"
+    let hint = if flag != "--model" || ModelSpec::named(&value).is_ok() {
+        String::new()
+    } else if value.contains(['.', '/']) {
+        " (train and tune take a model kind; `makemore sample` and `makemore eval` read model files)".into()
+    } else if makemore::zoo::zoo_type(&value).is_some() {
+        format!(" (makemore.py's --type {value} trains with `makemore run --type {value} -i FILE -o DIR`)")
     } else {
-        ""
+        String::new()
     };
     eprintln!("makemore: error: invalid {flag} '{value}': {why}{hint}");
     ExitCode::from(2)

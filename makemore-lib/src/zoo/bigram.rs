@@ -4,7 +4,16 @@ use tch::{Device, Kind, Tensor};
 
 use crate::error::Result;
 use crate::nn::Layer;
-use crate::zoo::{ZooConfig, ZooModel};
+use crate::zoo::{ZooConfig, ZooModel, ZooType};
+
+/// `--type bigram` in the registry: V × V logits, no draws (zeros either way), one thread.
+pub(crate) const TYPE: ZooType = ZooType {
+    name: "bigram",
+    n_params: |c| (c.vocab_size * c.vocab_size) as u128,
+    build: |c, _| Ok(Box::new(Bigram::new(c)?)),
+    refuse: ZooType::ANY_SIZES,
+    threaded: false,
+};
 
 /// `self.logits = nn.Parameter(torch.zeros((n, n)))`, forward `self.logits[idx]`: (B, T)
 /// tokens give (B, T, V) logits, each from the previous token alone (block size 1).

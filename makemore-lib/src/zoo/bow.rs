@@ -5,7 +5,19 @@ use tch::{Kind, Tensor};
 
 use crate::error::Result;
 use crate::nn::{Embedding, Layer, Linear};
-use crate::zoo::{Init, ZooConfig, ZooModel, causal_mask, embedding, linear, positions, prefixed};
+use crate::zoo::{Init, ZooConfig, ZooModel, ZooType, causal_mask, embedding, linear, positions, prefixed};
+
+/// `--type bow` in the registry; one thread (a second makes its small operations slower).
+pub(crate) const TYPE: ZooType = ZooType {
+    name: "bow",
+    n_params: |c| {
+        let [v, b, e, e2] = [c.vocab_size, c.block_size, c.n_embd, c.n_embd2].map(|x| x as u128);
+        v * e + b * e + e * e2 + e2 + e2 * e + e + e * v + v
+    },
+    build: |c, init| Ok(Box::new(Bow::with_init(c, init)?)),
+    refuse: ZooType::ANY_SIZES,
+    threaded: false,
+};
 
 /// `wte`, `wpe` (`nn.Embedding`s of the tokens and of the positions), a `BoWBlock`
 /// (`x = x + cbow(x)`, where `cbow` averages the positions up to each one with a masked

@@ -5,7 +5,19 @@ use tch::Tensor;
 
 use crate::error::Result;
 use crate::nn::{Embedding, Layer, Linear};
-use crate::zoo::{Init, ZooConfig, ZooModel, embedding, linear};
+use crate::zoo::{Init, ZooConfig, ZooModel, ZooType, embedding, linear};
+
+/// `--type mlp` in the registry; its matrix products gain from a second thread.
+pub(crate) const TYPE: ZooType = ZooType {
+    name: "mlp",
+    n_params: |c| {
+        let [v, b, e, e2] = [c.vocab_size, c.block_size, c.n_embd, c.n_embd2].map(|x| x as u128);
+        (v + 1) * e + b * e * e2 + e2 + e2 * v + v
+    },
+    build: |c, init| Ok(Box::new(Mlp::with_init(c, init)?)),
+    refuse: ZooType::ANY_SIZES,
+    threaded: true,
+};
 
 /// `wte = nn.Embedding(vocab_size + 1, n_embd)` (the extra row is a `<BLANK>` token for
 /// positions before the start), then `nn.Sequential(nn.Linear(block_size · n_embd, n_embd2),

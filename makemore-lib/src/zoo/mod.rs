@@ -1,10 +1,11 @@
 //! karpathy/makemore's `makemore.py`: its data, its model types and its training run, as
 //! `makemore run` runs them (the same command line, the same numbers).
 //!
-//! Each type is one file and a [`ZooModel`]: a [`Layer`] whose forward pass takes (B, T)
-//! token indices to (B, T, V) logits, with the block size it reads. [`TYPES`] lists them;
-//! [`build`] makes one, drawing its parameters from the global generator in the order of
-//! makemore.py's modules (`nn.Linear`'s kaiming-uniform, `nn.Embedding`'s normal).
+//! Each type is one file: a [`ZooModel`] (a [`Layer`] whose forward pass takes (B, T) token
+//! indices to (B, T, V) logits, with the block size it reads) and its [`ZooType`], the type's
+//! one line in the registry, [`REGISTRY`]. [`build`] makes one, drawing its parameters from
+//! the global generator in the order of makemore.py's modules (`nn.Linear`'s kaiming-uniform,
+//! `nn.Embedding`'s normal).
 //!
 //! | `--type` | makemore.py | here |
 //! |---|---|---|
@@ -22,7 +23,8 @@
 //!
 //! [`ZooModel`]: crate::zoo::ZooModel
 //! [`Layer`]: crate::nn::Layer
-//! [`TYPES`]: crate::zoo::TYPES
+//! [`ZooType`]: crate::zoo::ZooType
+//! [`REGISTRY`]: crate::zoo::REGISTRY
 //! [`build`]: crate::zoo::build
 //! [`Bigram`]: crate::zoo::Bigram
 //! [`Mlp`]: crate::zoo::Mlp
@@ -89,18 +91,65 @@ impl Default for ZooConfig {
 pub trait ZooModel: Layer {
     /// How many previous tokens it reads (`get_block_size()`): sampling crops to it.
     fn block_size(&self) -> usize;
+    /// What makemore.py's constructor of this type prints, if anything (the Transformer:
+    /// "number of parameters: 0.20M").
+    fn announce(&self) -> Option<String> {
+        None
+    }
 }
 
-/// The model types, in makemore.py's `--type` help order.
-pub const TYPES: [&str; 6] = ["bigram", "mlp", "rnn", "gru", "bow", "transformer"];
+/// One of makemore.py's model types: its `--type` name and what the zoo asks of it. Each
+/// type's file defines its own (`TYPE`); [`REGISTRY`] lists them.
+#[derive(Debug, Clone, Copy)]
+pub struct ZooType {
+    /// The `--type` name, e.g. `"gru"`.
+    pub name: &'static str,
+    /// How many parameters a model of these sizes has, from the sizes alone (before
+    /// anything is allocated, so that too large a model is refused first).
+    pub n_params: fn(&ZooConfig) -> u128,
+    /// A model of these sizes, its parameters drawn or zeros.
+    pub build: fn(&ZooConfig, Init) -> Result<Box<dyn ZooModel>>,
+    /// Why these sizes cannot make this type, as `--flag value: reason` (None: they can).
+    pub refuse: fn(&ZooConfig) -> Option<String>,
+    /// Whether `makemore run` trains it on libtorch's default thread count (one per core,
+    /// as makemore.py computes) rather than on one: the types whose matrix products gain
+    /// from a second thread ([`default_threads`]).
+    pub threaded: bool,
+}
+
+impl ZooType {
+    /// What [`ZooType::refuse`] is for the types that take any sizes.
+    pub const ANY_SIZES: fn(&ZooConfig) -> Option<String> = |_| None;
+}
+
+/// The registry: makemore.py's model types, one line each, in its `--type` help order.
+/// Everything else that names a type (the command line's values, [`build`], [`n_params`],
+/// [`default_threads`], reading a model file) reads it from here.
+pub const REGISTRY: [ZooType; 6] = [bigram::TYPE, mlp::TYPE, rnn::RNN, rnn::GRU, bow::TYPE, transformer::TYPE];
+
+/// The type named `name`, from [`REGISTRY`].
+///
+/// ```
+/// assert_eq!(makemore::zoo::zoo_type("gru").map(|t| t.name), Some("gru"));
+/// assert!(makemore::zoo::zoo_type("lstm").is_none());
+/// ```
+pub fn zoo_type(name: &str) -> Option<&'static ZooType> {
+    REGISTRY.iter().find(|t| t.name == name)
+}
+
+/// The types' names, in [`REGISTRY`] order: `["bigram", "mlp", ...]`.
+pub fn type_names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|t| t.name).collect()
+}
 
 /// How many libtorch threads `makemore run` trains a type on when `--threads` is not given:
 /// the caller's count (libtorch's default, one per core, as makemore.py computes) for the
-/// MLP and the Transformer, whose matrix products gain from a second thread (on a 2-core AMD
-/// EPYC: 4.4 ms a step against 5.8, and 14.7 against 20.6); one for the other types, whose
-/// small operations do not (the BoW loses: 1.56 ms against 1.28). The numbers of the types on
-/// one thread, and the MLP's, are the same at one thread and two; the Transformer's are not
-/// (some of its reductions split by thread), and the fixtures record two for both.
+/// [`threaded`](ZooType::threaded) types, the MLP and the Transformer, whose matrix products
+/// gain from a second thread (on a 2-core AMD EPYC: 4.4 ms a step against 5.8, and 14.7
+/// against 20.6); one for the other types, whose small operations do not (the BoW loses:
+/// 1.56 ms against 1.28). The numbers of the types on one thread, and the MLP's, are the same
+/// at one thread and two; the Transformer's are not (some of its reductions split by
+/// thread), and the fixtures record two for both.
 ///
 /// ```
 /// tch::set_num_threads(2);
@@ -109,11 +158,11 @@ pub const TYPES: [&str; 6] = ["bigram", "mlp", "rnn", "gru", "bow", "transformer
 /// assert_eq!(makemore::zoo::default_threads("gru"), 1);
 /// ```
 pub fn default_threads(kind: &str) -> i32 {
-    if matches!(kind, "mlp" | "transformer") { tch::get_num_threads() } else { 1 }
+    if zoo_type(kind).is_some_and(|t| t.threaded) { tch::get_num_threads() } else { 1 }
 }
 
-/// A model of `kind` (one of [`TYPES`]) for `cfg`, its parameters drawn from the global
-/// generator.
+/// A model of `kind` (a type of [`REGISTRY`]) for `cfg`, its parameters drawn from the
+/// global generator.
 ///
 /// ```
 /// tch::manual_seed(3407);
@@ -136,46 +185,47 @@ pub fn build(kind: &str, cfg: &ZooConfig) -> Result<Box<dyn ZooModel>> {
 /// assert_eq!(counts.map(Option::unwrap), [729, 69_147, 11_803, 28_315, 12_827, 204_544]);
 /// ```
 pub fn n_params(kind: &str, cfg: &ZooConfig) -> Option<u128> {
-    let [v, b, e, e2, l] = [cfg.vocab_size, cfg.block_size, cfg.n_embd, cfg.n_embd2, cfg.n_layer].map(|x| x as u128);
-    let head = e2 * v + v; // lm_head of the recurrent networks and the MLP's output layer
-    Some(match kind {
-        "bigram" => v * v,
-        "mlp" => (v + 1) * e + b * e * e2 + e2 + head,
-        "rnn" => e2 + v * e + (e + e2) * e2 + e2 + head,
-        "gru" => e2 + v * e + 3 * ((e + e2) * e2 + e2) + head,
-        "bow" => v * e + b * e + e * e2 + e2 + e2 * e + e + e * v + v,
-        "transformer" => v * e + b * e + l * (12 * e * e + 13 * e) + 2 * e + e * v,
-        _ => return None,
-    })
+    zoo_type(kind).map(|t| (t.n_params)(cfg))
 }
 
 /// The most parameters a model may have: 2^26 float32 values (256 MB, and AdamW's two
 /// averages and the gradients as much again each). makemore.py's transformer has 204,544.
 pub const MAX_PARAMS: u128 = 1 << 26;
 
-/// [`build`], its parameters drawn or zeros. Refuses sizes whose model would have more than
-/// [`MAX_PARAMS`] parameters, before allocating anything.
+/// [`build`], its parameters drawn or zeros. Refuses an unknown type, sizes the type cannot
+/// take ([`ZooType::refuse`]), and sizes whose model would have more than [`MAX_PARAMS`]
+/// parameters, before allocating anything.
+///
+/// ```
+/// use makemore::zoo::{Init, ZooConfig, build_with};
+/// let odd = ZooConfig { n_embd: 30, ..ZooConfig::default() }; // 4 heads of 7.5 features
+/// let err = build_with("transformer", &odd, Init::Zeros).unwrap_err().to_string();
+/// assert!(err.contains("--n-embd 30"), "{err}");
+/// assert!(build_with("gru", &odd, Init::Zeros).is_ok());
+/// ```
 pub fn build_with(kind: &str, cfg: &ZooConfig, init: Init) -> Result<Box<dyn ZooModel>> {
-    if let Some(n) = n_params(kind, cfg).filter(|&n| n > MAX_PARAMS) {
+    (check(kind, cfg)?.build)(cfg, init)
+}
+
+/// The type `kind` of [`REGISTRY`] if it can make a model of sizes `cfg`: what
+/// [`build_with`] refuses, found without building.
+pub fn check(kind: &str, cfg: &ZooConfig) -> Result<&'static ZooType> {
+    let Some(t) = zoo_type(kind) else {
+        return Err(Error::Usage(format!(
+            "no model type {kind:?}: makemore.py's types are {}",
+            type_names().join(", ")
+        )));
+    };
+    if let Some(why) = (t.refuse)(cfg) {
+        return Err(Error::Usage(format!("invalid {why}")));
+    }
+    let n = (t.n_params)(cfg);
+    if n > MAX_PARAMS {
         return Err(Error::TooLarge(format!(
             "a {kind} of these sizes has {n} parameters, more than {MAX_PARAMS}: use a smaller --n-embd, --n-embd2 or --n-layer"
         )));
     }
-    Ok(match kind {
-        "bigram" => Box::new(Bigram::new(cfg)?),
-        "mlp" => Box::new(Mlp::with_init(cfg, init)?),
-        "rnn" => Box::new(Rnn::with_cell(cfg, init, false)?),
-        "gru" => Box::new(Rnn::with_cell(cfg, init, true)?),
-        "bow" => Box::new(Bow::with_init(cfg, init)?),
-        "transformer" => Box::new(Transformer::with_init(cfg, init)?),
-        _ => {
-            return Err(Error::BadParameter {
-                name: "type",
-                value: kind.into(),
-                expected: "one of bigram, mlp, rnn, gru, bow, transformer",
-            });
-        }
-    })
+    Ok(t)
 }
 
 /// How a model's parameters begin: drawn from the global generator as PyTorch draws them,

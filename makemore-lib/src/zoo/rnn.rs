@@ -5,7 +5,32 @@ use tch::{Device, Kind, Tensor};
 
 use crate::error::Result;
 use crate::nn::{Embedding, Layer, Linear};
-use crate::zoo::{Init, ZooConfig, ZooModel, embedding, linear, prefixed};
+use crate::zoo::{Init, ZooConfig, ZooModel, ZooType, embedding, linear, prefixed};
+
+/// `--type rnn` in the registry: `start`, `wte`, one cell Linear, `lm_head`; one thread.
+pub(crate) const RNN: ZooType = ZooType {
+    name: "rnn",
+    n_params: |c| n_params(c, 1),
+    build: |c, init| Ok(Box::new(Rnn::with_cell(c, init, false)?)),
+    refuse: ZooType::ANY_SIZES,
+    threaded: false,
+};
+
+/// `--type gru` in the registry: as the RNN with three cell Linears; one thread.
+pub(crate) const GRU: ZooType = ZooType {
+    name: "gru",
+    n_params: |c| n_params(c, 3),
+    build: |c, init| Ok(Box::new(Rnn::with_cell(c, init, true)?)),
+    refuse: ZooType::ANY_SIZES,
+    threaded: false,
+};
+
+/// The parameters of a recurrent network whose cell has `linears` Linears of
+/// (n_embd + n_embd2) → n_embd2.
+fn n_params(c: &ZooConfig, linears: u128) -> u128 {
+    let [v, e, e2] = [c.vocab_size, c.n_embd, c.n_embd2].map(|x| x as u128);
+    e2 + v * e + linears * ((e + e2) * e2 + e2) + e2 * v + v
+}
 
 /// The recurrence: from the input at step t and the previous hidden state to the next.
 #[derive(Debug)]

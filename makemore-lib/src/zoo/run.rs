@@ -379,10 +379,15 @@ fn run_here(
     tch::manual_seed(cfg.seed as i64);
     let data = Datasets::read(&cfg.input_file)?;
     let (vocab_size, block_size) = (data.vocab_size(), data.block_size());
-    if cfg.kind == "transformer" && cfg.n_embd % cfg.n_head != 0 {
-        let why = format!("each of the {} heads takes n_embd / n_head features: a multiple of --n-head", cfg.n_head);
-        return Err(invalid("n-embd", cfg.n_embd, &why));
-    }
+    let zoo = ZooConfig {
+        block_size,
+        vocab_size,
+        n_layer: cfg.n_layer,
+        n_embd: cfg.n_embd,
+        n_embd2: cfg.n_embd2,
+        n_head: cfg.n_head,
+    };
+    crate::zoo::check(&cfg.kind, &zoo)?;
     if cfg.top_k != -1 && !(1..=vocab_size as i64).contains(&cfg.top_k) {
         let why =
             format!("sampling keeps the k likeliest of the {vocab_size} tokens: from 1 to {vocab_size}, or -1 for all");
@@ -402,14 +407,6 @@ fn run_here(
         let probe = cfg.work_dir.join(format!(".makemore-write-check-{}", std::process::id()));
         std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe)).map_err(folder)?;
     }
-    let zoo = ZooConfig {
-        block_size,
-        vocab_size,
-        n_layer: cfg.n_layer,
-        n_embd: cfg.n_embd,
-        n_embd2: cfg.n_embd2,
-        n_head: cfg.n_head,
-    };
     let mut model = build(&cfg.kind, &zoo)?;
     let path = cfg.model_path();
     if cfg.resume || cfg.sample_only {
@@ -439,10 +436,8 @@ fn run_here(
     say!("{}", data.chars.iter().collect::<String>());
     say!("split up the dataset into {} training examples and {} test examples", data.train.len(), data.test.len());
     say!("dataset determined that: vocab_size={vocab_size}, block_size={block_size}");
-    if cfg.kind == "transformer" {
-        let params = model.parameters();
-        let n: usize = params.iter().filter(|(n, _)| n.starts_with("transformer.")).map(|(_, p)| p.numel()).sum();
-        say!("number of parameters: {:.2}M", n as f64 / 1e6);
+    if let Some(line) = model.announce() {
+        say!("{line}");
     }
     say!("model #params: {}", crate::nn::n_parameters(&*model));
     if cfg.resume || cfg.sample_only {

@@ -4,7 +4,28 @@ use tch::{Kind, Tensor};
 
 use crate::error::Result;
 use crate::nn::{Embedding, Layer, LayerNorm, Linear};
-use crate::zoo::{Init, ZooConfig, ZooModel, causal_mask, embedding, linear, positions, prefixed};
+use crate::zoo::{Init, ZooConfig, ZooModel, ZooType, causal_mask, embedding, linear, positions, prefixed};
+
+/// `--type transformer` in the registry. Its heads split the embedding's features, so
+/// `n_embd` must be a multiple of `n_head`; its matrix products gain from a second thread.
+pub(crate) const TYPE: ZooType = ZooType {
+    name: "transformer",
+    n_params: |c| {
+        let [v, b, e, l] = [c.vocab_size, c.block_size, c.n_embd, c.n_layer].map(|x| x as u128);
+        v * e + b * e + l * (12 * e * e + 13 * e) + 2 * e + e * v
+    },
+    build: |c, init| Ok(Box::new(Transformer::with_init(c, init)?)),
+    refuse: |c| {
+        let heads = c.n_head;
+        (c.n_embd % heads != 0).then(|| {
+            format!(
+                "--n-embd {}: each of the {heads} heads takes n_embd / n_head features: a multiple of --n-head",
+                c.n_embd
+            )
+        })
+    },
+    threaded: true,
+};
 
 /// `NewGELU`: the tanh approximation of GELU used by BERT and GPT,
 /// `0.5 · x · (1 + tanh(sqrt(2/π) · (x + 0.044715 · x³)))`, its operations made in Python's
@@ -170,5 +191,9 @@ impl Layer for Transformer {
 impl ZooModel for Transformer {
     fn block_size(&self) -> usize {
         self.block_size
+    }
+    /// minGPT's `Transformer.__init__` prints its parameters but `lm_head`'s.
+    fn announce(&self) -> Option<String> {
+        Some(format!("number of parameters: {:.2}M", self.n_params_without_head() as f64 / 1e6))
     }
 }
