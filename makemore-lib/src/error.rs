@@ -103,7 +103,7 @@ pub enum Error {
 }
 
 /// A libtorch message without the C++ backtrace that follows it ("Exception raised from ...").
-fn first_line(message: &str) -> &str {
+pub(crate) fn first_line(message: &str) -> &str {
     message.lines().next().unwrap_or(message).trim_end()
 }
 

@@ -133,6 +133,7 @@ pub use reference::Reference;
 pub use rng::{LECTURE_SEED, parse_seed, seed};
 /// The `tch` crate this library is built on, for notebooks and examples.
 pub use tch;
+pub use train::cache::{Trained, TrainedCache};
 pub use train::examples::Examples;
 pub use train::trainer::{
     EvalEvery, Event, MAX_STEPS, MAX_STEPS as MLP_MAX_STEPS, Step, StepDecay, Trainer, TrainingRun, update_to_data,

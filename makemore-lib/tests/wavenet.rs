@@ -167,3 +167,37 @@ fn four_levels_train_and_a_negative_variance_is_refused() {
     let err = makemore::save_model(&net, dir.path("bad.safetensors")).unwrap_err().to_string();
     assert!(err.contains("3.running_var holds -1: a variance is 0 or more"), "{err}");
 }
+
+/// A WaveNet read back from the cache of trained networks is the one its training makes:
+/// the same parameters, BatchNorm statistics and losses, and the global generator where the
+/// training leaves it. A file cut short is trained again; other settings are another network.
+#[test]
+fn the_cache_reads_back_what_training_makes() {
+    let (vocab, _, [train, ..]) = data("names");
+    let cfg = WaveNetConfig { steps: 40, ..WaveNetConfig::DEFAULT };
+    let dir = Dir::new();
+    let cache = makemore::TrainedCache::at(dir.path("trained"));
+    let tensors = |n: &WaveNet| n.named_parameters().into_iter().chain(n.named_buffers()).map(|(_, t)| t).collect();
+    let draw = || tch::Tensor::randint(1000, [8], (tch::Kind::Int64, tch::Device::Cpu));
+    let (now, first) = WaveNet::trained(&vocab, &cfg, &train, &cache).unwrap();
+    let after_training = draw();
+    let (again, second) = WaveNet::trained(&vocab, &cfg, &train, &cache).unwrap();
+    let after_reading = draw();
+    assert!(!first.read_back && second.read_back, "{first} / {second}");
+    assert_eq!(first.losses, second.losses);
+    let (a, b): (Vec<tch::Tensor>, Vec<tch::Tensor>) = (tensors(&now), tensors(&again));
+    assert!(a.iter().zip(&b).all(|(a, b)| a.equal(b)), "the parameters and running statistics");
+    assert!(after_training.equal(&after_reading), "the generator after the training");
+    let mut by_hand = WaveNet::new(&vocab, &cfg).unwrap();
+    assert_eq!(by_hand.train_run(&train, &cfg, |_| {}, None, None).unwrap().losses, first.losses);
+
+    let files: Vec<_> = std::fs::read_dir(cache.dir()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    std::fs::write(&files[0], b"cut short").unwrap();
+    let (_, third) = WaveNet::trained(&vocab, &cfg, &train, &cache).unwrap();
+    assert!(!third.read_back);
+    assert_eq!(third.losses, first.losses);
+    let (_, other) = WaveNet::trained(&vocab, &WaveNetConfig { lr: 0.05, ..cfg }, &train, &cache).unwrap();
+    assert!(!other.read_back);
+    assert_eq!(std::fs::read_dir(cache.dir()).unwrap().count(), 2);
+}

@@ -41,6 +41,7 @@ use crate::models::network::{self, Network, finite_values, inputs, on_one_thread
 use crate::models::stored::{Stored, StoredFile};
 use crate::nn::{Optimizer, Sgd};
 use crate::rng::{LECTURE_SEED, seed};
+use crate::train::cache::{Trained, TrainedCache};
 use crate::train::examples::Examples;
 use crate::train::trainer::{EvalEvery, Event, StepDecay, Trainer, TrainingRun};
 
@@ -514,6 +515,23 @@ impl Mlp {
             let mut backprop = MlpBackprop::new(self.parameters(), &xs, &examples.ys, cfg.batch)?;
             cfg.trainer().run(examples.len(), &mut backprop, observe, eval, stop)
         })
+    }
+
+    /// [`Mlp::new`], then [`train_examples`](Self::train_examples) on `examples`; or, when
+    /// `cache` holds the network these would make, that network read back (the
+    /// [`TrainedCache`] says when, and leaves the generator as training would).
+    pub fn trained(
+        vocab: &Vocab,
+        cfg: &MlpConfig,
+        examples: &Examples,
+        cache: &TrainedCache,
+    ) -> Result<(Mlp, Trained)> {
+        let mut net = Mlp::new(vocab, cfg)?;
+        let what = format!("mlp {cfg:?} {:?}", vocab.chars());
+        let tensors: Vec<Tensor> = net.parameters().iter().map(|t| t.shallow_clone()).collect();
+        let trained =
+            cache.train(&what, examples, &tensors, &cfg.trainer(), || net.train_examples(examples, cfg, |_, _| {}))?;
+        Ok((net, trained))
     }
 }
 

@@ -51,6 +51,7 @@ use crate::models::network::{self, AutogradStep, Network, on_one_thread};
 use crate::models::stored::{MAX_MODEL_BYTES, Stored, StoredFile};
 use crate::nn::{BatchNorm1d, Embedding, FlattenConsecutive, Layer, Linear, Sequential, Sgd, Tanh};
 use crate::rng::seed;
+use crate::train::cache::{Trained, TrainedCache};
 use crate::train::examples::Examples;
 use crate::train::trainer::{EvalEvery, Event, StepDecay, Trainer};
 
@@ -351,6 +352,26 @@ impl WaveNet {
             let mut step = AutogradStep::new(self, examples, Sgd)?;
             trainer.run(examples.len(), &mut step, observe, eval, stop)
         })
+    }
+
+    /// [`WaveNet::new`], then [`train_run`](Self::train_run) on `examples` (no evaluation);
+    /// or, when `cache` holds the network these would make, that network read back, its
+    /// BatchNorm statistics too (the [`TrainedCache`] says when, and leaves the generator as
+    /// training would).
+    pub fn trained(
+        vocab: &Vocab,
+        cfg: &WaveNetConfig,
+        examples: &Examples,
+        cache: &TrainedCache,
+    ) -> Result<(WaveNet, Trained)> {
+        let mut net = WaveNet::new(vocab, cfg)?;
+        let what = format!("wavenet {cfg:?} {:?}", vocab.chars());
+        let tensors: Vec<Tensor> =
+            net.named_parameters().into_iter().chain(net.named_buffers()).map(|(_, t)| t).collect();
+        let trained = cache.train(&what, examples, &tensors, &cfg.trainer(), || {
+            Ok(net.train_run(examples, cfg, |_| {}, None, None)?.losses)
+        })?;
+        Ok((net, trained))
     }
 
     /// The WaveNet in a model file that `makemore train --model wavenet` wrote, as a

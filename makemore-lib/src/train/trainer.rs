@@ -215,6 +215,20 @@ impl Trainer {
     }
 }
 
+impl Trainer {
+    /// What [`run`](Self::run) draws from the global generator on `n` examples, drawn and
+    /// thrown away: no step is computed. A network read back from the cache of trained
+    /// networks leaves the generator where its training would have left it.
+    pub(crate) fn replay_draws(&self, n: usize) -> Result<()> {
+        if let Some(b) = self.batch {
+            for _ in 0..self.steps {
+                let _ = Tensor::f_randint(n as i64, [b as i64], (Kind::Int64, Device::Cpu))?;
+            }
+        }
+        Ok(())
+    }
+}
+
 fn copy_of(params: &[Tensor]) -> Result<Vec<Tensor>> {
     params.iter().map(|p| Ok(p.f_detach()?.copy())).collect()
 }
