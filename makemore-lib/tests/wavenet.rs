@@ -174,6 +174,7 @@ fn four_levels_train_and_a_negative_variance_is_refused() {
 #[test]
 fn the_cache_reads_back_what_training_makes() {
     let (vocab, _, [train, ..]) = data("names");
+    let _rng = rng_lock();
     let cfg = WaveNetConfig { steps: 40, ..WaveNetConfig::DEFAULT };
     let dir = Dir::new();
     let cache = makemore::TrainedCache::at(dir.path("trained"));
@@ -200,4 +201,34 @@ fn the_cache_reads_back_what_training_makes() {
     let (_, other) = WaveNet::trained(&vocab, &WaveNetConfig { lr: 0.05, ..cfg }, &train, &cache).unwrap();
     assert!(!other.read_back);
     assert_eq!(std::fs::read_dir(cache.dir()).unwrap().count(), 2);
+}
+
+/// Lecture 5's "flat → hierarchical" row through the library: `batchnorm_bug` builds the
+/// network whose BatchNorm normalises per position, and its first 1,000 losses are PyTorch's
+/// run of the lecture's buggy class (names-wavenet-notebook.json); the running statistics
+/// are per position, as the lecture's; such a network is not saved.
+#[test]
+fn the_batchnorm_bug_is_the_lectures() {
+    let (vocab, _, [train, ..]) = data("names");
+    let _rng = rng_lock();
+    let rx = Reference::load("names-wavenet-notebook.json").unwrap().at_threads(1);
+    // the first 1,000 steps of 200,000: lr 0.1 throughout (by default a run of 1,000 decays at 750)
+    let cfg = WaveNetConfig {
+        embedding: 10,
+        hidden: 68,
+        steps: 1_000,
+        decay_at: Some(1_000),
+        batchnorm_bug: true,
+        ..WaveNetConfig::DEFAULT
+    };
+    let mut net = WaveNet::new(&vocab, &cfg).unwrap();
+    assert_eq!(net.n_parameters() as f64, rx.num("rows.hierarchical.n_params"));
+    let losses = net.train_run(&train, &cfg, |_| {}, None, None).unwrap().losses;
+    rx.assert_run(&losses.iter().map(|&l| l as f64).collect::<Vec<_>>(), "rows.hierarchical.losses_first1000");
+    let running: Vec<Vec<i64>> =
+        net.named_buffers().iter().filter(|(n, _)| n.ends_with("running_mean")).map(|(_, t)| t.size()).collect();
+    let lecture = rx.ints("walk.hierarchical.running_mean_shape"); // (1, 4, 68) after one update
+    assert_eq!(running, [lecture[1..].to_vec(), vec![2, 68], vec![68]]);
+    let err = makemore::save_model(&net, Dir::new().path("bug.safetensors")).unwrap_err();
+    assert!(err.to_string().contains("BatchNorm bug is not saved"), "{err}");
 }

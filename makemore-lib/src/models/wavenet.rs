@@ -106,6 +106,11 @@ pub struct WaveNetConfig {
     /// The seed of the global generator, for the parameters and then the minibatches (42).
     #[arg(skip = WaveNetConfig::DEFAULT.seed)]
     pub seed: i64,
+    /// Lecture 5's BatchNorm bug, kept to show it (false): every level but the last
+    /// normalises per position ([`BatchNorm1d::per_position`]). The lecture's "flat →
+    /// hierarchical" row; such a network is not saved.
+    #[arg(skip)]
+    pub batchnorm_bug: bool,
 }
 
 impl WaveNetConfig {
@@ -120,6 +125,7 @@ impl WaveNetConfig {
         lr: 0.1,
         decay_at: None,
         seed: WAVENET_SEED,
+        batchnorm_bug: false,
     };
 
     /// The number of levels: k for a context of flatten^k. Fails for a context that is not
@@ -294,11 +300,15 @@ impl WaveNet {
         let linear = if draw { Linear::new } else { Linear::zeroed };
         let embedding = if draw { Embedding::new } else { Embedding::zeroed };
         let mut layers: Vec<Box<dyn Layer>> = vec![Box::new(embedding(v, cfg.embedding)?)];
-        let mut width = cfg.embedding;
+        let (mut width, mut positions) = (cfg.embedding, cfg.context_len);
         for _ in 0..cfg.levels()? {
+            positions /= n;
             layers.push(Box::new(FlattenConsecutive::new(n)?));
             layers.push(Box::new(linear(width * n, cfg.hidden, false)?));
-            layers.push(Box::new(BatchNorm1d::new(cfg.hidden)?));
+            layers.push(Box::new(match cfg.batchnorm_bug && positions > 1 {
+                true => BatchNorm1d::per_position(cfg.hidden, positions)?,
+                false => BatchNorm1d::new(cfg.hidden)?,
+            }));
             layers.push(Box::new(Tanh));
             width = cfg.hidden;
         }
@@ -469,6 +479,11 @@ impl LanguageModel for WaveNet {
     /// Every layer's parameters and running statistics under `nn.Sequential`'s names, the
     /// sizes as metadata `embedding`, `hidden` and `flatten`.
     fn stored(&self) -> Result<Stored> {
+        if self.cfg.batchnorm_bug {
+            return Err(Error::Usage(
+                "a WaveNet with lecture 5's BatchNorm bug is not saved: it is there to show the bug".into(),
+            ));
+        }
         let meta = vec![
             ("embedding", self.cfg.embedding.to_string()),
             ("hidden", self.cfg.hidden.to_string()),

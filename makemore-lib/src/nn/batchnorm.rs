@@ -27,6 +27,9 @@ use crate::nn::layer::{Layer, bad_input, check_size};
 /// `keepdim` statistics, turn (1, C) after the first update; here they stay (C), with the
 /// same values.
 ///
+/// [`BatchNorm1d::per_position`] keeps lecture 5's bug, to show it: on a 3-D input the
+/// statistics over dimension 0 alone, one per position and channel, its buffers (L, C).
+///
 /// ```
 /// use makemore::nn::{BatchNorm1d, Layer};
 /// let mut bn = BatchNorm1d::new(2)?;
@@ -56,6 +59,8 @@ pub struct BatchNorm1d {
     /// The running unbiased variance (a buffer), ones at first.
     pub running_var: Tensor,
     training: bool,
+    /// Lecture 5's bug: statistics over the batch alone, per position ([`Self::per_position`]).
+    per_position: bool,
 }
 
 impl BatchNorm1d {
@@ -71,7 +76,31 @@ impl BatchNorm1d {
             running_mean: Tensor::f_zeros([dim], options)?,
             running_var: Tensor::f_ones([dim], options)?,
             training: true,
+            per_position: false,
         })
+    }
+
+    /// Lecture 5's BatchNorm before its fix, kept to show the bug: for a 3-D input (N, L, C)
+    /// of `positions` positions the statistics are taken over dimension 0 alone, so each
+    /// position and channel gets a mean and a variance of its own from N numbers, and the
+    /// running statistics are (L, C) (the lecture's turn (1, L, C) after the first update:
+    /// the same values). It takes only such inputs.
+    ///
+    /// ```
+    /// use makemore::nn::{BatchNorm1d, Layer};
+    /// let mut bn = BatchNorm1d::per_position(68, 4)?;
+    /// bn.forward(&tch::Tensor::randn([32, 4, 68], (tch::Kind::Float, tch::Device::Cpu)))?;
+    /// assert_eq!(bn.running_mean.size(), [4, 68]);
+    /// assert!(bn.forward(&tch::Tensor::zeros([32, 2, 68], (tch::Kind::Float, tch::Device::Cpu))).is_err());
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn per_position(dim: usize, positions: usize) -> Result<BatchNorm1d> {
+        let mut bn = BatchNorm1d::new(dim)?;
+        let shape = [check_size("BatchNorm1d positions", positions)?, bn.gamma.size()[0]];
+        bn.running_mean = Tensor::f_zeros(shape, (Kind::Float, Device::Cpu))?;
+        bn.running_var = Tensor::f_ones(shape, (Kind::Float, Device::Cpu))?;
+        bn.per_position = true;
+        Ok(bn)
     }
 
     /// The same with another `eps` and `momentum` (each a finite number, 0 or more).
@@ -96,7 +125,11 @@ impl BatchNorm1d {
         if size[size.len() - 1] != self.gamma.size()[0] {
             return Err(bad_input(x, layer(), "its last dimension must be the layer's number of channels"));
         }
-        let dims: Vec<i64> = if size.len() == 2 { vec![0] } else { vec![0, 1] };
+        if self.per_position && (size.len() != 3 || size[1] != self.running_mean.size()[0]) {
+            let why = "this BatchNorm1d keeps statistics per position (lecture 5's bug): its input must be (N, L, C), L its running statistics' first dimension";
+            return Err(bad_input(x, layer(), why));
+        }
+        let dims: Vec<i64> = if size.len() == 2 || self.per_position { vec![0] } else { vec![0, 1] };
         if self.training && dims.iter().map(|&d| size[d as usize]).product::<i64>() < 2 {
             return Err(bad_input(x, layer(), "training needs more than one value per channel (for a variance)"));
         }
@@ -118,7 +151,7 @@ impl Layer for BatchNorm1d {
             let m = self.momentum;
             tch::no_grad(|| -> Result<()> {
                 for (running, batch) in [(&mut self.running_mean, &xmean), (&mut self.running_var, &xvar)] {
-                    let batch = batch.f_view([-1])?;
+                    let batch = batch.f_view(running.size().as_slice())?;
                     let updated = running.f_mul_scalar(1.0 - m)?.f_add(&batch.f_mul_scalar(m)?)?;
                     running.f_copy_(&updated)?;
                 }
