@@ -4,8 +4,9 @@
 //! (`links = "makemore"`) tells its own dependents in turn, as `DEP_MAKEMORE_LIBTORCH_LIB`,
 //! for their binaries' rpath (examples/own-crate/build.rs).
 //!
-//! It also hashes the library's sources into `MAKEMORE_SOURCE_HASH`: a network trained by
-//! other code is not read back from the cache of trained networks (src/train/cache.rs).
+//! It also hashes the library's sources and libtorch's version into `MAKEMORE_SOURCE_HASH`: a
+//! network trained by other code is not read back from the cache of trained networks
+//! (src/train/cache.rs).
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 
@@ -14,15 +15,22 @@ fn main() {
     let mut files = Vec::new();
     sources(Path::new("src"), &mut files);
     files.sort();
+    // and libtorch's version, where its folder tells it (the wheel's torch/version.py)
+    println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
+    let lib = std::env::var("DEP_TCH_LIBTORCH_LIB")
+        .ok()
+        .map(|lib| std::fs::canonicalize(&lib).unwrap_or_else(|_| lib.into()));
+    if let Some(version) = lib.as_ref().and_then(|lib| lib.parent()).map(|torch| torch.join("version.py")) {
+        println!("cargo:rerun-if-changed={}", version.display());
+        files.push(version);
+    }
     let mut hasher = std::hash::DefaultHasher::new();
     for file in &files {
         file.hash(&mut hasher);
         std::fs::read(file).unwrap_or_default().hash(&mut hasher);
     }
     println!("cargo:rustc-env=MAKEMORE_SOURCE_HASH={:016x}", hasher.finish());
-    println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
-    if let Ok(lib) = std::env::var("DEP_TCH_LIBTORCH_LIB") {
-        let lib = std::fs::canonicalize(&lib).unwrap_or_else(|_| lib.into());
+    if let Some(lib) = lib {
         println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
         println!("cargo:libtorch_lib={}", lib.display());
     }

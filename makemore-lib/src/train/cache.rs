@@ -22,8 +22,13 @@ use crate::train::trainer::Trainer;
 /// - the kind and its settings, written out;
 /// - the examples it learns from;
 /// - its parameters as drawn, before the first step;
-/// - the library's source (hashed when it is built), libtorch's vectorized kernels
-///   (`ATEN_CPU_CAPABILITY`) and the CPU's model name: each can round float32 differently.
+/// - the library's source (`makemore-lib/src`, hashed when it is built) and libtorch's version
+///   (the torch wheel's `version.py`, beside the libtorch it builds against), libtorch's
+///   vectorized kernels (`ATEN_CPU_CAPABILITY`) and the CPU's model name: each can round
+///   float32 differently.
+///
+/// Not in the key: tch and the other crates (Cargo.lock pins them). After changing those, or
+/// to train everything again, delete the folder.
 ///
 /// Reading a network back also makes the training's draws from the global generator again
 /// (the minibatches' `randint`s, without any step), so that whatever is drawn next is what
