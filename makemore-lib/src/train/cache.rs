@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use tch::{Kind, Tensor};
 
+use crate::data::output::write_atomic;
 use crate::error::{Error, Result};
+use crate::models::stored::{StoredData, StoredTensor, safetensors_bytes};
 use crate::train::examples::Examples;
 use crate::train::trainer::Trainer;
 
@@ -117,18 +119,19 @@ impl TrainedCache {
         Ok(Trained { losses, read_back: false })
     }
 
-    /// Write a trained network: to a file of its own first, then renamed, so that a run
-    /// cut short leaves no half-written file under the key.
+    /// Write a trained network, as model files are written ([`write_atomic`]: a run cut
+    /// short leaves no half-written file under the key).
     fn write(&self, path: &Path, tensors: &[Tensor], losses: &[f32]) -> Result<()> {
-        let failed = |reason: String| Error::Write { path: self.dir.clone(), reason };
-        std::fs::create_dir_all(&self.dir).map_err(|e| failed(format!("the cache of trained networks ({e})")))?;
-        let mut named: Vec<(String, Tensor)> =
-            tensors.iter().enumerate().map(|(i, t)| (format!("t{i}"), t.detach().contiguous())).collect();
-        named.push(("losses".into(), Tensor::from_slice(losses)));
-        let partial = path.with_extension(format!("partial-{}", std::process::id()));
-        Tensor::write_safetensors(&named, &partial)
-            .map_err(|e| failed(crate::error::first_line(&e.to_string()).to_string()))?;
-        std::fs::rename(&partial, path).map_err(|e| failed(e.to_string()))
+        let failed = |e: std::io::Error| Error::Write { path: self.dir.clone(), reason: e.to_string() };
+        std::fs::create_dir_all(&self.dir).map_err(failed)?;
+        let mut stored = Vec::with_capacity(tensors.len() + 1);
+        for (i, t) in tensors.iter().enumerate() {
+            let shape = t.size().iter().map(|&d| d as usize).collect();
+            stored.push(StoredTensor { name: format!("t{i}"), shape, data: StoredData::Floats(floats(t)?) });
+        }
+        let data = StoredData::Floats(losses.to_vec());
+        stored.push(StoredTensor { name: "losses".into(), shape: vec![losses.len()], data });
+        write_atomic(path, &safetensors_bytes(serde_json::Map::new(), &stored))
     }
 }
 
@@ -170,10 +173,14 @@ fn key(what: &str, examples: &Examples, tensors: &[Tensor]) -> Result<String> {
     }
     for t in tensors {
         part(format!("{:?} {:?}", t.size(), t.kind()).as_bytes());
-        let values = Vec::<f32>::try_from(t.f_detach()?.f_to_kind(Kind::Float)?.f_flatten(0, -1)?)?;
-        part(&values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>());
+        part(&floats(t)?.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>());
     }
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A tensor's values as float32, row by row.
+fn floats(t: &Tensor) -> Result<Vec<f32>> {
+    Ok(Vec::<f32>::try_from(t.f_detach()?.f_to_kind(Kind::Float)?.f_flatten(0, -1)?)?)
 }
 
 /// The CPU's model name from /proc/cpuinfo (empty where there is none).

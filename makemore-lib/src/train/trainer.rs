@@ -179,10 +179,7 @@ impl Trainer {
                 run.interrupted = true;
                 break;
             }
-            let ix = match self.batch {
-                Some(b) => Some(Tensor::f_randint(n as i64, [b as i64], (Kind::Int64, Device::Cpu))?),
-                None => None,
-            };
+            let ix = self.minibatch(n)?;
             let lr = self.schedule.lr_at(k);
             let loss = net.step(ix.as_ref(), lr)?;
             if !loss.is_finite() {
@@ -213,19 +210,23 @@ impl Trainer {
         }
         Ok(run)
     }
-}
 
-impl Trainer {
     /// What [`run`](Self::run) draws from the global generator on `n` examples, drawn and
     /// thrown away: no step is computed. A network read back from the cache of trained
     /// networks leaves the generator where its training would have left it.
     pub(crate) fn replay_draws(&self, n: usize) -> Result<()> {
-        if let Some(b) = self.batch {
-            for _ in 0..self.steps {
-                let _ = Tensor::f_randint(n as i64, [b as i64], (Kind::Int64, Device::Cpu))?;
-            }
+        for _ in 0..self.steps {
+            self.minibatch(n)?;
         }
         Ok(())
+    }
+
+    /// One step's minibatch of `n` examples, `randint(0, n, (batch,))` (None: every example).
+    fn minibatch(&self, n: usize) -> Result<Option<Tensor>> {
+        Ok(match self.batch {
+            Some(b) => Some(Tensor::f_randint(n as i64, [b as i64], (Kind::Int64, Device::Cpu))?),
+            None => None,
+        })
     }
 }
 

@@ -12,7 +12,7 @@ use tch::{Device, Kind, Reduction, Tensor};
 use crate::error::{Error, Result};
 use crate::nn::{AdamW, Optimizer, load_named, named_tensors};
 use crate::zoo::loader::{TorchGenerator, TrainLoader, global_seed};
-use crate::zoo::{Datasets, ZooConfig, ZooModel, build};
+use crate::zoo::{Datasets, Init, ZooConfig, ZooModel};
 
 /// Every flag of `makemore.py`, with its default.
 #[derive(Debug, Clone, PartialEq)]
@@ -387,7 +387,7 @@ fn run_here(
         n_embd2: cfg.n_embd2,
         n_head: cfg.n_head,
     };
-    crate::zoo::check(&cfg.kind, &zoo)?;
+    let zoo_type = crate::zoo::check(&cfg.kind, &zoo)?;
     if cfg.top_k != -1 && !(1..=vocab_size as i64).contains(&cfg.top_k) {
         let why =
             format!("sampling keeps the k likeliest of the {vocab_size} tokens: from 1 to {vocab_size}, or -1 for all");
@@ -407,7 +407,7 @@ fn run_here(
         let probe = cfg.work_dir.join(format!(".makemore-write-check-{}", std::process::id()));
         std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe)).map_err(folder)?;
     }
-    let mut model = build(&cfg.kind, &zoo)?;
+    let mut model = (zoo_type.build)(&zoo, Init::Draw)?;
     let path = cfg.model_path();
     if cfg.resume || cfg.sample_only {
         if !path.is_file() {
