@@ -142,10 +142,13 @@ impl Layer for Rnn {
     fn forward(&mut self, idx: &Tensor) -> Result<Tensor> {
         let (b, t) = (idx.size()[0], idx.size()[1]);
         let emb = self.wte.forward(idx)?; // (b, t, n_embd), all at once
+        // emb[:, i, :] for every i at once: the same views, and one backward node for all of
+        // them (a stack) where 16 selects would each add a gradient of emb's full size
+        let xs = emb.f_unbind(1)?;
         let mut hprev = self.start.f_expand([b, -1], false)?;
         let mut hiddens = Vec::with_capacity(t as usize);
-        for i in 0..t {
-            let ht = self.cell.forward(&emb.f_select(1, i)?, &hprev)?; // (b, n_embd2)
+        for xt in &xs {
+            let ht = self.cell.forward(xt, &hprev)?; // (b, n_embd2)
             hiddens.push(ht.shallow_clone());
             hprev = ht;
         }
