@@ -53,11 +53,24 @@ pub enum Cell {
 }
 
 impl Cell {
-    fn forward(&mut self, xt: &Tensor, hprev: &Tensor) -> Result<Tensor> {
-        let xh = Tensor::f_cat(&[xt, hprev], 1)?;
+    /// The cell's Linears as the steps of one forward pass apply them ([`StepLinear`]):
+    /// `xh_to_h`, or `xh_to_z`, `xh_to_r`, `xh_to_hbar`.
+    fn for_steps(&self) -> Result<Vec<StepLinear>> {
         match self {
-            Cell::Rnn { xh_to_h } => Ok(xh_to_h.forward(&xh)?.f_tanh()?),
+            Cell::Rnn { xh_to_h } => Ok(vec![StepLinear::of(xh_to_h)?]),
             Cell::Gru { xh_to_z, xh_to_r, xh_to_hbar } => {
+                [xh_to_z, xh_to_r, xh_to_hbar].into_iter().map(StepLinear::of).collect()
+            }
+        }
+    }
+
+    /// One step: `forward(xt, hprev)` of makemore.py's `RNNCell` or `GRUCell`, with the
+    /// cell's Linears from [`for_steps`](Self::for_steps).
+    fn forward(linears: &[StepLinear], xt: &Tensor, hprev: &Tensor) -> Result<Tensor> {
+        let xh = Tensor::f_cat(&[xt, hprev], 1)?;
+        match linears {
+            [xh_to_h] => Ok(xh_to_h.forward(&xh)?.f_tanh()?),
+            [xh_to_z, xh_to_r, xh_to_hbar] => {
                 // first use the reset gate to wipe some channels of the hidden state to zero
                 let r = xh_to_r.forward(&xh)?.f_sigmoid()?;
                 let hprev_reset = r.f_mul(hprev)?;
@@ -68,6 +81,7 @@ impl Cell {
                 let z = xh_to_z.forward(&xh)?.f_sigmoid()?;
                 Ok(z.f_rsub_scalar(1.0)?.f_mul(hprev)?.f_add(&z.f_mul(&hbar)?)?)
             }
+            _ => unreachable!("a cell has one Linear (RNN) or three (GRU)"),
         }
     }
 
@@ -81,6 +95,25 @@ impl Cell {
                 params
             }
         }
+    }
+}
+
+/// A cell's `nn.Linear` as every step of one forward pass applies it: `F.linear`'s own
+/// `addmm(b, x, W.T)` for a 2-D input, with `W.T` taken once per pass instead of once per
+/// step. The same numbers; one transpose in the autograd graph where there were 16.
+struct StepLinear {
+    weight_t: Tensor,
+    bias: Tensor,
+}
+
+impl StepLinear {
+    fn of(linear: &Linear) -> Result<StepLinear> {
+        let bias = linear.bias.as_ref().expect("the cells' Linears have a bias").shallow_clone();
+        Ok(StepLinear { weight_t: linear.weight.f_tr()?, bias })
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(self.bias.f_addmm(x, &self.weight_t)?)
     }
 }
 
@@ -146,9 +179,10 @@ impl Layer for Rnn {
         // them (a stack) where 16 selects would each add a gradient of emb's full size
         let xs = emb.f_unbind(1)?;
         let mut hprev = self.start.f_expand([b, -1], false)?;
+        let linears = self.cell.for_steps()?;
         let mut hiddens = Vec::with_capacity(t as usize);
         for xt in &xs {
-            let ht = self.cell.forward(xt, &hprev)?; // (b, n_embd2)
+            let ht = Cell::forward(&linears, xt, &hprev)?; // (b, n_embd2)
             hiddens.push(ht.shallow_clone());
             hprev = ht;
         }
