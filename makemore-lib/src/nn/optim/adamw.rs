@@ -31,15 +31,17 @@ use crate::nn::optim::Optimizer;
 /// `value * t1` is the same float32 multiply either way, and `1 * x` is exact: the results
 /// are the same bits (tests/nn.rs checks 50 steps against PyTorch's).
 ///
-/// **One update for all parameters.** Every operation above is elementwise, so it gives each
-/// number the same bits whether it runs over one parameter or over all of them laid end to
-/// end. When every parameter has a gradient and all have taken the same steps, the first step
-/// lays the parameters out once in one tensor (each parameter's data becomes a view of it, with
-/// `set_data`) and their running averages likewise; each step then gathers the gradients into
-/// one tensor and makes the calls above once, not once per parameter: 11 calls where a
-/// Transformer of 53 parameters made 530. The numbers are the per-parameter loop's (tests/nn.rs
-/// checks both against PyTorch; tests/zoo.rs every makemore.py type). A parameter whose data has
-/// moved since (a model loaded anew) makes the next step lay them out again.
+/// **One update for many parameters.** Every operation above is elementwise, so it gives each
+/// number the same bits whether it runs over one parameter or over several laid end to end.
+/// When every parameter has a gradient and all have taken the same steps, the first step lays
+/// consecutive parameters out in groups of up to 32,768 numbers (ATen's grain size: each call
+/// then stays on one thread, as it does for one parameter), each group one tensor (each
+/// parameter's data becomes a view of it, with `set_data`), and their running averages
+/// likewise. Each step then gathers the gradients group by group and makes the calls above once
+/// per group, not once per parameter: 11 calls a group where makemore.py's RNN made 60, its
+/// Transformer 530. The numbers are the per-parameter loop's (tests/nn.rs checks both against
+/// PyTorch; tests/zoo.rs every makemore.py type). A parameter whose data has moved since (a
+/// model loaded anew) makes the next step lay them out again.
 ///
 /// Its state, per parameter index `i` as in PyTorch's `optimizer.state_dict()`: `"{i}.step"`
 /// (a float32 scalar, as PyTorch keeps it), `"{i}.exp_avg"`, `"{i}.exp_avg_sq"`.
@@ -67,21 +69,35 @@ pub struct AdamW {
     /// Decoupled weight decay: each step multiplies a parameter by 1 − lr · weight_decay.
     pub weight_decay: f64,
     states: Vec<Option<State>>,
-    /// The parameters and their running averages laid end to end, when they step together:
-    /// the tensors of `states` (and the parameters' data) are then views of these.
-    flat: Option<Flat>,
+    /// The parameters and their running averages laid end to end in groups, when they step
+    /// together: the tensors of `states` (and the parameters' data) are then views of these.
+    layout: Option<Layout>,
 }
 
-/// Every parameter's data and running averages as one tensor each (see [`AdamW`]).
+/// The parameters in groups of consecutive ones, each group's data and running averages one
+/// tensor each (see [`AdamW`]).
 #[derive(Debug)]
-struct Flat {
-    param: Tensor,
-    exp_avg: Tensor,
-    exp_avg_sq: Tensor,
+struct Layout {
+    groups: Vec<Group>,
     /// Where each parameter's data starts: the layout holds while the parameters' data is
     /// still there.
     data_ptrs: Vec<usize>,
 }
+
+/// Consecutive parameters laid end to end: at most [`GROUP_NUMEL`] numbers, or one parameter.
+#[derive(Debug)]
+struct Group {
+    params: std::ops::Range<usize>,
+    param: Tensor,
+    exp_avg: Tensor,
+    exp_avg_sq: Tensor,
+}
+
+/// The most numbers one group holds: ATen's grain size (`at::internal::GRAIN_SIZE`), up to
+/// which an elementwise call runs on the calling thread. Each call over a group stays on one
+/// thread, as over one parameter (a call over a Transformer's 204,544 numbers at once would
+/// run on every thread, and crawl while another program holds a core).
+const GROUP_NUMEL: i64 = 32_768;
 
 /// One parameter's running averages.
 #[derive(Debug)]
@@ -102,7 +118,7 @@ impl Default for AdamW {
 impl AdamW {
     /// An AdamW with these settings and no state yet (created at each parameter's first step).
     pub fn new(betas: (f64, f64), eps: f64, weight_decay: f64) -> AdamW {
-        AdamW { betas, eps, weight_decay, states: Vec::new(), flat: None }
+        AdamW { betas, eps, weight_decay, states: Vec::new(), layout: None }
     }
 
     /// Resume from a [`state`](Optimizer::state) saved earlier for `params` (the same
@@ -129,7 +145,7 @@ impl AdamW {
             });
         }
         self.states = states;
-        self.flat = None; // laid out again, with these averages, at the next step
+        self.layout = None; // laid out again, with these averages, at the next step
         Ok(())
     }
 }
@@ -150,38 +166,56 @@ impl AdamW {
             && ptrs.len() == params.len()
     }
 
-    /// Lay the parameters and their running averages out end to end ([`Flat`]), unless they
-    /// are already.
+    /// Lay the parameters and their running averages out end to end, in groups ([`Layout`]),
+    /// unless they are already.
     fn lay_out(&mut self, params: &[Tensor]) -> Result<()> {
-        let ptrs: Vec<usize> = params.iter().map(|p| p.data_ptr() as usize).collect();
-        if self.flat.as_ref().is_some_and(|f| f.data_ptrs == ptrs) {
+        let data_ptrs: Vec<usize> = params.iter().map(|p| p.data_ptr() as usize).collect();
+        if self.layout.as_ref().is_some_and(|l| l.data_ptrs == data_ptrs) {
             return Ok(());
         }
-        let pieces = |f: &dyn Fn(usize, &Tensor) -> Result<Tensor>| -> Result<Tensor> {
-            let pieces = params.iter().enumerate().map(|(i, p)| f(i, p)?.f_reshape([-1]).map_err(Error::from));
-            Ok(Tensor::f_cat(&pieces.collect::<Result<Vec<_>>>()?, 0)?)
-        };
-        let states = &self.states;
-        let average = |i: usize, p: &Tensor, sq: bool| -> Result<Tensor> {
-            Ok(match &states[i] {
-                Some(s) => (if sq { &s.exp_avg_sq } else { &s.exp_avg }).f_detach()?,
-                None => p.f_zeros_like()?,
-            })
-        };
-        let param = pieces(&|_, p| Ok(p.f_detach()?))?;
-        let exp_avg = pieces(&|i, p| average(i, p, false))?;
-        let exp_avg_sq = pieces(&|i, p| average(i, p, true))?;
-        let mut offset = 0;
+        let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut numel = 0;
         for (i, p) in params.iter().enumerate() {
-            let (n, shape) = (p.numel() as i64, p.size());
-            let view = |t: &Tensor| -> Result<Tensor> { Ok(t.f_narrow(0, offset, n)?.f_view(shape.as_slice())?) };
-            p.shallow_clone().f_set_data(&view(&param)?)?;
-            let step = self.states[i].as_ref().map_or(0.0, |s| s.step);
-            self.states[i] = Some(State { step, exp_avg: view(&exp_avg)?, exp_avg_sq: view(&exp_avg_sq)? });
-            offset += n;
+            let n = p.numel() as i64;
+            match ranges.last_mut() {
+                Some(range) if numel + n <= GROUP_NUMEL => range.end = i + 1,
+                _ => {
+                    ranges.push(i..i + 1);
+                    numel = 0;
+                }
+            }
+            numel += n;
+        }
+        let mut groups = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            let ps = &params[range.clone()];
+            let states = &self.states[range.clone()];
+            let average = |sq: bool| -> Result<Tensor> {
+                let pieces = ps.iter().zip(states).map(|(p, s)| -> Result<Tensor> {
+                    let t = match s {
+                        Some(s) => (if sq { &s.exp_avg_sq } else { &s.exp_avg }).f_detach()?,
+                        None => p.f_zeros_like()?,
+                    };
+                    Ok(t.f_reshape([-1])?)
+                });
+                Ok(Tensor::f_cat(&pieces.collect::<Result<Vec<_>>>()?, 0)?)
+            };
+            let pieces = ps.iter().map(|p| p.f_detach()?.f_reshape([-1]));
+            let param = Tensor::f_cat(&pieces.collect::<std::result::Result<Vec<_>, _>>()?, 0)?;
+            let (exp_avg, exp_avg_sq) = (average(false)?, average(true)?);
+            let mut offset = 0;
+            for (i, p) in range.clone().zip(ps) {
+                let (n, shape) = (p.numel() as i64, p.size());
+                let view = |t: &Tensor| -> Result<Tensor> { Ok(t.f_narrow(0, offset, n)?.f_view(shape.as_slice())?) };
+                p.shallow_clone().f_set_data(&view(&param)?)?;
+                let step = self.states[i].as_ref().map_or(0.0, |s| s.step);
+                self.states[i] = Some(State { step, exp_avg: view(&exp_avg)?, exp_avg_sq: view(&exp_avg_sq)? });
+                offset += n;
+            }
+            groups.push(Group { params: range, param, exp_avg, exp_avg_sq });
         }
         let data_ptrs = params.iter().map(|p| p.data_ptr() as usize).collect();
-        self.flat = Some(Flat { param, exp_avg, exp_avg_sq, data_ptrs });
+        self.layout = Some(Layout { groups, data_ptrs });
         Ok(())
     }
 
@@ -231,13 +265,14 @@ impl Optimizer for AdamW {
                     state.step += 1.0;
                     step = state.step;
                 }
-                let grad = Tensor::f_cat(
-                    &grads.iter().map(|g| g.f_reshape([-1])).collect::<std::result::Result<Vec<_>, _>>()?,
-                    0,
-                )?;
-                let mut flat = self.flat.take().expect("laid out above");
-                let updated = self.update(&flat.param, &mut flat.exp_avg, &mut flat.exp_avg_sq, &grad, step, lr);
-                self.flat = Some(flat);
+                let mut layout = self.layout.take().expect("laid out above");
+                let mut updated = Ok(());
+                for g in &mut layout.groups {
+                    let pieces = grads[g.params.clone()].iter().map(|g| g.f_reshape([-1]));
+                    let grad = Tensor::f_cat(&pieces.collect::<std::result::Result<Vec<_>, _>>()?, 0)?;
+                    updated = updated.and(self.update(&g.param, &mut g.exp_avg, &mut g.exp_avg_sq, &grad, step, lr));
+                }
+                self.layout = Some(layout);
                 return updated;
             }
             for (i, (param, grad)) in params.iter().zip(&grads).enumerate() {
