@@ -37,7 +37,7 @@ step "PyTorch $version: the network core's layers and optimizers (seconds)"
 "$python" scripts/make_reference_nn.py
 step "PyTorch $version: lecture 5, the WaveNet's 200,000 steps on names.txt and accents.txt (about 12 minutes)"
 "$python" scripts/make_reference_wavenet.py
-step "PyTorch $version: lecture 5's notebook (the batch of 4 through the network, the performance log's four 200,000-step trainings, exercise (a)'s three runs; about 30 minutes)"
+step "PyTorch $version: lecture 5's notebook (the batch of 4 through the network, the performance log's four 200,000-step trainings, exercise (a)'s three runs; about 35 minutes)"
 "$python" scripts/make_reference_wavenet_notebook.py
 step "CPython's shuffles for the train/dev/test split"
 "$python" scripts/make_shuffle_reference.py
