@@ -45,6 +45,7 @@ use crate::data::input::read_limited;
 use crate::data::vocab::Vocab;
 use crate::data::words::WordList;
 use crate::error::{Error, Result, show};
+use crate::models::backprop::wavenet::WaveNetBackprop;
 use crate::models::kind::{Fitting, LanguageModel, ModelKind, Sizes, Training};
 use crate::models::mlp::{MAX_BATCH_CELLS, MAX_PARAMETERS, MlpConfig};
 use crate::models::network::{self, AutogradStep, Network, on_one_thread};
@@ -346,9 +347,56 @@ impl WaveNet {
     }
 
     /// `cfg.steps` minibatch steps of the lecture's loop through the [`Trainer`]: the forward
-    /// pass, `loss.backward()` (autograd) and `p.data += -lr * p.grad` ([`Sgd`]), with
-    /// [`WaveNetConfig::trainer`]'s schedule, on one libtorch thread ([`on_one_thread`]).
+    /// pass, `loss.backward()` and `p.data += -lr * p.grad`, with [`WaveNetConfig::trainer`]'s
+    /// schedule, on one libtorch thread ([`on_one_thread`]). The backward pass is written out
+    /// as the libtorch calls autograd makes for this graph (the same values, bit for bit, about
+    /// twice as fast: the doctest of [`WaveNet::autograd_run`] compares them); a network with
+    /// lecture 5's BatchNorm bug trains through autograd.
     pub fn train_run(
+        &mut self,
+        examples: &Examples,
+        cfg: &WaveNetConfig,
+        observe: impl FnMut(&Event),
+        eval: Option<EvalEvery>,
+        stop: Option<&std::sync::atomic::AtomicBool>,
+    ) -> Result<crate::TrainingRun> {
+        if self.cfg.batchnorm_bug {
+            return self.autograd_train(examples, cfg, observe, eval, stop);
+        }
+        let trainer = cfg.trainer();
+        trainer.validate()?;
+        let xs = network::inputs(self.cfg.context_len, examples)?;
+        on_one_thread(|| {
+            let mut step = WaveNetBackprop::new(self, &xs, &examples.ys, cfg.batch)?;
+            trainer.run(examples.len(), &mut step, observe, eval, stop)
+        })
+    }
+
+    /// [`WaveNet::train_run`] through autograd (`loss.backward()` and [`Sgd`]): the lecture's
+    /// loop as it reads, slower.
+    ///
+    /// ```
+    /// use makemore::{Examples, Network, Vocab, WaveNet, WaveNetConfig, WordList};
+    /// let words = WordList::parse("emma\nolivia\nava\nisabella\nsophia\ncharlotte\nmia\namelia", "w")?;
+    /// let vocab = Vocab::from_words(&words)?;
+    /// for (context, flatten) in [(8, 2), (16, 4), (4, 4)] {
+    ///     let cfg = WaveNetConfig { context_len: context, flatten, hidden: 20, embedding: 5, steps: 60, ..Default::default() };
+    ///     let ex = Examples::with_context(&words, &vocab, context)?;
+    ///     // the written-out backward pass and autograd: the same losses and parameters, bit for bit
+    ///     let mut fast = WaveNet::new(&vocab, &cfg)?; // seeds the generator: the same draws
+    ///     let fast_losses = fast.train_run(&ex, &cfg, |_| {}, None, None)?.losses;
+    ///     let mut slow = WaveNet::new(&vocab, &cfg)?;
+    ///     assert_eq!(fast_losses, slow.autograd_run(&ex, &cfg)?.losses);
+    ///     let all = |n: &WaveNet| n.named_parameters().into_iter().chain(n.named_buffers()).map(|(_, t)| t).collect::<Vec<_>>();
+    ///     assert!(all(&fast).iter().zip(all(&slow)).all(|(a, b)| a.equal(&b)));
+    /// }
+    /// # Ok::<(), makemore::Error>(())
+    /// ```
+    pub fn autograd_run(&mut self, examples: &Examples, cfg: &WaveNetConfig) -> Result<crate::TrainingRun> {
+        self.autograd_train(examples, cfg, |_| {}, None, None)
+    }
+
+    fn autograd_train(
         &mut self,
         examples: &Examples,
         cfg: &WaveNetConfig,

@@ -5,6 +5,11 @@ use tch::{Device, Kind, Tensor};
 use crate::error::{Result, check_nonnegative};
 use crate::nn::layer::{Layer, bad_input, check_size};
 
+/// The lecture's `eps`, added to the variance before its square root.
+pub const BATCHNORM_EPS: f64 = 1e-5;
+/// The lecture's `momentum`, the weight of a batch's statistics in the running ones.
+pub const BATCHNORM_MOMENTUM: f64 = 0.1;
+
 /// Batch normalization over the last dimension, the lecture's class:
 ///
 /// ```text
@@ -69,8 +74,8 @@ impl BatchNorm1d {
         let dim = check_size("BatchNorm1d dim", dim)?;
         let options = (Kind::Float, Device::Cpu);
         Ok(BatchNorm1d {
-            eps: 1e-5,
-            momentum: 0.1,
+            eps: BATCHNORM_EPS,
+            momentum: BATCHNORM_MOMENTUM,
             gamma: Tensor::f_ones([dim], options)?.f_set_requires_grad(true)?,
             beta: Tensor::f_zeros([dim], options)?.f_set_requires_grad(true)?,
             running_mean: Tensor::f_zeros([dim], options)?,

@@ -66,7 +66,7 @@ mod optim;
 mod sequential;
 mod tanh;
 
-pub use batchnorm::BatchNorm1d;
+pub use batchnorm::{BATCHNORM_EPS, BATCHNORM_MOMENTUM, BatchNorm1d};
 pub use embedding::Embedding;
 pub use flatten::FlattenConsecutive;
 pub use layer::{Layer, load_named, n_parameters, named_tensors};

@@ -23,7 +23,7 @@
 
 use tch::{Kind, Reduction, Tensor};
 
-use super::{Minibatch, aliases, buffer, minibatch_indices, sgd_in_place, values, values_mut};
+use super::{Minibatch, aliases, buffer, column_variance, minibatch_indices, sgd_in_place, values, values_mut};
 use crate::error::Result;
 use crate::models::batchnorm_mlp::{KEEP, MOMENTUM, hpreact, output, zero_std_check};
 use crate::models::network::on_one_thread;
@@ -130,7 +130,7 @@ impl BatchNormBackprop {
         let bnmeani = self.hprebn.f_mean_dim(0, true, None::<Kind>)?;
         let hidden = bnmeani.numel();
         // SAFETY: hprebn (batch × hidden) and bnstdi (1 × hidden) are contiguous float32 buffers of `new`
-        unsafe { column_std(values::<f32>(&self.hprebn), hidden, values_mut::<f32>(&mut self.bnstdi)) };
+        unsafe { column_variance(values::<f32>(&self.hprebn), hidden, values_mut::<f32>(&mut self.bnstdi), true) };
         let bnstdi = &self.bnstdi;
         zero_std_check(bnstdi, self.mb.ix.len() as i64)?;
         // SAFETY (every block below): these are contiguous float32 CPU tensors, allocated in
@@ -225,25 +225,6 @@ impl BatchNormBackprop {
     }
 }
 
-/// `x.std(0)` (unbiased) of a row-major batch × `cols` matrix, into `out`: libtorch's CPU
-/// reduction for a float32 std over one dimension, Welford's algorithm in float64 over the rows in
-/// order, the result rounded to float32 (`WelfordOps` in ATen's SharedReduceOps.h), so the same
-/// bits (checked against `std_dim` on 600,000 columns, with every CPU capability), in a tenth of
-/// its time (its generic reduction was a third of the step).
-fn column_std(x: &[f32], cols: usize, out: &mut [f32]) {
-    let rows = x.len() / cols;
-    for (k, out) in out.iter_mut().enumerate() {
-        let (mut mean, mut m2) = (0f64, 0f64);
-        for r in 0..rows {
-            let v = x[r * cols + k] as f64;
-            let delta = v - mean;
-            mean += delta / (r + 1) as f64;
-            m2 += delta * (v - mean);
-        }
-        *out = (m2 / (rows as f64 - 1.0)).sqrt() as f32;
-    }
-}
-
 impl Step for BatchNormBackprop {
     fn step(&mut self, ix: Option<&Tensor>, lr: f64) -> Result<f32> {
         let ix = minibatch_indices(ix, "the BatchNorm MLP trains on minibatches")?;
@@ -263,35 +244,5 @@ impl Step for BatchNormBackprop {
     /// The parameters and the running statistics: the best network is all of them.
     fn parameters(&self) -> Vec<Tensor> {
         self.p.iter().chain(&self.running).map(Tensor::shallow_clone).collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Normal draws from a generator of the test's own (xorshift64 and Box-Muller): libtorch's
-    /// global generator is shared with the other tests, which run at the same time and some of
-    /// which check the draws they get from it.
-    fn normals(state: &mut u64, n: usize) -> Vec<f32> {
-        let mut uniform = || {
-            *state ^= *state << 13;
-            *state ^= *state >> 7;
-            *state ^= *state << 17;
-            ((*state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-        };
-        (0..n).map(|_| ((-2.0 * uniform().ln()).sqrt() * (std::f64::consts::TAU * uniform()).cos()) as f32).collect()
-    }
-
-    #[test]
-    fn column_std_is_libtorchs_std_bit_for_bit() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        for (trial, scale) in [1e-3, 1.0, 5.0, 300.0].into_iter().cycle().take(200).enumerate() {
-            let x = Tensor::from_slice(&normals(&mut state, 32 * 200)).view([32, 200]) * scale + (trial % 7) as f64;
-            let want = Vec::<f32>::try_from(&x.std_dim(0, true, true).flatten(0, -1)).unwrap();
-            let mut got = vec![0f32; 200];
-            column_std(&Vec::<f32>::try_from(&x.flatten(0, -1)).unwrap(), 200, &mut got);
-            assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "trial {trial}");
-        }
     }
 }

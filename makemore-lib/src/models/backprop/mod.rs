@@ -1,15 +1,16 @@
 //! The backward passes written by hand: training steps that compute the gradients without
 //! autograd, on buffers allocated once.
 //!
-//! - [`mlp`] (lecture 2's MLP) and [`batchnorm_mlp`] (lecture 3's BatchNorm MLP) make the libtorch
-//!   calls that `loss.backward()` makes for the lecture's graph, with PyTorch's own formulas
-//!   (`derivatives.yaml`), in autograd's order: their values are autograd's bit for bit, and they skip
-//!   autograd's bookkeeping (the graph, saved tensors, the engine), most of a small network's step.
+//! - [`mlp`] (lecture 2's MLP), [`batchnorm_mlp`] (lecture 3's BatchNorm MLP) and [`wavenet`]
+//!   (lecture 5's WaveNet) make the libtorch calls that `loss.backward()` makes for the lecture's
+//!   graph, with PyTorch's own formulas (`derivatives.yaml`), in autograd's order: their values are
+//!   autograd's bit for bit, and they skip autograd's bookkeeping (the graph, saved tensors, the
+//!   engine), most of a small network's step.
 //! - [`exercise4`] is lecture 4's exercise 4: the gradients the lecture derives by hand, one line each
 //!   under the lecture's names (`dlogits`, `dh`, `dW2`, `dhpreact`, `dhprebn`, `dembcat`, `dC`, ...),
 //!   for [`ManualMlp`](crate::ManualMlp). Its values are the lecture's loop's, bit for bit.
 //!
-//! All three read as exercise 4 does: a forward pass, then each gradient from the one after it,
+//! All four read as exercise 4 does: a forward pass, then each gradient from the one after it,
 //! named `d` + the tensor, then `p += -lr * grad`. They share what is here: the minibatch's gathers
 //! and the update, which are exact whoever computes them and so are done in Rust, and the loss with
 //! its first two backward nodes, as `loss.backward()` calls them.
@@ -17,6 +18,7 @@
 pub(crate) mod batchnorm_mlp;
 pub(crate) mod exercise4;
 pub(crate) mod mlp;
+pub(crate) mod wavenet;
 
 use tch::{Device, Kind, Reduction, Tensor};
 
@@ -164,6 +166,73 @@ pub(crate) fn sgd_in_place(params: &mut [Tensor], grads: &[Tensor], lr: f64) {
         let (p, g) = unsafe { (values_mut::<f32>(p), values::<f32>(g)) };
         for (p, &g) in p.iter_mut().zip(g.iter()) {
             *p += g * step;
+        }
+    }
+}
+
+/// `x.var(0)` (unbiased), or `x.std(0)` when `sqrt`, of a row-major rows × `cols` matrix, into
+/// `out`: libtorch's CPU reduction for a float32 variance over one dimension (or over the
+/// leading ones, which it folds into one), Welford's algorithm in float64 over the rows in
+/// order, the result rounded to float32 (`WelfordOps` in ATen's SharedReduceOps.h), so the same
+/// bits (the test below, on the lectures' shapes; checked with every CPU capability), in a
+/// fraction of its time (its generic reduction was a third of lecture 3's step).
+pub(crate) fn column_variance(x: &[f32], cols: usize, out: &mut [f32], sqrt: bool) {
+    let (mut mean, mut m2) = (vec![0f64; cols], vec![0f64; cols]);
+    for (r, row) in x.chunks_exact(cols).enumerate() {
+        let n = (r + 1) as f64;
+        for ((&v, mean), m2) in row.iter().zip(&mut mean).zip(&mut m2) {
+            let v = v as f64;
+            let delta = v - *mean;
+            *mean += delta / n;
+            *m2 += delta * (v - *mean);
+        }
+    }
+    let rows = (x.len() / cols) as f64;
+    for (out, &m2) in out.iter_mut().zip(&m2) {
+        let var = m2 / (rows - 1.0);
+        *out = if sqrt { var.sqrt() } else { var } as f32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Normal draws from a generator of the test's own (xorshift64 and Box-Muller): libtorch's
+    /// global generator is shared with the other tests, which run at the same time and some of
+    /// which check the draws they get from it.
+    fn normals(state: &mut u64, n: usize) -> Vec<f32> {
+        let mut uniform = || {
+            *state ^= *state << 13;
+            *state ^= *state >> 7;
+            *state ^= *state << 17;
+            ((*state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        };
+        (0..n).map(|_| ((-2.0 * uniform().ln()).sqrt() * (std::f64::consts::TAU * uniform()).cos()) as f32).collect()
+    }
+
+    /// Lecture 3's std over the batch (32 × 200), and lecture 5's variances over the batch and
+    /// the groups ((32, 4, 128), (32, 2, 128), (32, 128)): libtorch's bits.
+    #[test]
+    fn column_variance_is_libtorchs_var_and_std_bit_for_bit() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let shapes: [&[i64]; 5] = [&[32, 200], &[32, 4, 128], &[32, 2, 128], &[32, 128], &[64, 16, 24]];
+        for (trial, scale) in [1e-3, 1.0, 5.0, 300.0].into_iter().cycle().take(200).enumerate() {
+            let shape = shapes[trial % shapes.len()];
+            let (numel, cols) = (shape.iter().product::<i64>(), shape[shape.len() - 1]);
+            let x = Tensor::from_slice(&normals(&mut state, numel as usize)).view(shape) * scale + (trial % 7) as f64;
+            let dims: Vec<i64> = (0..shape.len() as i64 - 1).collect();
+            let values = Vec::<f32>::try_from(&x.flatten(0, -1)).unwrap();
+            for sqrt in [false, true] {
+                let want = match sqrt {
+                    true => x.std_dim(dims.as_slice(), true, true),
+                    false => x.var_dim(dims.as_slice(), true, true),
+                };
+                let want = Vec::<f32>::try_from(&want.flatten(0, -1)).unwrap();
+                let mut got = vec![0f32; cols as usize];
+                column_variance(&values, cols as usize, &mut got, sqrt);
+                assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "trial {trial} {shape:?}");
+            }
         }
     }
 }
