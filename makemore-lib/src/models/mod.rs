@@ -44,7 +44,7 @@
 //! Nothing else matches on kinds: fitting, tuning, saving, loading and the CLI go through
 //! `ModelSpec`, `KindFlags` and `ModelKind`.
 
-mod backprop;
+pub(crate) mod backprop;
 pub mod batchnorm_mlp;
 pub mod counts;
 mod exact_gradient;

@@ -42,6 +42,7 @@ pub(crate) mod file;
 mod loader;
 mod mlp;
 mod rnn;
+mod rnn_backprop;
 mod run;
 mod transformer;
 
@@ -91,11 +92,26 @@ impl Default for ZooConfig {
 pub trait ZooModel: Layer {
     /// How many previous tokens it reads (`get_block_size()`): sampling crops to it.
     fn block_size(&self) -> usize;
+    /// A training step with the backward pass written out, for a type that has one (by default
+    /// none: the run trains through autograd).
+    fn written_step(&self) -> Option<Box<dyn WrittenStep>> {
+        None
+    }
     /// What makemore.py's constructor of this type prints, if anything (the Transformer:
     /// "number of parameters: 0.20M").
     fn announce(&self) -> Option<String> {
         None
     }
+}
+
+/// A training step whose backward pass is written out: the libtorch calls `loss.backward()`
+/// makes for the type's graph, in the engine's order, so the gradients are autograd's bit for
+/// bit, without the graph's bookkeeping.
+pub trait WrittenStep {
+    /// The forward and backward passes for the batch `x` (B, T) with targets `y` (−1: none),
+    /// the model's parameters `params` in [`Layer::parameters`]' order: the loss, and the
+    /// gradients in that order (for the optimizer).
+    fn step(&mut self, params: &[Tensor], x: &Tensor, y: &Tensor) -> Result<(f64, &[Tensor])>;
 }
 
 /// One of makemore.py's model types: its `--type` name and what the zoo asks of it. Each

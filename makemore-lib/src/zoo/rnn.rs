@@ -5,7 +5,8 @@ use tch::{Device, Kind, Tensor};
 
 use crate::error::Result;
 use crate::nn::{Embedding, Layer, Linear};
-use crate::zoo::{Init, ZooConfig, ZooModel, ZooType, embedding, linear, prefixed};
+use crate::zoo::rnn_backprop::{GruBackprop, RnnBackprop};
+use crate::zoo::{Init, WrittenStep, ZooConfig, ZooModel, ZooType, embedding, linear, prefixed};
 
 /// `--type rnn` in the registry: `start`, `wte`, one cell Linear, `lm_head`; one thread.
 pub(crate) const RNN: ZooType = ZooType {
@@ -201,5 +202,12 @@ impl Layer for Rnn {
 impl ZooModel for Rnn {
     fn block_size(&self) -> usize {
         self.block_size
+    }
+    /// [`RnnBackprop`] or [`GruBackprop`].
+    fn written_step(&self) -> Option<Box<dyn WrittenStep>> {
+        match self.cell {
+            Cell::Rnn { .. } => Some(Box::new(RnnBackprop::default())),
+            Cell::Gru { .. } => Some(Box::new(GruBackprop::default())),
+        }
     }
 }

@@ -449,18 +449,29 @@ fn run_here(
     }
     let params: Vec<Tensor> = model.parameters().into_iter().map(|(_, p)| p).collect();
     let mut optimizer = AdamW::new((0.9, 0.99), 1e-8, cfg.weight_decay);
+    // the backward pass written out where the type has one (on the CPU), else autograd's
+    let mut written = if device == Device::Cpu { model.written_step() } else { None };
     let mut loader = TrainLoader::new(data.train.len(), cfg.batch_size)?;
     let mut best: Option<(i64, f64)> = None;
     let mut step: i64 = 0;
     loop {
         let t0 = Instant::now();
         let (x, y) = on_device(data.batch(&data.train, &loader.next_batch()?)?, device)?;
-        let loss = loss_of(&model.forward(&x)?, &y)?;
-        optimizer.zero_grad(&params);
-        loss.f_backward()?;
-        optimizer.step(&params, cfg.learning_rate)?;
+        let loss = match written.as_mut() {
+            Some(written) => {
+                let (loss, grads) = written.step(&params, &x, &y)?;
+                optimizer.step_with(&params, grads, cfg.learning_rate)?;
+                loss
+            }
+            None => {
+                let loss = loss_of(&model.forward(&x)?, &y)?;
+                optimizer.zero_grad(&params);
+                loss.f_backward()?;
+                optimizer.step(&params, cfg.learning_rate)?;
+                loss.f_double_value(&[])?
+            }
+        };
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
-        let loss = loss.f_double_value(&[])?;
         if !loss.is_finite() {
             // makemore.py prints `loss nan` on, then fails in sampling: one line instead (the
             // best model so far, if any, stays saved)

@@ -249,16 +249,15 @@ impl AdamW {
     }
 }
 
-impl Optimizer for AdamW {
-    /// One step for every parameter with a gradient: all at once when they can step together
-    /// (see [`AdamW`]), else one by one.
-    fn step(&mut self, params: &[Tensor], lr: f64) -> Result<()> {
+impl AdamW {
+    /// [`Optimizer::step`] with the gradients given (`grads[i]` for `params[i]`; undefined:
+    /// none), as a step with its backward pass written out computes them.
+    pub fn step_with(&mut self, params: &[Tensor], grads: &[Tensor], lr: f64) -> Result<()> {
         if self.states.len() < params.len() {
             self.states.resize_with(params.len(), || None);
         }
         tch::no_grad(|| -> Result<()> {
-            let grads = params.iter().map(Tensor::f_grad).collect::<std::result::Result<Vec<_>, _>>()?;
-            if self.can_step_together(params, &grads) {
+            if self.can_step_together(params, grads) {
                 self.lay_out(params)?;
                 let mut step = 0.0;
                 for state in self.states.iter_mut().take(params.len()).flatten() {
@@ -275,7 +274,7 @@ impl Optimizer for AdamW {
                 self.layout = Some(layout);
                 return updated;
             }
-            for (i, (param, grad)) in params.iter().zip(&grads).enumerate() {
+            for (i, (param, grad)) in params.iter().zip(grads).enumerate() {
                 if !grad.defined() {
                     continue;
                 }
@@ -291,6 +290,15 @@ impl Optimizer for AdamW {
             }
             Ok(())
         })
+    }
+}
+
+impl Optimizer for AdamW {
+    /// One step for every parameter with a gradient: all at once when they can step together
+    /// (see [`AdamW`]), else one by one.
+    fn step(&mut self, params: &[Tensor], lr: f64) -> Result<()> {
+        let grads = params.iter().map(Tensor::f_grad).collect::<std::result::Result<Vec<_>, _>>()?;
+        self.step_with(params, &grads, lr)
     }
 
     fn state(&self) -> Vec<(String, Tensor)> {
