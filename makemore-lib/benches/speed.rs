@@ -99,7 +99,7 @@ fn main() -> anyhow::Result<()> {
         mlp.train_examples(&train, &cfg, |_, _| {}).unwrap();
     });
 
-    // lecture 3: the BatchNorm MLP (cells 6-7), autograd through the trainer
+    // lecture 3: the BatchNorm MLP (cells 6-7) through the trainer, its backward pass written out
     let bn_cfg = MlpConfig { batchnorm: true, ..cfg };
     time("bn mlp: 1000 steps", 5, || {
         let mut net = BatchNormMlp::new(&vocab, &bn_cfg).unwrap();
@@ -110,7 +110,7 @@ fn main() -> anyhow::Result<()> {
         net.train_run(&train, &bn_cfg, |_| {}, None, None).unwrap();
     });
 
-    // lecture 5: the WaveNet (the lecture's final network), autograd through the trainer
+    // lecture 5: the WaveNet (the lecture's final network) through the trainer, its backward pass written out
     let train8 = Examples::with_context(&split.train, &vocab, 8)?;
     let wn_cfg = WaveNetConfig::DEFAULT;
     time("wavenet: 1000 steps", 5, || {

@@ -349,9 +349,10 @@ impl WaveNet {
     /// `cfg.steps` minibatch steps of the lecture's loop through the [`Trainer`]: the forward
     /// pass, `loss.backward()` and `p.data += -lr * p.grad`, with [`WaveNetConfig::trainer`]'s
     /// schedule, on one libtorch thread ([`on_one_thread`]). The backward pass is written out
-    /// as the libtorch calls autograd makes for this graph (the same values, bit for bit, about
-    /// twice as fast: the doctest of [`WaveNet::autograd_run`] compares them); a network with
-    /// lecture 5's BatchNorm bug trains through autograd.
+    /// as the libtorch calls autograd makes for this graph (the same values, bit for bit, in less
+    /// than half the time: the doctest of [`WaveNet::autograd_run`] compares them); a network
+    /// with lecture 5's BatchNorm bug trains through autograd. Settings that cannot train
+    /// ([`WaveNetConfig::validate`]: a minibatch of one, say) are refused.
     pub fn train_run(
         &mut self,
         examples: &Examples,
@@ -360,6 +361,7 @@ impl WaveNet {
         eval: Option<EvalEvery>,
         stop: Option<&std::sync::atomic::AtomicBool>,
     ) -> Result<crate::TrainingRun> {
+        cfg.validate()?;
         if self.cfg.batchnorm_bug {
             return self.autograd_train(examples, cfg, observe, eval, stop);
         }
@@ -404,6 +406,7 @@ impl WaveNet {
         eval: Option<EvalEvery>,
         stop: Option<&std::sync::atomic::AtomicBool>,
     ) -> Result<crate::TrainingRun> {
+        cfg.validate()?;
         let trainer = cfg.trainer();
         trainer.validate()?;
         on_one_thread(|| {

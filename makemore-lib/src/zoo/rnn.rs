@@ -5,7 +5,7 @@ use tch::{Device, Kind, Tensor};
 
 use crate::error::Result;
 use crate::nn::{Embedding, Layer, Linear};
-use crate::zoo::rnn_backprop::{GruBackprop, RnnBackprop};
+use crate::zoo::rnn_backprop::{GruStep, RnnStep};
 use crate::zoo::{Init, WrittenStep, ZooConfig, ZooModel, ZooType, embedding, linear, prefixed};
 
 /// `--type rnn` in the registry: `start`, `wte`, one cell Linear, `lm_head`; one thread.
@@ -203,11 +203,11 @@ impl ZooModel for Rnn {
     fn block_size(&self) -> usize {
         self.block_size
     }
-    /// [`RnnBackprop`] or [`GruBackprop`].
+    /// The written-out step of the cell ([`RnnStep`] or [`GruStep`]).
     fn written_step(&self) -> Option<Box<dyn WrittenStep>> {
         match self.cell {
-            Cell::Rnn { .. } => Some(Box::new(RnnBackprop::default())),
-            Cell::Gru { .. } => Some(Box::new(GruBackprop::default())),
+            Cell::Rnn { .. } => Some(Box::new(RnnStep::default())),
+            Cell::Gru { .. } => Some(Box::new(GruStep::default())),
         }
     }
 }

@@ -34,28 +34,30 @@
 //! dz = dh * hbar; dhbar = dh * z              MulBackward0 (z * hbar)
 //! dhprev = dh * (1 - z); d1mz = dh * hprev    MulBackward0 ((1 - z) * hprev)
 //! dz = dz + -d1mz                             RsubBackward1
-//! daz = dz * z * (1 - z), then xh_to_z's AddmmBackward0: dxh = daz @ Wz
+//! daz = dz * (1 - z) * z, then xh_to_z's AddmmBackward0: dxh = daz @ Wz    SigmoidBackward0
 //! dahbar = (1 - hbar**2) * dhbar, then xh_to_hbar's: dxhr = dahbar @ Whbar; dx = dxhr[:, :n_embd]
 //! dr = dxhr[:, n_embd:] * hprev; dhprev += dxhr[:, n_embd:] * r        MulBackward0 (r * hprev)
-//! dar = dr * r * (1 - r), then xh_to_r's: dxh += dar @ Wr
+//! dar = dr * (1 - r) * r, then xh_to_r's: dxh += dar @ Wr
 //! dx += dxh[:, :n_embd]; dhprev += dxh[:, n_embd:]           CatBackward0 (xh)
 //! ```
 //!
-//! Matrix products, `tanh`, `sigmoid` and their backward, the sums, the loss and the embedding's
-//! gradient are libtorch's calls on buffers allocated once; the copies (the embedding's rows,
-//! `cat`, `stack`) and the products and sums of gradients (one IEEE float32 operation per value,
-//! as libtorch's kernels and autograd's accumulation round them) are done here in Rust.
+//! Libtorch's calls, on buffers allocated once: the matrix products (with the biases: `addmm`),
+//! `tanh`, `sigmoid` and their backward, the sums over the batch, the loss and its first backward
+//! nodes, and the embedding's gradient (`embedding_dense_backward`, copied into its buffer). Done
+//! here in Rust: the copies (the embedding's rows, `cat`, `stack`), the GRU's elementwise forward
+//! (`r * hprev`, `(1 - z) * hprev + z * hbar`) and the products and sums of gradients, one IEEE
+//! float32 operation per value, as libtorch's kernels and autograd's accumulation round them.
 
-use tch::{Device, Kind, Reduction, Tensor};
+use tch::{Kind, Reduction, Tensor};
 
 use crate::error::{Error, Result};
-use crate::models::backprop::{buffer, values, values_mut};
+use crate::models::backprop::{alias, buffer, sum_rows, values, values_mut};
 use crate::zoo::WrittenStep;
 
 /// The sizes a step's buffers were allocated for: batch, time steps, `n_embd`, `n_embd2`,
 /// vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-struct Sizes {
+pub(crate) struct Sizes {
     b: i64,
     t: i64,
     e: i64,
@@ -64,31 +66,35 @@ struct Sizes {
 }
 
 impl Sizes {
-    fn of(x: &Tensor, wte: &Tensor, start: &Tensor) -> Sizes {
-        let (b, t) = (x.size()[0], x.size()[1]);
-        let (v, e) = (wte.size()[0], wte.size()[1]);
-        Sizes { b, t, e, e2: start.size()[1], v }
+    /// The sizes of the batch `x` (b, t) for the parameters `params` (`start` (1, n_embd2) and
+    /// `wte.weight` (vocabulary, n_embd) first).
+    fn of(x: &Tensor, params: &[Tensor]) -> Result<Sizes> {
+        let bad = |value: String| Error::BadParameter {
+            name: "batch",
+            value,
+            expected: "tokens (B ≥ 1, T ≥ 1) for the model's parameters",
+        };
+        let [start, wte, ..] = params else { return Err(bad(format!("{} parameters", params.len()))) };
+        match (x.size().as_slice(), start.size().as_slice(), wte.size().as_slice()) {
+            (&[b, t], &[1, e2], &[v, e]) if b >= 1 && t >= 1 => Ok(Sizes { b, t, e, e2, v }),
+            _ => Err(bad(format!("{:?} for start {:?} and wte {:?}", x.size(), start.size(), wte.size()))),
+        }
     }
 }
 
-/// The parameters as a step reads them: detached, each checked to be a contiguous float32 CPU
-/// tensor of the expected shape.
-fn parameters<const N: usize>(params: &[Tensor], shapes: [Vec<i64>; N]) -> Result<[Tensor; N]> {
+/// The parameters as a step reads them: aliases ([`alias`]), each of the expected shape.
+fn parameters<const N: usize>(params: &[Tensor], shapes: &[Vec<i64>; N]) -> Result<[Tensor; N]> {
     if params.len() != N {
         return Err(Error::BadWeights(format!("expected {N} parameters, got {}", params.len())));
     }
     let mut out = Vec::with_capacity(N);
     for (p, shape) in params.iter().zip(shapes) {
-        let p = p.f_detach()?;
-        if !p.is_contiguous() || p.kind() != Kind::Float || p.device() != Device::Cpu || p.size() != shape {
-            return Err(Error::BadWeights(format!(
-                "a written-out step needs contiguous float32 CPU parameters of shape {shape:?}, got {:?}",
-                p.size()
-            )));
+        if p.size() != *shape {
+            return Err(Error::BadWeights(format!("a parameter of shape {:?}, expected {shape:?}", p.size())));
         }
-        out.push(p);
+        out.push(alias(p)?);
     }
-    Ok(out.try_into().unwrap_or_else(|_| unreachable!("N parameters")))
+    Ok(out.try_into().unwrap_or_else(|_| unreachable!("N parameters, checked above")))
 }
 
 /// What both cells share: the embedding, the stacked hidden states, `lm_head` and the loss.
@@ -140,7 +146,7 @@ impl Sequence {
                 expected: "must be below the vocabulary's size",
             });
         }
-        // SAFETY (here and below): contiguous float32 CPU tensors allocated in `new` or checked
+        // SAFETY (here and in the copies below): contiguous float32 CPU tensors allocated in `new` or checked
         // by `parameters`, of the sizes the loops assume; the slices written are of buffers
         // nothing else reads meanwhile.
         unsafe {
@@ -157,6 +163,7 @@ impl Sequence {
     fn cat(&self, i: usize, h: &Tensor, out: &mut Tensor) {
         let Sizes { t, e, e2, .. } = self.sizes;
         let (t, e, e2) = (t as usize, e as usize, e2 as usize);
+        // SAFETY: as in `embed`: buffers of `new`, `h` (b, n_embd2) or `start` (1, n_embd2)
         unsafe {
             let (emb, h, out) = (values::<f32>(&self.emb), values::<f32>(h), values_mut::<f32>(out));
             let expanded = h.len() == e2;
@@ -172,6 +179,7 @@ impl Sequence {
     /// `hiddens.append(h)`: step `i`'s state into `stack(hiddens, 1)`.
     fn stack(&mut self, i: usize, h: &Tensor) {
         let (t, e2) = (self.sizes.t as usize, self.sizes.e2 as usize);
+        // SAFETY: as in `embed`
         unsafe {
             let (h, hidden) = (values::<f32>(h), values_mut::<f32>(&mut self.hidden));
             for (r, row) in h.chunks_exact(e2).enumerate() {
@@ -217,6 +225,7 @@ impl Sequence {
     /// StackBackward0's part of step `i`'s state gradient into `dh` (b, n_embd2).
     fn dhidden(&self, i: usize, dh: &mut Tensor) {
         let (t, e2) = (self.sizes.t as usize, self.sizes.e2 as usize);
+        // SAFETY: as in `embed`
         unsafe {
             let (dhidden, dh) = (values::<f32>(&self.dhidden), values_mut::<f32>(dh));
             for (r, row) in dh.chunks_exact_mut(e2).enumerate() {
@@ -231,6 +240,7 @@ impl Sequence {
     fn demb(&mut self, i: usize, dxh: &Tensor, add: bool) {
         let Sizes { t, e, e2, .. } = self.sizes;
         let (t, e, e2) = (t as usize, e as usize, e2 as usize);
+        // SAFETY: as in `embed`
         unsafe {
             let (dxh, demb) = (values::<f32>(dxh), values_mut::<f32>(&mut self.demb));
             for (r, row) in dxh.chunks_exact(e + e2).enumerate() {
@@ -244,10 +254,14 @@ impl Sequence {
         }
     }
 
-    /// ExpandBackward0 of `start.expand(b, -1)`: `dhprev` summed over the batch into `dstart`;
-    /// then EmbeddingBackward0 into `dwte`.
-    fn finish(&self, x: &Tensor, dhprev: &Tensor, [dstart, dwte]: [&mut Tensor; 2]) -> Result<()> {
-        sum_rows(dhprev, dstart)?;
+    /// ExpandBackward0 of `start.expand(b, -1)`: `dhprev` summed over the batch into `dstart`
+    /// (`sum_to`, which leaves a batch of one as it is); then EmbeddingBackward0 into `dwte`.
+    fn finish(&self, x: &Tensor, dhprev: &Tensor, grads: &mut [Tensor]) -> Result<()> {
+        let [dstart, dwte, ..] = grads else { unreachable!("start's and wte's gradients first") };
+        match self.sizes.b {
+            1 => dstart.f_copy_(dhprev)?,
+            _ => sum_rows(dhprev, dstart)?,
+        }
         let grad = Tensor::f_embedding_dense_backward(&self.demb, x, self.sizes.v, -1, false)?;
         dwte.f_copy_(&grad)?;
         Ok(())
@@ -257,12 +271,6 @@ impl Sequence {
 /// Row `row` of a (b, n) state, or of `start` (1, n) expanded over the batch.
 fn row_of(h: &[f32], row: usize, n: usize) -> &[f32] {
     if h.len() == n { h } else { &h[row * n..(row + 1) * n] }
-}
-
-/// `x.sum(0, keepdim=True)` into `out` (sum_to a bias's or `start`'s shape).
-fn sum_rows(x: &Tensor, out: &Tensor) -> Result<()> {
-    let _ = x.f_sum_intlist_out(out, [0i64].as_slice(), true, None::<Kind>)?;
-    Ok(())
 }
 
 /// `a += b`, elementwise: one float32 addition per value (autograd's accumulation).
@@ -329,6 +337,53 @@ impl CellLinear {
     }
 }
 
+/// A recurrent network's step for one batch's sizes: its buffers, its forward and backward pass.
+pub(crate) trait Recurrent: Sized {
+    /// Buffers for batches of these sizes.
+    fn new(s: Sizes) -> Result<Self>;
+    /// The forward and backward passes for the batch `x` with targets `y`: the loss; the
+    /// gradients in [`grads`](Self::grads).
+    fn minibatch(&mut self, params: &[Tensor], x: &Tensor, y: &Tensor) -> Result<f64>;
+    /// The gradients, in the parameters' order.
+    fn grads(&self) -> &[Tensor];
+}
+
+/// The written-out step of `makemore run --type rnn` ([`RnnStep`]) or `gru` ([`GruStep`]): the
+/// buffers are allocated by the first batch, and again for a batch of other sizes.
+pub(crate) struct Written<C> {
+    sizes: Sizes,
+    cell: Option<C>,
+}
+
+/// The vanilla RNN's written-out step.
+pub(crate) type RnnStep = Written<RnnBackprop>;
+/// The GRU's written-out step.
+pub(crate) type GruStep = Written<GruBackprop>;
+
+impl<C> Default for Written<C> {
+    fn default() -> Self {
+        Written { sizes: Sizes::default(), cell: None }
+    }
+}
+
+impl<C: Recurrent> WrittenStep for Written<C> {
+    fn step(&mut self, params: &[Tensor], x: &Tensor, y: &Tensor) -> Result<(f64, &[Tensor])> {
+        let sizes = Sizes::of(x, params)?;
+        if self.cell.is_none() || self.sizes != sizes {
+            self.cell = Some(C::new(sizes)?);
+            self.sizes = sizes;
+        }
+        let cell = self.cell.as_mut().expect("allocated above");
+        let loss = tch::no_grad(|| cell.minibatch(params, x, y))?;
+        Ok((loss, cell.grads()))
+    }
+}
+
+/// `steps` buffers of `shape`, one per time step.
+fn per_step(steps: i64, shape: &[i64]) -> Result<Vec<Tensor>> {
+    (0..steps).map(|_| buffer(shape)).collect()
+}
+
 /// The vanilla RNN's training step, its backward pass written out.
 pub(crate) struct RnnBackprop {
     seq: Sequence,
@@ -348,38 +403,39 @@ pub(crate) struct RnnBackprop {
     grads: Vec<Tensor>,
 }
 
-impl Default for RnnBackprop {
-    /// Buffers of no size: the first batch allocates them.
-    fn default() -> RnnBackprop {
-        RnnBackprop::new(Sizes::default()).expect("empty buffers")
+impl RnnBackprop {
+    /// The parameters' shapes: `start`, `wte.weight`, `cell.xh_to_h`'s weight and bias,
+    /// `lm_head`'s.
+    fn shapes(s: Sizes) -> [Vec<i64>; 6] {
+        let Sizes { e, e2, v, .. } = s;
+        [vec![1, e2], vec![v, e], vec![e2, e + e2], vec![e2], vec![v, e2], vec![v]]
     }
 }
 
-impl RnnBackprop {
+impl Recurrent for RnnBackprop {
     fn new(s: Sizes) -> Result<RnnBackprop> {
-        let Sizes { b, t, e, e2, v } = s;
-        let steps = |shape: &[i64]| (0..t).map(|_| buffer(shape)).collect::<Result<Vec<_>>>();
+        let Sizes { b, t, e, e2, .. } = s;
         Ok(RnnBackprop {
             seq: Sequence::new(s)?,
-            xh: steps(&[b, e + e2])?,
-            h: steps(&[b, e2])?,
+            xh: per_step(t, &[b, e + e2])?,
+            h: per_step(t, &[b, e2])?,
             a: buffer(&[b, e2])?,
             dh: buffer(&[b, e2])?,
             da: buffer(&[b, e2])?,
             dxh: buffer(&[b, e + e2])?,
             db_step: buffer(&[1, e2])?,
             dw_step: buffer(&[e2, e + e2])?,
-            grads: [vec![1, e2], vec![v, e], vec![e2, e + e2], vec![e2], vec![v, e2], vec![v]]
-                .iter()
-                .map(|s| buffer(s))
-                .collect::<Result<_>>()?,
+            grads: RnnBackprop::shapes(s).iter().map(|s| buffer(s)).collect::<Result<_>>()?,
         })
     }
 
+    fn grads(&self) -> &[Tensor] {
+        &self.grads
+    }
+
     fn minibatch(&mut self, params: &[Tensor], x: &Tensor, y: &Tensor) -> Result<f64> {
-        let Sizes { t, e, e2, v, .. } = self.seq.sizes;
-        let shapes = [vec![1, e2], vec![v, e], vec![e2, e + e2], vec![e2], vec![v, e2], vec![v]];
-        let [start, wte, w, bias, wh, bh] = parameters(params, shapes)?;
+        let Sizes { t, e, e2, .. } = self.seq.sizes;
+        let [start, wte, w, bias, wh, bh] = parameters(params, &RnnBackprop::shapes(self.seq.sizes))?;
         let (e, t) = (e as usize, t as usize);
         let mut cell = CellLinear::new([w, bias], [&self.grads[2], &self.grads[3]])?;
         self.seq.embed(x, &wte)?;
@@ -401,20 +457,8 @@ impl RnnBackprop {
             cell.backward(&self.da, &self.xh[i], &self.dxh, i + 1 == t, [&mut self.db_step, &mut self.dw_step])?;
             self.seq.demb(i, &self.dxh, false);
         }
-        let [dstart, dwte, ..] = &mut self.grads[..] else { unreachable!("six gradients (new)") };
-        self.seq.finish(x, &self.dxh.f_narrow(1, e as i64, e2)?, [dstart, dwte])?;
+        self.seq.finish(x, &self.dxh.f_narrow(1, e as i64, e2)?, &mut self.grads)?;
         Ok(loss)
-    }
-}
-
-impl WrittenStep for RnnBackprop {
-    fn step(&mut self, params: &[Tensor], x: &Tensor, y: &Tensor) -> Result<(f64, &[Tensor])> {
-        let sizes = Sizes::of(x, &params[1], &params[0]);
-        if sizes != self.seq.sizes {
-            *self = RnnBackprop::new(sizes)?;
-        }
-        let loss = tch::no_grad(|| self.minibatch(params, x, y))?;
-        Ok((loss, &self.grads))
     }
 }
 
@@ -454,32 +498,28 @@ pub(crate) struct GruBackprop {
     grads: Vec<Tensor>,
 }
 
-impl Default for GruBackprop {
-    /// Buffers of no size: the first batch allocates them.
-    fn default() -> GruBackprop {
-        GruBackprop::new(Sizes::default()).expect("empty buffers")
-    }
-}
-
 impl GruBackprop {
+    /// The parameters' shapes: `start`, `wte.weight`, the weight and bias of `cell.xh_to_z`,
+    /// `cell.xh_to_r`, `cell.xh_to_hbar` and `lm_head`.
     fn shapes(s: Sizes) -> [Vec<i64>; 10] {
         let Sizes { e, e2, v, .. } = s;
         let (w, b) = (vec![e2, e + e2], vec![e2]);
         [vec![1, e2], vec![v, e], w.clone(), b.clone(), w.clone(), b.clone(), w, b, vec![v, e2], vec![v]]
     }
+}
 
+impl Recurrent for GruBackprop {
     fn new(s: Sizes) -> Result<GruBackprop> {
         let Sizes { b, t, e, e2, .. } = s;
-        let steps = |shape: &[i64]| (0..t).map(|_| buffer(shape)).collect::<Result<Vec<_>>>();
         let f = buffer;
         Ok(GruBackprop {
             seq: Sequence::new(s)?,
-            xh: steps(&[b, e + e2])?,
-            xhr: steps(&[b, e + e2])?,
-            r: steps(&[b, e2])?,
-            z: steps(&[b, e2])?,
-            hbar: steps(&[b, e2])?,
-            h: steps(&[b, e2])?,
+            xh: per_step(t, &[b, e + e2])?,
+            xhr: per_step(t, &[b, e + e2])?,
+            r: per_step(t, &[b, e2])?,
+            z: per_step(t, &[b, e2])?,
+            hbar: per_step(t, &[b, e2])?,
+            h: per_step(t, &[b, e2])?,
             a: f(&[b, e2])?,
             hr: f(&[b, e2])?,
             dh: f(&[b, e2])?,
@@ -499,11 +539,15 @@ impl GruBackprop {
         })
     }
 
+    fn grads(&self) -> &[Tensor] {
+        &self.grads
+    }
+
     fn minibatch(&mut self, params: &[Tensor], x: &Tensor, y: &Tensor) -> Result<f64> {
-        let Sizes { t, e2, .. } = self.seq.sizes;
+        let Sizes { t, e, e2, .. } = self.seq.sizes;
         let [start, wte, wz, bz, wr, br, whbar, bhbar, wh, bh] =
-            parameters(params, GruBackprop::shapes(self.seq.sizes))?;
-        let (t, e2) = (t as usize, e2 as usize);
+            parameters(params, &GruBackprop::shapes(self.seq.sizes))?;
+        let (t, e, e2) = (t as usize, e as usize, e2 as usize);
         let g = &self.grads;
         let mut xh_to_z = CellLinear::new([wz, bz], [&g[2], &g[3]])?;
         let mut xh_to_r = CellLinear::new([wr, br], [&g[4], &g[5]])?;
@@ -592,7 +636,7 @@ impl GruBackprop {
             unsafe {
                 let (dxhr, r, hp) = (values::<f32>(&self.dxhr), values::<f32>(&self.r[i]), values::<f32>(hprev));
                 let (dr, dprev) = (values_mut::<f32>(&mut self.dr), values_mut::<f32>(&mut self.dprev));
-                let width = dxhr.len() / (dr.len() / e2).max(1);
+                let width = e + e2;
                 for row in 0..dr.len() / e2 {
                     let (hp, dhr) = (row_of(hp, row, e2), &dxhr[row * width + width - e2..(row + 1) * width]);
                     for ((k, &hp), &dhr) in (row * e2..(row + 1) * e2).zip(hp).zip(dhr) {
@@ -609,19 +653,48 @@ impl GruBackprop {
             add_hprev_part(&mut self.dprev, &self.dxh);
             std::mem::swap(&mut self.dh, &mut self.dprev);
         }
-        let [dstart, dwte, ..] = &mut self.grads[..] else { unreachable!("ten gradients (new)") };
-        self.seq.finish(x, &self.dh, [dstart, dwte])?;
+        self.seq.finish(x, &self.dh, &mut self.grads)?;
         Ok(loss)
     }
 }
 
-impl WrittenStep for GruBackprop {
-    fn step(&mut self, params: &[Tensor], x: &Tensor, y: &Tensor) -> Result<(f64, &[Tensor])> {
-        let sizes = Sizes::of(x, &params[1], &params[0]);
-        if sizes != self.seq.sizes {
-            *self = GruBackprop::new(sizes)?;
+#[cfg(test)]
+mod tests {
+    use tch::{Device, Kind, Reduction, Tensor};
+
+    use crate::nn::Layer;
+    use crate::zoo::{Init, Rnn, ZooConfig, ZooModel};
+
+    /// The written-out steps against autograd (the model's forward pass and `loss.backward()`),
+    /// bit for bit: the loss and every gradient, on small sizes (a batch of 1 and 3, a state of 1
+    /// and 5, 1 and 4 steps, targets past the end ignored).
+    #[test]
+    fn the_written_steps_give_autograds_gradients() {
+        let options = (Kind::Int64, Device::Cpu);
+        for gru in [false, true] {
+            for (b, e2, t) in [(1, 1, 1), (1, 5, 4), (3, 1, 4), (3, 5, 1), (3, 5, 4)] {
+                let cfg = ZooConfig { block_size: t, vocab_size: 6, n_layer: 1, n_embd: 2, n_embd2: e2, n_head: 1 };
+                let mut model = Rnn::with_cell(&cfg, Init::Draw, gru).unwrap();
+                let x = Tensor::randint(6, [b, t as i64], options);
+                let y = Tensor::randint(6, [b, t as i64], options);
+                if t > 1 {
+                    let _ = y.narrow(1, t as i64 - 1, 1).narrow(0, 0, 1).fill_(-1);
+                }
+                let logits = model.forward(&x).unwrap().view([-1, 6]);
+                let loss = logits.cross_entropy_loss::<Tensor>(&y.view([-1]), None, Reduction::Mean, -1, 0.0);
+                loss.backward();
+                let params: Vec<Tensor> = model.parameters().into_iter().map(|(_, p)| p).collect();
+                let mut step = model.written_step().unwrap();
+                let (written_loss, grads) = step.step(&params, &x, &y).unwrap();
+                let what = format!("gru {gru}, b {b}, n_embd2 {e2}, t {t}");
+                assert_eq!(written_loss, loss.double_value(&[]), "{what}: the loss");
+                for ((name, p), g) in model.parameters().iter().zip(grads) {
+                    let bits = |t: &Tensor| {
+                        Vec::<f32>::try_from(t.flatten(0, -1)).unwrap().iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+                    };
+                    assert_eq!(bits(g), bits(&p.grad()), "{what}: {name}'s gradient");
+                }
+            }
         }
-        let loss = tch::no_grad(|| self.minibatch(params, x, y))?;
-        Ok((loss, &self.grads))
     }
 }

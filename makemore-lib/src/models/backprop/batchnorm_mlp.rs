@@ -23,7 +23,10 @@
 
 use tch::{Kind, Reduction, Tensor};
 
-use super::{Minibatch, aliases, buffer, column_variance, minibatch_indices, sgd_in_place, values, values_mut};
+use super::{
+    Minibatch, aliases, buffer, column_variance, minibatch_indices, sgd_in_place, sum_rows, update_running, values,
+    values_mut,
+};
 use crate::error::Result;
 use crate::models::batchnorm_mlp::{KEEP, MOMENTUM, hpreact, output, zero_std_check};
 use crate::models::network::on_one_thread;
@@ -150,9 +153,7 @@ impl BatchNormBackprop {
             }
             // bnmean_running = 0.999 * bnmean_running + 0.001 * bnmeani (and the std)
             for (running, batch) in self.running.iter_mut().zip([mean, std]) {
-                for (r, &x) in values_mut::<f32>(running).iter_mut().zip(batch) {
-                    *r = *r * KEEP as f32 + x * MOMENTUM as f32;
-                }
+                update_running(running, batch, KEEP as f32, MOMENTUM as f32);
             }
         }
         // h = torch.tanh(hpreact); logits = h @ W2 + b2; loss = F.cross_entropy(logits, Yb)
@@ -161,14 +162,13 @@ impl BatchNormBackprop {
         let _ = self.logits.f_add_(b2)?;
         let loss = self.mb.cross_entropy(&self.logits, &self.logprobs, &self.dlogprobs, &self.dlogits)?;
         let [dc, dw1, dw2, db2, dbngain, dbnbias] = &mut self.grads;
-        let sum_rows = |t: &Tensor, out: &Tensor| t.f_sum_intlist_out(out, [0i64].as_slice(), true, None::<Kind>);
         // AddBackward0 (+ b2): sum_to the bias's shape; MmBackward0 (h @ W2)
-        let _ = sum_rows(&self.dlogits, db2)?;
+        sum_rows(&self.dlogits, db2)?;
         let _ = self.dlogits.f_mm_out(&self.dh, &self.w2t)?;
         let _ = self.ht.f_mm_out(&*dw2, &self.dlogits)?;
         // TanhBackward0; AddBackward0 (+ bnbias): sum_to (1, hidden)
         let _ = Tensor::f_tanh_backward_grad_input(&self.dhpreact, &self.dh, &self.h)?;
-        let _ = sum_rows(&self.dhpreact, dbnbias)?;
+        sum_rows(&self.dhpreact, dbnbias)?;
         // DivBackward0 (scaled / bnstdi): grad / other for self; -grad * ((self / other) / other),
         // summed to (1, hidden), for other
         unsafe {
@@ -181,7 +181,7 @@ impl BatchNormBackprop {
                 work[i] = -dhpreact[i] * ((scaled[i] / std[k]) / std[k]);
             }
         }
-        let _ = sum_rows(&self.work, &self.dbnstdi)?;
+        sum_rows(&self.work, &self.dbnstdi)?;
         // MulBackward0 (bngain * bndiff): grad * other, summed to (1, hidden), for bngain
         unsafe {
             let (dscaled, bndiff) = (values::<f32>(&self.dscaled), values::<f32>(&self.bndiff));
@@ -189,7 +189,7 @@ impl BatchNormBackprop {
                 *w = d * c;
             }
         }
-        let _ = sum_rows(&self.work, dbngain)?;
+        sum_rows(&self.work, dbngain)?;
         // ... and grad * self for bndiff; SubBackward0 (hpreact - bnmeani): grad for hpreact,
         // -grad summed to (1, hidden) for bnmeani
         unsafe {
@@ -200,7 +200,7 @@ impl BatchNormBackprop {
                 work[i] = -dbndiff[i];
             }
         }
-        let _ = sum_rows(&self.work, &self.dbnmeani)?;
+        sum_rows(&self.work, &self.dbnmeani)?;
         // StdBackward0: var_backward(grad / (result * 2)) = (2/(n-1) * grad_var) * (x - x.mean(0));
         // MeanBackward1: grad expanded over the batch, divided by n. hpreact's gradient is
         // the subtraction's, plus the std's, plus the mean's.

@@ -20,6 +20,7 @@ pub(crate) mod exercise4;
 pub(crate) mod mlp;
 pub(crate) mod wavenet;
 
+use tch::kind::Element;
 use tch::{Device, Kind, Reduction, Tensor};
 
 use crate::error::{Error, Result};
@@ -29,7 +30,8 @@ use crate::error::{Error, Result};
 /// # Safety
 /// `t` must be contiguous, on the CPU, of element type `T`, and nothing else may read or
 /// write its storage while the slice lives.
-pub(crate) unsafe fn values_mut<T>(t: &mut Tensor) -> &mut [T] {
+pub(crate) unsafe fn values_mut<T: Element>(t: &mut Tensor) -> &mut [T] {
+    debug_assert!(t.is_contiguous() && t.device() == Device::Cpu && t.kind() == T::KIND);
     // SAFETY: the caller's guarantees; numel elements of T start at data_ptr
     unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut T, t.numel()) }
 }
@@ -39,19 +41,52 @@ pub(crate) unsafe fn values_mut<T>(t: &mut Tensor) -> &mut [T] {
 /// # Safety
 /// As for [`values_mut`]: contiguous, on the CPU, of element type `T`, and not written
 /// while the slice lives.
-pub(crate) unsafe fn values<T>(t: &Tensor) -> &[T] {
+pub(crate) unsafe fn values<T: Element>(t: &Tensor) -> &[T] {
+    debug_assert!(t.is_contiguous() && t.device() == Device::Cpu && t.kind() == T::KIND);
     // SAFETY: the caller's guarantees
     unsafe { std::slice::from_raw_parts(t.data_ptr() as *const T, t.numel()) }
 }
 
-/// Detached aliases of a network's tensors, which a written-out step updates in place: they
-/// must be contiguous float32 (the loops read and write their storage directly).
-pub(crate) fn aliases<const N: usize>(tensors: &[Tensor; N]) -> Result<[Tensor; N]> {
-    let aliases = tensors.each_ref().map(Tensor::detach);
-    if aliases.iter().any(|t| !t.is_contiguous() || t.kind() != Kind::Float) {
-        return Err(Error::BadWeights("the parameters must be contiguous float32 tensors".into()));
+/// A detached alias of a network's tensor, which a written-out step reads and updates in
+/// place: it must be a contiguous float32 CPU tensor (the loops read and write its storage).
+pub(crate) fn alias(t: &Tensor) -> Result<Tensor> {
+    let alias = t.f_detach()?;
+    if !alias.is_contiguous() || alias.kind() != Kind::Float || alias.device() != Device::Cpu {
+        return Err(Error::BadWeights("the parameters must be contiguous float32 CPU tensors".into()));
     }
-    Ok(aliases)
+    Ok(alias)
+}
+
+/// [`alias`] of each tensor.
+pub(crate) fn aliases<const N: usize>(tensors: &[Tensor; N]) -> Result<[Tensor; N]> {
+    let aliases = tensors.iter().map(alias).collect::<Result<Vec<_>>>()?;
+    Ok(aliases.try_into().unwrap_or_else(|_| unreachable!("N tensors")))
+}
+
+/// `x.sum(dims, keepdim=True)` into `out`: autograd's `sum_to` of a gradient to a bias's or a
+/// statistic's shape (`out` has the kept dimensions' shape; a parameter's view has its own).
+pub(crate) fn sum_into(x: &Tensor, dims: &[i64], out: &Tensor) -> Result<()> {
+    let _ = x.f_sum_intlist_out(out, dims, true, None::<Kind>)?; // the handle of `out`
+    Ok(())
+}
+
+/// [`sum_into`] over the rows (dimension 0).
+pub(crate) fn sum_rows(x: &Tensor, out: &Tensor) -> Result<()> {
+    sum_into(x, &[0], out)
+}
+
+/// `running = keep * running + momentum * batch` (each product rounded, then the sum), the
+/// lectures' update of a running statistic under `no_grad`.
+///
+/// # Safety
+/// `running` must be a contiguous float32 CPU tensor of `batch.len()` values that nothing else
+/// uses meanwhile.
+pub(crate) unsafe fn update_running(running: &mut Tensor, batch: &[f32], keep: f32, momentum: f32) {
+    // SAFETY: the caller's guarantees
+    let running = unsafe { values_mut::<f32>(running) };
+    for (r, &x) in running.iter_mut().zip(batch) {
+        *r = *r * keep + x * momentum;
+    }
 }
 
 /// A float32 buffer of `shape`, allocated once, which the step writes into.
@@ -98,11 +133,29 @@ impl Minibatch {
     }
 
     /// Gather the minibatch `ix` (drawn by libtorch's `randint`) and embed it with the
-    /// table `c` (a contiguous float32 CPU tensor, vocabulary × embedding).
+    /// table `c` (a contiguous float32 CPU tensor, vocabulary × embedding). An index outside the
+    /// examples, or a token outside the table, is an error (as indexing's is).
     pub fn gather(&mut self, ix: &Tensor, c: &Tensor) -> Result<()> {
         let (context, embedding) = (self.shape3[1] as usize, self.shape3[2] as usize);
         let batch = self.ix.len();
         ix.f_copy_data(&mut self.ix, batch)?;
+        let (examples, rows) = (self.ys.len() as i64, c.size()[0]);
+        let outside = |what: &'static str, value: i64| Error::BadParameter {
+            name: what,
+            value: value.to_string(),
+            expected: "must index the examples and the embedding table",
+        };
+        if let Some(&i) = self.ix.iter().find(|&&i| !(0..examples).contains(&i)) {
+            return Err(outside("example index", i));
+        }
+        if let Some(&t) = self
+            .ix
+            .iter()
+            .flat_map(|&i| &self.xs[i as usize * context..(i as usize + 1) * context])
+            .find(|&&t| !(0..rows).contains(&t))
+        {
+            return Err(outside("token", t));
+        }
         // SAFETY: xb, yb, emb and C are contiguous CPU tensors of these types (allocated
         // in `new`, or checked by the caller), and no other handle uses them during this block.
         unsafe {
@@ -157,7 +210,7 @@ pub(crate) fn minibatch_indices<'a>(ix: Option<&'a Tensor>, expected: &'static s
 /// `for p in parameters: p.data += -lr * p.grad`: libtorch casts the scalar to float32, then
 /// one float32 multiplication and one addition per value.
 ///
-/// Each parameter and its gradient must be contiguous float32 CPU tensors of one size, with
+/// Each parameter and its gradient must be contiguous float32 CPU tensors of as many elements, with
 /// distinct storages that nothing else uses meanwhile (checked or allocated by the caller).
 pub(crate) fn sgd_in_place(params: &mut [Tensor], grads: &[Tensor], lr: f64) {
     let step = -lr as f32;
@@ -174,8 +227,8 @@ pub(crate) fn sgd_in_place(params: &mut [Tensor], grads: &[Tensor], lr: f64) {
 /// `out`: libtorch's CPU reduction for a float32 variance over one dimension (or over the
 /// leading ones, which it folds into one), Welford's algorithm in float64 over the rows in
 /// order, the result rounded to float32 (`WelfordOps` in ATen's SharedReduceOps.h), so the same
-/// bits (the test below, on the lectures' shapes; checked with every CPU capability), in a
-/// fraction of its time (its generic reduction was a third of lecture 3's step).
+/// bits (the test below, on lectures 3 and 5's shapes and one more; checked with every CPU
+/// capability), in a fraction of its time (its generic reduction was a third of lecture 3's step).
 pub(crate) fn column_variance(x: &[f32], cols: usize, out: &mut [f32], sqrt: bool) {
     let (mut mean, mut m2) = (vec![0f64; cols], vec![0f64; cols]);
     for (r, row) in x.chunks_exact(cols).enumerate() {
@@ -211,8 +264,8 @@ mod tests {
         (0..n).map(|_| ((-2.0 * uniform().ln()).sqrt() * (std::f64::consts::TAU * uniform()).cos()) as f32).collect()
     }
 
-    /// Lecture 3's std over the batch (32 × 200), and lecture 5's variances over the batch and
-    /// the groups ((32, 4, 128), (32, 2, 128), (32, 128)): libtorch's bits.
+    /// Lecture 3's std over the batch (32 × 200), lecture 5's variances over the batch and the
+    /// groups ((32, 4, 128), (32, 2, 128), (32, 128)), and (64, 16, 24): libtorch's bits.
     #[test]
     fn column_variance_is_libtorchs_var_and_std_bit_for_bit() {
         let mut state = 0x9E37_79B9_7F4A_7C15u64;

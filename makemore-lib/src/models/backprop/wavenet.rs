@@ -4,7 +4,8 @@
 //! (the doctest of [`WaveNet::autograd_run`](crate::WaveNet::autograd_run), tests/wavenet.rs).
 //!
 //! Each level of the tree is `FlattenConsecutive(n)` (a view), `Linear` without bias,
-//! `BatchNorm1d` over the batch and the groups, `Tanh`; named as lecture 4 names lecture 3's:
+//! `BatchNorm1d` over the batch and the groups, `Tanh`; named as lecture 5's `BatchNorm1d` class
+//! names its tensors (`xmean`, `xvar`, `xhat`), with `z`, `num` and `den` for the rest:
 //!
 //! ```text
 //! x = h_below.view(rows, n * width)       # FlattenConsecutive: the level below's h, n at a time
@@ -21,15 +22,20 @@
 //! dx = dz @ W.T;  dW = x.T @ dz            MmBackward0 (the matmul folds (B, G, n·width) to rows)
 //! ```
 //!
-//! Matrix products, reductions, `tanh`, the loss and the embedding's gradient are libtorch's
-//! calls on buffers allocated once; the elementwise arithmetic (one IEEE float32 operation per
-//! value, which libtorch's kernels round the same way), the variance (its Welford reduction,
-//! [`column_variance`]), the gathers and the update are done here in Rust.
+//! Libtorch's calls, on buffers allocated once: the matrix products, the mean and the sums, `sqrt`
+//! (whose vectorized float32 square root is not always the correctly rounded one), `tanh` and its
+//! backward, the last Linear's bias, the loss and its first backward nodes, and the embedding's
+//! gradient. Done here in Rust: the variance (ATen's Welford reduction, [`column_variance`]), the
+//! other elementwise arithmetic (one IEEE float32 operation per value, which libtorch's kernels
+//! round the same way), the gathers and the update.
 
 use tch::{Kind, Tensor};
 
-use super::{Minibatch, aliases, buffer, column_variance, minibatch_indices, sgd_in_place, values, values_mut};
-use crate::error::Result;
+use super::{
+    Minibatch, alias, buffer, column_variance, minibatch_indices, sgd_in_place, sum_into, sum_rows, update_running,
+    values, values_mut,
+};
+use crate::error::{Error, Result};
 use crate::models::network::{self, Network};
 use crate::models::wavenet::WaveNet;
 use crate::nn::{BATCHNORM_EPS, BATCHNORM_MOMENTUM};
@@ -74,7 +80,8 @@ struct Level {
     den: Tensor,
     dden: Tensor,
     dxmean: Tensor,
-    /// `dW`, `dgamma`, `dbeta` (the last two kept-dimension shaped, as `sum_to` leaves them).
+    /// `dW`, `dgamma`, `dbeta` (the last two kept-dimension shaped: the sums' shape, with the
+    /// parameters' number of elements).
     grads: [Tensor; 3],
     /// var_backward's factor 2 / (rows − 1) and mean_backward's divisor, as libtorch rounds them.
     var_scale: f32,
@@ -99,6 +106,9 @@ pub(crate) struct WaveNetBackprop<'a> {
     b: Tensor,
     dw: Tensor,
     db: Tensor,
+    /// Every parameter (aliases) and its gradient, in the network's order, for the update.
+    params: Vec<Tensor>,
+    grads: Vec<Tensor>,
     /// The top level's `h.T` (a view), and batch × vocabulary: the logits, log_softmax, and their gradients.
     ht: Tensor,
     logits: Tensor,
@@ -112,22 +122,30 @@ pub(crate) struct WaveNetBackprop<'a> {
 }
 
 impl<'a> WaveNetBackprop<'a> {
-    /// A step for `net` (built without lecture 5's BatchNorm bug) on minibatches of `batch`
-    /// of the examples `xs` (n × context) and `ys`, `flatten` at a time at each level.
+    /// A step for `net` on minibatches of `batch` of the examples `xs` (n × context) and `ys`;
+    /// refused for a network with lecture 5's BatchNorm bug (its statistics are per position) and
+    /// for a minibatch too small for a variance at the top level.
     pub(crate) fn new(net: &'a WaveNet, xs: &Tensor, ys: &Tensor, batch: usize) -> Result<WaveNetBackprop<'a>> {
         let cfg = net.config();
-        let params: Vec<Tensor> = net.named_parameters().into_iter().map(|(_, t)| t).collect();
-        let running: Vec<Tensor> = net.named_buffers().into_iter().map(|(_, t)| t).collect();
-        let [params, running] = [params, running].map(|ts| aliases_of(&ts));
-        let (params, running) = (params?, running?);
-        let (table, (w, b)) = (&params[0], (&params[params.len() - 2], &params[params.len() - 1]));
+        if cfg.batchnorm_bug || batch < 2 {
+            return Err(Error::Usage(format!(
+                "the written-out WaveNet step takes BatchNorm over the batch and the groups, on minibatches of 2 or more \
+                 (batchnorm_bug {}, batch {batch}): train such a network through autograd",
+                cfg.batchnorm_bug
+            )));
+        }
+        let all = |named: Vec<(String, Tensor)>| named.iter().map(|(_, t)| alias(t)).collect::<Result<Vec<_>>>();
+        let (params, running) = (all(net.named_parameters())?, all(net.named_buffers())?);
+        let [table, level_params @ .., w, b] = &params[..] else {
+            return Err(Error::Usage("a WaveNet's parameters: the embedding, the levels', the last Linear's".into()));
+        };
         let (v, e, h, n) = (table.size()[0], table.size()[1], cfg.hidden as i64, cfg.flatten as i64);
         let bsz = batch as i64;
         let mb = Minibatch::new(xs, ys, batch, e as usize)?;
         let dembcat = buffer(&[bsz, cfg.context_len as i64 * e])?;
         let mut levels: Vec<Level> = Vec::new();
         let (mut groups, mut width) = (cfg.context_len as i64, e);
-        for (p, r) in params[1..params.len() - 2].chunks_exact(3).zip(running.chunks_exact(2)) {
+        for (p, r) in level_params.chunks_exact(3).zip(running.chunks_exact(2)) {
             groups /= n;
             let rows = bsz * groups;
             let (below, dbelow) = match levels.last() {
@@ -138,7 +156,7 @@ impl<'a> WaveNetBackprop<'a> {
             let (shape, dims) = if groups > 1 { (vec![bsz, groups, h], vec![0, 1]) } else { (vec![bsz, h], vec![0]) };
             let stat: Vec<i64> =
                 shape.iter().enumerate().map(|(d, &s)| if d + 1 < shape.len() { 1 } else { s }).collect();
-            let f = |s: &[i64]| buffer(s);
+            let f = buffer;
             let (z, dz) = (f(&shape)?, f(&shape)?);
             levels.push(Level {
                 xt: x.f_tr()?,
@@ -172,23 +190,26 @@ impl<'a> WaveNetBackprop<'a> {
             });
             width = h;
         }
-        let top = levels
-            .last()
-            .map(|l| l.h.f_tr())
-            .transpose()?
-            .ok_or_else(|| crate::error::Error::Usage("a WaveNet has one level or more".into()))?;
+        let top = levels.last().map(|l| l.h.f_tr()).expect("a level or more (WaveNetConfig::levels)")?;
+        let (dtable, dw, db) = (buffer(&table.size())?, buffer(&w.size())?, buffer(&[1, v])?);
+        let mut grads = vec![dtable.shallow_clone()];
+        for l in &levels {
+            grads.extend(l.grads.iter().map(Tensor::shallow_clone));
+        }
+        grads.extend([&dw, &db].map(Tensor::shallow_clone));
         Ok(WaveNetBackprop {
             net,
             mb,
-            dtable: buffer(&table.size())?,
+            dtable,
             table: table.shallow_clone(),
             dembcat,
             levels,
             wt: w.f_tr()?,
-            dw: buffer(&w.size())?,
-            db: buffer(&[1, v])?,
+            dw,
+            db,
             w: w.shallow_clone(),
             b: b.shallow_clone(),
+            grads,
             ht: top,
             logits: buffer(&[bsz, v])?,
             logprobs: buffer(&[bsz, v])?,
@@ -197,6 +218,7 @@ impl<'a> WaveNetBackprop<'a> {
             eps: BATCHNORM_EPS as f32,
             keep: (1.0 - BATCHNORM_MOMENTUM) as f32,
             momentum: BATCHNORM_MOMENTUM as f32,
+            params,
         })
     }
 
@@ -213,7 +235,7 @@ impl<'a> WaveNetBackprop<'a> {
         let _ = self.logits.f_add_(&self.b)?;
         let loss = self.mb.cross_entropy(&self.logits, &self.logprobs, &self.dlogprobs, &self.dlogits)?;
         // AddBackward0 (+ b): sum_to the bias's shape; MmBackward0 (h @ W)
-        let _ = self.dlogits.f_sum_intlist_out(&self.db, [0i64].as_slice(), true, None::<Kind>)?;
+        sum_rows(&self.dlogits, &self.db)?;
         let top = self.levels.last().map(|l| &l.dh).expect("a level or more (new)");
         let _ = self.dlogits.f_mm_out(top, &self.wt)?;
         let _ = self.ht.f_mm_out(&self.dw, &self.dlogits)?;
@@ -223,27 +245,9 @@ impl<'a> WaveNetBackprop<'a> {
         // ViewBackward0, IndexBackward0 (C[Xb])
         self.mb.embedding_grad(&mut self.dtable, &self.dembcat)?;
         // for p in parameters: p.data += -lr * p.grad
-        let (mut params, mut grads) = (vec![self.table.shallow_clone()], vec![self.dtable.shallow_clone()]);
-        for l in &self.levels {
-            params.extend([&l.w, &l.gamma, &l.beta].map(Tensor::shallow_clone));
-            grads.extend(l.grads.each_ref().map(Tensor::shallow_clone));
-        }
-        params.extend([&self.w, &self.b].map(Tensor::shallow_clone));
-        grads.extend([&self.dw, &self.db].map(Tensor::shallow_clone));
-        sgd_in_place(&mut params, &grads, lr);
+        sgd_in_place(&mut self.params, &self.grads, lr);
         Ok(loss.f_double_value(&[])? as f32)
     }
-}
-
-/// Detached aliases of a list of the network's tensors (contiguous float32: [`aliases`]).
-fn aliases_of(tensors: &[Tensor]) -> Result<Vec<Tensor>> {
-    tensors.iter().map(|t| Ok(aliases(&[t.shallow_clone()])?.into_iter().next().expect("one"))).collect()
-}
-
-/// `x.sum(dims, keepdim=True)` into `out` (sum_to a parameter's or statistic's shape).
-fn sum_into(x: &Tensor, dims: &[i64], out: &Tensor) -> Result<()> {
-    let _ = x.f_sum_intlist_out(out, dims, true, None::<Kind>)?;
-    Ok(())
 }
 
 impl Level {
@@ -282,11 +286,8 @@ impl Level {
                 }
             }
             // running = (1 - momentum) * running + momentum * batch statistic
-            for (running, batch) in [(&mut self.running_mean, xmean), (&mut self.running_var, xvar)] {
-                for (r, &x) in values_mut::<f32>(running).iter_mut().zip(batch) {
-                    *r = *r * keep + x * momentum;
-                }
-            }
+            update_running(&mut self.running_mean, xmean, keep, momentum);
+            update_running(&mut self.running_var, xvar, keep, momentum);
         }
         let _ = self.h.f_tanh_()?;
         Ok(())

@@ -253,6 +253,15 @@ impl AdamW {
     /// [`Optimizer::step`] with the gradients given (`grads[i]` for `params[i]`; undefined:
     /// none), as a step with its backward pass written out computes them.
     pub fn step_with(&mut self, params: &[Tensor], grads: &[Tensor], lr: f64) -> Result<()> {
+        // checked before anything moves: a refused step leaves the optimizer as it was
+        let fits = |(p, g): (&Tensor, &Tensor)| !g.defined() || g.numel() == p.numel();
+        if grads.len() != params.len() || !params.iter().zip(grads).all(fits) {
+            return Err(Error::BadParameter {
+                name: "gradients",
+                value: format!("{} for {} parameters", grads.len(), params.len()),
+                expected: "one per parameter, of its number of elements (or undefined)",
+            });
+        }
         if self.states.len() < params.len() {
             self.states.resize_with(params.len(), || None);
         }
