@@ -361,17 +361,8 @@ impl WaveNet {
         eval: Option<EvalEvery>,
         stop: Option<&std::sync::atomic::AtomicBool>,
     ) -> Result<crate::TrainingRun> {
-        cfg.validate()?;
-        if self.cfg.batchnorm_bug {
-            return self.autograd_train(examples, cfg, observe, eval, stop);
-        }
-        let trainer = cfg.trainer();
-        trainer.validate()?;
-        let xs = network::inputs(self.cfg.context_len, examples)?;
-        on_one_thread(|| {
-            let mut step = WaveNetBackprop::new(self, &xs, &examples.ys, cfg.batch)?;
-            trainer.run(examples.len(), &mut step, observe, eval, stop)
-        })
+        let autograd = self.cfg.batchnorm_bug;
+        self.train(examples, cfg, (observe, eval, stop), autograd)
     }
 
     /// [`WaveNet::train_run`] through autograd (`loss.backward()` and [`Sgd`]): the lecture's
@@ -395,22 +386,31 @@ impl WaveNet {
     /// # Ok::<(), makemore::Error>(())
     /// ```
     pub fn autograd_run(&mut self, examples: &Examples, cfg: &WaveNetConfig) -> Result<crate::TrainingRun> {
-        self.autograd_train(examples, cfg, |_| {}, None, None)
+        self.train(examples, cfg, (|_: &Event| {}, None, None), true)
     }
 
-    fn autograd_train(
+    /// `cfg.steps` steps of the lecture's loop through the [`Trainer`], on one libtorch thread,
+    /// observed, evaluated and stopped as the trainer is told: through autograd, or with the
+    /// backward pass written out.
+    fn train(
         &mut self,
         examples: &Examples,
         cfg: &WaveNetConfig,
-        observe: impl FnMut(&Event),
-        eval: Option<EvalEvery>,
-        stop: Option<&std::sync::atomic::AtomicBool>,
+        (observe, eval, stop): (impl FnMut(&Event), Option<EvalEvery>, Option<&std::sync::atomic::AtomicBool>),
+        autograd: bool,
     ) -> Result<crate::TrainingRun> {
         cfg.validate()?;
         let trainer = cfg.trainer();
         trainer.validate()?;
+        if autograd {
+            return on_one_thread(|| {
+                let mut step = AutogradStep::new(self, examples, Sgd)?;
+                trainer.run(examples.len(), &mut step, observe, eval, stop)
+            });
+        }
+        let xs = network::inputs(self.cfg.context_len, examples)?;
         on_one_thread(|| {
-            let mut step = AutogradStep::new(self, examples, Sgd)?;
+            let mut step = WaveNetBackprop::new(self, &xs, &examples.ys, cfg.batch)?;
             trainer.run(examples.len(), &mut step, observe, eval, stop)
         })
     }

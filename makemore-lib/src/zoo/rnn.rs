@@ -203,7 +203,7 @@ impl ZooModel for Rnn {
     fn block_size(&self) -> usize {
         self.block_size
     }
-    /// The written-out step of the cell ([`RnnStep`] or [`GruStep`]).
+    /// The written-out step of the cell (the RNN's or the GRU's, in `zoo/rnn_backprop.rs`).
     fn written_step(&self) -> Option<Box<dyn WrittenStep>> {
         match self.cell {
             Cell::Rnn { .. } => Some(Box::new(RnnStep::default())),
