@@ -48,10 +48,10 @@
 //! (`r * hprev`, `(1 - z) * hprev + z * hbar`) and the products and sums of gradients, one IEEE
 //! float32 operation per value, as libtorch's kernels and autograd's accumulation round them.
 
-use tch::{Kind, Reduction, Tensor};
+use tch::{Kind, Tensor};
 
 use crate::error::{Error, Result};
-use crate::models::backprop::{alias, buffer, sum_rows, values, values_mut};
+use crate::models::backprop::{Targets, alias, buffer, cross_entropy, sum_rows, values, values_mut};
 use crate::zoo::WrittenStep;
 
 /// The sizes a step's buffers were allocated for: batch, time steps, `n_embd`, `n_embd2`,
@@ -194,26 +194,10 @@ impl Sequence {
     fn head(&mut self, [wh, bh]: [&Tensor; 2], y: &Tensor, [dwh, dbh]: [&Tensor; 2]) -> Result<f64> {
         let _ = bh.f_addmm_out(&self.logits, &self.hidden, &wh.f_tr()?)?;
         // F.cross_entropy(logits.view(-1, V), targets.view(-1), ignore_index=-1)
-        let y = y.f_reshape([-1])?;
-        let _ = self.logits.f_internal_log_softmax_out(&self.logprobs, 1, false)?;
-        let loss = self.logprobs.f_nll_loss::<Tensor>(&y, None, Reduction::Mean, -1)?;
-        let total_weight = y.f_ne(-1)?.f_sum(Kind::Float)?;
-        let _ = self.logprobs.f_nll_loss_backward_grad_input::<Tensor>(
-            &self.dlogprobs,
-            &self.one,
-            &y,
-            None,
-            Reduction::Mean,
-            -1,
-            &total_weight,
-        )?;
-        let _ = Tensor::f_internal_log_softmax_backward_data_out(
-            &self.dlogits,
-            &self.dlogprobs,
-            &self.logprobs,
-            1,
-            Kind::Float,
-        )?;
+        let ys = y.f_reshape([-1])?;
+        let total_weight = ys.f_ne(-1)?.f_sum(Kind::Float)?;
+        let targets = Targets { ys: &ys, ignore_index: -1, total_weight: &total_weight, one: &self.one };
+        let loss = cross_entropy(&self.logits, &targets, [&self.logprobs, &self.dlogprobs, &self.dlogits])?;
         // AddmmBackward0: the bias's gradient summed to its shape; mat2 (W.T, column-major):
         // grad.t().mm(mat1).t(), which TBackward0 turns back; mat1: grad.mm(mat2.t())
         sum_rows(&self.dlogits, &dbh.f_view([1, -1])?)?;

@@ -173,23 +173,11 @@ impl Minibatch {
         Ok(())
     }
 
-    /// `F.cross_entropy(logits, Yb)` (`nll_loss(log_softmax(logits))`) into `lsm`, and its
-    /// first backward nodes, NllLossBackward0 and LogSoftmaxBackward0, into `dlsm` and
-    /// `dlogits`: returns the loss.
+    /// `F.cross_entropy(logits, Yb)` and its first backward nodes ([`cross_entropy`]): returns
+    /// the loss.
     pub fn cross_entropy(&self, logits: &Tensor, lsm: &Tensor, dlsm: &Tensor, dlogits: &Tensor) -> Result<Tensor> {
-        let _ = logits.f_internal_log_softmax_out(lsm, 1, false)?;
-        let loss = lsm.f_nll_loss::<Tensor>(&self.yb, None, Reduction::Mean, -100)?;
-        let _ = lsm.f_nll_loss_backward_grad_input::<Tensor>(
-            dlsm,
-            &self.one,
-            &self.yb,
-            None,
-            Reduction::Mean,
-            -100,
-            &self.total_weight,
-        )?;
-        let _ = Tensor::f_internal_log_softmax_backward_data_out(dlogits, dlsm, lsm, 1, Kind::Float)?;
-        Ok(loss)
+        let targets = Targets { ys: &self.yb, ignore_index: -100, total_weight: &self.total_weight, one: &self.one };
+        cross_entropy(logits, &targets, [lsm, dlsm, dlogits])
     }
 
     /// IndexBackward0 of `C[Xb]` into `gc`: zeros, then `index_put_` with accumulate (the
@@ -199,6 +187,35 @@ impl Minibatch {
         let _ = gc.f_index_put_(&[Some(&self.xb)], &demb.f_view(self.shape3)?, true)?;
         Ok(())
     }
+}
+
+/// The targets of a loss: their indices, the one ignored (PyTorch's default -100, or makemore.py's
+/// -1), nll_loss's total weight (the number not ignored, as float32), and `loss.backward()`'s
+/// seed (a float32 1).
+pub(crate) struct Targets<'a> {
+    pub ys: &'a Tensor,
+    pub ignore_index: i64,
+    pub total_weight: &'a Tensor,
+    pub one: &'a Tensor,
+}
+
+/// `F.cross_entropy(logits, targets)` (`nll_loss(log_softmax(logits))`) into `lsm`, and its
+/// first backward nodes, NllLossBackward0 and LogSoftmaxBackward0, into `dlsm` and `dlogits`:
+/// returns the loss.
+pub(crate) fn cross_entropy(logits: &Tensor, t: &Targets, [lsm, dlsm, dlogits]: [&Tensor; 3]) -> Result<Tensor> {
+    let _ = logits.f_internal_log_softmax_out(lsm, 1, false)?;
+    let loss = lsm.f_nll_loss::<Tensor>(t.ys, None, Reduction::Mean, t.ignore_index)?;
+    let _ = lsm.f_nll_loss_backward_grad_input::<Tensor>(
+        dlsm,
+        t.one,
+        t.ys,
+        None,
+        Reduction::Mean,
+        t.ignore_index,
+        t.total_weight,
+    )?;
+    let _ = Tensor::f_internal_log_softmax_backward_data_out(dlogits, dlsm, lsm, 1, Kind::Float)?;
+    Ok(loss)
 }
 
 /// The minibatch a written-out step trains on; a full-batch trainer (no minibatch) is refused
