@@ -163,9 +163,8 @@ elif torch_ready; then
     say "ok    torch $TORCH_PIN in .venv (in place)"
     after_torch
 else
-    free_gb=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
     need_gb=3; [ "$mode" = cli ] || need_gb=4   # .venv, target/, and evcxr's build while it runs
-    [ "$free_gb" -ge "$need_gb" ] || die "only ${free_gb} GB free here; set-up needs about $need_gb GB (see README.md, Requirements)"
+    need_space "$need_gb" set-up
     # Only what libtorch_cpu needs (tch never imports the Python package), unless asked for all.
     packages=(--no-deps "torch==$TORCH_PIN" "nvidia-cuda-runtime==$CUDA_RUNTIME_PIN" "nvidia-cuda-cupti==$CUDA_CUPTI_PIN")
     size="libtorch only, 1.3 GB"
