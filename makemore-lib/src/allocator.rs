@@ -1,17 +1,20 @@
-//! Tuning glibc's allocator for the lecture's one-hot training.
+//! Tuning glibc's allocator for training loops that free large temporaries every step.
 //!
 //! Each one-hot step allocates and frees tens of megabytes of temporaries (n × V floats:
 //! 228,146 × 27 for names.txt). glibc's default hands such blocks back to the OS at once
 //! and maps them again on the next step, which costs more than the arithmetic (measured:
 //! 64 ms a step instead of 49 ms on names.txt, twice PyTorch's page faults). Raising its
-//! thresholds keeps that memory for reuse.
+//! thresholds keeps that memory for reuse. `makemore.py`'s types ([`crate::zoo::run`]) gain
+//! too: the Transformer's step frees a few megabytes of activations and gradients, which
+//! glibc mapped again at every step (1,200 page faults a step, ~10% of its time).
 
 /// Tell glibc to keep freed blocks of up to 256 MB for reuse instead of returning them to
 /// the OS (`mallopt` of `M_MMAP_THRESHOLD`, `M_TRIM_THRESHOLD` and `M_TOP_PAD`).
 ///
 /// Process-wide and done once; only when memory is given back changes, never what a
-/// computation returns. Called by the one-hot training ([`crate::Method::OneHot`]); call
-/// it yourself before timing single steps. Does nothing outside Linux with glibc.
+/// computation returns. Called by the one-hot training ([`crate::Method::OneHot`]) and by
+/// `makemore.py`'s training ([`crate::zoo::run`]); call it yourself before timing single
+/// steps. Does nothing outside Linux with glibc.
 ///
 /// ```
 /// makemore::keep_freed_memory_for_reuse();

@@ -452,6 +452,9 @@ fn run_here(
     // the backward pass written out where the type has one (on the CPU), else autograd's
     let mut written = if device == Device::Cpu { model.written_step() } else { None };
     let mut loader = TrainLoader::new(data.train.len(), cfg.batch_size)?;
+    // a Transformer's step frees its temporaries (megabytes) and glibc would hand them back
+    // to the OS each time, to be mapped again at the next step: 1,200 page faults a step
+    crate::keep_freed_memory_for_reuse();
     let mut best: Option<(i64, f64)> = None;
     let mut step: i64 = 0;
     loop {
