@@ -232,20 +232,6 @@ torch.set_num_threads(1)
 timed("wavenet: 1000 steps, one thread", 5, lambda: wavenet(1000))
 torch.set_num_threads(2)
 
-# karpathy/makemore's makemore.py itself (scripts/makemore_py, as make_reference_zoo.py runs it):
-# the median of the step times it prints (every 10th of 300 steps, step 0 left out), with the
-# data loader in the main process (--num-workers 0: the same batches, no worker processes on
-# the 2 cores), with 2 threads (torch's default here) and with one
-import make_reference_zoo  # noqa: E402  (it sets one thread)
-import re as _re  # noqa: E402
-for threads, suffix in [(2, ""), (1, ", one thread")]:
-    for kind in make_reference_zoo.TYPES:
-        torch.set_num_threads(threads)
-        raw = make_reference_zoo.run(os.path.join(ROOT, "data", "names.txt"), kind, 300, raw=True)[0]
-        ms = sorted(float(m) for m in _re.findall(r"^step [1-9]\d* \| .* step time ([0-9.]+)ms$", raw, _re.M))
-        print(json.dumps({"case": f"zoo {kind}: one step{suffix}", "seconds": ms[len(ms) // 2] / 1000, "runs": len(ms)}), flush=True)
-torch.set_num_threads(2)
-
 timed(
     "start-up: process start to first tensor op",
     5,

@@ -40,16 +40,28 @@ ROWS = [
 
 
 def load(path):
+    """Each case's last record (`seconds`; `low` and `high` for interleaved rounds)."""
     with open(path, encoding="utf-8") as f:
-        return {r["case"]: r["seconds"] for r in map(json.loads, f) if r}
+        return {r["case"]: r for r in map(json.loads, filter(str.strip, f))}
 
 
-def fmt(s, case=""):
-    """Seconds as ms or s; for a case of N steps, also the time per step."""
-    out = f"{s * 1e3:.2f} ms" if s < 1 else f"{s:.2f} s"
+def seconds_text(s):
+    return f"{s * 1e3:.2f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def fmt(record, case=""):
+    """Seconds as ms or s; for a case of N steps, also the time per step; for interleaved
+    rounds, the lowest and highest round."""
+    s = record["seconds"]
+    out = seconds_text(s)
     steps = re.search(r"(\d+) steps", case)
     if steps:
         out += f" ({s / int(steps.group(1)) * 1e6:.0f} µs/step)"
+    if "low" in record:
+        low, high = seconds_text(record["low"]), seconds_text(record["high"])
+        if low.split()[1] == high.split()[1]:
+            low = low.split()[0]
+        out += f" ({low}–{high}, {record['runs']} rounds)"
     return out
 
 
@@ -90,7 +102,7 @@ def main(rust_path, py_path, md_path, svg_path):
     for what, py_case, our_case in ROWS:
         if py_case not in py or our_case not in rust:
             continue
-        ratio = py[py_case] / rust[our_case]
+        ratio = py[py_case]["seconds"] / rust[our_case]["seconds"]
         rows.append((what, py_case, our_case, ratio))
         table.append(f"| {what} | {py_case.split(': ', 1)[-1]} {fmt(py[py_case], py_case)} | {our_case.split(': ', 1)[-1]} {fmt(rust[our_case], our_case)} | **{ratio:,.1f}×** |")
     md = [
@@ -129,7 +141,11 @@ def main(rust_path, py_path, md_path, svg_path):
         "makemore.py's data loader in the main process (`--num-workers 0`: the same batches); both give",
         "the same numbers bit for bit at the same threads (tests/zoo.rs). The RNN and the GRU train with",
         "their backward pass written out as well (the same bits); the other types through autograd.",
-        "Single runs of these rows move by several percent from one run to the next.",
+        "These rows are measured in rounds, both sides interleaved (`scripts/bench_zoo.py`: each round",
+        "runs each type in `makemore run`, then in makemore.py on two threads and on one), because a",
+        "shared virtual machine's speed drifts by up to half within minutes, most for the types on two",
+        "threads: one side after the other would compare two different machines. Each row gives the",
+        "median of the rounds' medians, and in brackets the lowest and the highest round.",
         "",
     ]
     with open(md_path, "w", encoding="utf-8") as f:

@@ -33,19 +33,6 @@ fn time_once(case: &str, f: impl FnOnce()) {
     println!("{{\"case\": \"{case}\", \"seconds\": {:.9}, \"runs\": 1}}", t.elapsed().as_secs_f64());
 }
 
-/// The median of the `step time Xms` makemore.py's output prints, in seconds, step 0 (the
-/// warm-up) left out.
-fn median_step_time(out: &str) -> f64 {
-    let mut ms: Vec<f64> = out
-        .lines()
-        .filter(|l| !l.starts_with("step 0 "))
-        .filter_map(|l| l.split(" | step time ").nth(1))
-        .filter_map(|t| t.trim_end_matches("ms").parse().ok())
-        .collect();
-    ms.sort_by(f64::total_cmp);
-    ms[ms.len() / 2] / 1000.0
-}
-
 fn main() -> anyhow::Result<()> {
     tch::set_num_threads(THREADS);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -121,23 +108,6 @@ fn main() -> anyhow::Result<()> {
         let mut net = WaveNet::new(&vocab, &wn_cfg).unwrap();
         net.train_run(&train8, &wn_cfg, |_| {}, None, None).unwrap();
     });
-
-    // karpathy/makemore's types through `makemore run` (on its default threads: libtorch's,
-    // two here, for the MLP and the Transformer, one for the others): the median of the step times it
-    // prints (every 10th step of 300), as makemore.py prints them
-    let zoo = std::env::temp_dir().join(format!("makemore-bench-zoo-{}", std::process::id()));
-    for kind in makemore::zoo::type_names() {
-        let out = Command::new(env!("CARGO_BIN_EXE_makemore"))
-            .args(["run", "--type", kind, "--max-steps", "300", "--num-workers", "0", "-i"])
-            .arg(root.join("data/names.txt"))
-            .arg("-o")
-            .arg(&zoo)
-            .output()?;
-        anyhow::ensure!(out.status.success(), "makemore run --type {kind}: {}", String::from_utf8_lossy(&out.stderr));
-        let seconds = median_step_time(&String::from_utf8_lossy(&out.stdout));
-        println!("{{\"case\": \"zoo {kind}: one step\", \"seconds\": {seconds:.9}, \"runs\": 29}}");
-    }
-    std::fs::remove_dir_all(&zoo)?;
 
     // a whole process: start, load a model, first tensor op (one multinomial draw)
     let dir = std::env::temp_dir().join(format!("makemore-bench-{}", std::process::id()));
