@@ -222,6 +222,14 @@ fn bad_input_is_one_line() {
     fails(&["-i", &ok, "--n-embd", "10", "--n-head", "3"], "invalid --n-embd 10");
     fails(&["-i", &ok, "--type", "lstm"], "invalid --type 'lstm'");
     fails(&["-i", &ok, "-l", "nan"], "invalid --learning-rate 'nan'");
+    // a negative number is the flag's value, as for makemore.py's argparse, and refused as such
+    fails(
+        &["-i", &ok, "--learning-rate", "-1"],
+        "invalid --learning-rate '-1': '-1' is not a finite number of 0 or more",
+    );
+    fails(&["-i", &ok, "-w", "-0.5"], "invalid --weight-decay '-0.5'");
+    fails(&["-i", &ok, "--batch-size", "-3"], "invalid --batch-size '-3': -3 is not in 1..=65536");
+    fails(&["-i", &ok, "--n-layer", "-2"], "invalid --n-layer '-2': -2 is not in 1..=64");
     fails(&["-i", &ok, "--max-steps", "-2"], "--max-steps");
     fails(&["-i", &ok, "--threads", "0"], "invalid --threads '0': 0 is not in 1..=1024");
     fails(&["-i", &ok, "--seed", "-1"], "'-1' is not a seed (a whole number from 0 to");

@@ -87,30 +87,30 @@ pub struct RunArgs {
           value_parser = clap::builder::PossibleValuesParser::new(makemore::zoo::type_names()))]
     pub kind: String,
     /// number of layers
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), allow_negative_numbers = true)]
     pub n_layer: u16,
     /// number of heads (in a transformer)
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=4096), allow_negative_numbers = true)]
     pub n_head: u16,
     /// number of feature channels in the model
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096), allow_negative_numbers = true)]
     pub n_embd: u16,
     /// number of feature channels elsewhere in the model
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096), allow_negative_numbers = true)]
     pub n_embd2: u16,
     /// batch size during optimization
-    #[arg(long, short = 'b', default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    #[arg(long, short = 'b', default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=65536), allow_negative_numbers = true)]
     pub batch_size: u32,
     /// learning rate
-    #[arg(long, short = 'l', default_value_t = 5e-4, value_parser = finite_at_least_zero)]
+    #[arg(long, short = 'l', default_value_t = 5e-4, value_parser = finite_at_least_zero, allow_negative_numbers = true)]
     pub learning_rate: f64,
     /// weight decay
-    #[arg(long, short = 'w', default_value_t = 0.01, value_parser = finite_at_least_zero)]
+    #[arg(long, short = 'w', default_value_t = 0.01, value_parser = finite_at_least_zero, allow_negative_numbers = true)]
     pub weight_decay: f64,
     /// libtorch threads (ours, not makemore.py's) [default: one per core for mlp and
     /// transformer, as makemore.py computes; one for the other types, which a second thread
     /// does not speed up]
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024), allow_negative_numbers = true)]
     pub threads: Option<u16>,
 }
 
