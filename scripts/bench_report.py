@@ -36,6 +36,9 @@ ROWS = [
     (f"makemore.py --type {kind}: one step{what}", f"zoo {kind}: one step{suffix}", f"zoo {kind}: one step")
     for suffix, what in [("", ""), (", one thread", ", PyTorch on one thread too")]
     for kind in ["bigram", "mlp", "rnn", "gru", "bow", "transformer"]
+] + [
+    ("makemore.py --type transformer: one step, ours with --fast (fused attention and GELU)",
+     "zoo transformer: one step", "zoo transformer --fast: one step"),
 ]
 
 
@@ -145,7 +148,9 @@ def main(rust_path, py_path, md_path, svg_path):
         "runs each type in `makemore run`, then in makemore.py on two threads and on one), because a",
         "shared virtual machine's speed drifts by up to half within minutes, most for the types on two",
         "threads: one side after the other would compare two different machines. Each row gives the",
-        "median of the rounds' medians, and in brackets the lowest and the highest round.",
+        "median of the rounds' medians, and in brackets the lowest and the highest round. The last row",
+        "is our Transformer with `--fast`: libtorch's fused attention and GELU, not makemore.py's numbers",
+        "bit for bit but the same function (README, \"Fast\").",
         "",
     ]
     with open(md_path, "w", encoding="utf-8") as f:

@@ -7,7 +7,7 @@ runs it), round after round.
 A row is the median of the step times a run prints (every 10th of 300 steps, step 0 left
 out), with makemore.py's data loader in the main process (--num-workers 0: the same
 batches). Each round runs, for each type: ours (on its default threads), makemore.py on 2
-threads, makemore.py on one. On a machine whose speed drifts (a shared virtual machine
+threads, makemore.py on one; for the Transformer, ours with --fast too. On a machine whose speed drifts (a shared virtual machine
 moves by half within minutes), one run of each side after the other compares two different
 machines; round after round, both sides see the same drift. Each case's number is the median
 of its rounds' medians, with the lowest and highest round beside it. Appends one JSON object
@@ -43,9 +43,9 @@ def median_step(printed):
     return statistics.median(ms) / 1000
 
 
-def ours(binary, kind, work):
+def ours(binary, kind, work, more=()):
     out = subprocess.run(
-        [binary, "run", "--type", kind, "--max-steps", str(STEPS), "--num-workers", "0", "-i", WORDS, "-o", work],
+        [binary, "run", "--type", kind, "--max-steps", str(STEPS), "--num-workers", "0", "-i", WORDS, "-o", work, *more],
         capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"bench_zoo: makemore run --type {kind} failed: {out.stderr.strip()}")
@@ -67,11 +67,15 @@ def main(binary, rust_out, py_out, rounds=5):
     with tempfile.TemporaryDirectory() as work:
         for r in range(int(rounds)):
             for kind in make_reference_zoo.TYPES:
-                for case, measure in [
+                measures = [
                     (("rust", f"zoo {kind}: one step"), lambda: ours(binary, kind, work)),
                     (("pytorch", f"zoo {kind}: one step"), lambda: theirs(kind, 2)),
                     (("pytorch", f"zoo {kind}: one step, one thread"), lambda: theirs(kind, 1)),
-                ]:
+                ]
+                if kind == "transformer":  # and its fused kernels (ours: --fast)
+                    measures.append((("rust", "zoo transformer --fast: one step"),
+                                     lambda: ours(binary, kind, work, ["--fast"])))
+                for case, measure in measures:
                     cases.setdefault(case, []).append(measure())
             print(f"bench_zoo: round {r + 1} of {rounds}: "
                   + ", ".join(f"{k} {cases[('rust', f'zoo {k}: one step')][-1] * 1e3:.2f} ms against "

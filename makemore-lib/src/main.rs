@@ -432,6 +432,7 @@ fn run_makemore_py(args: RunArgs) -> Result<()> {
         learning_rate: args.learning_rate,
         weight_decay: args.weight_decay,
         threads: args.threads.map(i32::from),
+        fast: args.fast,
     };
     let stop = cli::interrupt::keep_the_best_on_sigint();
     // a bar on stderr when it is a terminal and the run has an end (--max-steps): the lines

@@ -112,6 +112,11 @@ pub struct RunArgs {
     /// does not speed up]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024), allow_negative_numbers = true)]
     pub threads: Option<u16>,
+    /// the Transformer on fused kernels (ours, not makemore.py's): libtorch's
+    /// scaled_dot_product_attention and its tanh GELU, about a fifth faster; the same model
+    /// and file, but its losses leave makemore.py's in the last digits (README, "Fast")
+    #[arg(long)]
+    pub fast: bool,
 }
 
 /// `makemore run`'s seed: what `torch.manual_seed` takes from makemore.py, 0 to 2^64 - 1.

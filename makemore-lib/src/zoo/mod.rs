@@ -97,6 +97,12 @@ pub trait ZooModel: Layer {
     fn written_step(&self) -> Option<Box<dyn WrittenStep>> {
         None
     }
+    /// Switch to the type's fused kernels (`makemore run --fast`): the same parameters and
+    /// the same function, computed by fewer, larger libtorch kernels whose rounding differs
+    /// from makemore.py's. False (and nothing changes) for a type that has none.
+    fn fuse(&mut self) -> bool {
+        false
+    }
     /// What makemore.py's constructor of this type prints, if anything (the Transformer:
     /// "number of parameters: 0.20M").
     fn announce(&self) -> Option<String> {

@@ -55,6 +55,9 @@ pub struct RunConfig {
     /// `--threads` (ours, not makemore.py's): libtorch threads; None for the type's
     /// [`default_threads`](crate::zoo::default_threads).
     pub threads: Option<i32>,
+    /// `--fast` (ours, not makemore.py's): the type's fused kernels ([`ZooModel::fuse`]),
+    /// faster but not makemore.py's numbers bit for bit; only the Transformer has them.
+    pub fast: bool,
 }
 
 impl Default for RunConfig {
@@ -79,6 +82,7 @@ impl Default for RunConfig {
             learning_rate: 5e-4,
             weight_decay: 0.01,
             threads: None,
+            fast: false,
         }
     }
 }
@@ -408,6 +412,10 @@ fn run_here(
         std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe)).map_err(folder)?;
     }
     let mut model = (zoo_type.build)(&zoo, Init::Draw)?;
+    if cfg.fast && !model.fuse() {
+        let why = format!("invalid --fast: --type {} has no fused kernels; only --type transformer does", cfg.kind);
+        return Err(Error::Usage(why));
+    }
     let path = cfg.model_path();
     if cfg.resume || cfg.sample_only {
         if !path.is_file() {

@@ -49,6 +49,8 @@ struct CausalSelfAttention {
     mask: Tensor,
     n_head: i64,
     n_embd: i64,
+    /// libtorch's fused attention instead of the written-out one (`--fast`).
+    fused: bool,
 }
 
 impl CausalSelfAttention {
@@ -57,7 +59,8 @@ impl CausalSelfAttention {
         let c_proj = linear(init, cfg.n_embd, cfg.n_embd, true)?;
         let n = cfg.block_size as i64;
         let mask = causal_mask(cfg.block_size)?.f_view([1, 1, n, n])?;
-        Ok(CausalSelfAttention { c_attn, c_proj, mask, n_head: cfg.n_head as i64, n_embd: cfg.n_embd as i64 })
+        let (n_head, n_embd) = (cfg.n_head as i64, cfg.n_embd as i64);
+        Ok(CausalSelfAttention { c_attn, c_proj, mask, n_head, n_embd, fused: false })
     }
 
     fn forward(&mut self, x: &Tensor) -> Result<Tensor> {
@@ -67,13 +70,23 @@ impl CausalSelfAttention {
         let qkv = self.c_attn.forward(x)?.f_split(self.n_embd, 2)?;
         let heads = |t_: &Tensor| t_.f_view([b, t, self.n_head, hs])?.f_transpose(1, 2);
         let (k, q, v) = (heads(&qkv[1])?, heads(&qkv[0])?, heads(&qkv[2])?); // (b, nh, t, hs)
+        let y = if self.fused {
+            // the same attention in one kernel (and one backward): causal, scaled by 1/sqrt(hs)
+            Tensor::f_scaled_dot_product_attention(&q, &k, &v, None::<Tensor>, 0.0, true, None, false)?
+        } else {
+            self.attend(&q, &k, &v, t, hs)?
+        };
+        let y = y.f_transpose(1, 2)?.f_contiguous()?.f_view([b, t, c])?; // the heads side by side
+        self.c_proj.forward(&y)
+    }
+
+    /// minGPT's attention, written out: softmax(q kᵀ / sqrt(hs), masked causally) v.
+    fn attend(&self, q: &Tensor, k: &Tensor, v: &Tensor, t: i64, hs: i64) -> Result<Tensor> {
         // causal self-attention: (b, nh, t, hs) x (b, nh, hs, t) -> (b, nh, t, t)
         let att = q.f_matmul(&k.f_transpose(-2, -1)?)?.f_mul_scalar(1.0 / (hs as f64).sqrt())?;
         let blocked = self.mask.f_narrow(2, 0, t)?.f_narrow(3, 0, t)?.f_eq(0)?;
         let att = att.f_masked_fill(&blocked, f64::NEG_INFINITY)?.f_softmax(-1, Kind::Float)?;
-        let y = att.f_matmul(&v)?; // (b, nh, t, hs)
-        let y = y.f_transpose(1, 2)?.f_contiguous()?.f_view([b, t, c])?; // the heads side by side
-        self.c_proj.forward(&y)
+        Ok(att.f_matmul(v)?) // (b, nh, t, hs)
     }
 }
 
@@ -85,6 +98,8 @@ struct Block {
     ln_2: LayerNorm,
     c_fc: Linear,
     c_proj: Linear,
+    /// libtorch's tanh GELU instead of makemore.py's written-out `NewGELU` (`--fast`).
+    fused: bool,
 }
 
 impl Block {
@@ -95,12 +110,14 @@ impl Block {
             ln_2: LayerNorm::new(cfg.n_embd)?,
             c_fc: linear(init, cfg.n_embd, 4 * cfg.n_embd, true)?,
             c_proj: linear(init, 4 * cfg.n_embd, cfg.n_embd, true)?,
+            fused: false,
         })
     }
 
     fn forward(&mut self, x: &Tensor) -> Result<Tensor> {
         let x = x.f_add(&self.attn.forward(&self.ln_1.forward(x)?)?)?;
-        let mlp = self.c_proj.forward(&new_gelu(&self.c_fc.forward(&self.ln_2.forward(&x)?)?)?)?;
+        let a = self.c_fc.forward(&self.ln_2.forward(&x)?)?;
+        let mlp = self.c_proj.forward(&if self.fused { a.f_gelu("tanh")? } else { new_gelu(&a)? })?;
         Ok(x.f_add(&mlp)?)
     }
 
@@ -191,6 +208,15 @@ impl Layer for Transformer {
 impl ZooModel for Transformer {
     fn block_size(&self) -> usize {
         self.block_size
+    }
+    /// Attention and GELU each one libtorch kernel (`--fast`): `scaled_dot_product_attention`
+    /// and `gelu(approximate="tanh")`, the same functions as minGPT's written-out ones.
+    fn fuse(&mut self) -> bool {
+        for block in &mut self.h {
+            block.fused = true;
+            block.attn.fused = true;
+        }
+        true
     }
     /// minGPT's `Transformer.__init__` prints its parameters but `lm_head`'s.
     fn announce(&self) -> Option<String> {
