@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmarks side by side: our Rust code (cargo bench --bench speed) and the lecture's
-# PyTorch code (scripts/bench_pytorch.py), both with 2 threads, on this machine.
+# Benchmarks side by side, on this machine: our Rust code (cargo bench --bench speed) and the
+# lecture's PyTorch code (scripts/bench_pytorch.py), both with 2 threads; then `makemore run`
+# and karpathy/makemore's makemore.py, in interleaved rounds (scripts/bench_zoo.py).
 # Writes BENCHMARKS.md and docs/benchmarks.svg.
 #
 # The PyTorch baseline needs `import torch`, i.e. the full 4.7 GB install: it goes into

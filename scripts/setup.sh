@@ -163,12 +163,15 @@ elif torch_ready; then
     say "ok    torch $TORCH_PIN in .venv (in place)"
     after_torch
 else
-    need_gb=3; [ "$mode" = cli ] || need_gb=4   # .venv, target/, and evcxr's build while it runs
-    need_space "$need_gb" set-up
     # Only what libtorch_cpu needs (tch never imports the Python package), unless asked for all.
     packages=(--no-deps "torch==$TORCH_PIN" "nvidia-cuda-runtime==$CUDA_RUNTIME_PIN" "nvidia-cuda-cupti==$CUDA_CUPTI_PIN")
     size="libtorch only, 1.3 GB"
-    [ "${MAKEMORE_FULL_TORCH:-0}" = 1 ] && packages=("torch==$TORCH_PIN") && size="all of it, 4.7 GB"
+    need_gb=3; [ "$mode" = cli ] || need_gb=4   # .venv, target/, and evcxr's build while it runs
+    if [ "${MAKEMORE_FULL_TORCH:-0}" = 1 ]; then
+        packages=("torch==$TORCH_PIN") size="all of it, 4.7 GB"
+        need_gb=$((need_gb + 5))   # and pip unpacks 2.5 GB of wheels beside it
+    fi
+    need_space "$need_gb" set-up
     job_start torch "pip install torch==$TORCH_PIN into .venv ($size)" \
         bash -c '{ [ -x .venv/bin/python ] || "$0" -m venv .venv; } && "$@"' "$PYTHON" "${pip[@]}" "${packages[@]}"
 fi

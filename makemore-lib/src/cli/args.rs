@@ -87,25 +87,32 @@ pub struct RunArgs {
           value_parser = clap::builder::PossibleValuesParser::new(makemore::zoo::type_names()))]
     pub kind: String,
     /// number of layers
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64),
+          allow_negative_numbers = true)]
     pub n_layer: u16,
     /// number of heads (in a transformer)
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=4096), allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=4096),
+          allow_negative_numbers = true)]
     pub n_head: u16,
     /// number of feature channels in the model
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096), allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096),
+          allow_negative_numbers = true)]
     pub n_embd: u16,
     /// number of feature channels elsewhere in the model
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096), allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096),
+          allow_negative_numbers = true)]
     pub n_embd2: u16,
     /// batch size during optimization
-    #[arg(long, short = 'b', default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=65536), allow_negative_numbers = true)]
+    #[arg(long, short = 'b', default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=65536),
+          allow_negative_numbers = true)]
     pub batch_size: u32,
     /// learning rate
-    #[arg(long, short = 'l', default_value_t = 5e-4, value_parser = finite_at_least_zero, allow_negative_numbers = true)]
+    #[arg(long, short = 'l', default_value_t = 5e-4, value_parser = finite_at_least_zero,
+          allow_negative_numbers = true)]
     pub learning_rate: f64,
     /// weight decay
-    #[arg(long, short = 'w', default_value_t = 0.01, value_parser = finite_at_least_zero, allow_negative_numbers = true)]
+    #[arg(long, short = 'w', default_value_t = 0.01, value_parser = finite_at_least_zero,
+          allow_negative_numbers = true)]
     pub weight_decay: f64,
     /// libtorch threads (ours, not makemore.py's) [default: one per core for mlp and
     /// transformer, as makemore.py computes; one for the other types, which a second thread
@@ -113,7 +120,7 @@ pub struct RunArgs {
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024), allow_negative_numbers = true)]
     pub threads: Option<u16>,
     /// the Transformer on fused kernels (ours, not makemore.py's): libtorch's
-    /// scaled_dot_product_attention and its tanh GELU, about a fifth faster; the same model
+    /// scaled_dot_product_attention and its tanh GELU, 1.25 to 1.6 times faster; the same model
     /// and file, but its losses leave makemore.py's in the last digits (README, "Fast")
     #[arg(long)]
     pub fast: bool,
@@ -337,7 +344,8 @@ pub struct SampleArgs {
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
     /// How many words to make.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000),
+          allow_negative_numbers = true)]
     pub num: u32,
     /// Seed for the sampler: by default lecture 1's, 2147483647 (lecture 2 samples with
     /// 2147483647 + 10, `--seed 2147483657`).

@@ -321,6 +321,13 @@ impl CellLinear {
     }
 }
 
+/// The GRU cell's Linears for one batch: `xh_to_z`, `xh_to_r` and `xh_to_hbar`.
+struct Gates {
+    z: CellLinear,
+    r: CellLinear,
+    hbar: CellLinear,
+}
+
 /// A recurrent network's step for one batch's sizes: its buffers, its forward and backward pass.
 pub(crate) trait Recurrent: Sized {
     /// Buffers for batches of these sizes.
@@ -490,6 +497,110 @@ impl GruBackprop {
         let (w, b) = (vec![e2, e + e2], vec![e2]);
         [vec![1, e2], vec![v, e], w.clone(), b.clone(), w.clone(), b.clone(), w, b, vec![v, e2], vec![v]]
     }
+
+    /// Step `i` of the forward pass, from the state before it (`start` for the first).
+    fn forward(&mut self, i: usize, start: &Tensor, gates: &Gates) -> Result<()> {
+        let e2 = self.seq.sizes.e2 as usize;
+        let hprev = if i == 0 { start } else { &self.h[i - 1] };
+        // xh = torch.cat([xt, hprev], dim=1); r = F.sigmoid(self.xh_to_r(xh)); hprev_reset = r * hprev
+        self.seq.cat(i, hprev, &mut self.xh[i]);
+        gates.r.forward(&self.xh[i], &self.a)?;
+        let _ = self.a.f_sigmoid_out(&self.r[i])?;
+        // SAFETY (this block, the one below, and those of `backward`): contiguous float32
+        // buffers of `new` (or `start`, 1 × n_embd2, read for every row), each (b, n_embd2);
+        // those written are read by nothing else meanwhile.
+        unsafe {
+            let (r, hp, hr) = (values::<f32>(&self.r[i]), values::<f32>(hprev), values_mut::<f32>(&mut self.hr));
+            for (row, (hr, r)) in hr.chunks_exact_mut(e2).zip(r.chunks_exact(e2)).enumerate() {
+                let hp = row_of(hp, row, e2);
+                (0..e2).for_each(|k| hr[k] = r[k] * hp[k]);
+            }
+        }
+        // xhr = torch.cat([xt, hprev_reset], dim=1); hbar = F.tanh(self.xh_to_hbar(xhr))
+        self.seq.cat(i, &self.hr, &mut self.xhr[i]);
+        gates.hbar.forward(&self.xhr[i], &self.a)?;
+        let _ = self.a.f_tanh_out(&self.hbar[i])?;
+        // z = F.sigmoid(self.xh_to_z(xh)); hnext = (1 - z) * hprev + z * hbar
+        gates.z.forward(&self.xh[i], &self.a)?;
+        let _ = self.a.f_sigmoid_out(&self.z[i])?;
+        let (before, from_here) = self.h.split_at_mut(i);
+        let hprev = if i == 0 { start } else { &before[i - 1] };
+        unsafe {
+            let (z, hbar, hp) = (values::<f32>(&self.z[i]), values::<f32>(&self.hbar[i]), values::<f32>(hprev));
+            let h = values_mut::<f32>(&mut from_here[0]);
+            for (row, h) in h.chunks_exact_mut(e2).enumerate() {
+                let (hp, at) = (row_of(hp, row, e2), row * e2);
+                (0..e2).for_each(|k| h[k] = (1.0 - z[at + k]) * hp[k] + z[at + k] * hbar[at + k]);
+            }
+        }
+        self.seq.stack(i, &self.h[i]);
+        Ok(())
+    }
+
+    /// Step `i` of the backward pass, from the gradient of its state in `dh`: the gradients of
+    /// its gates (added into their sums), of its input's embeddings, and of the state before
+    /// it, left in `dh` for step `i - 1`.
+    fn backward(&mut self, i: usize, start: &Tensor, gates: &mut Gates) -> Result<()> {
+        let Sizes { t, e, e2, .. } = self.seq.sizes;
+        let (t, e, e2) = (t as usize, e as usize, e2 as usize);
+        let last = i + 1 == t;
+        let hprev = if i == 0 { start } else { &self.h[i - 1] };
+        // the previous state's gradient: the stack's first (StackBackward0 runs before all)
+        if i > 0 {
+            self.seq.dhidden(i - 1, &mut self.dprev);
+        }
+        // MulBackward0 (z * hbar): dz = dh * hbar, dhbar = dh * z; MulBackward0 ((1 - z) * hprev):
+        // d(1 - z) = dh * hprev, dhprev (+)= dh * (1 - z); RsubBackward1: dz += -d(1 - z)
+        // (SAFETY, here and below: as in `forward`)
+        unsafe {
+            let (dh, z, hbar, hp) = (
+                values::<f32>(&self.dh),
+                values::<f32>(&self.z[i]),
+                values::<f32>(&self.hbar[i]),
+                values::<f32>(hprev),
+            );
+            let (dz, dhbar) = (values_mut::<f32>(&mut self.dz), values_mut::<f32>(&mut self.dhbar));
+            let dprev = values_mut::<f32>(&mut self.dprev);
+            for row in 0..dh.len() / e2 {
+                let hp = row_of(hp, row, e2);
+                for (k, &hp) in (row * e2..(row + 1) * e2).zip(hp) {
+                    dz[k] = dh[k] * hbar[k];
+                    dhbar[k] = dh[k] * z[k];
+                    let from_prev = dh[k] * (1.0 - z[k]);
+                    dprev[k] = if i > 0 { dprev[k] + from_prev } else { from_prev };
+                    dz[k] += -(dh[k] * hp);
+                }
+            }
+        }
+        // SigmoidBackward0 and xh_to_z's AddmmBackward0 (dxh: its part first)
+        let _ = Tensor::f_sigmoid_backward_grad_input(&self.daz, &self.dz, &self.z[i])?;
+        gates.z.backward(&self.daz, &self.xh[i], &self.dxh, last, [&mut self.db_step, &mut self.dw_step])?;
+        // TanhBackward0 and xh_to_hbar's AddmmBackward0; CatBackward0 (xhr): x's first part
+        let _ = Tensor::f_tanh_backward_grad_input(&self.dahbar, &self.dhbar, &self.hbar[i])?;
+        gates.hbar.backward(&self.dahbar, &self.xhr[i], &self.dxhr, last, [&mut self.db_step, &mut self.dw_step])?;
+        self.seq.demb(i, &self.dxhr, false);
+        // MulBackward0 (r * hprev): dr = dhr * hprev, dhprev += dhr * r
+        unsafe {
+            let (dxhr, r, hp) = (values::<f32>(&self.dxhr), values::<f32>(&self.r[i]), values::<f32>(hprev));
+            let (dr, dprev) = (values_mut::<f32>(&mut self.dr), values_mut::<f32>(&mut self.dprev));
+            let width = e + e2;
+            for row in 0..dr.len() / e2 {
+                let (hp, dhr) = (row_of(hp, row, e2), &dxhr[row * width + width - e2..(row + 1) * width]);
+                for ((k, &hp), &dhr) in (row * e2..(row + 1) * e2).zip(hp).zip(dhr) {
+                    dr[k] = dhr * hp;
+                    dprev[k] += dhr * r[k];
+                }
+            }
+        }
+        // SigmoidBackward0 and xh_to_r's AddmmBackward0 (dxh: its part added); CatBackward0 (xh)
+        let _ = Tensor::f_sigmoid_backward_grad_input(&self.dar, &self.dr, &self.r[i])?;
+        gates.r.backward(&self.dar, &self.xh[i], &self.dxh_r, last, [&mut self.db_step, &mut self.dw_step])?;
+        add_into(&mut self.dxh, &self.dxh_r);
+        self.seq.demb(i, &self.dxh, true);
+        add_hprev_part(&mut self.dprev, &self.dxh);
+        std::mem::swap(&mut self.dh, &mut self.dprev);
+        Ok(())
+    }
 }
 
 impl Recurrent for GruBackprop {
@@ -548,118 +659,6 @@ impl Recurrent for GruBackprop {
         }
         self.seq.finish(x, &self.dh, &mut self.grads)?;
         Ok(loss)
-    }
-}
-
-/// The GRU cell's Linears for one batch: `xh_to_z`, `xh_to_r` and `xh_to_hbar`.
-struct Gates {
-    z: CellLinear,
-    r: CellLinear,
-    hbar: CellLinear,
-}
-
-impl GruBackprop {
-    /// Step `i` of the forward pass, from the state before it (`start` for the first).
-    fn forward(&mut self, i: usize, start: &Tensor, gates: &Gates) -> Result<()> {
-        let e2 = self.seq.sizes.e2 as usize;
-        let hprev = if i == 0 { start } else { &self.h[i - 1] };
-        // xh = torch.cat([xt, hprev], dim=1); r = F.sigmoid(self.xh_to_r(xh)); hprev_reset = r * hprev
-        self.seq.cat(i, hprev, &mut self.xh[i]);
-        gates.r.forward(&self.xh[i], &self.a)?;
-        let _ = self.a.f_sigmoid_out(&self.r[i])?;
-        // SAFETY (this block, the one below, and those of `backward`): contiguous float32
-        // buffers of `new` (or `start`, 1 × n_embd2, read for every row), each (b, n_embd2);
-        // those written are read by nothing else meanwhile.
-        unsafe {
-            let (r, hp, hr) = (values::<f32>(&self.r[i]), values::<f32>(hprev), values_mut::<f32>(&mut self.hr));
-            for (row, (hr, r)) in hr.chunks_exact_mut(e2).zip(r.chunks_exact(e2)).enumerate() {
-                let hp = row_of(hp, row, e2);
-                (0..e2).for_each(|k| hr[k] = r[k] * hp[k]);
-            }
-        }
-        // xhr = torch.cat([xt, hprev_reset], dim=1); hbar = F.tanh(self.xh_to_hbar(xhr))
-        self.seq.cat(i, &self.hr, &mut self.xhr[i]);
-        gates.hbar.forward(&self.xhr[i], &self.a)?;
-        let _ = self.a.f_tanh_out(&self.hbar[i])?;
-        // z = F.sigmoid(self.xh_to_z(xh)); hnext = (1 - z) * hprev + z * hbar
-        gates.z.forward(&self.xh[i], &self.a)?;
-        let _ = self.a.f_sigmoid_out(&self.z[i])?;
-        let (before, from_here) = self.h.split_at_mut(i);
-        let hprev = if i == 0 { start } else { &before[i - 1] };
-        unsafe {
-            let (z, hbar, hp) = (values::<f32>(&self.z[i]), values::<f32>(&self.hbar[i]), values::<f32>(hprev));
-            let h = values_mut::<f32>(&mut from_here[0]);
-            for (row, h) in h.chunks_exact_mut(e2).enumerate() {
-                let (hp, at) = (row_of(hp, row, e2), row * e2);
-                (0..e2).for_each(|k| h[k] = (1.0 - z[at + k]) * hp[k] + z[at + k] * hbar[at + k]);
-            }
-        }
-        self.seq.stack(i, &self.h[i]);
-        Ok(())
-    }
-
-    /// Step `i` of the backward pass, from the gradient of its state in `dh`: the gradients of
-    /// its gates (added into their sums), of its input's embeddings, and of the state before
-    /// it, left in `dh` for step `i - 1`.
-    fn backward(&mut self, i: usize, start: &Tensor, gates: &mut Gates) -> Result<()> {
-        let Sizes { t, e, e2, .. } = self.seq.sizes;
-        let (t, e, e2) = (t as usize, e as usize, e2 as usize);
-        let last = i + 1 == t;
-        let hprev = if i == 0 { start } else { &self.h[i - 1] };
-        // the previous state's gradient: the stack's first (StackBackward0 runs before all)
-        if i > 0 {
-            self.seq.dhidden(i - 1, &mut self.dprev);
-        }
-        // (SAFETY: see `forward`.) MulBackward0 (z * hbar): dz = dh * hbar, dhbar = dh * z; MulBackward0 ((1 - z) *
-        // hprev): d(1 - z) = dh * hprev, dhprev (+)= dh * (1 - z); RsubBackward1: dz += -d(1 - z)
-        unsafe {
-            let (dh, z, hbar, hp) = (
-                values::<f32>(&self.dh),
-                values::<f32>(&self.z[i]),
-                values::<f32>(&self.hbar[i]),
-                values::<f32>(hprev),
-            );
-            let (dz, dhbar) = (values_mut::<f32>(&mut self.dz), values_mut::<f32>(&mut self.dhbar));
-            let dprev = values_mut::<f32>(&mut self.dprev);
-            for row in 0..dh.len() / e2 {
-                let hp = row_of(hp, row, e2);
-                for (k, &hp) in (row * e2..(row + 1) * e2).zip(hp) {
-                    dz[k] = dh[k] * hbar[k];
-                    dhbar[k] = dh[k] * z[k];
-                    let from_prev = dh[k] * (1.0 - z[k]);
-                    dprev[k] = if i > 0 { dprev[k] + from_prev } else { from_prev };
-                    dz[k] += -(dh[k] * hp);
-                }
-            }
-        }
-        // SigmoidBackward0 and xh_to_z's AddmmBackward0 (dxh: its part first)
-        let _ = Tensor::f_sigmoid_backward_grad_input(&self.daz, &self.dz, &self.z[i])?;
-        gates.z.backward(&self.daz, &self.xh[i], &self.dxh, last, [&mut self.db_step, &mut self.dw_step])?;
-        // TanhBackward0 and xh_to_hbar's AddmmBackward0; CatBackward0 (xhr): x's first part
-        let _ = Tensor::f_tanh_backward_grad_input(&self.dahbar, &self.dhbar, &self.hbar[i])?;
-        gates.hbar.backward(&self.dahbar, &self.xhr[i], &self.dxhr, last, [&mut self.db_step, &mut self.dw_step])?;
-        self.seq.demb(i, &self.dxhr, false);
-        // MulBackward0 (r * hprev): dr = dhr * hprev, dhprev += dhr * r
-        unsafe {
-            let (dxhr, r, hp) = (values::<f32>(&self.dxhr), values::<f32>(&self.r[i]), values::<f32>(hprev));
-            let (dr, dprev) = (values_mut::<f32>(&mut self.dr), values_mut::<f32>(&mut self.dprev));
-            let width = e + e2;
-            for row in 0..dr.len() / e2 {
-                let (hp, dhr) = (row_of(hp, row, e2), &dxhr[row * width + width - e2..(row + 1) * width]);
-                for ((k, &hp), &dhr) in (row * e2..(row + 1) * e2).zip(hp).zip(dhr) {
-                    dr[k] = dhr * hp;
-                    dprev[k] += dhr * r[k];
-                }
-            }
-        }
-        // SigmoidBackward0 and xh_to_r's AddmmBackward0 (dxh: its part added); CatBackward0 (xh)
-        let _ = Tensor::f_sigmoid_backward_grad_input(&self.dar, &self.dr, &self.r[i])?;
-        gates.r.backward(&self.dar, &self.xh[i], &self.dxh_r, last, [&mut self.db_step, &mut self.dw_step])?;
-        add_into(&mut self.dxh, &self.dxh_r);
-        self.seq.demb(i, &self.dxh, true);
-        add_hprev_part(&mut self.dprev, &self.dxh);
-        std::mem::swap(&mut self.dh, &mut self.dprev);
-        Ok(())
     }
 }
 

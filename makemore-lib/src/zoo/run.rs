@@ -14,7 +14,7 @@ use crate::nn::{AdamW, Optimizer, load_named, named_tensors};
 use crate::zoo::loader::{TorchGenerator, TrainLoader, global_seed};
 use crate::zoo::{Datasets, Init, ZooConfig, ZooModel};
 
-/// Every flag of `makemore.py`, with its default.
+/// Every flag of `makemore.py`, with its default, and two of ours (`threads`, `fast`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunConfig {
     /// `--input-file/-i`: the words, one per line.
@@ -397,6 +397,11 @@ fn run_here(
             format!("sampling keeps the k likeliest of the {vocab_size} tokens: from 1 to {vocab_size}, or -1 for all");
         return Err(invalid("top-k", cfg.top_k, &why));
     }
+    let mut model = (zoo_type.build)(&zoo, Init::Draw)?;
+    if cfg.fast && !model.fuse() {
+        let why = format!("invalid --fast: --type {} has no fused kernels; only --type transformer does", cfg.kind);
+        return Err(Error::Usage(why));
+    }
     let folder = |io: std::io::Error| {
         let what = if cfg.work_dir.exists() && !cfg.work_dir.is_dir() {
             "not a folder"
@@ -410,11 +415,6 @@ fn run_here(
         // the best model is written at step 500: find out now whether it can be
         let probe = cfg.work_dir.join(format!(".makemore-write-check-{}", std::process::id()));
         std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe)).map_err(folder)?;
-    }
-    let mut model = (zoo_type.build)(&zoo, Init::Draw)?;
-    if cfg.fast && !model.fuse() {
-        let why = format!("invalid --fast: --type {} has no fused kernels; only --type transformer does", cfg.kind);
-        return Err(Error::Usage(why));
     }
     let path = cfg.model_path();
     if cfg.resume || cfg.sample_only {

@@ -49,8 +49,6 @@ struct CausalSelfAttention {
     mask: Tensor,
     n_head: i64,
     n_embd: i64,
-    /// libtorch's fused attention instead of the written-out one (`--fast`).
-    fused: bool,
 }
 
 impl CausalSelfAttention {
@@ -60,17 +58,18 @@ impl CausalSelfAttention {
         let n = cfg.block_size as i64;
         let mask = causal_mask(cfg.block_size)?.f_view([1, 1, n, n])?;
         let (n_head, n_embd) = (cfg.n_head as i64, cfg.n_embd as i64);
-        Ok(CausalSelfAttention { c_attn, c_proj, mask, n_head, n_embd, fused: false })
+        Ok(CausalSelfAttention { c_attn, c_proj, mask, n_head, n_embd })
     }
 
-    fn forward(&mut self, x: &Tensor) -> Result<Tensor> {
+    /// `fused`: libtorch's attention in one kernel (`--fast`) instead of the written-out one.
+    fn forward(&mut self, x: &Tensor, fused: bool) -> Result<Tensor> {
         let (b, t, c) = (x.size()[0], x.size()[1], x.size()[2]);
         let hs = c / self.n_head;
         // query, key and value of every head, the head moved forward to be a batch dimension
         let qkv = self.c_attn.forward(x)?.f_split(self.n_embd, 2)?;
         let heads = |t_: &Tensor| t_.f_view([b, t, self.n_head, hs])?.f_transpose(1, 2);
         let (k, q, v) = (heads(&qkv[1])?, heads(&qkv[0])?, heads(&qkv[2])?); // (b, nh, t, hs)
-        let y = if self.fused {
+        let y = if fused {
             // the same attention in one kernel (and one backward): causal, scaled by 1/sqrt(hs)
             Tensor::f_scaled_dot_product_attention(&q, &k, &v, None::<Tensor>, 0.0, true, None, false)?
         } else {
@@ -98,7 +97,8 @@ struct Block {
     ln_2: LayerNorm,
     c_fc: Linear,
     c_proj: Linear,
-    /// libtorch's tanh GELU instead of makemore.py's written-out `NewGELU` (`--fast`).
+    /// Attention and GELU each one libtorch kernel (`--fast`): `scaled_dot_product_attention`
+    /// and the tanh GELU instead of minGPT's written-out attention and `NewGELU`.
     fused: bool,
 }
 
@@ -115,7 +115,7 @@ impl Block {
     }
 
     fn forward(&mut self, x: &Tensor) -> Result<Tensor> {
-        let x = x.f_add(&self.attn.forward(&self.ln_1.forward(x)?)?)?;
+        let x = x.f_add(&self.attn.forward(&self.ln_1.forward(x)?, self.fused)?)?;
         let a = self.c_fc.forward(&self.ln_2.forward(&x)?)?;
         let mlp = self.c_proj.forward(&if self.fused { a.f_gelu("tanh")? } else { new_gelu(&a)? })?;
         Ok(x.f_add(&mlp)?)
@@ -212,10 +212,7 @@ impl ZooModel for Transformer {
     /// Attention and GELU each one libtorch kernel (`--fast`): `scaled_dot_product_attention`
     /// and `gelu(approximate="tanh")`, the same functions as minGPT's written-out ones.
     fn fuse(&mut self) -> bool {
-        for block in &mut self.h {
-            block.fused = true;
-            block.attn.fused = true;
-        }
+        self.h.iter_mut().for_each(|block| block.fused = true);
         true
     }
     /// minGPT's `Transformer.__init__` prints its parameters but `lm_head`'s.
