@@ -316,12 +316,12 @@ fn fast_transformer_tracks_the_exact_run() {
         // the attention's key bias (c_attn's bias holds the query's, the key's and the value's,
         // 64 each): its gradient is 0 in exact arithmetic (it adds the same number to a query's
         // every score), so AdamW steps on rounding noise
-        let parts = match name.ends_with("attn.c_attn.bias") {
-            true => vec![("query", 0, 1e-5), ("key", 64, 1e-3), ("value", 128, 1e-5)],
-            false => vec![("", 0, 1e-5)],
+        let parts = if name.ends_with("attn.c_attn.bias") {
+            vec![("query", 0, 64, 1e-5), ("key", 64, 64, 1e-3), ("value", 128, 64, 1e-5)]
+        } else {
+            vec![("", 0, diff.size()[0], 1e-5)]
         };
-        for (part, start, bound) in parts {
-            let len = if part.is_empty() { diff.size()[0] } else { 64 };
+        for (part, start, len, bound) in parts {
             let d = diff.narrow(0, start, len).max().double_value(&[]);
             assert!(d <= bound, "{name} {part}: {d} apart");
             largest = largest.max(d);
